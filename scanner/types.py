@@ -1,0 +1,115 @@
+"""Core value types passed between the scanner's stages (frozen, picklable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+
+class Status(StrEnum):
+    """The outcome recorded for every entry a crawler finds."""
+
+    OK = "ok"
+    ENCRYPTED = "encrypted"
+    TOO_LARGE = "too_large"
+    TIMEOUT = "timeout"
+    CORRUPT = "corrupt"
+    UNSUPPORTED = "unsupported"
+    UNREADABLE = "unreadable"
+    DENIED = "denied"  # permission denied on stat, open or listing
+    VANISHED = "vanished"  # listed, then gone before it could be read
+    SPECIAL = "special"  # FIFO, socket or device: never read
+    LINK = "link"  # symbolic link: never followed
+
+
+@dataclass(frozen=True, slots=True)
+class AccessFact:
+    principal: str  # "CORP\\MapInfo Users", a SID, or a uid/gid name
+    rights: Literal["read", "write", "full"]
+    allow: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One item found by a crawler. ``status`` is set when the crawler already knows it cannot be read."""
+
+    source: str
+    path: str  # relative to the source root, "/"-separated
+    identity: str  # "dev:inode" locally; survives renames
+    size: int | None
+    mtime: datetime | None
+    ctime: datetime | None = None
+    atime: datetime | None = None
+    uid: int | None = None
+    gid: int | None = None
+    mode: int | None = None
+    owner: str | None = None  # account name or SID
+    acl: tuple[AccessFact, ...] = ()
+    status: Status = Status.OK
+    reason: str | None = None
+
+    @property
+    def dir(self) -> str:
+        return self.path.rpartition("/")[0]
+
+    @property
+    def name(self) -> str:
+        return self.path.rpartition("/")[2]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A piece of extracted text with where it came from and context words (headers, sheet names)."""
+
+    text: str
+    where: str  # "p3" | "Staff!C7" | "body" | "att:cv.docx/p1" | "member:a/b.csv/row 4"
+    context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """Per file and entity type. Never holds the raw value: a masked example and locators only."""
+
+    entity: str
+    count: int
+    best_score: float
+    example: str
+    where: tuple[str, ...] = ()
+    recognizer: str | None = None
+    validated: bool = False
+    context_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FileObservation:
+    entry: FileEntry
+    mime: str | None
+    status: Status
+    reason: str | None = None  # error class and message; never document text
+    detections: tuple[Detection, ...] = ()
+    extension_mismatch: bool = False
+    chunks: int = 0
+    chars: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on the work done for one file. Containers pass ``nested()`` copies to their members."""
+
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_seconds: float = 120.0
+    max_text_chars: int = 20_000_000  # extracted text per file; the rest is not read
+    max_chunk_chars: int = 100_000
+    max_archive_depth: int = 3
+    max_archive_members: int = 2_000
+    max_expanded_bytes: int = 500 * 1024 * 1024
+    max_table_rows: int = 50_000  # rows of one sheet or CSV read
+    depth: int = 0
+
+    def nested(self) -> Limits:
+        from dataclasses import replace
+
+        return replace(self, depth=self.depth + 1)
