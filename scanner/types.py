@@ -64,8 +64,13 @@ class Chunk:
     """A piece of extracted text with where it came from and context words (headers, sheet names)."""
 
     text: str
-    where: str  # "p3" | "Staff!C7" | "body" | "att:cv.docx/p1" | "member:a/b.csv/row 4"
+    where: str  # "p3" | "Staff!C" | "body" | "att:cv.docx/p1" | "zip:a/b.txt/p1"
     context: tuple[str, ...] = ()
+    # A table column (CSV, sheet, database sample): ``text`` holds one cell value per line, ``column`` is
+    # the header and ``first_row`` the row number of the first line, so a cell's locator is
+    # f"{where}{first_row + line_index}" ("Staff!C" + "7" -> "Staff!C7").
+    column: str | None = None
+    first_row: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,8 @@ class FileObservation:
     reason: str | None = None  # error class and message; never document text
     detections: tuple[Detection, ...] = ()
     extension_mismatch: bool = False
+    special_category: tuple[str, ...] = ()  # e.g. ("health", "criminal_offence")
+    marking: str | None = None  # protective marking found, e.g. "OFFICIAL-SENSITIVE"
     chunks: int = 0
     chars: int = 0
     extra: dict[str, str] = field(default_factory=dict)
