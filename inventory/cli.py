@@ -1,0 +1,63 @@
+"""The `steward` command: the composition root, the one place that wires the scanner to the inventory."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from scanner import __version__
+from scanner.errors import ConfigError, StewardError
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("steward")
+
+
+class ConfigProblem(click.ClickException):
+    exit_code = 2
+
+
+def handle_errors(func: F) -> F:
+    """Turn Steward's errors into one clear sentence and an exit code (2 for configuration problems)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            raise ConfigProblem(str(exc)) from None
+        except StewardError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+config_option = click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Config file (default: $STEWARD_CONFIG, else ./config.yaml).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="steward")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True, help="How much to log (to stderr).")
+def cli(log_level: str) -> None:
+    """Steward: finds what a council's shares hold, where the personal data is, and keeps the
+    information asset register current."""
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("presidio-analyzer", "presidio_analyzer", "alembic", "tldextract", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main() -> None:
+    cli()
+
+
+from inventory import commands  # noqa: E402, F401  (registers the subcommands on `cli`)

@@ -1,0 +1,137 @@
+"""The whole config.yaml: the scanner's parts plus the store, asset and scan settings.
+
+``load_config`` expands ``${ENV}`` references, validates strictly and turns any problem into one
+sentence naming the file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, PositiveInt, ValidationError, field_validator
+
+from scanner.config import DetectionConfig, LimitsConfig, ScanConfig, Source, Strict
+from scanner.errors import ConfigError
+
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+DEFAULT_CONFIG = Path("config.yaml")
+
+
+class AssetsConfig(Strict):
+    depth: PositiveInt = Field(default=1, description="Folder depth under a source root that makes an asset.")
+
+
+class StewardConfig(Strict):
+    version: Literal[1] = Field(default=1, description="Config format version.")
+    database: str = Field(description="SQLAlchemy URL of Steward's store (sqlite:///... or postgresql+psycopg://...).")
+    hash_key: str | None = Field(
+        default=None,
+        description="Secret key for keyed hashes; default: a key file created beside a SQLite store.",
+    )
+    sources: tuple[Source, ...] = Field(min_length=1, description="What to scan.")
+    assets: AssetsConfig = Field(default_factory=AssetsConfig, description="How files roll up into assets.")
+    limits: LimitsConfig = Field(default_factory=LimitsConfig, description="Per-file size, time and archive limits.")
+    detection: DetectionConfig = Field(default_factory=DetectionConfig, description="Personal-data detection.")
+    scan: ScanConfig = Field(default_factory=ScanConfig, description="Scan execution.")
+
+    @field_validator("database")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_ids(cls, sources: tuple[Source, ...]) -> tuple[Source, ...]:
+        ids = [s.id for s in sources]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"source id {dupes[0]!r} is used more than once")
+        return sources
+
+    def source(self, source_id: str) -> Source:
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        raise ConfigError(f"no source with id {source_id!r} in the config (have: {', '.join(self.source_ids)})")
+
+    @property
+    def source_ids(self) -> list[str]:
+        return [s.id for s in self.sources]
+
+
+def config_path(explicit: str | Path | None) -> Path:
+    """--config, else $STEWARD_CONFIG, else ./config.yaml."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("STEWARD_CONFIG") or DEFAULT_CONFIG)
+
+
+def _expand(value: Any, path: Path, key: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand(v, path, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, path, f"{key}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str):
+
+        def sub(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in os.environ:
+                return os.environ[name]
+            if default is not None:
+                return default
+            raise ConfigError(f"{path}: {key}: environment variable {name} is not set")
+
+        return ENV_REF.sub(sub, value)
+    return value
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("local", "smb", "database"):  # discriminated-union tags are not keys
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]:
+    """Read and validate the config; returns it with a hash of its expanded content (for provenance)."""
+    path = config_path(explicit)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: (file): not found; pass --config FILE or set STEWARD_CONFIG") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: (file): cannot be read ({exc.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise ConfigError(f"{path}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: (top level): must be a mapping of settings")
+    expanded = _expand(raw, path, "")
+    try:
+        config = StewardConfig.model_validate(expanded)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        reason = err["msg"]
+        if err["type"] == "extra_forbidden":
+            reason = "unknown key"
+        elif err["type"] == "missing":
+            reason = "is required"
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{path}: {_key(tuple(err['loc']))}: {reason}{more}") from None
+    digest = hashlib.sha256(repr(sorted(expanded.items(), key=str)).encode()).hexdigest()[:16]
+    return config, digest

@@ -1,0 +1,40 @@
+"""Progress of a scan: a live status line on a terminal, a periodic log line otherwise."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import TextIO
+
+from inventory.models import ScanRun
+
+log = logging.getLogger(__name__)
+
+
+class Progress:
+    def __init__(self, source: str, stream: TextIO | None = None, every: float = 10.0) -> None:
+        self.source = source
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.every = 0.2 if self.live else every
+        self.started = self._last = time.monotonic()
+
+    def update(self, run: ScanRun, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.every:
+            return
+        self._last = now
+        rate = run.seen / max(now - self.started, 1e-6)
+        line = (f"{self.source}: {run.seen:,} seen, {run.read:,} read, {run.unchanged:,} unchanged, "
+                f"{run.moved:,} moved ({rate:,.0f} files/s)")
+        if self.live:
+            self.stream.write("\r\033[K" + line)
+            self.stream.flush()
+        else:
+            log.info("%s", line)
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

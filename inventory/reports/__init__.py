@@ -1,0 +1,1 @@
+"""Renderings of the registers: exports (CSV, XLSX, JSON, JSON lines)."""

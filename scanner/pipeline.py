@@ -1,0 +1,150 @@
+"""The only module that knows the order of the stages: open -> identify -> extract -> detect.
+
+``observe`` turns one entry into one observation and never raises: every problem becomes a status.
+``observe_stream`` runs ``observe`` over a stream of entries in worker processes, with a bounded number of
+entries in flight so memory stays flat whatever the size of the tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from scanner import extractors
+from scanner.config import DetectionConfig
+from scanner.crawlers import crawler_for
+from scanner.crawlers.base import Crawler
+from scanner.errors import ItemError, Timeout
+from scanner.identify import identify
+from scanner.types import Chunk, FileEntry, FileObservation, Limits, Status
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to build its own crawler and detector (picklable)."""
+
+    source: Any
+    limits: Limits
+    detection: DetectionConfig
+    hash_key: bytes | None
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Interrupt the work inside after ``seconds`` with Timeout (main thread only; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise Timeout(f"content work exceeded {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _Counted:
+    """Passes chunks through, counting them and stopping at the per-file text limit."""
+
+    def __init__(self, chunks: Iterable[Chunk], max_chars: int) -> None:
+        self.chunks, self.max_chars = chunks, max_chars
+        self.count = self.chars = 0
+        self.truncated = False
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for chunk in self.chunks:
+            if self.chars >= self.max_chars:
+                self.truncated = True
+                return
+            self.count += 1
+            self.chars += len(chunk.text)
+            yield chunk
+
+
+def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits) -> FileObservation:
+    """Read one entry and return what was found in it. Never raises for a problem with the file."""
+    if entry.status is not Status.OK:
+        return FileObservation(entry, None, entry.status, entry.reason)
+    if entry.size is not None and entry.size > limits.max_file_bytes:
+        return FileObservation(entry, None, Status.TOO_LARGE, f"{entry.size} bytes exceeds the size limit")
+    mime: str | None = None
+    mismatch = False
+    try:
+        with deadline(limits.max_seconds), crawler.open(entry) as fh:
+            found = identify(fh, entry.name)
+            mime, mismatch = found.mime, found.extension_mismatch
+            extract = extractors.for_mime(mime)
+            if extract is None:
+                status = Status.OK if mime == "inode/x-empty" else Status.UNSUPPORTED
+                return FileObservation(entry, mime, status, extension_mismatch=mismatch)
+            counted = _Counted(extract(fh, limits), limits.max_text_chars)
+            result = detector.detect(counted)
+        reason = "text beyond the per-file limit was not read" if counted.truncated else None
+        return FileObservation(
+            entry, mime, Status.OK, reason, result.detections, mismatch,
+            special_category=result.special_category, marking=result.marking,
+            chunks=counted.count, chars=counted.chars,
+        )
+    except ItemError as exc:
+        return FileObservation(entry, mime, exc.status, f"{type(exc).__name__}: {exc}", extension_mismatch=mismatch)
+    except FileNotFoundError:
+        return FileObservation(entry, mime, Status.VANISHED, "vanished before it could be read")
+    except PermissionError:
+        return FileObservation(entry, mime, Status.DENIED, "cannot be opened: permission denied")
+    except (MemoryError, RecursionError) as exc:
+        return FileObservation(entry, mime, Status.TOO_LARGE, type(exc).__name__, extension_mismatch=mismatch)
+    except Exception as exc:  # the one broad catch per file: a damaged file must not stop the scan
+        # Only the class name: library messages can quote document content.
+        log.debug("cannot read %s/%s: %s", entry.source, entry.path, type(exc).__name__)
+        status = Status.CORRUPT if mime else Status.UNREADABLE
+        return FileObservation(entry, mime, status, type(exc).__name__, extension_mismatch=mismatch)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(job: Job, child: bool = True) -> None:
+    from scanner.detect import build_detector
+
+    if child:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    _WORKER["crawler"] = crawler_for(job.source)
+    _WORKER["detector"] = build_detector(job.detection, job.hash_key)
+    _WORKER["limits"] = job.limits
+
+
+def _observe_in_worker(entry: FileEntry) -> FileObservation:
+    return observe(entry, _WORKER["crawler"], _WORKER["detector"], _WORKER["limits"])
+
+
+def observe_stream(entries: Iterable[FileEntry], job: Job, workers: int) -> Iterator[FileObservation]:
+    """Observe entries, in ``workers`` processes (1 = in this process), yielding as each completes."""
+    if workers <= 1:
+        _init_worker(job, child=False)
+        for entry in entries:
+            yield _observe_in_worker(entry)
+        return
+    window = workers * 4
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(job,)) as pool:
+        pending: set[Future[FileObservation]] = set()
+        for entry in entries:
+            pending.add(pool.submit(_observe_in_worker, entry))
+            if len(pending) >= window:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (f.result() for f in done)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield from (f.result() for f in done)
