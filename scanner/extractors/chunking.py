@@ -51,8 +51,10 @@ def bounded(chunks: Iterable[Chunk], limits: Limits) -> Iterator[Chunk]:
             if len(chunk.text) >= remaining:
                 if remaining > 0:
                     yield replace(chunk, text=chunk.text[:remaining])
-                log.debug("text limit of %d characters reached; the rest of the file is not read",
-                          limits.max_text_chars)
+                log.debug(
+                    "text limit of %d characters reached; the rest of the file is not read",
+                    limits.max_text_chars,
+                )
                 return
             remaining -= len(chunk.text)
             yield chunk
