@@ -95,7 +95,8 @@ _TYPES = {"csv": "text/csv", "txt": "text/plain", "html": "text/html", "json": "
 
 def _guess_type(name: str) -> tuple[str, str]:
     """A fixed table rather than ``mimetypes``, whose answers depend on the machine."""
-    maintype, _, subtype = _TYPES.get(name.rpartition(".")[2].lower(), "application/octet-stream").partition("/")
+    guess = _TYPES.get(name.rpartition(".")[2].lower(), "application/octet-stream")
+    maintype, _, subtype = guess.partition("/")
     return maintype, subtype
 
 
