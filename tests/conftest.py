@@ -1,0 +1,75 @@
+"""Shared fixtures: generated shares, config files, the CLI, and a PostgreSQL database when one is reachable."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+PG_URL = os.environ.get("STEWARD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def sample_share(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small copy of the bundled sample share (every format, planted personal data), built once."""
+    from scanner.samples.share import build_share
+
+    root = tmp_path_factory.mktemp("share") / "share"
+    build_share(root, files=60, seed=7)
+    return root
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Path]:
+    """Write a config.yaml for ``root`` (and optional overrides) into tmp_path; returns its path."""
+
+    def write(root: Path, database: str | None = None, **extra: object) -> Path:
+        data: dict[str, object] = {
+            "database": database or f"sqlite:///{tmp_path / 'steward.db'}",
+            "hash_key": "test-key",
+            "sources": [{"id": "share", "kind": "local", "root": str(root)}],
+            "scan": {"workers": 1, "checkpoint_every": 50},
+            **extra,
+        }
+        path = tmp_path / "config.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def steward() -> Callable[..., Result]:
+    """Run a `steward` command in-process, as a user would type it."""
+    from inventory.cli import cli
+
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"steward_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server is part of the test set-up; say why it is missing
+        pytest.fail(f"PostgreSQL at {PG_URL} is not usable ({type(exc).__name__}); scripts/setup.sh test starts one")
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
