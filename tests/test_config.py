@@ -87,5 +87,5 @@ def test_config_path_comes_from_the_environment(tmp_path: Path, monkeypatch: pyt
     config, _ = load_config(None)
     assert config.source_ids == ["share"]
     monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "missing.yaml"))
-    with pytest.raises(ConfigError, match="missing.yaml: \\(file\\): not found"):
+    with pytest.raises(ConfigError, match=r"missing.yaml: \(file\): not found"):
         load_config(None)

@@ -66,7 +66,7 @@ class People:
         return Person(
             name=f"{first} {last}",
             email=f"{first}.{last}@example.co.uk".lower(),
-            phone=f"07700 900{rng.randint(0, 999):03d}" if rng.random() < 0.5 else f"0121 496 {rng.randint(0, 999):04d}",
+            phone=rng.choice((f"07700 900{rng.randint(0, 999):03d}", f"0121 496 {rng.randint(0, 999):04d}")),
             address=f"{street}, {f.city()}",
             postcode=postcode,
             dob=f.date_of_birth(minimum_age=4, maximum_age=90),
