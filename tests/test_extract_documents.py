@@ -117,12 +117,15 @@ def test_odt_headings_paragraphs_and_header(tmp_path: Path) -> None:
 
 
 def test_ods_columns(tmp_path: Path) -> None:
-    path = office.write_ods(tmp_path / "staff.ods", {"Staff": [*STAFF, ["Olivia Hughes", None, 4857773456]]})
-    chunks = extract(path)
+    later: list[list[object]] = [[], [], [None, "Email"], [None, "joe@example.org"]]
+    staff = [*STAFF, ["Olivia Hughes", None, 4857773456]]
+    chunks = extract(office.write_ods(tmp_path / "staff.ods", {"Staff": staff, "Later": later}))
     nhs = column(chunks, "Staff!C")
     assert (nhs.column, nhs.first_row, nhs.context) == ("NHS number", 2, ("NHS number", "Staff"))
     assert cell(chunks, "Staff!C4") == "4857773456"
     assert cell(chunks, "Staff!B2") == NI
+    email = column(chunks, "Later!B")
+    assert (email.column, email.first_row, email.text) == ("Email", 4, "joe@example.org")
 
 
 def test_pdf_pages(tmp_path: Path) -> None:

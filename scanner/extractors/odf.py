@@ -118,22 +118,31 @@ def _ods_chunks(archive: zipfile.ZipFile, limits: Limits) -> Iterator[Chunk]:
 
 
 def _ods_rows(content: IO[bytes], max_rows: int) -> Iterator[tuple[tuple[int, str], list[object]]]:
-    """((sheet index, sheet name), row values) for every row of every sheet, empty rows included.
+    """((sheet index, sheet name), row values) for every row of every sheet up to its last non-empty one.
 
-    A row "repeated" N times stands for N rows, up to ``max_rows`` (sheets end in a filler row repeated
-    about a million times)."""
+    A row "repeated" N times stands for N rows, up to ``max_rows``. Empty rows are held back until a
+    non-empty row follows them, so the filler row that ends a sheet (repeated about a million times)
+    costs nothing."""
     sheet = (0, "")
+    empty = 0
     for event, element in iterparse(content, events=("start", "end")):
         if event == "start":
             if element.tag == TABLE + "table":
                 sheet = (sheet[0] + 1, element.get(TABLE + "name") or f"Sheet{sheet[0] + 1}")
+                empty = 0
             continue
         if element.tag != TABLE + "table-row":
             continue
         row = _row_values(element)
-        repeat = int(element.get(TABLE + "number-rows-repeated", "1") or 1)
+        repeat = min(int(element.get(TABLE + "number-rows-repeated", "1") or 1), max_rows)
         element.clear()
-        for _ in range(min(repeat, max_rows)):
+        if not row:
+            empty = min(empty + repeat, max_rows)
+            continue
+        for _ in range(empty):
+            yield sheet, []
+        empty = 0
+        for _ in range(repeat):
             yield sheet, row
 
 
