@@ -118,7 +118,7 @@ def test_odt_headings_paragraphs_and_header(tmp_path: Path) -> None:
 
 def test_ods_columns(tmp_path: Path) -> None:
     later: list[list[object]] = [[], [], [None, "Email"], [None, "joe@example.org"]]
-    staff = [*STAFF, ["Olivia Hughes", None, 4857773456]]
+    staff: list[list[object]] = [*STAFF, ["Olivia Hughes", None, 4857773456]]
     chunks = extract(office.write_ods(tmp_path / "staff.ods", {"Staff": staff, "Later": later}))
     nhs = column(chunks, "Staff!C")
     assert (nhs.column, nhs.first_row, nhs.context) == ("NHS number", 2, ("NHS number", "Staff"))
@@ -274,7 +274,8 @@ def test_long_paragraphs_are_split(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["xlsx", "ods", "xls"])
 def test_max_table_rows_is_respected(tmp_path: Path, kind: str) -> None:
-    people: list[list[object]] = [["Name", "Email"]] + [[f"P{i}", f"p{i}@example.org"] for i in range(2, 201)]
+    people: list[list[object]] = [["Name", "Email"]]
+    people += [[f"P{i}", f"p{i}@example.org"] for i in range(2, 201)]
     if kind == "xlsx":
         path, sheet, expected = office.write_xlsx(tmp_path / "a.xlsx", {"S": people}), "S", ["p2@example.org"]
     elif kind == "ods":

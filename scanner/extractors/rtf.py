@@ -38,7 +38,7 @@ def extract_rtf(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
             "".encode(encoding)
         except LookupError:
             encoding = "cp1252"
-        text = rtf_to_text(raw.decode("latin-1"), encoding=encoding, errors="replace")
+        text = rtf_to_text(raw.decode("latin-1"), encoding=encoding, errors="replace")  # type: ignore[no-untyped-call]
         yield from bounded(_paragraphs(text, limits), limits)
 
 
