@@ -10,7 +10,7 @@ from scanner.types import Limits
 
 
 def test_header_row_names_columns_and_cells_keep_their_row() -> None:
-    rows = [
+    rows: list[list[object]] = [
         [None, None],
         ["Name", "NI number", "Started"],
         ["Sarah Thompson", "AB 12 34 56 C", dt.datetime(2021, 3, 1)],

@@ -99,12 +99,23 @@ def write_pptx(path: Path, slides: Sequence[str], notes: Sequence[str] | None = 
     return path
 
 
-def write_odt(path: Path, paragraphs: Sequence[str], heading: str | None = None) -> Path:
-    """An OpenDocument text file: an optional heading, then paragraphs."""
+def write_odt(
+    path: Path, paragraphs: Sequence[str], heading: str | None = None, header: str | None = None
+) -> Path:
+    """An OpenDocument text file: an optional heading, then paragraphs; optional page header text."""
     from odf.opendocument import OpenDocumentText
+    from odf.style import Header, MasterPage, PageLayout
     from odf.text import H, P
 
     document = OpenDocumentText()
+    if header is not None:
+        layout = PageLayout(name="Page")
+        document.automaticstyles.addElement(layout)
+        master = MasterPage(name="Standard", pagelayoutname=layout)
+        page_header = Header()
+        page_header.addElement(P(text=header))
+        master.addElement(page_header)
+        document.masterstyles.addElement(master)
     if heading is not None:
         document.text.addElement(H(outlinelevel=1, text=heading))
     for text in paragraphs:

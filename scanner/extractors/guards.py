@@ -1,0 +1,87 @@
+"""Turning what parsers do with damaged or hostile files into Steward's outcomes.
+
+- ``corrupt_on(kind)`` wraps an extractor's work: a parser failure on a damaged file (bad zip, missing
+  part, broken XML, truncated stream) becomes ``Corrupt`` with a short reason naming only the format and
+  the error class, never the library's message (it can quote document content).
+- ``reject_ole_container(fh)`` is for zip-based formats: a password-protected OOXML file is an OLE
+  compound file, not a zip, so one that arrives under an OOXML type is reported as ``Encrypted``.
+- ``check_expanded_size(archive, limits)`` refuses a zip that would expand past
+  ``limits.max_expanded_bytes`` before a parser loads a part into memory (zip bombs).
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+from xml.etree.ElementTree import ParseError
+
+import msoffcrypto
+from defusedxml import DefusedXmlException
+from lxml import etree
+
+from scanner.errors import Corrupt, Encrypted, ItemError, TooLarge
+from scanner.types import Limits
+
+log = logging.getLogger(__name__)
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+PARSE_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    struct.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    ValueError,  # includes UnicodeDecodeError
+    TypeError,
+    AttributeError,  # python-docx/pptx on elements missing where the schema wants them
+    OSError,
+    ParseError,
+    etree.LxmlError,
+    DefusedXmlException,
+    NotImplementedError,  # e.g. an unsupported zip compression method
+)
+
+
+@contextmanager
+def corrupt_on(kind: str) -> Iterator[None]:
+    """Re-raise a parser's failure as ``Corrupt("damaged <kind> (<ErrorClass>)")``."""
+    try:
+        yield
+    except ItemError:
+        raise
+    except PARSE_ERRORS as exc:
+        log.debug("%s parse failed", kind, exc_info=True)
+        raise Corrupt(f"damaged {kind} ({type(exc).__name__})") from exc
+
+
+def reject_ole_container(fh: BinaryIO, kind: str) -> None:
+    """Raise ``Encrypted`` for a password-protected OLE container, ``Corrupt`` for any other OLE file."""
+    fh.seek(0)
+    if fh.read(8) != OLE_MAGIC:
+        fh.seek(0)
+        return
+    fh.seek(0)
+    try:
+        encrypted = msoffcrypto.OfficeFile(fh).is_encrypted()
+    except Exception as exc:  # msoffcrypto raises plain Exception for unknown containers
+        raise Corrupt(f"damaged {kind} (an OLE file, not a zip)") from exc
+    finally:
+        fh.seek(0)
+    if encrypted:
+        raise Encrypted(f"password-protected {kind}")
+    raise Corrupt(f"damaged {kind} (an OLE file, not a zip)")
+
+
+def check_expanded_size(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Raise ``TooLarge`` when the zip's members add up to more than ``limits.max_expanded_bytes``."""
+    total = sum(info.file_size for info in archive.infolist())
+    if total > limits.max_expanded_bytes:
+        raise TooLarge(f"expands to {total} bytes, more than {limits.max_expanded_bytes}")

@@ -1,0 +1,194 @@
+"""What a file is, by its content: a MIME type from libmagic, refined for containers.
+
+libmagic alone is not enough for office files (ENVIRONMENT.md §3): on a head of a few KB it calls an
+xlsx ``application/zip`` and a .doc, .xls or .msg ``application/x-ole-storage``, because the telling
+parts (zip member names, the compound file's directory) can sit anywhere in the file. So:
+
+- libmagic reads a 64 KB head;
+- a zip is opened (central directory) and named by its members: ``mimetype`` for ODF,
+  ``[Content_Types].xml`` / ``word/``, ``xl/``, ``ppt/`` for OOXML (macro-enabled variants included);
+- an OLE compound file is opened with olefile and named by its streams: ``WordDocument`` (Word),
+  ``Workbook``/``Book`` (Excel), ``PowerPoint Document``, ``__substg1.0_*`` (Outlook message), and
+  ``EncryptionInfo`` + ``EncryptedPackage`` (a password-protected OOXML file: ``ENCRYPTED_OOXML``);
+- the file name is used only to break ties among text types (``.csv``, ``.tsv``) and to flag files
+  whose content clearly disagrees with their extension. An unknown extension never disagrees.
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from typing import BinaryIO
+
+import magic
+import olefile
+
+log = logging.getLogger(__name__)
+
+HEAD_BYTES = 64 * 1024
+EMPTY = "inode/x-empty"
+ENCRYPTED_OOXML = "application/x-ooxml-encrypted"
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCM = "application/vnd.ms-word.document.macroEnabled.12"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSM = "application/vnd.ms-excel.sheet.macroEnabled.12"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+PPTM = "application/vnd.ms-powerpoint.presentation.macroEnabled.12"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+DOC = "application/msword"
+XLS = "application/vnd.ms-excel"
+PPT = "application/vnd.ms-powerpoint"
+MSG = "application/vnd.ms-outlook"
+
+_OOXML_MAIN = {  # [Content_Types].xml main part type -> MIME
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": DOCX,
+    "application/vnd.ms-word.document.macroEnabled.main+xml": DOCM,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": XLSX,
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml": XLSM,
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": PPTX,
+    "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml": PPTM,
+}
+_OOXML_DIRS = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
+_ZIPS = {"application/zip", "application/x-zip-compressed", DOCX, XLSX, PPTX}
+_OLES = {
+    "application/x-ole-storage",
+    "application/CDFV2",
+    "application/vnd.ms-office",
+    "application/encrypted",
+}
+_TEXT_BY_EXT = {"csv": "text/csv", "tsv": "text/tab-separated-values", "tab": "text/tab-separated-values"}
+_NO_OPINION = {EMPTY, "application/octet-stream"}
+
+_OOXML_ANY = (DOCX, DOCM, XLSX, XLSM, PPTX, PPTM, ENCRYPTED_OOXML)
+_ACCEPT: dict[str, tuple[str, ...]] = {  # extension -> acceptable MIME types; "x/" accepts a family
+    "pdf": ("application/pdf",),
+    "docx": (DOCX, DOCM, ENCRYPTED_OOXML),
+    "docm": (DOCX, DOCM, ENCRYPTED_OOXML),
+    "dotx": (DOCX, DOCM, ENCRYPTED_OOXML),
+    "xlsx": (XLSX, XLSM, ENCRYPTED_OOXML),
+    "xlsm": (XLSX, XLSM, ENCRYPTED_OOXML),
+    "pptx": (PPTX, PPTM, ENCRYPTED_OOXML),
+    "odt": (ODT,),
+    "ods": (ODS,),
+    "odp": ("application/vnd.oasis.opendocument.presentation",),
+    "doc": (DOC, "text/rtf", *_OLES),
+    "dot": (DOC, *_OLES),
+    "xls": (XLS, *_OLES),
+    "ppt": (PPT, *_OLES),
+    "msg": (MSG, *_OLES),
+    "rtf": ("text/rtf", "application/rtf"),
+    "txt": ("text/",),
+    "log": ("text/",),
+    "csv": ("text/", "application/csv"),
+    "tsv": ("text/",),
+    "json": ("application/json", "text/"),
+    "xml": ("application/xml", "text/"),
+    "html": ("text/",),
+    "htm": ("text/",),
+    "eml": ("message/rfc822", "text/"),
+    "zip": ("application/zip", "application/x-zip-compressed"),
+    "gz": ("application/gzip", "application/x-gzip"),
+    "jpg": ("image/jpeg",),
+    "jpeg": ("image/jpeg",),
+    "png": ("image/png",),
+    "gif": ("image/gif",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Identified:
+    mime: str
+    extension_mismatch: bool  # the content clearly disagrees with the file name's extension
+
+
+@cache
+def _magic() -> magic.Magic:
+    return magic.Magic(mime=True)
+
+
+def identify(fh: BinaryIO, name: str) -> Identified:
+    """Identify a seekable stream by its content; ``name`` only breaks ties. Leaves ``fh`` at 0."""
+    fh.seek(0)
+    head = fh.read(HEAD_BYTES)
+    ext = extension(name)
+    if not head:
+        return Identified(EMPTY, False)
+    try:
+        mime = _magic().from_buffer(head)
+    except magic.MagicException:
+        log.debug("libmagic failed on %s", name, exc_info=True)
+        mime = "application/octet-stream"
+    try:
+        if mime in _ZIPS:
+            mime = _zip_type(fh) or mime
+        elif mime in _OLES or (mime in {DOC, XLS, PPT, MSG} and head.startswith(olefile.MAGIC)):
+            mime = _ole_type(fh) or mime
+        elif mime in {"text/plain", "text/csv"} and ext in _TEXT_BY_EXT:
+            mime = _TEXT_BY_EXT[ext]
+    finally:
+        fh.seek(0)
+    return Identified(mime, mismatch(mime, ext))
+
+
+def extension(name: str) -> str:
+    """The lower-case extension of a file name or path, without the dot ("" when there is none)."""
+    base = name.replace("\\", "/").rpartition("/")[2]
+    stem, dot, ext = base.rpartition(".")
+    return ext.lower() if dot and stem else ""
+
+
+def mismatch(mime: str, ext: str) -> bool:
+    """True when ``mime`` is not one the extension ``ext`` allows. Unknown extensions never mismatch."""
+    accepted = _ACCEPT.get(ext)
+    if accepted is None or mime in _NO_OPINION:
+        return False
+    return not any(mime.startswith(a) if a.endswith("/") else mime == a for a in accepted)
+
+
+def _zip_type(fh: BinaryIO) -> str | None:
+    """ODF or OOXML type from a zip's member names, or None when it is some other (or a broken) zip."""
+    fh.seek(0)
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                if declared.startswith("application/vnd.oasis.opendocument."):
+                    return declared
+            if "[Content_Types].xml" in names and archive.getinfo("[Content_Types].xml").file_size < 1 << 20:
+                types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
+                for main, found in _OOXML_MAIN.items():
+                    if main in types:
+                        return found
+            for prefix, found in _OOXML_DIRS.items():
+                if any(n.startswith(prefix) for n in names):
+                    return found
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, NotImplementedError):
+        log.debug("not a readable zip; keeping libmagic's type", exc_info=True)
+    return None
+
+
+def _ole_type(fh: BinaryIO) -> str | None:
+    """Office type of an OLE compound file from its stream names, or None when they say nothing."""
+    fh.seek(0)
+    try:
+        with olefile.OleFileIO(fh) as ole:
+            streams = {"/".join(path) for path in ole.listdir(streams=True, storages=False)}
+    except (OSError, ValueError, EOFError, IndexError, KeyError, TypeError):
+        log.debug("not a readable OLE file; keeping libmagic's type", exc_info=True)
+        return None
+    if {"EncryptionInfo", "EncryptedPackage"} <= streams:
+        return ENCRYPTED_OOXML
+    if "WordDocument" in streams:
+        return DOC
+    if "Workbook" in streams or "Book" in streams:
+        return XLS
+    if "PowerPoint Document" in streams:
+        return PPT
+    if any(s.startswith("__substg1.0_") for s in streams):
+        return MSG
+    return None

@@ -1,0 +1,131 @@
+"""File types come from content, with containers opened to tell office formats apart."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import magic
+import pytest
+
+from scanner.identify import identify
+from scanner.samples import office
+
+DATA = Path(__file__).with_name("data")
+
+CASES: list[tuple[str, Callable[[Path], object], str]] = [
+    (
+        "letter.docx",
+        lambda p: office.write_docx(p, ["Dear Sarah"], header="OFFICIAL"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    (
+        "staff.xlsx",
+        lambda p: office.write_xlsx(p, {"Staff": [["Name"], ["Sarah"]]}),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    (
+        "staff.xlsm",
+        lambda p: office.write_xlsx(p, {"Staff": [["Name"], ["Sarah"]]}, macro_enabled=True),
+        "application/vnd.ms-excel.sheet.macroEnabled.12",
+    ),
+    (
+        "deck.pptx",
+        lambda p: office.write_pptx(p, ["Title\nBody"]),
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+    ("minutes.odt", lambda p: office.write_odt(p, ["Minutes"]), "application/vnd.oasis.opendocument.text"),
+    (
+        "budget.ods",
+        lambda p: office.write_ods(p, {"S": [["Cost"], [1]]}),
+        "application/vnd.oasis.opendocument.spreadsheet",
+    ),
+    ("report.pdf", lambda p: office.write_pdf(p, ["Report"]), "application/pdf"),
+    ("memo.rtf", lambda p: office.write_rtf(p, ["Memo"]), "text/rtf"),
+    ("letter.doc", office.write_doc, "application/msword"),
+    ("staff.xls", office.write_xls, "application/vnd.ms-excel"),
+    (
+        "locked.docx",
+        lambda p: office.write_encrypted_docx(p, ["Secret"], "pw"),
+        "application/x-ooxml-encrypted",
+    ),
+    ("note.msg", lambda p: shutil.copyfile(DATA / "outlook-note.msg", p), "application/vnd.ms-outlook"),
+]
+
+
+def _identify(path: Path, name: str | None = None) -> tuple[str, bool]:
+    with open(path, "rb") as fh:
+        found = identify(fh, name or path.name)
+        assert fh.tell() == 0
+    return found.mime, found.extension_mismatch
+
+
+@pytest.mark.parametrize(("name", "build", "mime"), CASES, ids=[c[0] for c in CASES])
+def test_each_format_is_identified_by_content(
+    tmp_path: Path, name: str, build: Callable[[Path], object], mime: str
+) -> None:
+    path = tmp_path / name
+    build(path)
+    assert _identify(path) == (mime, False)
+    # the name plays no part: the same bytes under a meaningless name are the same type
+    assert _identify(path, "unnamed.bin") == (mime, False)
+
+
+def test_docx_named_pdf_is_a_docx_with_a_mismatch(tmp_path: Path) -> None:
+    path = office.write_docx(tmp_path / "invoice.pdf", ["Invoice for Sarah Thompson"])
+    assert _identify(path) == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        True,
+    )
+
+
+def test_zip_named_txt_is_a_mismatch(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.txt", "hello")
+    assert _identify(path) == ("application/zip", True)
+
+
+def test_legacy_and_outlook_files_swapped_names_are_mismatches(tmp_path: Path) -> None:
+    doc = office.write_doc(tmp_path / "staff.xls")
+    assert _identify(doc) == ("application/msword", True)
+    msg = shutil.copyfile(DATA / "outlook-note.msg", tmp_path / "note.doc")
+    assert _identify(msg) == ("application/vnd.ms-outlook", True)
+
+
+def test_xlsx_whose_head_lacks_the_content_types_is_still_xlsx(tmp_path: Path) -> None:
+    path = office.write_xlsx(
+        tmp_path / "staff.xlsx", {"Staff": [["Name", "NHS number"], ["Sarah", "943 476 5919"]]}
+    )
+    head = path.read_bytes()[:2048]
+    assert magic.Magic(mime=True).from_buffer(head) == "application/zip"  # libmagic alone cannot tell
+    assert _identify(path)[0] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_text_extension_breaks_ties_only_among_text_types(tmp_path: Path) -> None:
+    rows = "Name,Email\nSarah Thompson,sarah@example.org\n"
+    (tmp_path / "people.csv").write_text(rows)
+    (tmp_path / "people.tsv").write_text(rows.replace(",", "\t"))
+    (tmp_path / "people.txt").write_text("Sarah Thompson lives in Leamington Spa.\n")
+    assert _identify(tmp_path / "people.csv") == ("text/csv", False)
+    assert _identify(tmp_path / "people.tsv") == ("text/tab-separated-values", False)
+    assert _identify(tmp_path / "people.txt") == ("text/plain", False)
+    pdf = office.write_pdf(tmp_path / "people2.csv", ["Name"])
+    assert _identify(pdf) == ("application/pdf", True)
+
+
+def test_empty_file_and_unknown_extension(tmp_path: Path) -> None:
+    (tmp_path / "empty.docx").write_bytes(b"")
+    assert _identify(tmp_path / "empty.docx") == ("inode/x-empty", False)
+    docx = office.write_docx(tmp_path / "export.dat", ["Sarah"])
+    assert _identify(docx)[1] is False
+
+
+def test_stream_position_is_restored(tmp_path: Path) -> None:
+    path = office.write_xls(tmp_path / "staff.xls")
+    with open(path, "rb") as fh:
+        fh.seek(100)
+        assert identify(fh, "staff.xls").mime == "application/vnd.ms-excel"
+        assert fh.tell() == 0
