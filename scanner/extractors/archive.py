@@ -29,6 +29,7 @@ from dataclasses import replace
 from typing import IO, BinaryIO
 
 from scanner.errors import Corrupt, Encrypted, Timeout, TooLarge, Unsupported
+from scanner.extractors.chunking import bounded
 from scanner.extractors.nested import Members, check_depth
 from scanner.types import Chunk, Limits
 
@@ -41,6 +42,11 @@ SPOOL_BYTES = 8 * 1024 * 1024  # a member bigger than this is spooled to a tempo
 
 
 def extract_zip(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
+    """Every member's chunks, up to ``limits.max_text_chars`` characters for the archive as a whole."""
+    yield from bounded(_members(fh, limits), limits)
+
+
+def _members(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
     check_depth(limits)
     deadline = time.monotonic() + limits.max_seconds
     try:

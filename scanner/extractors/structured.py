@@ -114,6 +114,8 @@ def _json_values(tokens: Iterator[tuple[str, str]]) -> Iterator[tuple[str, str, 
             value = _unescape(text) if kind == "s" else text
             if value.strip():
                 yield _path(stack), _leaf(stack), value
+    if stack:
+        raise Corrupt("truncated JSON")
 
 
 def _unescape(raw: str) -> str:
