@@ -104,6 +104,9 @@ def extract_msg(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
     except _OLE_ERRORS as exc:
         raise Corrupt(f"not a readable Outlook message: {type(exc).__name__}") from exc
     with ole:
+        # olefile quietly shortens the sector table of a cut-off file; a chain running past the end shows it
+        if any(ole.nb_sect <= sector < olefile.MAXREGSECT for sector in ole.fat):
+            raise Corrupt("truncated Outlook message")
         yield from bounded(_msg_chunks(_Msg(ole, []), limits), limits)
 
 
@@ -118,9 +121,12 @@ class _Msg:
         try:
             if self.ole.get_type(path) != olefile.STGTY_STREAM:
                 return None
-            return cast(bytes, self.ole.openstream(path).read())
+            data = cast(bytes, self.ole.openstream(path).read())
         except _OLE_ERRORS as exc:
             raise Corrupt(f"damaged Outlook message: {type(exc).__name__}") from exc
+        if len(data) != self.ole.get_size(path):
+            raise Corrupt("damaged Outlook message: a stream is shorter than its size")
+        return data
 
     def text(self, storage: list[str], prop: str) -> str:
         """A string property: the UTF-16 form, else the code-page form."""
