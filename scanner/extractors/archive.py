@@ -26,7 +26,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
 from scanner.errors import Corrupt, Encrypted, Timeout, TooLarge, Unsupported
 from scanner.extractors.chunking import bounded
@@ -80,7 +80,8 @@ def _members(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
                 max_seconds=max(0.0, deadline - time.monotonic()),
             )
             with spool:
-                yield from members.extract(spool, info.filename, nested, f"zip:{info.filename}/")
+                stream = cast(BinaryIO, spool)
+                yield from members.extract(stream, info.filename, nested, f"zip:{info.filename}/")
             if time.monotonic() > deadline:
                 raise Timeout(f"archive not read within {limits.max_seconds:g} seconds")
         members.finish()

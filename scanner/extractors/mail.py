@@ -18,7 +18,7 @@ import logging
 import struct
 from collections.abc import Iterator
 from email import policy
-from email.message import EmailMessage
+from email.message import Message, MIMEPart
 from email.parser import BytesParser
 from typing import BinaryIO, cast
 
@@ -60,11 +60,11 @@ def _read_limited(fh: BinaryIO, limits: Limits) -> bytes:
 
 def extract_eml(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
     check_depth(limits)
-    message = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(_read_limited(fh, limits)))
+    message = BytesParser(policy=policy.default).parsebytes(_read_limited(fh, limits))
     yield from bounded(_eml_chunks(message, limits), limits)
 
 
-def _eml_chunks(message: EmailMessage, limits: Limits) -> Iterator[Chunk]:
+def _eml_chunks(message: MIMEPart, limits: Limits) -> Iterator[Chunk]:
     yield from _headers_chunk({key: str(message.get(key, "")) for key in HEADERS})
     body = message.get_body(preferencelist=("plain", "html"))
     if body is not None:
@@ -75,21 +75,26 @@ def _eml_chunks(message: EmailMessage, limits: Limits) -> Iterator[Chunk]:
     members = Members()
     for number, part in enumerate(message.iter_attachments(), 1):
         name = part.get_filename() or f"part{number}"
-        if part.get_content_type() == "message/rfc822":
-            inner = part.get_payload(0) if part.is_multipart() else None
-            data = inner.as_bytes(policy=policy.SMTP) if inner is not None else b""
-        else:
-            data = part.get_payload(decode=True) or b""
+        data = _payload(part)
         yield from members.extract(data, name, limits.nested(), f"att:{name}/")
     members.finish()
 
 
-def _part_text(part: EmailMessage) -> str:
+def _payload(part: MIMEPart) -> bytes:
+    """An attachment's bytes; an attached message is serialised back to RFC 822 bytes."""
+    if part.get_content_type() == "message/rfc822" and part.is_multipart():
+        inner = part.get_payload(0)
+        return inner.as_bytes(policy=policy.SMTP) if isinstance(inner, Message) else b""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def _part_text(part: MIMEPart) -> str:
     """A text part's content; an unknown or wrong charset falls back to detection."""
     try:
         return cast(str, part.get_content())
     except (LookupError, UnicodeDecodeError):
-        return decode_bytes(part.get_payload(decode=True) or b"")
+        return decode_bytes(_payload(part))
 
 
 # --- .msg -------------------------------------------------------------------------------------------
