@@ -159,3 +159,15 @@ def test_text_limit_covers_the_whole_archive(tmp_path: Path) -> None:
     members = {f"f{i}.txt": b"word " * 2000 for i in range(10)}
     chunks = extract(write_zip(tmp_path / "words.zip", members), Limits(max_text_chars=25_000))
     assert sum(len(c.text) for c in chunks) <= 25_000
+
+
+def test_builders_are_deterministic(tmp_path: Path) -> None:
+    from scanner.samples.text import build_msg, write_eml
+
+    assert build_zip({"a.csv": CSV}, password="pw") == build_zip({"a.csv": CSV}, password="pw")
+    assert build_msg("S", "B", "a@example.org", ["b@example.org"], [("a.csv", CSV)]) == build_msg(
+        "S", "B", "a@example.org", ["b@example.org"], [("a.csv", CSV)]
+    )
+    one = write_eml(tmp_path / "1.eml", "S", "B", "a@example.org", "b@example.org", [("a.csv", CSV)])
+    two = write_eml(tmp_path / "2.eml", "S", "B", "a@example.org", "b@example.org", [("a.csv", CSV)])
+    assert one.read_bytes() == two.read_bytes()
