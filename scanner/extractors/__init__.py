@@ -33,6 +33,17 @@ EXTRACTORS: dict[str, str] = {
     "application/rtf": "scanner.extractors.rtf:extract_rtf",
     "application/msword": "scanner.extractors.legacy:extract_doc",
     "application/vnd.ms-excel": "scanner.extractors.legacy:extract_xls",
+    # Text, structured data, mail and archives (text/tab-separated-values comes from identification).
+    "text/plain": "scanner.extractors.text:extract_text",
+    "text/csv": "scanner.extractors.text:extract_csv",
+    "text/tab-separated-values": "scanner.extractors.text:extract_tsv",
+    "application/json": "scanner.extractors.structured:extract_json",
+    "text/xml": "scanner.extractors.structured:extract_xml",
+    "application/xml": "scanner.extractors.structured:extract_xml",
+    "text/html": "scanner.extractors.markup:extract_html",
+    "message/rfc822": "scanner.extractors.mail:extract_eml",
+    "application/vnd.ms-outlook": "scanner.extractors.mail:extract_msg",
+    "application/zip": "scanner.extractors.archive:extract_zip",
 }
 
 

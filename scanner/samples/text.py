@@ -102,7 +102,7 @@ def _guess_type(name: str) -> tuple[str, str]:
 
 # --- Outlook .msg (MS-OXMSG): MAPI properties as streams in a compound file --------------------------
 
-_PT_LONG, _PT_UNICODE, _PT_BINARY = 0x0003, 0x001F, 0x0102
+_Props = dict[int, int | str | bytes]  # property tag -> value: PT_LONG, PT_UNICODE or PT_BINARY
 
 
 def _prop_streams(props: Mapping[int, int | str | bytes], header: bytes, base: str) -> dict[str, bytes]:
@@ -124,18 +124,18 @@ def _prop_streams(props: Mapping[int, int | str | bytes], header: bytes, base: s
 def build_msg(subject: str, body: str, sender: str, to: Sequence[str] = (),
               attachments: Sequence[tuple[str, bytes]] = (), sender_name: str = "") -> bytes:
     """The bytes of an Outlook message: subject, plain body, sender, To recipients and attachments."""
-    top = {0x001A001F: "IPM.Note", 0x0037001F: subject, 0x1000001F: body, 0x0C1F001F: sender,
-           0x0C1A001F: sender_name or sender, 0x0E04001F: "; ".join(to), 0x0E070003: 0x01}
+    top: _Props = {0x001A001F: "IPM.Note", 0x0037001F: subject, 0x1000001F: body, 0x0C1F001F: sender,
+                   0x0C1A001F: sender_name or sender, 0x0E04001F: "; ".join(to), 0x0E070003: 0x01}
     header = struct.pack("<8xIIII8x", len(to), len(attachments), len(to), len(attachments))
     streams = _prop_streams(top, header, "")
     for i, address in enumerate(to):
-        recip = {0x3001001F: address, 0x3003001F: address, 0x39FE001F: address, 0x0C150003: 1,
-                 0x30000003: i}
+        recip: _Props = {0x3001001F: address, 0x3003001F: address, 0x39FE001F: address, 0x0C150003: 1,
+                         0x30000003: i}
         streams |= _prop_streams(recip, bytes(8), f"__recip_version1.0_#{i:08X}/")
     for i, (name, data) in enumerate(attachments):
         short = name if len(name) <= 12 else name[:8] + name[name.rfind("."):][:4]
-        att = {0x37010102: data, 0x3707001F: name, 0x3704001F: short, 0x3001001F: name,
-               0x37050003: 1, 0x0E210003: i}
+        att: _Props = {0x37010102: data, 0x3707001F: name, 0x3704001F: short, 0x3001001F: name,
+                       0x37050003: 1, 0x0E210003: i}
         streams |= _prop_streams(att, bytes(8), f"__attach_version1.0_#{i:08X}/")
     for tag in ("00020102", "00030102", "00040102"):
         streams[f"__nameid_version1.0/__substg1.0_{tag}"] = b""
