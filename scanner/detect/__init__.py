@@ -1,0 +1,17 @@
+"""Personal-data detection: the only package that imports presidio and spaCy.
+
+    detector = build_detector(settings.detection, hash_key)   # once per process
+    result = detector.detect(chunks)                          # per file; consumes a stream of chunks
+    result.detections, result.special_category, result.marking, detector.provenance
+
+Raw matched values never leave this package: results hold masked examples, counts, scores, locators and (with
+a hash key) HMAC-SHA256 hex digests.
+"""
+
+from __future__ import annotations
+
+from scanner.detect.detector import Detector, build_detector
+from scanner.detect.result import DetectResult
+from scanner.detect.tables import ColumnSample
+
+__all__ = ["ColumnSample", "DetectResult", "Detector", "build_detector"]

@@ -1,0 +1,139 @@
+"""Per-file accumulation of matches into Detections, and overlap resolution between matches.
+
+Raw values reach this module only to be masked (first example) and, when a key is configured, hashed; they
+are dropped as soon as that is done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.detect.masking import keyed_hash, mask
+from scanner.types import Detection
+
+# When two matches overlap with equal scores, the earlier entity here wins (a number that is a valid NHS
+# number is not also a phone number; a card is not a phone; a sort code+account is not a phone).
+PRIORITY = (
+    "UK_NHS",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "UK_UPN",
+    "UK_NINO",
+    "UK_BANK_ACCOUNT",
+    "UK_DRIVING_LICENCE",
+    "UK_PASSPORT",
+    "EMAIL_ADDRESS",
+    "DATE_OF_BIRTH",
+    "UK_POSTCODE",
+    "IP_ADDRESS",
+    "UK_ADDRESS",
+    "PERSON",
+    "PHONE_NUMBER",
+)
+_RANK = {e: i for i, e in enumerate(PRIORITY)}
+
+
+@dataclass(slots=True)
+class Match:
+    entity: str
+    start: int
+    end: int
+    score: float
+    value: str
+    recognizer: str
+    validated: bool
+    context: tuple[str, ...] = ()
+    where: str = ""
+
+
+def resolve_overlaps(matches: list[Match]) -> list[Match]:
+    """Keep the best of overlapping matches: validated first, then score, then PRIORITY, then length.
+    A street address may contain a postcode or a name-like word, so UK_ADDRESS only conflicts with PERSON."""
+    ordered = sorted(
+        matches,
+        key=lambda m: (not m.validated, -m.score, _RANK.get(m.entity, len(_RANK)), -(m.end - m.start)),
+    )
+    kept: list[Match] = []
+    for m in ordered:
+        if any(m.start < k.end and k.start < m.end and _conflict(m, k) for k in kept):
+            continue
+        kept.append(m)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def _conflict(a: Match, b: Match) -> bool:
+    pair = {a.entity, b.entity}
+    if "UK_ADDRESS" in pair and len(pair) == 2:
+        return "PERSON" in pair
+    return True
+
+
+@dataclass(slots=True)
+class _Agg:
+    count: int = 0
+    best: float = 0.0
+    example: str = ""
+    where: list[str] = field(default_factory=list)
+    recognizers: dict[str, None] = field(default_factory=dict)
+    validated: bool = False
+    context: dict[str, None] = field(default_factory=dict)
+    hashes: set[str] = field(default_factory=set)
+
+
+class Aggregator:
+    def __init__(
+        self, hash_key: bytes | None, max_locators: int, max_hashes: int, entities: frozenset[str] | None
+    ):
+        self._key = hash_key
+        self._max_locators = max_locators
+        self._max_hashes = max_hashes
+        self._entities = entities
+        self._aggs: dict[str, _Agg] = {}
+
+    def wanted(self, entity: str) -> bool:
+        return self._entities is None or entity in self._entities
+
+    def add(self, m: Match, where: str, count: int = 1) -> None:
+        if not self.wanted(m.entity):
+            return
+        agg = self._aggs.setdefault(m.entity, _Agg())
+        agg.count += count
+        if m.score > agg.best or not agg.example:
+            agg.best = max(agg.best, m.score)
+            if not agg.example or (m.validated and not agg.validated):
+                agg.example = mask(m.entity, m.value)
+        if where and len(agg.where) < self._max_locators and where not in agg.where:
+            agg.where.append(where)
+        agg.recognizers[m.recognizer] = None
+        agg.validated = agg.validated or m.validated
+        for word in m.context:
+            if len(agg.context) < 5:
+                agg.context[word] = None
+        if self._key is not None and len(agg.hashes) < self._max_hashes:
+            agg.hashes.add(keyed_hash(self._key, m.entity, m.value))
+
+    def add_locator(self, entity: str, where: str) -> None:
+        agg = self._aggs.get(entity)
+        if agg is not None and len(agg.where) < self._max_locators and where not in agg.where:
+            agg.where.append(where)
+
+    def identifier_entities(self) -> set[str]:
+        return set(self._aggs)
+
+    def detections(self) -> tuple[Detection, ...]:
+        return tuple(
+            Detection(
+                entity=entity,
+                count=agg.count,
+                best_score=round(agg.best, 2),
+                example=agg.example,
+                where=tuple(agg.where),
+                recognizer=",".join(agg.recognizers),
+                validated=agg.validated,
+                context_words=tuple(agg.context),
+            )
+            for entity, agg in sorted(self._aggs.items())
+        )
+
+    def hashes(self) -> tuple[tuple[str, str], ...]:
+        return tuple((entity, h) for entity, agg in sorted(self._aggs.items()) for h in sorted(agg.hashes))

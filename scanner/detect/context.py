@@ -1,0 +1,89 @@
+"""Context-word scoring that works without lemmas, so pattern-only mode and NER mode score alike.
+
+presidio's LemmaContextAwareEnhancer needs a full spaCy pipeline (lemmas) for every text it scores; Steward's
+confirm stage runs on small windows with no pipeline at all. This enhancer looks for a recognizer's context
+words
+(whole words or phrases, case-insensitive) in the characters before and just after each match, and in the
+chunk's external context (column header, sheet name). A hit raises the score and is recorded in the result's
+metadata for explanations; a recognizer marked ``requires_context`` loses matches that have none.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+CONTEXT_KEY = "steward_context_words"
+
+
+@functools.cache
+def _context_regex(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    words = tuple(w for w in words if w)
+    if not words:
+        return None
+    alternation = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")
+
+
+class WindowContextEnhancer(ContextAwareEnhancer):
+    def __init__(
+        self, before: int = 60, after: int = 20, factor: float = 0.35, min_with_context: float = 0.6
+    ):
+        super().__init__(
+            context_similarity_factor=factor,
+            min_score_with_context_similarity=min_with_context,
+            context_prefix_count=0,
+            context_suffix_count=0,
+        )
+        self.before = before
+        self.after = after
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        by_id = {r.id: r for r in recognizers}
+        external = " ".join(context or ()).lower()
+        kept: list[RecognizerResult] = []
+        for result in raw_results:
+            recognizer = by_id.get(
+                result.recognition_metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY)
+            )
+            words = tuple(getattr(recognizer, "context", None) or ())
+            pattern = _context_regex(words)
+            found = find_context(pattern, text, result.start, result.end, external, self.before, self.after)
+            if found:
+                result.recognition_metadata[CONTEXT_KEY] = tuple(found)
+                if result.score < EntityRecognizer.MAX_SCORE:
+                    result.score = min(
+                        EntityRecognizer.MAX_SCORE,
+                        max(
+                            result.score + self.context_similarity_factor,
+                            self.min_score_with_context_similarity,
+                        ),
+                    )
+            elif getattr(recognizer, "requires_context", False):
+                continue
+            kept.append(result)
+        return kept
+
+
+def find_context(
+    pattern: re.Pattern[str] | None, text: str, start: int, end: int, external: str, before: int, after: int
+) -> list[str]:
+    """Context words found near text[start:end] (same line preferred) or in the external context."""
+    if pattern is None:
+        return []
+    window = text[max(0, start - before) : start].lower() + " " + text[end : end + after].lower()
+    found = [m.group(0) for m in pattern.finditer(window)]
+    if external:
+        found += [m.group(0) for m in pattern.finditer(external)]
+    return list(dict.fromkeys(found))[:3]

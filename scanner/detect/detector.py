@@ -1,0 +1,337 @@
+"""The Detector: tiered detection of one file's chunk stream.
+
+triage (RE2 set, whole text) -> confirm (presidio, only the candidate recognizers, on windows around the
+candidates) -> names (NER via presidio's SpacyRecognizer on windows around name cues, batched with nlp.pipe)
+-> overlap resolution -> per-file aggregation (masked examples, counts, locators, keyed hashes).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from presidio_analyzer import RecognizerResult
+
+from scanner.config import DetectionConfig
+from scanner.detect import markings, rules, tables
+from scanner.detect.aggregate import Aggregator, Match, resolve_overlaps
+from scanner.detect.context import CONTEXT_KEY
+from scanner.detect.engine import REPORTED, Engine, build_engine, model_version, versions
+from scanner.detect.masking import normalise
+from scanner.detect.names import plausible_name
+from scanner.detect.result import DetectResult
+from scanner.detect.special import TermMatcher
+from scanner.detect.triage import BUILTIN, Triage, Window, windows
+from scanner.types import Chunk
+
+log = logging.getLogger(__name__)
+_BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
+_HEADER_WHERE = re.compile(r"header|footer", re.IGNORECASE)
+_RECOGNIZER = RecognizerResult.RECOGNIZER_NAME_KEY
+
+
+class Detector:
+    """Built once per process and reused for many files. Pickles as its settings (rebuilt on unpickling)."""
+
+    def __init__(self, settings: DetectionConfig, hash_key: bytes | None = None):
+        self.settings = settings
+        self._hash_key = hash_key
+        self.engine: Engine = build_engine(settings)
+        self.triage = Triage([*BUILTIN, *self.engine.custom_rules])
+        self._entities = frozenset(settings.entities) if settings.entities else None
+        self._enabled = frozenset(REPORTED) | {e for e, _ in self.engine.custom_rules}
+        self._by_name = {r.name: r for r in self.engine.recognizers}
+        self._terms = None
+        if settings.special_category_file is not None:
+            self._terms = TermMatcher(rules.load_special(settings.special_category_file))
+        self._allow = _allow_index(self.engine.allowlist)
+        self._artifacts = self.engine.cheap_artifacts()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Detector, (self.settings, self._hash_key))
+
+    @property
+    def provenance(self) -> dict[str, object]:
+        return {
+            "model": self.engine.model,
+            "model_version": model_version(self.engine),
+            "names": self.engine.ner,
+            "recognizers": sorted(
+                f"{r.name}:{','.join(r.supported_entities)}" for r in self.engine.recognizers
+            ),
+            "triage": "google-re2" if self.settings.triage else "off",
+            "rule_files": dict(self.engine.rule_files),
+            "special_category_file": str(self.settings.special_category_file or ""),
+            "versions": versions(),
+            "settings": self.settings.model_dump(mode="json"),
+            "hashes": "hmac-sha256" if self._hash_key else None,
+        }
+
+    def detect(self, chunks: Iterable[Chunk]) -> DetectResult:
+        run = _FileRun(self)
+        for chunk in chunks:
+            run.feed(chunk)
+        return run.finish()
+
+    # -- confirm tier -------------------------------------------------------------------------------------
+    def confirm(self, text: str, context: tuple[str, ...], threshold: float) -> tuple[list[Match], int]:
+        """Pattern matches in ``text`` (chunk coordinates); presidio runs only the candidates' recognizers."""
+        ner = self.engine.ner
+        extra_date = bool(_BIRTH.search(" ".join(context)))
+        if self.settings.triage:
+            cands = [c for c in self.triage.scan(text, extra_date) if not (ner and c.entity == "PERSON")]
+            wins = windows(cands, len(text), self.settings.context_chars + 40, 160, 8000)
+            for w in wins:
+                w.entities |= self.triage.always
+        else:
+            wanted = self._enabled - ({"PERSON"} if ner else set())
+            wins = [Window(0, len(text), set(wanted))]
+        out: list[Match] = []
+        read = 0
+        for w in wins:
+            entities = sorted(w.entities & self._enabled)
+            if not entities:
+                continue
+            read += w.end - w.start
+            out += self._analyze(text[w.start : w.end], w.start, entities, context, threshold)
+        return out, read
+
+    def _analyze(
+        self,
+        text: str,
+        offset: int,
+        entities: list[str],
+        context: tuple[str, ...],
+        threshold: float,
+        artifacts: Any = None,
+    ) -> list[Match]:
+        results = self.engine.analyzer.analyze(
+            text=text,
+            language="en",
+            entities=entities,
+            nlp_artifacts=artifacts or self._artifacts,
+            context=list(context),
+            score_threshold=threshold,
+            return_decision_process=True,
+        )
+        out: list[Match] = []
+        for r in results:
+            if r.entity_type not in self._enabled:
+                continue
+            value = text[r.start : r.end]
+            name = r.recognition_metadata.get(_RECOGNIZER, "")
+            if self._allowed(r.entity_type, value):
+                continue
+            if r.entity_type == "PERSON" and not plausible_name(value, text, r.start):
+                continue
+            recognizer = self._by_name.get(name)
+            explanation = r.analysis_explanation
+            validated = bool(explanation is not None and explanation.validation_result) or (
+                r.entity_type == "PHONE_NUMBER"
+            )
+            validated = validated and getattr(recognizer, "steward_validator", None) is not None
+            out.append(
+                Match(
+                    r.entity_type,
+                    r.start + offset,
+                    r.end + offset,
+                    r.score,
+                    value,
+                    name,
+                    validated,
+                    tuple(r.recognition_metadata.get(CONTEXT_KEY, ())),
+                )
+            )
+        return out
+
+    def ner(self, texts: list[str], contexts: list[tuple[str, ...]]) -> Iterator[list[Match]]:
+        batch = self.engine.nlp_engine.process_batch(texts, "en", batch_size=32)
+        for (text, artifacts), context in zip(batch, contexts, strict=True):
+            yield self._analyze(text, 0, ["PERSON"], context, self.settings.score_threshold, artifacts)
+
+    def _allowed(self, entity: str, value: str) -> bool:
+        norm = normalise(entity, value)
+        for ent, values, patterns in self._allow:
+            if ent is not None and ent != entity:
+                continue
+            if norm in values or any(p.search(value) for p in patterns):
+                return True
+        return False
+
+
+def _allow_index(
+    allowlist: rules.AllowListFile | None,
+) -> list[tuple[str | None, set[str], list[re.Pattern[str]]]]:
+    if allowlist is None:
+        return []
+    out = []
+    for entry in allowlist.allow:
+        values = {normalise(entry.entity or "", v) for v in entry.values}
+        values |= {normalise("EMAIL_ADDRESS", v) for v in entry.values}
+        out.append((entry.entity, values, [re.compile(p, re.IGNORECASE) for p in entry.patterns]))
+    return out
+
+
+def _table(where: str) -> str:
+    """'Staff!C' -> 'Staff!': the table a column locator belongs to."""
+    return where.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") or where
+
+
+def _pieces(chunk: Chunk, cap: int) -> Iterator[tuple[str, int]]:
+    """Split text longer than ``cap`` at a line break or space; yields (piece, line offset)."""
+    text, line = chunk.text, 0
+    while len(text) > cap:
+        cut = text.rfind("\n", cap // 2, cap)
+        if cut < 0:
+            cut = text.rfind(" ", cap // 2, cap)
+        cut = cap if cut < 0 else cut + 1
+        yield text[:cut], line
+        line += text.count("\n", 0, cut)
+        text = text[cut:]
+    yield text, line
+
+
+class _FileRun:
+    """State for one file: bounded by the number of entity types, columns and pending NER text."""
+
+    def __init__(self, det: Detector):
+        self.det = det
+        s = det.settings
+        self.agg = Aggregator(det._hash_key, s.max_locators, s.max_hashes, det._entities)
+        self.columns: dict[tuple[str, str], tables.ColumnState] = {}
+        # A "unit" is where special-category terms must meet an identifier: a prose chunk, or a whole table.
+        self.pending: list[tuple[int, str, list[Match]]] = []  # unit id, where, pattern matches
+        self.ner_jobs: list[tuple[int, int, str, tuple[str, ...]]] = []  # unit id, offset, text, context
+        self.ner_chars = 0
+        self.chunk_id = 0
+        self.identified_units: set[int | str] = set()
+        self.terms: dict[str, list[tuple[int | str, int]]] = {}  # category -> (unit id, occurrences)
+        self.marking: tuple[str, str] | None = None
+        self.head_seen = 0
+        self.chars = self.confirmed = self.ner_total = 0
+
+    def feed(self, chunk: Chunk) -> None:
+        s = self.det.settings
+        self.chars += len(chunk.text)
+        self._markings(chunk)
+        for piece, line in _pieces(chunk, s.max_chunk_chars):
+            self.chunk_id += 1
+            unit: int | str = self.chunk_id if chunk.column is None else f"table:{_table(chunk.where)}"
+            if self.det._terms is not None:
+                for category, n in self.det._terms.categories_in(piece).items():
+                    self.terms.setdefault(category, []).append((unit, n))
+            if chunk.column is not None:
+                self._column(chunk, piece, (chunk.first_row or 1) + line, unit)
+            else:
+                self._prose(chunk, piece)
+        if self.ner_chars >= s.ner_batch_chars:
+            self._flush()
+
+    def _markings(self, chunk: Chunk) -> None:
+        s = self.det.settings
+        if not s.markings:
+            return
+        text = None
+        if self.head_seen < s.marking_lines and chunk.column is None:
+            text = markings.head_lines(chunk.text, s.marking_lines - self.head_seen)
+            self.head_seen += text.count("\n") + 1
+        elif _HEADER_WHERE.search(chunk.where):
+            text = chunk.text[:2000]
+        if text:
+            found = markings.find_marking(text)
+            if found and (self.marking is None or markings.RANK[found[1]] > markings.RANK[self.marking[1]]):
+                self.marking = found
+
+    def _prose(self, chunk: Chunk, text: str) -> None:
+        det, s = self.det, self.det.settings
+        matches, read = det.confirm(text, chunk.context, s.score_threshold)
+        self.confirmed += read
+        if det.engine.ner and s.triage:
+            cands = [c for c in det.triage.scan(text) if c.entity == "PERSON"]
+            for w in windows(
+                cands, len(text), s.ner_window_chars, s.ner_window_chars, 4 * s.ner_window_chars
+            ):
+                self.ner_jobs.append((self.chunk_id, w.start, text[w.start : w.end], chunk.context))
+                self.ner_chars += w.end - w.start
+        elif det.engine.ner:
+            self.ner_jobs.append((self.chunk_id, 0, text, chunk.context))
+            self.ner_chars += len(text)
+        self.pending.append((self.chunk_id, chunk.where, matches))
+
+    def _column(self, chunk: Chunk, text: str, first_row: int, unit: int | str) -> None:
+        s = self.det.settings
+        key = (chunk.where, chunk.column or "")
+        state = self.columns.get(key)
+        if state is None:
+            state = tables.ColumnState(
+                chunk.where, chunk.column or "", tables.header_entity(chunk.column or "")
+            )
+            self.columns[key] = state
+        lines = text.split("\n")
+        sample, starts = tables.sample_lines(state, lines, first_row, s.table_sample_rows)
+        if not sample:
+            return
+        context = (*chunk.context, chunk.column or "")
+        found, read = self.det.confirm(sample, context, 0.0)
+        self.confirmed += read
+        matches = resolve_overlaps(found)
+        tables.record(state, matches, starts, first_row, s.score_threshold, sample)
+        if any(m.score >= s.score_threshold for m in matches) or (
+            state.hint == "PERSON" and "PERSON" in state.raw
+        ):
+            self.identified_units.add(unit)
+
+    def _flush(self) -> None:
+        jobs, self.ner_jobs, self.ner_chars = self.ner_jobs, [], 0
+        extra: dict[int, list[Match]] = {}
+        if jobs:
+            self.ner_total += sum(len(j[2]) for j in jobs)
+            found = self.det.ner([j[2] for j in jobs], [j[3] for j in jobs])
+            for (cid, offset, _, _), matches in zip(jobs, found, strict=True):
+                for m in matches:
+                    m.start += offset
+                    m.end += offset
+                extra.setdefault(cid, []).extend(matches)
+        idents = set(self.det.settings.special_category_identifiers)
+        for cid, where, matches in self.pending:
+            kept = resolve_overlaps(matches + extra.get(cid, []))
+            for m in kept:
+                self.agg.add(m, where)
+                if m.entity in idents:
+                    self.identified_units.add(cid)
+        self.pending = []
+
+    def finish(self) -> DetectResult:
+        s = self.det.settings
+        self._flush()
+        columns = tuple(
+            tables.finish(state, self.agg, s.column_min_share, s.max_locators)
+            for state in self.columns.values()
+        )
+        idents = set(s.special_category_identifiers)
+        file_identified = bool(idents & self.agg.identifier_entities())
+        special = []
+        for category, hits in self.terms.items():
+            if s.special_category_scope == "file":
+                n = sum(k for _, k in hits) if file_identified else 0
+            else:
+                n = sum(k for unit, k in hits if unit in self.identified_units)
+            if n >= s.special_category_min_terms:
+                special.append(category)
+        return DetectResult(
+            detections=self.agg.detections(),
+            special_category=tuple(sorted(special)),
+            marking=self.marking[1] if self.marking else None,
+            marking_found=self.marking[0] if self.marking else None,
+            columns=columns,
+            hashes=self.agg.hashes(),
+            chars=self.chars,
+            chars_confirmed=self.confirmed,
+            chars_ner=self.ner_total,
+        )
+
+
+def build_detector(settings: DetectionConfig, hash_key: bytes | None = None) -> Detector:
+    return Detector(settings, hash_key)

