@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import nullcontext
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
@@ -82,9 +85,10 @@ def export() -> None:
     """Export the register or the per-file observations."""
 
 
-def _output(out: Path | None, binary: bool = False):  # type: ignore[no-untyped-def]
+def _output(out: Path | None, binary: bool = False) -> ContextManager[IO[Any]]:
+    """The --out file (written atomically), else standard output (left open)."""
     if out is None:
-        return click.get_binary_stream("stdout") if binary else click.get_text_stream("stdout")
+        return nullcontext(sys.stdout.buffer if binary else sys.stdout)
     return click.open_file(str(out), "wb" if binary else "w", atomic=True)
 
 

@@ -132,7 +132,6 @@ def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]
             reason = "unknown key"
         elif err["type"] == "missing":
             reason = "is required"
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{path}: {_key(tuple(err['loc']))}: {reason}{more}") from None
+        raise ConfigError(f"{path}: {_key(tuple(err['loc']))}: {reason}") from None
     digest = hashlib.sha256(repr(sorted(expanded.items(), key=str)).encode()).hexdigest()[:16]
     return config, digest

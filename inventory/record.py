@@ -71,6 +71,9 @@ def start_run(session: Session, source: str, config_hash: str, provenance: dict[
             raise ScanBusy(f"source {source!r} is already being scanned by process {open_run.pid}")
         open_run.host, open_run.pid, open_run.resumed = host, pid, open_run.resumed + 1
         open_run.provenance = provenance
+        # The walk starts again: its counters describe this attempt (what the killed one recorded is now
+        # found unchanged, at the cost of a lookup).
+        open_run.seen = open_run.read = open_run.unchanged = open_run.moved = open_run.bytes_read = 0
         session.commit()
         log.info("resuming scan run %d of source %s", open_run.id, source)
         return open_run

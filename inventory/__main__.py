@@ -1,0 +1,5 @@
+"""`python -m inventory` is the `steward` command."""
+
+from inventory.cli import main
+
+main()
