@@ -58,6 +58,7 @@ class FileRecord(Base):
     identity: Mapped[str] = mapped_column(String(200))
     size: Mapped[int | None] = mapped_column(BigInteger)
     mtime: Mapped[datetime | None] = mapped_column(DateTime)
+    mtime_us: Mapped[int | None] = mapped_column(BigInteger)  # exact, for change detection
     ctime: Mapped[datetime | None] = mapped_column(DateTime)
     atime: Mapped[datetime | None] = mapped_column(DateTime)
     uid: Mapped[int | None] = mapped_column(Integer)

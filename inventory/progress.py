@@ -5,11 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TextIO
-
-from inventory.models import ScanRun
+from typing import Protocol, TextIO
 
 log = logging.getLogger(__name__)
+
+
+class Counts(Protocol):
+    seen: int
+    read: int
+    unchanged: int
+    moved: int
 
 
 class Progress:
@@ -20,7 +25,7 @@ class Progress:
         self.every = 0.2 if self.live else every
         self.started = self._last = time.monotonic()
 
-    def update(self, run: ScanRun, force: bool = False) -> None:
+    def update(self, run: Counts, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last < self.every:
             return

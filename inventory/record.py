@@ -13,11 +13,10 @@ import os
 import socket
 import time
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from inventory.models import DetectionRow, FileEvent, FileRecord, ScanRun
@@ -30,6 +29,9 @@ log = logging.getLogger(__name__)
 # Outcomes decided by a file's content are kept until the file changes; these are tried again every scan.
 RETRY = {Status.DENIED.value, Status.VANISHED.value, Status.UNREADABLE.value}
 MAX_ERROR_SAMPLES = 10
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_MICROSECOND = timedelta(microseconds=1)
+SEEN_BATCH = 5000  # unchanged files marked as seen per statement batch
 
 
 def utcnow() -> datetime:
@@ -40,20 +42,30 @@ def naive(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
 
 
+def micros(value: datetime | None) -> int | None:
+    """Microseconds since the epoch: an exact, cheap key for comparing modification times."""
+    return (value - EPOCH) // ONE_MICROSECOND if value is not None else None
+
+
 def asset_key(path: str, depth: int) -> str:
     """The folder that makes a file's asset: its first ``depth`` folders ("" for loose files at the root)."""
     folders = path.split("/")[:-1]
     return "/".join(folders[:depth])
 
 
-@dataclass
-class _Known:
+class _Known(NamedTuple):
+    """What the store holds for one path (the same fields as the rows the folder lookup returns)."""
+
     id: int
+    path: str
     identity: str
     size: int | None
-    mtime: datetime | None
+    mtime_us: int | None
     status: str
-    deleted: bool
+    deleted_at: datetime | None
+
+
+COUNTERS = ("seen", "read", "unchanged", "moved", "bytes_read")
 
 
 class ScanBusy(StewardError):
@@ -106,17 +118,20 @@ class Recorder:
         self._last_commit = time.monotonic()
         self._has_rows = session.scalar(select(FileRecord.id).where(FileRecord.source == run.source).limit(1))
         self.errors: dict[str, list[dict[str, str]]] = defaultdict(list, run.errors or {})
+        # Plain counters, copied onto the run at each checkpoint (ORM attribute sets are costly per file).
+        self.seen, self.read, self.unchanged, self.moved, self.bytes_read = (getattr(run, c) for c in COUNTERS)
 
     # -- deciding -------------------------------------------------------------------------------------
     def needs_content(self, entry: FileEntry) -> bool:
         """True when the entry must be read; otherwise it is recorded here (unchanged, moved, or a problem)."""
-        self.run.seen += 1
+        self.seen += 1
         known = self._lookup(entry.path)
-        if known and not known.deleted and self._same(known, entry):
+        if known and known.deleted_at is None and self._same(known, entry):
             if known.status not in RETRY and not self.full:
-                self.run.unchanged += 1
+                self.unchanged += 1
                 self._seen_ids.append(known.id)
-                self._tick()
+                if len(self._seen_ids) >= SEEN_BATCH:
+                    self._tick(force=True)
                 return False
         elif known is None and self._has_rows and entry.status is Status.OK and self._moved(entry):
             return False
@@ -127,19 +142,17 @@ class Recorder:
 
     @staticmethod
     def _same(known: _Known, entry: FileEntry) -> bool:
-        return (known.identity, known.size, known.mtime) == (entry.identity, entry.size, naive(entry.mtime))
+        return (known.identity, known.size, known.mtime_us) == (entry.identity, entry.size, micros(entry.mtime))
 
     def _lookup(self, path: str) -> _Known | None:
         folder = path.rpartition("/")[0]
         if folder != self._dir:
             self._dir = folder
-            rows = self.s.execute(
-                select(FileRecord.id, FileRecord.path, FileRecord.identity, FileRecord.size, FileRecord.mtime,
-                       FileRecord.status, FileRecord.deleted_at)
+            rows = self.s.connection().execute(
+                select(*(getattr(FileRecord, f) for f in _Known._fields))
                 .where(FileRecord.source == self.run.source, FileRecord.dir == folder)
             ) if self._has_rows else []
-            self._known = {r.path: _Known(r.id, r.identity, r.size, r.mtime, r.status, r.deleted_at is not None)
-                           for r in rows}
+            self._known = {r.path: r for r in rows}
         return self._known.get(path)
 
     def _moved(self, entry: FileEntry) -> bool:
@@ -147,7 +160,7 @@ class Recorder:
         row = self.s.execute(
             select(FileRecord.id, FileRecord.path, FileRecord.last_seen_run).where(
                 FileRecord.source == self.run.source, FileRecord.identity == entry.identity,
-                FileRecord.size == entry.size, FileRecord.mtime == naive(entry.mtime),
+                FileRecord.size == entry.size, FileRecord.mtime_us == micros(entry.mtime),
                 FileRecord.deleted_at.is_(None),
             )
         ).first()
@@ -157,7 +170,7 @@ class Recorder:
             **self._path_fields(entry.path), last_seen_run=self.run.id))
         self.s.execute(insert(FileEvent).values(file_id=row.id, run_id=self.run.id, kind="moved", at=utcnow(),
                                                 old_path=row.path))
-        self.run.moved += 1
+        self.moved += 1
         self._tick()
         return True
 
@@ -172,8 +185,9 @@ class Recorder:
         entry, now = obs.entry, utcnow()
         values: dict[str, Any] = {
             "source": entry.source, **self._path_fields(entry.path), "identity": entry.identity,
-            "size": entry.size, "mtime": naive(entry.mtime), "ctime": naive(entry.ctime),
-            "atime": naive(entry.atime), "uid": entry.uid, "gid": entry.gid, "mode": entry.mode,
+            "size": entry.size, "mtime": naive(entry.mtime), "mtime_us": micros(entry.mtime),
+            "ctime": naive(entry.ctime), "atime": naive(entry.atime),
+            "uid": entry.uid, "gid": entry.gid, "mode": entry.mode,
             "owner": entry.owner, "mime": obs.mime, "extension_mismatch": obs.extension_mismatch,
             "status": obs.status.value, "reason": obs.reason, "special_category": list(obs.special_category) or None,
             "marking": obs.marking, "chunks": obs.chunks, "chars": obs.chars,
@@ -188,9 +202,9 @@ class Recorder:
             file_id = known.id
             self.s.execute(update(FileRecord).where(FileRecord.id == file_id).values(**values))
             self.s.execute(delete(DetectionRow).where(DetectionRow.file_id == file_id))
-            kind = "restored" if known.deleted else "changed"
-        self._known[entry.path] = _Known(file_id, entry.identity, entry.size, naive(entry.mtime),
-                                         obs.status.value, False)
+            kind = "restored" if known.deleted_at is not None else "changed"
+        self._known[entry.path] = _Known(file_id, entry.path, entry.identity, entry.size, micros(entry.mtime),
+                                         obs.status.value, None)
         if obs.detections:
             self.s.execute(insert(DetectionRow), [
                 {"file_id": file_id, "entity": d.entity, "count": d.count, "best_score": d.best_score,
@@ -200,25 +214,30 @@ class Recorder:
             ])
         self.s.execute(insert(FileEvent).values(file_id=file_id, run_id=self.run.id, kind=kind, at=now))
         if entry.status is Status.OK:
-            self.run.read += 1
-            self.run.bytes_read += entry.size or 0
+            self.read += 1
+            self.bytes_read += entry.size or 0
         if obs.status is not Status.OK or obs.reason:
             samples = self.errors[obs.status.value]
             if len(samples) < MAX_ERROR_SAMPLES:
                 samples.append({"path": entry.path, "reason": obs.reason or ""})
         self._tick()
 
-    def _tick(self) -> None:
+    def _tick(self, force: bool = False) -> None:
         self._pending += 1
-        if self._pending >= self.checkpoint_every or time.monotonic() - self._last_commit > 5:
+        if force or self._pending >= self.checkpoint_every or time.monotonic() - self._last_commit > 5:
             self.checkpoint()
 
     def checkpoint(self) -> None:
         """Commit what is recorded so far; a killed scan loses at most the files since the last call."""
-        for i in range(0, len(self._seen_ids), 500):
-            ids = self._seen_ids[i:i + 500]
-            self.s.execute(update(FileRecord).where(FileRecord.id.in_(ids)).values(last_seen_run=self.run.id))
-        self._seen_ids.clear()
+        if self._seen_ids:
+            files = FileRecord.__table__
+            self.s.connection().execute(
+                files.update().where(files.c.id == bindparam("fid")).values(last_seen_run=self.run.id),
+                [{"fid": fid} for fid in self._seen_ids],
+            )
+            self._seen_ids.clear()
+        for counter in COUNTERS:
+            setattr(self.run, counter, getattr(self, counter))
         self.run.errors = {k: list(v) for k, v in self.errors.items()}
         self.s.commit()
         self._pending = 0

@@ -79,7 +79,7 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                     if recorder.needs_content(entry):
                         yield entry
                     if progress:
-                        progress.update(run)
+                        progress.update(recorder)
 
             for obs in observe_stream(changed(), job, workers_for(config)):
                 recorder.record(obs)
@@ -87,7 +87,7 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
             assets = roll_up(session, source.id, str(source.root))
         except KeyboardInterrupt:
             recorder.checkpoint()
-            log.warning("scan of %s interrupted after %d entries; run it again to resume", source.id, run.seen)
+            log.warning("scan of %s interrupted after %d entries; run it again to resume", source.id, recorder.seen)
             raise
         except (SourceError, OSError) as exc:
             message = str(exc) if isinstance(exc, SourceError) else f"source {source.id!r}: {exc}"

@@ -33,14 +33,21 @@ class PathFilter:
     """Decides which files to scan and which folders to prune."""
 
     def __init__(self, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
-        self._include = [compile_glob(p) for p in include]
-        self._exclude = [compile_glob(p) for p in exclude]
+        self._include = _union(include)
+        self._exclude = _union(exclude)
         self._include_all = "**" in include
 
     def wants_file(self, rel: str) -> bool:
-        if any(p.match(rel) for p in self._exclude):
+        if self._exclude and self._exclude.match(rel):
             return False
-        return self._include_all or any(p.match(rel) for p in self._include)
+        return self._include_all or bool(self._include and self._include.match(rel))
 
     def wants_dir(self, rel: str) -> bool:
-        return not any(p.match(rel) or p.match(rel + "/") for p in self._exclude)
+        return not (self._exclude and (self._exclude.match(rel) or self._exclude.match(rel + "/")))
+
+
+def _union(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for a list of globs: a single match per path, however many patterns."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns), re.IGNORECASE)

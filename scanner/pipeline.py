@@ -12,6 +12,7 @@ import signal
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -131,20 +132,39 @@ def _observe_in_worker(entry: FileEntry) -> FileObservation:
 
 
 def observe_stream(entries: Iterable[FileEntry], job: Job, workers: int) -> Iterator[FileObservation]:
-    """Observe entries, in ``workers`` processes (1 = in this process), yielding as each completes."""
+    """Observe entries, in ``workers`` processes (1 = in this process), yielding as each completes.
+
+    If a worker process dies (a crash in a parsing library, the kernel's OOM killer), the files it and its
+    siblings had in hand are recorded as unreadable, to be tried again next scan, and a fresh pool carries on.
+    """
     if workers <= 1:
         _init_worker(job, child=False)
         for entry in entries:
             yield _observe_in_worker(entry)
         return
     window = workers * 4
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(job,)) as pool:
-        pending: set[Future[FileObservation]] = set()
-        for entry in entries:
-            pending.add(pool.submit(_observe_in_worker, entry))
-            if len(pending) >= window:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (f.result() for f in done)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            yield from (f.result() for f in done)
+    stream = iter(entries)
+    while True:
+        pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(job,))
+        pending: dict[Future[FileObservation], FileEntry] = {}
+        try:
+            exhausted = False
+            while not exhausted or pending:
+                while not exhausted and len(pending) < window:
+                    entry = next(stream, None)
+                    if entry is None:
+                        exhausted = True
+                    else:
+                        pending[pool.submit(_observe_in_worker, entry)] = entry
+                if pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+                        del pending[future]
+            return
+        except BrokenProcessPool:
+            log.error("a worker process died; %d file(s) in hand are recorded as unreadable", len(pending))
+            for entry in pending.values():
+                yield FileObservation(entry, None, Status.UNREADABLE, "worker process died while reading")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

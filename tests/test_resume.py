@@ -60,3 +60,47 @@ def test_killed_scan_resumes(tmp_path: Path, write_config: Callable[..., Path]) 
     lines = [json.loads(line) for line in export.stdout.splitlines()]
     assert len(lines) == 600
     assert all(line["entities"].get("EMAIL_ADDRESS") == 1 for line in lines)
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def test_a_worker_killed_mid_scan_loses_nothing(tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    """As when the kernel's OOM killer takes a worker: its files are recorded unreadable and read next time."""
+    root = tmp_path / "share"
+    for i in range(400):
+        folder = root / f"Service {i % 4}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"note {i:04d}.txt").write_text(f"Case {i}: contact case.worker{i}@example.co.uk today.")
+    config = write_config(root, scan={"workers": 2, "checkpoint_every": 25})
+    url = f"sqlite:///{tmp_path / 'steward.db'}"
+    cmd = [sys.executable, "-m", "inventory", "scan", "--config", str(config)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while count_files(url) < 50 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    workers = children_of(proc.pid)
+    assert workers and proc.poll() is None
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "400 entries" in out and "unreadable" in out
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(FileRecord)) == 400
+        lost = conn.scalar(select(func.count()).where(FileRecord.status == "unreadable"))
+        assert 1 <= lost <= 8  # at most the window of files in hand
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and f"{lost} read" in again.stdout
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).where(FileRecord.status == "unreadable")) == 0

@@ -82,6 +82,7 @@ def upgrade() -> None:
     sa.Column('identity', sa.String(length=200), nullable=False),
     sa.Column('size', sa.BigInteger(), nullable=True),
     sa.Column('mtime', sa.DateTime(), nullable=True),
+    sa.Column('mtime_us', sa.BigInteger(), nullable=True),
     sa.Column('ctime', sa.DateTime(), nullable=True),
     sa.Column('atime', sa.DateTime(), nullable=True),
     sa.Column('uid', sa.Integer(), nullable=True),
