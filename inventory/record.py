@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from inventory.models import DetectionRow, FileEvent, FileRecord, ScanRun
@@ -151,7 +151,7 @@ class Recorder:
             rows = self.s.connection().execute(
                 select(*(getattr(FileRecord, f) for f in _Known._fields))
                 .where(FileRecord.source == self.run.source, FileRecord.dir == folder)
-            ) if self._has_rows else []
+            ).all() if self._has_rows else []
             self._known = {r.path: r for r in rows}
         return self._known.get(path)
 
@@ -229,13 +229,11 @@ class Recorder:
 
     def checkpoint(self) -> None:
         """Commit what is recorded so far; a killed scan loses at most the files since the last call."""
-        if self._seen_ids:
-            files = FileRecord.__table__
-            self.s.connection().execute(
-                files.update().where(files.c.id == bindparam("fid")).values(last_seen_run=self.run.id),
-                [{"fid": fid} for fid in self._seen_ids],
-            )
-            self._seen_ids.clear()
+        files = FileRecord.__table__
+        for i in range(0, len(self._seen_ids), SEEN_BATCH):
+            self.s.connection().execute(files.update().where(files.c.id.in_(self._seen_ids[i:i + SEEN_BATCH]))
+                                        .values(last_seen_run=self.run.id))
+        self._seen_ids.clear()
         for counter in COUNTERS:
             setattr(self.run, counter, getattr(self, counter))
         self.run.errors = {k: list(v) for k, v in self.errors.items()}

@@ -81,7 +81,10 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                     if progress:
                         progress.update(recorder)
 
-            for obs in observe_stream(changed(), job, workers_for(config)):
+            def detector_provenance(found: dict[str, object]) -> None:
+                run.provenance = {**provenance(config), "detector": found}
+
+            for obs in observe_stream(changed(), job, workers_for(config), detector_provenance):
                 recorder.record(obs)
             recorder.finish()
             assets = roll_up(session, source.id, str(source.root))

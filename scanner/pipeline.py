@@ -7,14 +7,16 @@ entries in flight so memory stays flat whatever the size of the tree.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import signal
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from scanner import extractors
@@ -114,16 +116,22 @@ def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits) -
         return FileObservation(entry, mime, status, type(exc).__name__, extension_mismatch=mismatch)
 
 
-_WORKER: dict[str, Any] = {}
+_WORKER: dict[str, Any] = {}  # this process's crawler, detector and limits, set by _init_worker
+
+
+@cache
+def _detector(detection: DetectionConfig, hash_key: bytes | None) -> Any:
+    """One detector per process and settings (building one loads the spaCy pipeline)."""
+    from scanner.detect import build_detector
+
+    return build_detector(detection, hash_key)
 
 
 def _init_worker(job: Job, child: bool = True) -> None:
-    from scanner.detect import build_detector
-
     if child:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _WORKER["crawler"] = crawler_for(job.source)
-    _WORKER["detector"] = build_detector(job.detection, job.hash_key)
+    _WORKER["detector"] = _detector(job.detection, job.hash_key)
     _WORKER["limits"] = job.limits
 
 
@@ -131,22 +139,35 @@ def _observe_in_worker(entry: FileEntry) -> FileObservation:
     return observe(entry, _WORKER["crawler"], _WORKER["detector"], _WORKER["limits"])
 
 
-def observe_stream(entries: Iterable[FileEntry], job: Job, workers: int) -> Iterator[FileObservation]:
+def _provenance_in_worker() -> dict[str, Any]:
+    provenance: dict[str, Any] = _WORKER["detector"].provenance
+    return provenance
+
+
+def observe_stream(entries: Iterable[FileEntry], job: Job, workers: int,
+                   on_provenance: Callable[[dict[str, Any]], None] | None = None) -> Iterator[FileObservation]:
     """Observe entries, in ``workers`` processes (1 = in this process), yielding as each completes.
 
     If a worker process dies (a crash in a parsing library, the kernel's OOM killer), the files it and its
     siblings had in hand are recorded as unreadable, to be tried again next scan, and a fresh pool carries on.
     """
+    stream = iter(entries)
+    first = next(stream, None)
+    if first is None:
+        return  # nothing to read: no worker, no model loaded
+    stream = itertools.chain([first], stream)
     if workers <= 1:
         _init_worker(job, child=False)
-        for entry in entries:
+        if on_provenance:
+            on_provenance(_provenance_in_worker())
+        for entry in stream:
             yield _observe_in_worker(entry)
         return
     window = workers * 4
-    stream = iter(entries)
     while True:
         pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(job,))
         pending: dict[Future[FileObservation], FileEntry] = {}
+        described = pool.submit(_provenance_in_worker) if on_provenance else None
         try:
             exhausted = False
             while not exhausted or pending:
@@ -156,11 +177,16 @@ def observe_stream(entries: Iterable[FileEntry], job: Job, workers: int) -> Iter
                         exhausted = True
                     else:
                         pending[pool.submit(_observe_in_worker, entry)] = entry
+                if described is not None and described.done() and on_provenance:
+                    on_provenance(described.result())  # in this thread: the caller's session is not thread-safe
+                    described = None
                 if pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
                         yield future.result()
                         del pending[future]
+            if described is not None and on_provenance:
+                on_provenance(described.result())
             return
         except BrokenProcessPool:
             log.error("a worker process died; %d file(s) in hand are recorded as unreadable", len(pending))

