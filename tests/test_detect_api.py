@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from scanner.config import DetectionConfig
-from scanner.detect import DetectResult, Detector, build_detector
+from scanner.detect import Detector, DetectResult, build_detector
 from scanner.errors import ConfigError
 from scanner.types import Chunk
 

