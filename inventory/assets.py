@@ -72,6 +72,15 @@ def _flags(session: Session, present: Any, stats: dict[str, dict[str, Any]]) -> 
             stats[key]["markings"].add(marking)
 
 
+def location(root: str, key: str) -> str:
+    """Where the asset is, as its users see it: /srv/share/HR, or \\\\fs1\\Shared\\HR for an SMB share."""
+    if not key:
+        return root
+    if root.startswith("\\\\"):
+        return f"{root.rstrip(chr(92))}\\{key.replace('/', chr(92))}"
+    return f"{root.rstrip('/')}/{key}"
+
+
 MARKING_ORDER = ("SECRET", "OFFICIAL-SENSITIVE", "OFFICIAL")
 
 
@@ -89,7 +98,7 @@ def _write(session: Session, source: str, root: str, stats: dict[str, dict[str, 
         asset = existing.pop(key, None)
         if asset is None:
             asset = Asset(source=source, key=key, name=key.rpartition("/")[2] or f"{source} (root files)",
-                          location=f"{root.rstrip('/')}/{key}" if key else root)
+                          location=location(root, key))
             session.add(asset)
         markings = st.pop("markings")
         for field, value in st.items():

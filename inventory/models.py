@@ -65,6 +65,8 @@ class FileRecord(Base):
     gid: Mapped[int | None] = mapped_column(Integer)
     mode: Mapped[int | None] = mapped_column(Integer)
     owner: Mapped[str | None] = mapped_column(String(200))
+    acl: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # [{principal, rights, allow, inherited}]
+    authors: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # document author properties
     mime: Mapped[str | None] = mapped_column(String(200))
     extension_mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -137,7 +139,10 @@ class Asset(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Filled by ownership, rules and detection capabilities; present from the start.
     owner: Mapped[str | None] = mapped_column(String(200))
-    owner_status: Mapped[str | None] = mapped_column(String(20))
+    owner_status: Mapped[str | None] = mapped_column(String(20))  # declared | confirmed | proposed | none
+    owner_confidence: Mapped[float | None] = mapped_column(Float)
+    service: Mapped[str | None] = mapped_column(String(200))
+    access: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # inventory.access summary
     retention_class: Mapped[str | None] = mapped_column(String(100))
     disposal_date: Mapped[datetime | None] = mapped_column(DateTime)
     special_category: Mapped[bool | None] = mapped_column(Boolean)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from inventory.models import DetectionRow, FileEvent, FileRecord, ScanRun
 from scanner import __version__
 from scanner.errors import StewardError
-from scanner.types import FileEntry, FileObservation, Status
+from scanner.types import AccessFact, FileEntry, FileObservation, Status
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,13 @@ def naive(value: datetime | None) -> datetime | None:
 def micros(value: datetime | None) -> int | None:
     """Microseconds since the epoch: an exact, cheap key for comparing modification times."""
     return (value - EPOCH) // ONE_MICROSECOND if value is not None else None
+
+
+def acl_json(acl: tuple[AccessFact, ...]) -> list[dict[str, Any]] | None:
+    """An entry's ACL as stored (None when the crawler gives none, as locally: mode bits say it all)."""
+    if not acl:
+        return None
+    return [{"principal": f.principal, "rights": f.rights, "allow": f.allow, "inherited": f.inherited} for f in acl]
 
 
 def asset_key(path: str, depth: int) -> str:
@@ -188,7 +195,8 @@ class Recorder:
             "size": entry.size, "mtime": naive(entry.mtime), "mtime_us": micros(entry.mtime),
             "ctime": naive(entry.ctime), "atime": naive(entry.atime),
             "uid": entry.uid, "gid": entry.gid, "mode": entry.mode,
-            "owner": entry.owner, "mime": obs.mime, "extension_mismatch": obs.extension_mismatch,
+            "owner": entry.owner, "acl": acl_json(entry.acl), "authors": list(obs.authors) or None,
+            "mime": obs.mime, "extension_mismatch": obs.extension_mismatch,
             "status": obs.status.value, "reason": obs.reason, "special_category": list(obs.special_category) or None,
             "marking": obs.marking, "chunks": obs.chunks, "chars": obs.chars,
             "content_read_at": now if entry.status is Status.OK else None,

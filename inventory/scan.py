@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.assets import rekey, roll_up
 from inventory.config import StewardConfig
+from inventory.folders import FolderRecorder
 from inventory.keys import hash_key
 from inventory.models import ScanRun
 from inventory.progress import Progress
@@ -70,12 +71,16 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
         run = start_run(session, source.id, config_hash, provenance(config))
         rekey(session, source.id, depth)
         recorder = Recorder(session, run, depth, full=full, checkpoint_every=config.scan.checkpoint_every)
+        folders = FolderRecorder(session, source.id, run.id)
         job = Job(source, config.limits.to_limits(), config.detection, hash_key(config))
         try:
             crawler = crawler_for(source)
 
             def changed() -> Iterator[FileEntry]:
                 for entry in crawler.iter_entries():
+                    if entry.kind == "folder":  # a folder's own owner and ACL: recorded, never read
+                        folders.record(entry)
+                        continue
                     if recorder.needs_content(entry):
                         yield entry
                     if progress:
@@ -87,6 +92,7 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
             for obs in observe_stream(changed(), job, workers_for(config), detector_provenance):
                 recorder.record(obs)
             recorder.finish()
+            folders.finish()
             assets = roll_up(session, source.id, str(source.root))
         except KeyboardInterrupt:
             recorder.checkpoint()

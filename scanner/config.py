@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ByteSize, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
+from pydantic import BaseModel, ByteSize, ConfigDict, Field, PositiveFloat, PositiveInt, SecretStr, field_validator
 
 from scanner.types import Limits
 
@@ -35,7 +35,42 @@ class LocalSource(Strict):
         return value
 
 
-Source = Annotated[LocalSource, Field(discriminator="kind")]
+class SmbSource(Strict):
+    """A Windows (SMB2/3) file share, read with smbprotocol. Read-only: files are opened for reading only and
+    shared with other users; the owner SID and DACL of every folder and file are recorded."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short name used in the register.")
+    kind: Literal["smb"] = Field(description="Source kind.")
+    server: str = Field(min_length=1, description="File server host name or address.")
+    port: int = Field(default=445, ge=1, le=65535, description="SMB port.")
+    share: str = Field(min_length=1, description="Share name, e.g. Shared for \\\\fs1\\Shared.")
+    path: str = Field(default="", description="Folder inside the share to start from ('' = the whole share).")
+    username: str = Field(min_length=1, description="Account the scan reads as; use ${ENV} references.")
+    password: SecretStr = Field(description="Its password; use an ${ENV} reference, never a literal.")
+    domain: str | None = Field(default=None, description="Windows domain of the account (NetBIOS name).")
+    encrypt: bool = Field(default=False, description="Require SMB3 encryption of the session.")
+    timeout: PositiveFloat = Field(default=30.0, description="Seconds to wait when connecting to the server.")
+    include: tuple[str, ...] = Field(default=("**",), description="Glob patterns (relative paths) to scan.")
+    exclude: tuple[str, ...] = Field(default=DEFAULT_EXCLUDE, description="Glob patterns to skip.")
+    asset_depth: PositiveInt | None = Field(default=None, description="Overrides assets.depth for this source.")
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        return value.replace("\\", "/").strip("/")
+
+    @property
+    def root(self) -> str:
+        """The UNC path of the scanned folder, as users see it (\\\\server\\share\\path)."""
+        tail = "\\" + self.path.replace("/", "\\") if self.path else ""
+        return f"\\\\{self.server}\\{self.share}{tail}"
+
+    @property
+    def login(self) -> str:
+        return f"{self.domain}\\{self.username}" if self.domain else self.username
+
+
+Source = Annotated[LocalSource | SmbSource, Field(discriminator="kind")]
 
 
 class ArchiveLimits(Strict):

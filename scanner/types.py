@@ -26,9 +26,13 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AccessFact:
+    """One access-control entry: who may (or may not, ``allow=False``) read, write or do everything.
+    ``inherited`` marks an entry inherited from the parent folder rather than set on the item itself."""
+
     principal: str  # "CORP\\MapInfo Users", a SID, or a uid/gid name
     rights: Literal["read", "write", "full"]
     allow: bool = True
+    inherited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,8 @@ class FileEntry:
     acl: tuple[AccessFact, ...] = ()
     status: Status = Status.OK
     reason: str | None = None
+    # "folder": a folder's own facts (owner, ACL), yielded before its files; never opened or read.
+    kind: Literal["file", "folder"] = "file"
 
     @property
     def dir(self) -> str:
@@ -100,6 +106,8 @@ class FileObservation:
     chunks: int = 0
     chars: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    # Document properties (author, last modified by) of Office and PDF files: who wrote it, never content.
+    authors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

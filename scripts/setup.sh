@@ -64,7 +64,9 @@ YAML
     printf '\nNext: %s/bin/steward asset 1 --config %s/demo-config.yaml\n' "$VENV" "$STATE"
     ;;
 test)
-    debian_packages $BASE_PACKAGES postgresql
+    # Samba with Windows ACLs in xattrs (SMB crawler tests) and OpenLDAP (directory tests); the test
+    # fixtures start their own private servers on 127.0.0.1, so nothing is started here.
+    debian_packages $BASE_PACKAGES postgresql samba smbclient samba-vfs-modules slapd ldap-utils
     python_env "[test]"
     if [ -z "${STEWARD_TEST_PG_URL:-}" ]; then
         if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null \

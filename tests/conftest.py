@@ -73,3 +73,34 @@ def pg_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+# -- SMB and directory servers (ownership and access) ---------------------------------------------------------
+
+COUNCIL_PEOPLE = ("stwasmith", "stwbjones", "stwdhead", "stwcdavis", "stwpgreen", "stwsvcbackup", "stwxunknown")
+
+
+@pytest.fixture(scope="session")
+def samba(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real Samba server on 127.0.0.1 holding a small council share with Windows ACLs (see council_share)."""
+    import shutil
+    import tempfile
+
+    from samba_server import SambaServer, free_port, have_samba
+
+    if not have_samba():
+        pytest.fail("Samba (smbd, pdbedit) and root are needed for SMB tests; scripts/setup.sh test installs them")
+    base = Path(tempfile.mkdtemp(prefix="steward-smb-"))
+    server = SambaServer(base, free_port())
+    server.write_conf("stwadmin", "stwscan", list(COUNCIL_PEOPLE))
+    for account in ("stwadmin", "stwscan", *COUNCIL_PEOPLE):
+        server.add_account(account)
+    server.read_sids()
+    from council_share import build_council_share
+
+    build_council_share(server)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)

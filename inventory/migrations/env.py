@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from inventory.models import Base
+from inventory.models_owners import AssetOwnership  # noqa: F401  (complete metadata)
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
