@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, PositiveInt, ValidationError, field_validator
 
+from inventory.config_owners import AccessConfig, Directory, OwnersConfig
 from scanner.config import DetectionConfig, LimitsConfig, ScanConfig, Source, Strict
 from scanner.errors import ConfigError
 
@@ -38,6 +39,9 @@ class StewardConfig(Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig, description="Per-file size, time and archive limits.")
     detection: DetectionConfig = Field(default_factory=DetectionConfig, description="Personal-data detection.")
     scan: ScanConfig = Field(default_factory=ScanConfig, description="Scan execution.")
+    access: AccessConfig = Field(default_factory=AccessConfig, description="What counts as broad access.")
+    directory: Directory | None = Field(default=None, description="Where people are looked up (LDAP or CSV).")
+    owners: OwnersConfig = Field(default_factory=OwnersConfig, description="Owner inference.")
 
     @field_validator("database")
     @classmethod
@@ -97,7 +101,7 @@ def _key(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif isinstance(previous, int) and part in ("local", "smb", "database"):
+        elif isinstance(previous, int) and part in ("local", "smb", "database", "ldap", "csv"):
             pass  # the tag pydantic adds for a member of a discriminated union is not a key
         else:
             out += f".{part}" if out else str(part)

@@ -104,3 +104,20 @@ def samba(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ldap_directory(samba: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real OpenLDAP server holding the council's people, with the SIDs the Samba server gave them."""
+    from council_share import write_people
+    from ldap_server import LdapServer, have_slapd
+    from samba_server import free_port
+
+    if not have_slapd():
+        pytest.fail("OpenLDAP (slapd, slapadd) is needed for directory tests; scripts/setup.sh test installs it")
+    server = LdapServer(tmp_path_factory.mktemp("ldap"), free_port())
+    server.start(write_people(samba))  # type: ignore[arg-type]
+    try:
+        yield server
+    finally:
+        server.stop()

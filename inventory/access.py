@@ -1,0 +1,133 @@
+"""Who can read and write a file or folder, from its facts alone, with broad groups recognised.
+
+``summarise`` is pure: a Windows DACL (AccessFacts, or their stored dicts) and/or POSIX mode bits in, the
+principals that can read and write out, plus the *broad* ones among them — Everyone, Authenticated Users,
+Domain Users (RID 513 of any domain), BUILTIN\\Users, the groups named in config, and locally "others" (the
+world bits) and configured gids. Rule kinds (exposure, third-party licensing) and the register use it.
+
+A DACL is read the way Windows reads a canonical one: a deny entry for a principal (or for Everyone) takes the
+right away from that principal; rights are "read", "write" and "full" (both).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from scanner.types import AccessFact
+
+WELL_KNOWN = {
+    "S-1-1-0": "Everyone",
+    "S-1-5-11": "Authenticated Users",
+    "S-1-5-32-545": "BUILTIN\\Users",
+    "S-1-5-7": "Anonymous",
+}
+BROAD_NAMES = ("everyone", "authenticated users", "domain users", "builtin\\users", "users")
+DOMAIN_USERS = re.compile(r"^S-1-5-21-\d+-\d+-\d+-513$")
+OTHERS = "others"  # POSIX world bits
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """What counts as broad here: groups by name or SID (config access.broad_groups) and local gids."""
+
+    broad_groups: tuple[str, ...] = ()
+    broad_gids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccessSummary:
+    readers: tuple[str, ...]
+    writers: tuple[str, ...]
+    broad_read: tuple[str, ...]  # labels of broad principals that can read ("Everyone", "others", ...)
+    broad_write: tuple[str, ...]
+
+
+@cache
+def _names(groups: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(g.lower() for g in groups)
+
+
+def broad_label(principal: str, policy: AccessPolicy) -> str | None:
+    """A readable name when ``principal`` stands for (nearly) everybody, else None."""
+    if principal in WELL_KNOWN:
+        return WELL_KNOWN[principal]
+    if DOMAIN_USERS.match(principal):
+        return "Domain Users"
+    if principal == OTHERS:
+        return "others (every local account)"
+    lowered = principal.lower()
+    short = lowered.rpartition("\\")[2]
+    if lowered in _names(policy.broad_groups) or lowered in BROAD_NAMES or short in ("domain users",):
+        return principal
+    if principal.startswith("gid:") and principal[4:].isdigit() and int(principal[4:]) in policy.broad_gids:
+        return f"group {principal[4:]}"
+    return None
+
+
+def _fact(raw: AccessFact | Mapping[str, Any]) -> AccessFact:
+    if isinstance(raw, AccessFact):
+        return raw
+    return AccessFact(str(raw["principal"]), raw["rights"], bool(raw.get("allow", True)),
+                      bool(raw.get("inherited", False)))
+
+
+def _acl_rights(acl: Iterable[AccessFact | Mapping[str, Any]]) -> dict[str, set[str]]:
+    allowed: dict[str, set[str]] = {}
+    denied: dict[str, set[str]] = {}
+    for fact in map(_fact, acl):
+        rights = {"read", "write"} if fact.rights == "full" else {fact.rights}
+        (allowed if fact.allow else denied).setdefault(fact.principal, set()).update(rights)
+    everyone_denied = denied.get("S-1-1-0", set())
+    return {p: r - denied.get(p, set()) - everyone_denied for p, r in allowed.items()}
+
+
+def _mode_rights(mode: int, uid: int | None, gid: int | None) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for principal, read_bit, write_bit in ((f"uid:{uid}", 0o400, 0o200), (f"gid:{gid}", 0o040, 0o020),
+                                           (OTHERS, 0o004, 0o002)):
+        if principal.endswith(":None"):
+            continue
+        rights = ({"read"} if mode & read_bit else set()) | ({"write"} if mode & write_bit else set())
+        if rights:
+            out[principal] = rights
+    return out
+
+
+def summarise(acl: Iterable[AccessFact | Mapping[str, Any]] | None = None, mode: int | None = None,
+              uid: int | None = None, gid: int | None = None, policy: AccessPolicy | None = None) -> AccessSummary:
+    """Readers, writers and the broad ones among them, from a DACL when there is one, else from mode bits."""
+    policy = policy or AccessPolicy()
+    acl = list(acl or ())
+    rights = _acl_rights(acl) if acl else _mode_rights(mode, uid, gid) if mode is not None else {}
+    readers = tuple(sorted(p for p, r in rights.items() if "read" in r))
+    writers = tuple(sorted(p for p, r in rights.items() if "write" in r))
+    label = lambda p: broad_label(p, policy)  # noqa: E731
+    return AccessSummary(
+        readers, writers,
+        tuple(sorted({lb for p in readers if (lb := label(p))})),
+        tuple(sorted({lb for p in writers if (lb := label(p))})),
+    )
+
+
+def asset_access(folder: AccessSummary | None, files: Iterable[AccessSummary]) -> dict[str, Any]:
+    """The register's access summary of one asset: who can read and write its folder, and how many of its
+    files are open to a broad group (a file can be more open than its folder)."""
+    broad_read, broad_write = set(folder.broad_read if folder else ()), set(folder.broad_write if folder else ())
+    files_read = files_write = 0
+    for summary in files:
+        files_read += bool(summary.broad_read)
+        files_write += bool(summary.broad_write)
+        broad_read.update(summary.broad_read)
+        broad_write.update(summary.broad_write)
+    return {
+        "readers": list(folder.readers) if folder else [],
+        "writers": list(folder.writers) if folder else [],
+        "broad_read": sorted(broad_read),
+        "broad_write": sorted(broad_write),
+        "files_broad_read": files_read,
+        "files_broad_write": files_write,
+    }

@@ -1,0 +1,102 @@
+"""A throwaway OpenLDAP (slapd) on 127.0.0.1 for tests: private slapd.conf, mdb database, data loaded offline.
+
+A tiny test schema adds the two Active Directory attributes Steward reads that OpenLDAP lacks (objectSid as
+text, userAccountControl as an integer), so the same code path serves both.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIX = "dc=council,dc=example"
+ADMIN_DN = f"cn=admin,{SUFFIX}"
+ADMIN_PASSWORD = "secret"
+SCHEMA = """\
+attributetype ( 1.3.6.1.4.1.55555.1.1 NAME 'objectSid' EQUALITY caseIgnoreMatch
+    SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.3.6.1.4.1.55555.1.2 NAME 'userAccountControl' EQUALITY integerMatch
+    SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+objectclass ( 1.3.6.1.4.1.55555.2.1 NAME 'stewardAccount' SUP top AUXILIARY MAY ( objectSid $ userAccountControl ) )
+"""
+
+
+def have_slapd() -> bool:
+    return all(shutil.which(t) for t in ("slapd", "slapadd"))
+
+
+@dataclass
+class LdapServer:
+    base: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"ldap://127.0.0.1:{self.port}"
+
+    def start(self, people: list[dict[str, object]]) -> None:
+        (self.base / "db").mkdir(parents=True, exist_ok=True)
+        (self.base / "steward.schema").write_text(SCHEMA)
+        conf = self.base / "slapd.conf"
+        conf.write_text(f"""include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+include {self.base}/steward.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile {self.base}/slapd.pid
+argsfile {self.base}/slapd.args
+database mdb
+maxsize 104857600
+suffix "{SUFFIX}"
+rootdn "{ADMIN_DN}"
+rootpw {ADMIN_PASSWORD}
+directory {self.base}/db
+""")
+        (self.base / "data.ldif").write_text(ldif(people))
+        subprocess.run(["slapadd", "-f", str(conf), "-l", str(self.base / "data.ldif"), "-q"], check=True,
+                       capture_output=True)
+        log = open(self.base / "slapd.out", "wb")  # noqa: SIM115 - open for the server's life
+        self.process = subprocess.Popen(["slapd", "-f", str(conf), "-h", f"{self.url}/", "-d", "0"],
+                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"slapd did not start; see {self.base}/slapd.out")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+
+def ldif(people: list[dict[str, object]]) -> str:
+    out = [f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Council\ndc: council\n",
+           f"dn: ou=people,{SUFFIX}\nobjectClass: organizationalUnit\nou: people\n"]
+    for p in people:
+        last = str(p["name"]).split()[-1]
+        lines = [f"dn: uid={p['account']},ou=people,{SUFFIX}", "objectClass: inetOrgPerson",
+                 "objectClass: stewardAccount", f"uid: {p['account']}", f"cn: {p['name']}", f"sn: {last}",
+                 f"mail: {p['email']}", f"departmentNumber: {p['department']}", f"title: {p['title']}",
+                 f"userAccountControl: {512 if p['enabled'] else 514}"]
+        if p.get("manager"):
+            lines.append(f"manager: uid={p['manager']},ou=people,{SUFFIX}")
+        if p.get("sid"):
+            lines.append(f"objectSid: {p['sid']}")
+        out.append("\n".join(lines) + "\n")
+    return "\n".join(out)
