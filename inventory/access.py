@@ -28,6 +28,7 @@ WELL_KNOWN = {
 BROAD_NAMES = ("everyone", "authenticated users", "domain users", "builtin\\users", "users")
 DOMAIN_USERS = re.compile(r"^S-1-5-21-\d+-\d+-\d+-513$")
 OTHERS = "others"  # POSIX world bits
+MAX_LISTED = 50  # principals listed per asset
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def summarise(acl: Iterable[AccessFact | Mapping[str, Any]] | None = None, mode:
 def asset_access(folder: AccessSummary | None, files: Iterable[AccessSummary]) -> dict[str, Any]:
     """The register's access summary of one asset: who can read and write its folder, and how many of its
     files are open to a broad group (a file can be more open than its folder)."""
+    files = list(files)
     broad_read, broad_write = set(folder.broad_read if folder else ()), set(folder.broad_write if folder else ())
     files_read = files_write = 0
     for summary in files:
@@ -123,9 +125,11 @@ def asset_access(folder: AccessSummary | None, files: Iterable[AccessSummary]) -
         files_write += bool(summary.broad_write)
         broad_read.update(summary.broad_read)
         broad_write.update(summary.broad_write)
+    readers = folder.readers if folder else sorted({p for s in files for p in s.readers})
+    writers = folder.writers if folder else sorted({p for s in files for p in s.writers})
     return {
-        "readers": list(folder.readers) if folder else [],
-        "writers": list(folder.writers) if folder else [],
+        "readers": list(readers)[:MAX_LISTED],
+        "writers": list(writers)[:MAX_LISTED],
         "broad_read": sorted(broad_read),
         "broad_write": sorted(broad_write),
         "files_broad_read": files_read,

@@ -60,4 +60,5 @@ def main() -> None:
     cli()
 
 
-from inventory import commands  # noqa: E402, F401  (registers the subcommands on `cli`)
+from inventory import commands  # noqa: E402, F401, I001  (registers the subcommands on `cli`)
+from inventory import commands_owners  # noqa: E402, F401  (owners, owner set|revert|history)

@@ -23,6 +23,7 @@ from inventory.db import open_store
 @handle_errors
 def scan(config_file: Path | None, sources: tuple[str, ...], full: bool) -> None:
     """Scan the configured sources into the store and update the register."""
+    from inventory.ownership import open_directory
     from inventory.progress import Progress
     from inventory.scan import scan_source
 
@@ -30,9 +31,10 @@ def scan(config_file: Path | None, sources: tuple[str, ...], full: bool) -> None
     for sid in sources:
         config.source(sid)
     factory = open_store(config.database)
+    directory = open_directory(config)  # read once for every source; a problem is logged, the scan goes on
     failed = []
     for sid in sources or tuple(config.source_ids):
-        out = scan_source(factory, config, digest, sid, full=full, progress=Progress(sid))
+        out = scan_source(factory, config, digest, sid, full=full, progress=Progress(sid), directory=directory)
         if out.status != "completed":
             failed.append(sid)
             click.echo(f"{sid}: FAILED — {out.error}", err=True)

@@ -103,7 +103,10 @@ def read_csv(config: CsvDirectory) -> list[Person]:
         raise DirectoryError(f"directory: {config.path}: has neither an {cols.account!r} nor an {cols.email!r} column")
     people = []
     for row in rows:
-        get = lambda name: (row.get(name) or "").strip() or None if name else None  # noqa: E731
+
+        def get(name: str | None, row: dict[str, str] = row) -> str | None:
+            return (row.get(name) or "").strip() or None if name else None
+
         account, email = get(cols.account), get(cols.email)
         key = (account or email or "").lower()
         if not key:
@@ -184,7 +187,8 @@ def _ldap_people(entries: list[dict[str, Any]], attrs: Any, disabled: set[str]) 
     people = []
     for entry, key, email in rows:
         control = _first(entry, attrs.account_control)
-        enabled = not (control is not None and int(control) & ACCOUNTDISABLE) and str(entry["dn"]).lower() not in disabled
+        flagged = control is not None and bool(int(control) & ACCOUNTDISABLE)
+        enabled = not flagged and str(entry["dn"]).lower() not in disabled
         manager = _first(entry, attrs.manager)
         uid = _first(entry, attrs.uid_number)
         sid = _first(entry, attrs.sid)

@@ -13,7 +13,8 @@ from inventory.models import Asset, DetectionRow, FileRecord
 from scanner.errors import StewardError
 
 IAR_COLUMNS = (
-    "id", "source", "name", "location", "owner", "owner_status", "file_count", "bytes", "formats",
+    "id", "source", "name", "location", "owner", "owner_status", "owner_confidence", "service", "access",
+    "file_count", "bytes", "formats",
     "personal_data", "personal_files", "special_category", "security_classification", "retention_class",
     "disposal_date", "oldest_modified", "newest_modified", "last_scanned", "statuses",
 )
@@ -31,7 +32,8 @@ def iar_row(asset: Asset) -> dict[str, Any]:
     """One register entry as plain values (lists and mappings kept structured)."""
     return {
         "id": asset.id, "source": asset.source, "name": asset.name, "location": asset.location,
-        "owner": asset.owner, "owner_status": asset.owner_status, "file_count": asset.file_count,
+        "owner": asset.owner, "owner_status": asset.owner_status, "owner_confidence": asset.owner_confidence,
+        "service": asset.service, "access": asset.access, "file_count": asset.file_count,
         "bytes": asset.bytes, "formats": dict(sorted(asset.formats.items())),
         "personal_data": dict(sorted(asset.entities.items())), "personal_files": asset.personal_files,
         "special_category": asset.special_category,

@@ -15,6 +15,7 @@ from inventory.config import StewardConfig
 from inventory.folders import FolderRecorder
 from inventory.keys import hash_key
 from inventory.models import ScanRun
+from inventory.ownership import DirectoryState, open_directory, refresh_ownership
 from inventory.progress import Progress
 from inventory.record import Recorder, fail_run, start_run
 from scanner.crawlers import crawler_for
@@ -63,7 +64,8 @@ def workers_for(config: StewardConfig) -> int:
 
 
 def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_hash: str, source_id: str,
-                full: bool = False, progress: Progress | None = None) -> ScanOutcome:
+                full: bool = False, progress: Progress | None = None,
+                directory: DirectoryState | None = None) -> ScanOutcome:
     """Scan one source into the store. A problem with the source fails this run only."""
     source = config.source(source_id)
     depth = source.asset_depth or config.assets.depth
@@ -94,6 +96,7 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
             recorder.finish()
             folders.finish()
             assets = roll_up(session, source.id, str(source.root))
+            refresh_ownership(session, config, source.id, directory or open_directory(config))
         except KeyboardInterrupt:
             recorder.checkpoint()
             log.warning("scan of %s interrupted after %d entries; run it again to resume", source.id, recorder.seen)

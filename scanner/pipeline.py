@@ -24,6 +24,7 @@ from scanner.config import DetectionConfig
 from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
 from scanner.errors import ItemError, Timeout
+from scanner.extractors.properties import document_authors
 from scanner.identify import identify
 from scanner.types import Chunk, FileEntry, FileObservation, Limits, Status
 
@@ -95,11 +96,12 @@ def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits) -
                 return FileObservation(entry, mime, status, extension_mismatch=mismatch)
             counted = _Counted(extract(fh, limits), limits.max_text_chars)
             result = detector.detect(counted)
+            authors = document_authors(fh, mime)
         reason = "text beyond the per-file limit was not read" if counted.truncated else None
         return FileObservation(
             entry, mime, Status.OK, reason, result.detections, mismatch,
             special_category=result.special_category, marking=result.marking,
-            chunks=counted.count, chars=counted.chars,
+            chunks=counted.count, chars=counted.chars, authors=authors,
         )
     except ItemError as exc:
         return FileObservation(entry, mime, exc.status, f"{type(exc).__name__}: {exc}", extension_mismatch=mismatch)

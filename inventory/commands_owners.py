@@ -1,0 +1,160 @@
+"""`steward owners` (proposals with their evidence) and `steward owner set|revert|show` (a person's decision)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.cli import cli, config_option, handle_errors
+from inventory.config import load_config
+from inventory.db import open_store
+from scanner.errors import StewardError
+
+
+def _ownership_rows(session: Session, status: str | None) -> list[dict[str, Any]]:
+    from inventory.models_owners import AssetOwnership
+    from inventory.queries import present_assets
+
+    out = []
+    for asset in present_assets(session):
+        if status and asset.owner_status != status:
+            continue
+        row = session.get(AssetOwnership, asset.id)
+        out.append({
+            "id": asset.id, "source": asset.source, "asset": asset.name, "location": asset.location,
+            "owner": asset.owner, "owner_key": row.owner_key if row else None,
+            "owner_email": row.owner_email if row else None, "owner_status": asset.owner_status,
+            "confidence": asset.owner_confidence, "service": asset.service,
+            "evidence": list(row.evidence) if row else [], "candidates": list(row.candidates) if row else [],
+            "notes": list(row.notes) if row else [], "access": asset.access,
+        })
+    return out
+
+
+def _owners_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No assets yet: run `steward scan` first."
+    out = []
+    for r in rows:
+        status = r["owner_status"] or "none"
+        if r["confidence"] is not None:
+            status += f" {r['confidence']:.0%}"
+        out.append(f"[{r['id']}] {r['source']}:{r['asset']}  owner: {r['owner'] or '-'} ({status})"
+                   f"  service: {r['service'] or '-'}")
+        out.extend(f"      because: {e}" for e in r["evidence"])
+        for c in r["candidates"]:
+            flag = "" if c["enabled"] else "  [left: never proposed]"
+            out.append(f"      candidate {c['name']} ({c['key']}) {c['confidence']:.0%}: "
+                       f"{'; '.join(c['evidence'])}{flag}")
+        out.extend(f"      note: {n}" for n in r["notes"])
+        access = r["access"] or {}
+        if access.get("broad_read") or access.get("broad_write"):
+            out.append(f"      open to: read {', '.join(access.get('broad_read', [])) or '-'}; "
+                       f"write {', '.join(access.get('broad_write', [])) or '-'}")
+    return "\n".join(out)
+
+
+@cli.command()
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--status", type=click.Choice(["declared", "confirmed", "proposed", "none"]),
+              help="Only assets whose owner has this status.")
+@handle_errors
+def owners(config_file: Path | None, fmt: str, status: str | None) -> None:
+    """List each asset's owner and status, the ranked candidates and the evidence for each."""
+    config, _ = load_config(config_file)
+    with open_store(config.database)() as session:
+        rows = _ownership_rows(session, status)
+    click.echo(json.dumps(rows, indent=2) if fmt == "json" else _owners_table(rows))
+
+
+@cli.group()
+def owner() -> None:
+    """Confirm, correct or revert an asset's owner (the decision survives re-scans)."""
+
+
+def _decide(config_file: Path | None, ref: str, person_ref: str | None, by: str, reason: str) -> str:
+    from inventory.models_owners import AssetOwnership, OwnerDecision
+    from inventory.ownership import active_decision, open_directory, refresh_ownership
+    from inventory.queries import find_asset
+    from inventory.record import utcnow
+
+    if not by.strip() or not reason.strip():
+        raise StewardError("--by and --reason must say who decided and why")
+    config, _ = load_config(config_file)
+    with open_store(config.database)() as session:
+        asset = find_asset(session, ref)
+        state = open_directory(config)
+        now = utcnow()
+        if person_ref is None:
+            current = active_decision(session, asset.id)
+            if current is None:
+                raise StewardError(f"asset {asset.name!r} has no decision to revert")
+            current.reverted_at = now
+            session.add(OwnerDecision(asset_id=asset.id, action="revert", person_key=current.person_key,
+                                      person_name=current.person_name, by=by, reason=reason, at=now))
+            message = f"{asset.name}: decision for {current.person_name} reverted; the owner is inferred again"
+        else:
+            person = state.directory.resolve(person_ref)
+            if person is None and len(state.directory):
+                raise StewardError(f"{person_ref!r} is not in the directory; give an account name or e-mail address")
+            if person is not None and not person.enabled:
+                raise StewardError(f"{person.name} has left (account disabled); choose someone in post")
+            row = session.get(AssetOwnership, asset.id)
+            top = row.candidates[0]["key"] if row and row.candidates else None
+            key = person.key if person else person_ref
+            action = "confirm" if key == top or key == (row.owner_key if row else None) else "correct"
+            session.add(OwnerDecision(asset_id=asset.id, action=action, person_key=key,
+                                      person_name=person.name if person else person_ref, by=by, reason=reason,
+                                      at=now, confidence=asset.owner_confidence))
+            message = f"{asset.name}: owner {action}ed as {person.name if person else person_ref}"
+        session.commit()
+        refresh_ownership(session, config, asset.source, state)
+    return message
+
+
+@owner.command("set")
+@click.argument("asset")
+@click.argument("person")
+@click.option("--by", required=True, help="Who decides (name), recorded with the decision.")
+@click.option("--reason", required=True, help="Why, recorded with the decision.")
+@config_option
+@handle_errors
+def owner_set(asset: str, person: str, by: str, reason: str, config_file: Path | None) -> None:
+    """Confirm or correct ASSET's owner as PERSON (account name or e-mail); it wins over inference."""
+    click.echo(_decide(config_file, asset, person, by, reason))
+
+
+@owner.command("revert")
+@click.argument("asset")
+@click.option("--by", required=True, help="Who reverts (name), recorded.")
+@click.option("--reason", required=True, help="Why, recorded.")
+@config_option
+@handle_errors
+def owner_revert(asset: str, by: str, reason: str, config_file: Path | None) -> None:
+    """Withdraw the decision on ASSET's owner: the declared or inferred owner applies again."""
+    click.echo(_decide(config_file, asset, None, by, reason))
+
+
+@owner.command("history")
+@click.argument("asset")
+@config_option
+@handle_errors
+def owner_history(asset: str, config_file: Path | None) -> None:
+    """Every decision about ASSET's owner: who, when, why."""
+    from inventory.models_owners import OwnerDecision
+    from inventory.queries import find_asset
+
+    config, _ = load_config(config_file)
+    with open_store(config.database)() as session:
+        found = find_asset(session, asset)
+        rows = session.scalars(select(OwnerDecision).where(OwnerDecision.asset_id == found.id)
+                               .order_by(OwnerDecision.id)).all()
+        lines = [f"{d.at:%Y-%m-%d %H:%M} {d.action:<8} {d.person_name or '-'} by {d.by}: {d.reason}"
+                 + (" (reverted)" if d.reverted_at else "") for d in rows]
+    click.echo("\n".join(lines) or f"no decisions about {found.name}")

@@ -1,0 +1,136 @@
+"""The store side of ownership and access: after each scan, every asset of the source gets its access summary,
+its owner candidates with evidence, and its owner — a person's decision first, then the declared mapping, then
+the proposal above the threshold. Decisions are rows in owner_decisions; a re-scan never undoes one."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.access import AccessPolicy, AccessSummary, asset_access, summarise
+from inventory.config import StewardConfig
+from inventory.config_owners import DeclaredOwner
+from inventory.directory import Directory, DirectoryError, Person, load_directory
+from inventory.models import Asset, FileRecord
+from inventory.models_owners import AssetOwnership, FolderRecord, OwnerDecision
+from inventory.owners import FileFacts, infer, proposal
+from inventory.record import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DirectoryState:
+    directory: Directory
+    problem: str | None = None  # why the directory could not be read (ownership then works on what it has)
+
+
+def open_directory(config: StewardConfig) -> DirectoryState:
+    if config.directory is None:
+        return DirectoryState(Directory(()), "no directory is configured: principals cannot be resolved to people")
+    try:
+        return DirectoryState(load_directory(config.directory))
+    except DirectoryError as exc:
+        log.error("%s; owners are inferred without it", exc)
+        return DirectoryState(Directory(()), str(exc))
+
+
+def declared_for(asset: Asset, declared: tuple[DeclaredOwner, ...]) -> DeclaredOwner | None:
+    """The longest declared path prefix (source:folder) covering the asset."""
+    best: DeclaredOwner | None = None
+    for entry in declared:
+        source, _, prefix = entry.path.partition(":")
+        prefix = prefix.strip("/")
+        covers = source == asset.source and (not prefix or asset.key == prefix or asset.key.startswith(prefix + "/"))
+        if covers and (best is None or len(prefix) > len(best.path.partition(":")[2].strip("/"))):
+            best = entry
+    return best
+
+
+def active_decision(session: Session, asset_id: int) -> OwnerDecision | None:
+    return session.scalars(
+        select(OwnerDecision).where(OwnerDecision.asset_id == asset_id, OwnerDecision.action != "revert",
+                                    OwnerDecision.reverted_at.is_(None)).order_by(OwnerDecision.id.desc())
+    ).first()
+
+
+def refresh_ownership(session: Session, config: StewardConfig, source: str, state: DirectoryState) -> int:
+    """Recompute access and ownership for the present assets of one source; returns how many."""
+    policy = config.access.policy()
+    assets = list(session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))))
+    files = _files_by_asset(session, source)
+    folders = {f.path: f for f in session.scalars(select(FolderRecord).where(FolderRecord.source == source))}
+    now = utcnow()
+    for asset in assets:
+        facts, summaries = files.get(asset.key, ([], []))
+        folder = folders.get(asset.key)
+        folder_summary = _summary(folder.acl, folder.mode, folder.uid, folder.gid, policy) if folder else None
+        asset.access = asset_access(folder_summary, [_summary(*s, policy) for s in summaries])
+        writers = folder_summary.writers if folder_summary else ()
+        inference = infer(asset.name, facts, writers, folder.owner if folder else None, state.directory,
+                          config.owners, now)
+        notes = list(inference.notes) + ([state.problem] if state.problem else [])
+        row = session.get(AssetOwnership, asset.id) or AssetOwnership(asset_id=asset.id)
+        row.candidates = [c.as_dict() for c in inference.candidates]
+        row.notes, row.computed_at = notes, now
+        session.add(row)
+        _decide(session, asset, row, config, state.directory, inference)
+    session.commit()
+    return len(assets)
+
+
+def _summary(acl: Any, mode: int | None, uid: int | None, gid: int | None, policy: AccessPolicy) -> AccessSummary:
+    return summarise(acl or None, mode, uid, gid, policy)
+
+
+def _files_by_asset(session: Session, source: str) -> dict[str, tuple[list[FileFacts], list[tuple[Any, ...]]]]:
+    out: dict[str, tuple[list[FileFacts], list[tuple[Any, ...]]]] = defaultdict(lambda: ([], []))
+    rows = session.execute(
+        select(FileRecord.asset_key, FileRecord.owner, FileRecord.size, FileRecord.mtime, FileRecord.authors,
+               FileRecord.acl, FileRecord.mode, FileRecord.uid, FileRecord.gid)
+        .where(FileRecord.source == source, FileRecord.deleted_at.is_(None))
+    )
+    for key, owner, size, mtime, authors, acl, mode, uid, gid in rows:
+        facts, summaries = out[key]
+        facts.append(FileFacts(owner, size or 0, mtime, tuple(authors or ())))
+        summaries.append((acl, mode, uid, gid))
+    return out
+
+
+def _decide(session: Session, asset: Asset, row: AssetOwnership, config: StewardConfig, directory: Directory,
+            inference: Any) -> None:
+    decision = active_decision(session, asset.id)
+    declared = declared_for(asset, config.owners.declared)
+    top = proposal(inference, config.owners.threshold)
+    if decision is not None:
+        person = directory.get(decision.person_key)
+        _set(asset, row, decision.person_key, person, decision.person_name, "confirmed", None,
+             [f"{decision.action}ed by {decision.by} on {decision.at:%Y-%m-%d}: {decision.reason}"])
+    elif declared is not None:
+        person = directory.resolve(declared.owner)
+        _set(asset, row, person.key if person else declared.owner, person, declared.owner, "declared", None,
+             [f"declared in config for {declared.path}"])
+        if declared.service:
+            asset.service = declared.service
+    elif top is not None:
+        _set(asset, row, top.key, directory.get(top.key), top.name, "proposed", top.confidence, list(top.evidence))
+    else:
+        _set(asset, row, None, None, None, "none", None, [])
+    if not (declared and declared.service):
+        owner = directory.get(row.owner_key)
+        asset.service = (owner.department if owner else None) or inference.matched_department
+
+
+def _set(asset: Asset, row: AssetOwnership, key: str | None, person: Person | None, fallback: str | None,
+         status: str, confidence: float | None, evidence: list[str]) -> None:
+    asset.owner = person.name if person else fallback
+    asset.owner_status, asset.owner_confidence = status, round(confidence, 2) if confidence is not None else None
+    row.owner_key, row.owner_email = key, person.email if person else None
+    if person is not None and not person.enabled:
+        evidence = [*evidence, "the owner has left (account disabled in the directory)"]
+    row.evidence = evidence

@@ -1,0 +1,117 @@
+"""Owners inferred from the evidence of a real Samba share and a real OpenLDAP directory; decisions survive."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import Result
+from council_share import smb_source
+from ldap_server import ADMIN_DN, ADMIN_PASSWORD, SUFFIX
+from samba_server import PASSWORD
+
+
+def ldap_config(ldap: Any, **extra: Any) -> dict[str, Any]:
+    return {"kind": "ldap", "url": ldap.url, "bind_dn": ADMIN_DN, "password": ADMIN_PASSWORD,
+            "base": f"ou=people,{SUFFIX}", **extra,
+            "attributes": {"account": "uid", "name": "cn", "department": "departmentNumber", "uid_number": None}}
+
+
+@pytest.fixture
+def council(samba: Any, ldap_directory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("STEWARD_TEST_SMB_PASSWORD", PASSWORD)
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": f"sqlite:///{tmp_path / 'steward.db'}", "hash_key": "k",
+        "sources": [smb_source(samba)], "scan": {"workers": 1},
+        "directory": ldap_config(ldap_directory),
+        "owners": {"declared": [{"path": "council:Finance", "owner": "stwfwhite", "service": "Finance"}]},
+    }))
+    return config
+
+
+def owners_json(steward: Callable[..., Result], config: Path) -> dict[str, dict[str, Any]]:
+    result = steward("owners", "--config", str(config), "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {r["asset"]: r for r in json.loads(result.output)}
+
+
+def test_each_asset_gets_the_owner_a_person_would_name_with_the_evidence(
+        council: Path, steward: Callable[..., Result], samba: Any) -> None:
+    assert steward("scan", "--config", str(council)).exit_code == 0
+    rows = owners_json(steward, council)
+    highways = rows["Highways"]
+    assert (highways["owner"], highways["owner_status"], highways["service"]) == ("Diane Head", "proposed", "Highways")
+    assert highways["confidence"] >= 0.5
+    assert any("manages Alice Smith, Bob Jones" in e for e in highways["evidence"])
+    assert any("department Highways matches the folder name" in e for e in highways["evidence"])
+    alice = next(c for c in highways["candidates"] if c["key"] == "stwasmith")
+    assert any(e.startswith("owns ") and "% of the bytes" in e for e in alice["evidence"])
+    assert "author or last editor of 3 of 4 documents" in alice["evidence"]  # docx, xlsx, pptx; the pdf is Bob's
+    assert "may change the folder" in alice["evidence"]
+    assert "stwsvcbackup" not in {c["key"] for c in highways["candidates"]}  # service account never a candidate
+    assert highways["access"]["broad_read"] == ["Everyone"] and highways["access"]["files_broad_read"] == 6
+
+    care = rows["Social Care"]
+    assert (care["owner"], care["owner_status"]) == ("Peter Green", "proposed")
+    carol = next(c for c in care["candidates"] if c["key"] == "stwcdavis")
+    assert carol["enabled"] is False and "has left (account disabled): never proposed" in carol["evidence"]
+    assert care["access"]["broad_read"] == ["Domain Users"]
+
+    finance = rows["Finance"]
+    assert (finance["owner"], finance["owner_status"], finance["service"]) == ("Frank White", "declared", "Finance")
+    unknown = samba.accounts["stwxunknown"]
+    assert f"{unknown} owns 1 file(s) but is not in the directory" in finance["notes"]  # unresolvable SID, told
+    assert finance["access"]["broad_read"] == ["Authenticated Users"]
+
+    projects = rows["Projects"]
+    assert projects["owner_status"] == "none" and projects["owner"] is None
+    assert "stwsvcbackup is an IT or service account: not considered" in projects["notes"]
+
+    table = steward("owners", "--config", str(council)).output
+    assert "owner: Diane Head (proposed" in table and "because: manages Alice Smith, Bob Jones" in table
+    register = {r["name"]: r for r in json.loads(steward("assets", "--config", str(council), "--format",
+                                                         "json").output)}
+    assert register["Highways"]["owner"] == "Diane Head" and register["Highways"]["service"] == "Highways"
+
+
+def test_a_confirmed_owner_survives_rescans_until_reverted(council: Path, steward: Callable[..., Result]) -> None:
+    assert steward("scan", "--config", str(council)).exit_code == 0
+    done = steward("owner", "set", "council:Highways", "alice.smith@council.example.gov.uk", "--by", "SIRO",
+                   "--reason", "Alice runs the inspections", "--config", str(council))
+    assert done.exit_code == 0 and "owner corrected as Alice Smith" in done.output
+    assert steward("scan", "--config", str(council), "--full").exit_code == 0
+    highways = owners_json(steward, council)["Highways"]
+    assert (highways["owner"], highways["owner_status"]) == ("Alice Smith", "confirmed")
+    assert highways["evidence"][0].startswith("corrected by SIRO on ")
+    left = steward("owner", "set", "council:Social Care", "stwcdavis", "--by", "IG", "--reason", "x",
+                   "--config", str(council))
+    assert left.exit_code == 1 and "Carol Davis has left" in left.output
+    reverted = steward("owner", "revert", "council:Highways", "--by", "SIRO", "--reason", "mistake",
+                       "--config", str(council))
+    assert reverted.exit_code == 0
+    assert owners_json(steward, council)["Highways"]["owner"] == "Diane Head"
+    history = steward("owner", "history", "council:Highways", "--config", str(council)).output
+    assert "correct  Alice Smith by SIRO: Alice runs the inspections (reverted)" in history
+    assert "revert   Alice Smith by SIRO: mistake" in history
+
+
+def test_unreachable_directory_is_told_and_nothing_is_lost(
+        samba: Any, tmp_path: Path, steward: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    from samba_server import free_port
+
+    monkeypatch.setenv("STEWARD_TEST_SMB_PASSWORD", PASSWORD)
+    config = tmp_path / "config.yaml"
+    dead = {"kind": "ldap", "url": f"ldap://127.0.0.1:{free_port()}", "base": "dc=x", "timeout": 2}
+    config.write_text(yaml.safe_dump({"database": f"sqlite:///{tmp_path / 's.db'}", "hash_key": "k",
+                                      "sources": [smb_source(samba)], "scan": {"workers": 1}, "directory": dead}))
+    result = steward("scan", "--config", str(config))
+    assert result.exit_code == 0 and "council: 11 entries" in result.output
+    highways = owners_json(steward, config)["Highways"]
+    assert highways["owner_status"] == "none"
+    assert f"directory: cannot connect to the LDAP server {dead['url']}" in highways["notes"]
+    assert highways["access"]["broad_read"] == ["Everyone"]  # access facts need no directory
