@@ -80,6 +80,7 @@ def pptx_bytes(title: str, author: str) -> bytes:
     slide = deck.slides.add_slide(deck.slide_layouts[1])
     slide.shapes.title.text = title
     deck.core_properties.author = author
+    deck.core_properties.last_modified_by = author  # the template says "Steve Canny"
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
