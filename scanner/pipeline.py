@@ -175,8 +175,12 @@ def observe_stream(entries: Iterable[FileEntry], job: Job, workers: int,
                     entry = next(stream, None)
                     if entry is None:
                         exhausted = True
-                    else:
+                        continue
+                    try:
                         pending[pool.submit(_observe_in_worker, entry)] = entry
+                    except BrokenProcessPool:
+                        stream = itertools.chain([entry], stream)  # never handed over: the next pool takes it
+                        raise
                 if described is not None and described.done() and on_provenance:
                     on_provenance(described.result())  # in this thread: the caller's session is not thread-safe
                     described = None
