@@ -12,7 +12,7 @@ right away from that principal; rights are "read", "write" and "full" (both).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -69,14 +69,18 @@ def broad_label(principal: str, policy: AccessPolicy) -> str | None:
     return None
 
 
-def _fact(raw: AccessFact | Mapping[str, Any]) -> AccessFact:
+def _fact(raw: AccessFact | Mapping[str, Any] | Sequence[Any]) -> AccessFact:
+    """An AccessFact from itself, a stored folder entry (mapping) or a stored file entry [principal, rights, allow]."""
     if isinstance(raw, AccessFact):
         return raw
-    return AccessFact(str(raw["principal"]), raw["rights"], bool(raw.get("allow", True)),
-                      bool(raw.get("inherited", False)))
+    if isinstance(raw, Mapping):
+        return AccessFact(str(raw["principal"]), raw["rights"], bool(raw.get("allow", True)),
+                          bool(raw.get("inherited", False)))
+    principal, rights, allow, *rest = raw
+    return AccessFact(str(principal), rights, bool(allow), bool(rest[0]) if rest else False)
 
 
-def _acl_rights(acl: Iterable[AccessFact | Mapping[str, Any]]) -> dict[str, set[str]]:
+def _acl_rights(acl: Iterable[AccessFact | Mapping[str, Any] | Sequence[Any]]) -> dict[str, set[str]]:
     allowed: dict[str, set[str]] = {}
     denied: dict[str, set[str]] = {}
     for fact in map(_fact, acl):
@@ -98,7 +102,7 @@ def _mode_rights(mode: int, uid: int | None, gid: int | None) -> dict[str, set[s
     return out
 
 
-def summarise(acl: Iterable[AccessFact | Mapping[str, Any]] | None = None, mode: int | None = None,
+def summarise(acl: Iterable[AccessFact | Mapping[str, Any] | Sequence[Any]] | None = None, mode: int | None = None,
               uid: int | None = None, gid: int | None = None, policy: AccessPolicy | None = None) -> AccessSummary:
     """Readers, writers and the broad ones among them, from a DACL when there is one, else from mode bits."""
     policy = policy or AccessPolicy()

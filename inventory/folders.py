@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from inventory.models_owners import FolderRecord
-from inventory.record import acl_json
-from scanner.types import FileEntry
+from scanner.types import AccessFact, FileEntry
+
+
+def acl_json(acl: tuple[AccessFact, ...]) -> list[dict[str, Any]]:
+    """A folder's ACL as stored, inheritance included."""
+    return [{"principal": f.principal, "rights": f.rights, "allow": f.allow, "inherited": f.inherited} for f in acl]
 
 
 def folder_path(entry: FileEntry) -> str:
@@ -24,7 +30,7 @@ class FolderRecorder:
     def record(self, entry: FileEntry) -> None:
         path = folder_path(entry)
         values = {"identity": entry.identity, "owner": entry.owner, "uid": entry.uid, "gid": entry.gid,
-                  "mode": entry.mode, "acl": acl_json(entry.acl) or [], "status": entry.status.value,
+                  "mode": entry.mode, "acl": acl_json(entry.acl), "status": entry.status.value,
                   "reason": entry.reason, "last_seen_run": self.run_id}
         found = self.s.scalar(select(FolderRecord.id).where(FolderRecord.source == self.source,
                                                             FolderRecord.path == path))

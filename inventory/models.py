@@ -65,7 +65,7 @@ class FileRecord(Base):
     gid: Mapped[int | None] = mapped_column(Integer)
     mode: Mapped[int | None] = mapped_column(Integer)
     owner: Mapped[str | None] = mapped_column(String(200))
-    acl: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # [{principal, rights, allow, inherited}]
+    acl: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # [[principal, rights, allow]]
     authors: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # document author properties
     mime: Mapped[str | None] = mapped_column(String(200))
     extension_mismatch: Mapped[bool] = mapped_column(Boolean, default=False)

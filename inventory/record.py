@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from inventory.models import DetectionRow, FileEvent, FileRecord, ScanRun
 from scanner import __version__
 from scanner.errors import StewardError
-from scanner.types import AccessFact, FileEntry, FileObservation, Status
+from scanner.types import FileEntry, FileObservation, Status
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,6 @@ def micros(value: datetime | None) -> int | None:
     return (value - EPOCH) // ONE_MICROSECOND if value is not None else None
 
 
-def acl_json(acl: tuple[AccessFact, ...]) -> list[dict[str, Any]] | None:
-    """An entry's ACL as stored (None when the crawler gives none, as locally: mode bits say it all)."""
-    if not acl:
-        return None
-    return [{"principal": f.principal, "rights": f.rights, "allow": f.allow, "inherited": f.inherited} for f in acl]
-
-
 def asset_key(path: str, depth: int) -> str:
     """The folder that makes a file's asset: its first ``depth`` folders ("" for loose files at the root)."""
     folders = path.split("/")[:-1]
@@ -70,6 +63,11 @@ class _Known(NamedTuple):
     mtime_us: int | None
     status: str
     deleted_at: datetime | None
+
+
+def acl_rows(entry: FileEntry) -> list[list[Any]] | None:
+    """An entry's access entries as stored: [principal, rights, allow] (None when the crawler gives none)."""
+    return [[a.principal, a.rights, a.allow] for a in entry.acl] or None
 
 
 COUNTERS = ("seen", "read", "unchanged", "moved", "bytes_read")
@@ -195,7 +193,7 @@ class Recorder:
             "size": entry.size, "mtime": naive(entry.mtime), "mtime_us": micros(entry.mtime),
             "ctime": naive(entry.ctime), "atime": naive(entry.atime),
             "uid": entry.uid, "gid": entry.gid, "mode": entry.mode,
-            "owner": entry.owner, "acl": acl_json(entry.acl), "authors": list(obs.authors) or None,
+            "owner": entry.owner, "acl": acl_rows(entry), "authors": list(obs.authors) or None,
             "mime": obs.mime, "extension_mismatch": obs.extension_mismatch,
             "status": obs.status.value, "reason": obs.reason, "special_category": list(obs.special_category) or None,
             "marking": obs.marking, "chunks": obs.chunks, "chars": obs.chars,
