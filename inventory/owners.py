@@ -7,8 +7,10 @@ Evidence, per person the directory knows (service and IT accounts excluded by pa
 - **documents** — the share of the asset's documents naming the person as author or last editor;
 - **write access** — the person may change the asset's folder (explicitly, not through a group), or owns it;
 - **department** — the person's department matches the folder name;
-- **manager** — up to ``manager_levels`` up the chain, a manager inherits a discounted share of their reports'
-  bytes and documents evidence (an Information Asset Owner is usually a head of service).
+- **manager** — up to ``manager_levels`` up the chain, a manager inherits their reports' bytes and documents
+  evidence (in full one level up, discounted by ``MANAGER_DISCOUNT`` per further level) and a small bonus for
+  heading the people who hold the evidence: an Information Asset Owner is usually a head of service, so on
+  equal evidence the manager ranks above the report.
 
 Each signal has a weight (``WEIGHTS``); a candidate's confidence is their weighted sum, capped at 1. Leavers
 (disabled accounts) are listed and flagged, never proposed.
@@ -26,8 +28,8 @@ from fnmatch import fnmatch
 from inventory.config_owners import OwnersConfig
 from inventory.directory import Directory, Person
 
-WEIGHTS = {"bytes": 0.4, "documents": 0.25, "write": 0.1, "folder_owner": 0.05, "department": 0.2}
-MANAGER_DISCOUNT = 0.8  # per level up the chain
+WEIGHTS = {"bytes": 0.4, "documents": 0.25, "write": 0.1, "folder_owner": 0.05, "department": 0.2, "heads": 0.1}
+MANAGER_DISCOUNT = 0.8  # per level beyond the first up the chain
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Candidate:
     confidence: float
     evidence: tuple[str, ...]
     enabled: bool = True
+    manages: bool = False  # heads people who hold evidence: ranks first on equal confidence
 
     def as_dict(self) -> dict[str, object]:
         return {"key": self.key, "name": self.name, "email": self.email, "department": self.department,
@@ -119,7 +122,7 @@ def infer(folder_name: str, files: list[FileFacts], writers: Iterable[str], fold
     _managers(tallies, directory, config, docs_total)
     candidates = [_candidate(directory.people[k], t, docs_total, config) for k, t in tallies.items()
                   if k in directory.people and not excluded(directory.people[k], config)]
-    ranked = sorted(candidates, key=lambda c: (-c.confidence, c.name))[: config.candidates]
+    ranked = sorted(candidates, key=lambda c: (-round(c.confidence, 2), not c.manages, c.name))[: config.candidates]
     return Inference(tuple(ranked), tuple(notes), matched)
 
 
@@ -170,7 +173,7 @@ def _managers(tallies: dict[str, _Tally], directory: Directory, config: OwnersCo
             continue
         for level, boss in directory.managers(person, config.manager_levels):
             boss_tally = tallies[boss.key]
-            boss_tally.managed += direct * MANAGER_DISCOUNT**level
+            boss_tally.managed += direct * MANAGER_DISCOUNT ** (level - 1)
             boss_tally.reports.append(person.name)
 
 
@@ -194,9 +197,9 @@ def _candidate(person: Person, t: _Tally, docs_total: int, config: OwnersConfig)
     if not person.enabled:
         evidence.append("has left (account disabled): never proposed")
     score = (_direct(t, docs_total) + WEIGHTS["write"] * t.write + WEIGHTS["folder_owner"] * t.folder_owner
-             + WEIGHTS["department"] * bool(t.department) + t.managed)
+             + WEIGHTS["department"] * bool(t.department) + t.managed + WEIGHTS["heads"] * bool(t.managed))
     return Candidate(person.key, person.name, person.email, person.department, min(1.0, score), tuple(evidence),
-                     person.enabled)
+                     person.enabled, bool(t.managed))
 
 
 def _period(days: int) -> str:

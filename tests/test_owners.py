@@ -115,3 +115,31 @@ def test_unreachable_directory_is_told_and_nothing_is_lost(
     assert highways["owner_status"] == "none"
     assert f"directory: cannot connect to the LDAP server {dead['url']}" in highways["notes"]
     assert highways["access"]["broad_read"] == ["Everyone"]  # access facts need no directory
+
+
+def test_local_share_with_an_hr_csv_directory(tmp_path: Path, write_config: Callable[..., Path],
+                                              steward: Callable[..., Result]) -> None:
+    import os
+
+    root = tmp_path / "share"
+    (root / "Planning").mkdir(parents=True)
+    (root / "Planning" / "applications.csv").write_text("Ref,Applicant\n" + "P1,jo@example.co.uk\n" * 200)
+    (root / "Planning" / "notes.txt").write_text("Meeting notes.")
+    os.chown(root / "Planning" / "applications.csv", 4101, 4100)
+    os.chown(root / "Planning" / "notes.txt", 4102, 4100)
+    (root / "Planning" / "applications.csv").chmod(0o644)
+    (root / "Planning" / "notes.txt").chmod(0o660)
+    hr = tmp_path / "hr.csv"
+    hr.write_text("account,uid,name,email,department,manager,status\n"
+                  "mhead,4100,Mary Head,mary.head@c.gov.uk,Planning,,active\n"
+                  "tofficer,4101,Tom Officer,tom.officer@c.gov.uk,Planning,mhead,active\n"
+                  "lleaver,4102,Lee Leaver,lee.leaver@c.gov.uk,Planning,mhead,leaver\n")
+    config = write_config(root, directory={"kind": "csv", "path": str(hr)}, access={"broad_gids": [4100]})
+    assert steward("scan", "--config", str(config)).exit_code == 0
+    planning = owners_json(steward, config)["Planning"]
+    assert (planning["owner"], planning["owner_status"], planning["service"]) == ("Mary Head", "proposed", "Planning")
+    keys = [c["key"] for c in planning["candidates"]]
+    assert keys.index("mhead") < keys.index("tofficer")
+    assert planning["access"]["broad_read"] == ["group 4100", "others (every local account)"]
+    assert planning["access"]["broad_write"] == ["group 4100"]
+    assert planning["access"]["files_broad_read"] == 2
