@@ -50,7 +50,9 @@ def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
         f"Asset {asset.id}: {asset.name}",
         f"  Location:        {asset.location}",
         f"  Source:          {asset.source}",
-        f"  Owner:           {asset.owner or 'not yet identified'}",
+        f"  Owner:           {asset.owner or 'not yet identified'}{_owner_status(asset)}",
+        f"  Service:         {asset.service or '-'}",
+        f"  Open to:         {_open_to(asset.access)}",
         f"  Files:           {asset.file_count:,} ({human_bytes(asset.bytes)})",
         f"  Formats:         {', '.join(f'{k} {v}' for k, v in sorted(asset.formats.items())) or '-'}",
         f"  Personal data:   {_entities(asset.entities, 20) or 'none found'}",
@@ -83,6 +85,22 @@ def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
         out.append(f"\nExtension does not match content ({len(mismatched)}):")
         out.extend(f"  {f.path}  is {f.mime}" for f in mismatched)
     return "\n".join(out)
+
+
+def _owner_status(asset: Asset) -> str:
+    if not asset.owner_status:
+        return ""
+    confidence = f" {asset.owner_confidence:.0%}" if asset.owner_confidence is not None else ""
+    return f" ({asset.owner_status}{confidence}; `steward owners` shows the evidence)"
+
+
+def _open_to(access: dict[str, Any] | None) -> str:
+    if not access:
+        return "-"
+    read, write = access.get("broad_read") or [], access.get("broad_write") or []
+    if not read and not write:
+        return "no broad group"
+    return f"read: {', '.join(read) or '-'}; write: {', '.join(write) or '-'}"
 
 
 def _day(value: Any, n: int = 10) -> str:

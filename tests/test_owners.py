@@ -77,6 +77,8 @@ def test_each_asset_gets_the_owner_a_person_would_name_with_the_evidence(
     register = {r["name"]: r for r in json.loads(steward("assets", "--config", str(council), "--format",
                                                          "json").output)}
     assert register["Highways"]["owner"] == "Diane Head" and register["Highways"]["service"] == "Highways"
+    detail = steward("asset", "council:Highways", "--config", str(council)).output
+    assert "Owner:           Diane Head (proposed" in detail and "Open to:         read: Everyone; write: -" in detail
 
 
 def test_a_confirmed_owner_survives_rescans_until_reverted(council: Path, steward: Callable[..., Result]) -> None:
