@@ -29,7 +29,6 @@ ACCESS_DENIED = 0xC0000022
 NOT_FOUND = (0xC0000034, 0xC000003A, 0xC0000225)  # object name / path not found, not found
 BAD_SHARE = 0xC00000CC
 FILE_ATTRIBUTE_REPARSE_POINT = 0x400
-READ_CONTROL = 0x20000
 
 
 def _status(exc: BaseException) -> int | None:
@@ -174,13 +173,8 @@ class SmbCrawler:
 
     def _security(self, rel: str, folder: bool) -> tuple[Security | None, str | None]:
         """Owner and DACL, or why they could not be read (the entry is still recorded)."""
-        import smbclient
-
         try:
-            with smbclient.open_file(self.unc(rel), mode="rb", buffering=0, desired_access=READ_CONTROL,
-                                     share_access="rwd", file_type="dir" if folder else "file",
-                                     **self._kw()) as handle:
-                return read_security(handle.fd), None
+            return read_security(self.unc(rel), folder, **self._kw()), None
         except OSError as exc:
             error = as_os_error(exc, rel or ".")
             log.debug("no security descriptor for %s: %s", rel, _reason(error))
