@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.models import Base
@@ -41,6 +41,7 @@ class AssetOwnership(Base):
     asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True)
     owner_key: Mapped[str | None] = mapped_column(String(200))  # the directory key (account) of the owner
     owner_email: Mapped[str | None] = mapped_column(String(200))
+    owner_enabled: Mapped[bool | None] = mapped_column(Boolean)  # False: the owner has left (owner_left)
     evidence: Mapped[list[Any]] = mapped_column(default=list)  # the owner's evidence, in words
     candidates: Mapped[list[Any]] = mapped_column(default=list)  # ranked: {key, name, confidence, evidence, ...}
     notes: Mapped[list[Any]] = mapped_column(default=list)  # e.g. principals the directory could not resolve

@@ -70,7 +70,8 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
         facts, summaries = files.get(asset.key, ([], []))
         folder = folders.get(asset.key)
         folder_summary = _summary(folder.acl, folder.mode, folder.uid, folder.gid, policy) if folder else None
-        asset.access = asset_access(folder_summary, [_summary(*s, policy) for s in summaries])
+        asset.access = _named(asset_access(folder_summary, [_summary(*s, policy) for s in summaries]),
+                              state.directory)
         writers = folder_summary.writers if folder_summary else ()
         inference = infer(asset.name, facts, writers, folder.owner if folder else None, state.directory,
                           config.owners, now)
@@ -82,6 +83,14 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
         _decide(session, asset, row, config, state.directory, inference)
     session.commit()
     return len(assets)
+
+
+def _named(access: dict[str, Any], directory: Directory) -> dict[str, Any]:
+    """Readers and writers as people's names where the directory knows them ("Alice Smith (asmith)")."""
+    for field in ("readers", "writers"):
+        access[field] = [p.label() if (p := directory.resolve(principal)) else principal
+                         for principal in access[field]]
+    return access
 
 
 def _summary(acl: Any, mode: int | None, uid: int | None, gid: int | None, policy: AccessPolicy) -> AccessSummary:
@@ -131,6 +140,7 @@ def _set(asset: Asset, row: AssetOwnership, key: str | None, person: Person | No
     asset.owner = person.name if person else fallback
     asset.owner_status, asset.owner_confidence = status, round(confidence, 2) if confidence is not None else None
     row.owner_key, row.owner_email = key, person.email if person else None
+    row.owner_enabled = person.enabled if person else None
     if person is not None and not person.enabled:
         evidence = [*evidence, "the owner has left (account disabled in the directory)"]
     row.evidence = evidence

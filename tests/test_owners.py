@@ -55,11 +55,13 @@ def test_each_asset_gets_the_owner_a_person_would_name_with_the_evidence(
     assert "may change the folder" in alice["evidence"]
     assert "stwsvcbackup" not in {c["key"] for c in highways["candidates"]}  # service account never a candidate
     assert highways["access"]["broad_read"] == ["Everyone"] and highways["access"]["files_broad_read"] == 6
+    assert "Alice Smith (stwasmith)" in highways["access"]["writers"]  # SIDs shown as people where known
 
     care = rows["Social Care"]
     assert (care["owner"], care["owner_status"]) == ("Peter Green", "proposed")
     carol = next(c for c in care["candidates"] if c["key"] == "stwcdavis")
     assert carol["enabled"] is False and "has left (account disabled): never proposed" in carol["evidence"]
+    assert "Carol Davis (stwcdavis) [left]" in care["access"]["writers"]  # a leaver's access lingers: shown
     assert care["access"]["broad_read"] == ["Domain Users"]
 
     finance = rows["Finance"]
@@ -145,3 +147,34 @@ def test_local_share_with_an_hr_csv_directory(tmp_path: Path, write_config: Call
     assert planning["access"]["broad_read"] == ["group 4100", "others (every local account)"]
     assert planning["access"]["broad_write"] == ["group 4100"]
     assert planning["access"]["files_broad_read"] == 2
+
+
+def test_a_declared_owner_who_has_left_is_flagged(council: Path, steward: Callable[..., Result]) -> None:
+    data = yaml.safe_load(council.read_text())
+    data["owners"]["declared"].append({"path": "council:Social Care", "owner": "carol.davis@council.example.gov.uk"})
+    council.write_text(yaml.safe_dump(data))
+    assert steward("scan", "--config", str(council)).exit_code == 0
+    care = owners_json(steward, council)["Social Care"]
+    assert (care["owner"], care["owner_status"]) == ("Carol Davis", "declared")
+    assert "the owner has left (account disabled in the directory)" in care["evidence"]
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from inventory.models_owners import AssetOwnership
+
+    with Session(create_engine(data["database"])) as s:
+        row = s.scalars(select(AssetOwnership).where(AssetOwnership.owner_key == "stwcdavis")).one()
+        assert row.owner_enabled is False  # what an owner_left rule reads
+
+
+def test_ownership_on_postgresql(council: Path, pg_url: str, steward: Callable[..., Result]) -> None:
+    data = yaml.safe_load(council.read_text())
+    data["database"] = pg_url
+    council.write_text(yaml.safe_dump(data))
+    assert steward("scan", "--config", str(council)).exit_code == 0
+    assert steward("owner", "set", "council:Projects", "stwbjones", "--by", "IG team", "--reason", "Bob leads it",
+                   "--config", str(council)).exit_code == 0
+    assert steward("scan", "--config", str(council)).exit_code == 0
+    rows = owners_json(steward, council)
+    assert rows["Highways"]["owner"] == "Diane Head"
+    assert (rows["Projects"]["owner"], rows["Projects"]["owner_status"]) == ("Bob Jones", "confirmed")

@@ -21,6 +21,7 @@ def upgrade() -> None:
     sa.Column('asset_id', sa.Integer(), nullable=False),
     sa.Column('owner_key', sa.String(length=200), nullable=True),
     sa.Column('owner_email', sa.String(length=200), nullable=True),
+    sa.Column('owner_enabled', sa.Boolean(), nullable=True),
     sa.Column('evidence', sa.JSON(), nullable=False),
     sa.Column('candidates', sa.JSON(), nullable=False),
     sa.Column('notes', sa.JSON(), nullable=False),
