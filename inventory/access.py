@@ -110,11 +110,10 @@ def summarise(acl: Iterable[AccessFact | Mapping[str, Any] | Sequence[Any]] | No
     rights = _acl_rights(acl) if acl else _mode_rights(mode, uid, gid) if mode is not None else {}
     readers = tuple(sorted(p for p, r in rights.items() if "read" in r))
     writers = tuple(sorted(p for p, r in rights.items() if "write" in r))
-    label = lambda p: broad_label(p, policy)  # noqa: E731
     return AccessSummary(
         readers, writers,
-        tuple(sorted({lb for p in readers if (lb := label(p))})),
-        tuple(sorted({lb for p in writers if (lb := label(p))})),
+        tuple(sorted({lb for p in readers if (lb := broad_label(p, policy))})),
+        tuple(sorted({lb for p in writers if (lb := broad_label(p, policy))})),
     )
 
 

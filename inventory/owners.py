@@ -152,8 +152,8 @@ def _bytes_and_documents(files: list[FileFacts], directory: Directory, config: O
             writer = directory.resolve(author)
             if writer is not None and not excluded(writer, config):
                 tallies[writer.key].docs += 1
-    for key, weight in weights.items():
-        tallies[key].bytes_share = weight / total if total else 0.0
+    for key, owned in weights.items():
+        tallies[key].bytes_share = owned / total if total else 0.0
         tallies[key].recent_share = recent[key] / recent_total if recent_total else 0.0
     for principal, n in sorted(unresolved.items()):
         notes.append(f"{principal} owns {n} file(s) but is not in the directory")

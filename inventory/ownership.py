@@ -70,7 +70,7 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
         facts, summaries = files.get(asset.key, ([], []))
         folder = folders.get(asset.key)
         folder_summary = _summary(folder.acl, folder.mode, folder.uid, folder.gid, policy) if folder else None
-        asset.access = _named(asset_access(folder_summary, [_summary(*s, policy) for s in summaries]),
+        asset.access = _named(asset_access(folder_summary, [_summary(a, m, u, g, policy) for a, m, u, g in summaries]),
                               state.directory)
         writers = folder_summary.writers if folder_summary else ()
         inference = infer(asset.name, facts, writers, folder.owner if folder else None, state.directory,
@@ -97,8 +97,11 @@ def _summary(acl: Any, mode: int | None, uid: int | None, gid: int | None, polic
     return summarise(acl or None, mode, uid, gid, policy)
 
 
-def _files_by_asset(session: Session, source: str) -> dict[str, tuple[list[FileFacts], list[tuple[Any, ...]]]]:
-    out: dict[str, tuple[list[FileFacts], list[tuple[Any, ...]]]] = defaultdict(lambda: ([], []))
+Perms = tuple[Any, int | None, int | None, int | None]  # acl, mode, uid, gid
+
+
+def _files_by_asset(session: Session, source: str) -> dict[str, tuple[list[FileFacts], list[Perms]]]:
+    out: dict[str, tuple[list[FileFacts], list[Perms]]] = defaultdict(lambda: ([], []))
     rows = session.execute(
         select(FileRecord.asset_key, FileRecord.owner, FileRecord.size, FileRecord.mtime, FileRecord.authors,
                FileRecord.acl, FileRecord.mode, FileRecord.uid, FileRecord.gid)
