@@ -158,3 +158,46 @@ def owner_history(asset: str, config_file: Path | None) -> None:
         lines = [f"{d.at:%Y-%m-%d %H:%M} {d.action:<8} {d.person_name or '-'} by {d.by}: {d.reason}"
                  + (" (reverted)" if d.reverted_at else "") for d in rows]
     click.echo("\n".join(lines) or f"no decisions about {found.name}")
+
+
+@cli.group()
+def directory() -> None:
+    """Check the directory of people (LDAP / Active Directory or HR CSV) and look principals up in it."""
+
+
+def _load_directory(config_file: Path | None) -> Any:
+    from inventory.directory import load_directory
+
+    config, _ = load_config(config_file)
+    if config.directory is None:
+        raise StewardError("no directory is configured (key `directory` in the config)")
+    return load_directory(config.directory)
+
+
+@directory.command("check")
+@config_option
+@handle_errors
+def directory_check(config_file: Path | None) -> None:
+    """Read the directory once and say how many people, departments and leavers it holds."""
+    found = _load_directory(config_file)
+    people = list(found.people.values())
+    left = sum(not p.enabled for p in people)
+    with_sid = sum(bool(p.sid) for p in people)
+    click.echo(f"directory is readable: {len(people)} people ({left} left), {len(found.departments())} departments, "
+               f"{with_sid} with a Windows SID")
+
+
+@directory.command("lookup")
+@click.argument("principal")
+@config_option
+@handle_errors
+def directory_lookup(principal: str, config_file: Path | None) -> None:
+    """Who PRINCIPAL (SID, uid, account, DOMAIN\\account, e-mail or full name) is, and their manager chain."""
+    found = _load_directory(config_file)
+    person = found.resolve(principal)
+    if person is None:
+        raise StewardError(f"{principal!r} is not in the directory")
+    chain = " > ".join(boss.name for _, boss in found.managers(person, 5)) or "-"
+    click.echo(f"{person.name} ({person.key}){'' if person.enabled else ' — has left (account disabled)'}\n"
+               f"  e-mail: {person.email or '-'}\n  department: {person.department or '-'}\n"
+               f"  title: {person.title or '-'}\n  SID: {person.sid or '-'}\n  managers: {chain}")

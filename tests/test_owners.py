@@ -178,3 +178,19 @@ def test_ownership_on_postgresql(council: Path, pg_url: str, steward: Callable[.
     rows = owners_json(steward, council)
     assert rows["Highways"]["owner"] == "Diane Head"
     assert (rows["Projects"]["owner"], rows["Projects"]["owner_status"]) == ("Bob Jones", "confirmed")
+
+
+def test_directory_commands_resolve_sids_and_say_why_a_bind_fails(
+        council: Path, steward: Callable[..., Result], samba: Any) -> None:
+    check = steward("directory", "check", "--config", str(council))
+    assert check.output.strip() == "directory is readable: 8 people (1 left), 5 departments, 6 with a Windows SID"
+    found = steward("directory", "lookup", samba.accounts["stwasmith"], "--config", str(council)).output
+    assert "Alice Smith (stwasmith)" in found and "managers: Diane Head > Chris Chief" in found
+    missing = steward("directory", "lookup", samba.accounts["stwxunknown"], "--config", str(council))
+    assert missing.exit_code == 1 and "is not in the directory" in missing.output
+    data = yaml.safe_load(council.read_text())
+    data["directory"]["password"] = "wrong"
+    council.write_text(yaml.safe_dump(data))
+    bad = steward("directory", "check", "--config", str(council))
+    assert bad.exit_code == 1
+    assert f"refused the bind as {ADMIN_DN} (wrong DN or password)" in bad.output
