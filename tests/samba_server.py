@@ -97,7 +97,9 @@ class SambaServer:
 
     def add_account(self, name: str, password: str = PASSWORD) -> None:
         if subprocess.run(["id", name], capture_output=True).returncode != 0:
-            subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", name], check=True, capture_output=True)
+            added = subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", name], capture_output=True)
+            if added.returncode != 0 and subprocess.run(["id", name], capture_output=True).returncode != 0:
+                raise RuntimeError(f"useradd {name} failed: {added.stderr.decode(errors='replace').strip()}")
         subprocess.run(["smbpasswd", "-c", str(self.conf()), "-s", "-a", name],
                        input=f"{password}\n{password}\n".encode(), check=True, capture_output=True)
 

@@ -127,3 +127,11 @@ def test_scan_of_the_share_fills_the_register_and_a_bad_password_fails_only_that
     assert rows["Social Care"]["statuses"] == {"denied": 1, "ok": 2}
     again = steward("scan", "--config", str(config), "--source", "council")
     assert "council: 11 entries, 1 read, 10 unchanged" in again.output  # the denied file is tried again
+
+    data["sources"][1]["port"] = free_port()  # the server is gone: the run fails, nothing recorded is lost
+    config.write_text(yaml.safe_dump(data))
+    gone = steward("scan", "--config", str(config), "--source", "council")
+    assert gone.exit_code == 1 and "cannot connect to the SMB server" in gone.output
+    after = {r["name"]: r for r in json.loads(steward("assets", "--config", str(config), "--format", "json").output)}
+    assert after["Social Care"]["file_count"] == rows["Social Care"]["file_count"] == 3
+    assert len(steward("export", "files", "--config", str(config)).output.splitlines()) == 12
