@@ -71,6 +71,7 @@ def assets(config_file: Path | None, fmt: str) -> None:
 @handle_errors
 def asset(ref: str, config_file: Path | None) -> None:
     """Show one asset (by id, source:folder or name): its files with personal data and their detections."""
+    from inventory.databases import table_detail
     from inventory.queries import asset_files, find_asset
     from inventory.render import asset_detail
 
@@ -78,6 +79,9 @@ def asset(ref: str, config_file: Path | None) -> None:
     with open_store(config.database)() as session:
         found = find_asset(session, ref)
         click.echo(asset_detail(found, asset_files(session, found)))
+        tables = table_detail(session, found)
+        if tables:
+            click.echo(tables)
 
 
 @cli.group()
