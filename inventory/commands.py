@@ -171,6 +171,9 @@ def config_show(config_file: Path | None) -> None:
     if data.get("hash_key"):
         data["hash_key"] = "***"
     data["database"] = _redact_url(data["database"])
+    for source, shown in zip(config.sources, data["sources"], strict=True):
+        if hasattr(source, "url"):  # a database source: its URL without the password
+            shown["url"] = _redact_url(source.url.get_secret_value())
     click.echo(yaml.safe_dump(data, sort_keys=False))
 
 

@@ -288,3 +288,10 @@ def test_paths_headers_and_csv_rendering() -> None:
     assert header_text("2019") == "column 2019"
     rendered = render_csv(["id", "notes", "photo"], [(1, "line one\nline two", b"\x89PNG"), (2, None, None)])
     assert rendered.decode().splitlines() == ['"id","notes","photo"', '"1","line one line two",""', '"2","",""']
+
+
+def test_config_show_hides_the_database_password(tmp_path: Path, steward: Callable[..., Result]) -> None:
+    url = "postgresql+psycopg://scan:s3cret-Pa55@crm-db.example.gov.uk/crm"
+    config = db_config(tmp_path, {"id": "crm", "kind": "database", "url": url})
+    shown = steward("config", "show", "--config", str(config)).output
+    assert "s3cret-Pa55" not in shown and "scan:***@crm-db.example.gov.uk/crm" in shown
