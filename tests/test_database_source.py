@@ -295,3 +295,13 @@ def test_config_show_hides_the_database_password(tmp_path: Path, steward: Callab
     config = db_config(tmp_path, {"id": "crm", "kind": "database", "url": url})
     shown = steward("config", "show", "--config", str(config)).output
     assert "s3cret-Pa55" not in shown and "scan:***@crm-db.example.gov.uk/crm" in shown
+
+
+def test_worker_processes_read_tables_too(planted_pg: Planted, tmp_path: Path, steward: Callable[..., Result]) -> None:
+    config = db_config(tmp_path, db_source(planted_pg))
+    data = yaml.safe_load(config.read_text())
+    data["scan"]["workers"] = 2
+    config.write_text(yaml.safe_dump(data))
+    result = steward("scan", "--config", str(config))
+    assert result.exit_code == 0 and "3 read" in result.output, result.output
+    assert register(steward, config)[f"{planted_pg.schema}.clients"]["personal_data"]["UK_NHS"] == 1
