@@ -10,12 +10,14 @@ from importlib.metadata import PackageNotFoundError, version
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from inventory import databases
 from inventory.assets import rekey, roll_up
 from inventory.config import StewardConfig
 from inventory.keys import hash_key
 from inventory.models import ScanRun
 from inventory.progress import Progress
 from inventory.record import Recorder, fail_run, start_run
+from scanner.config import DatabaseSource
 from scanner.crawlers import crawler_for
 from scanner.errors import SourceError
 from scanner.pipeline import Job, observe_stream
@@ -65,12 +67,16 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                 full: bool = False, progress: Progress | None = None) -> ScanOutcome:
     """Scan one source into the store. A problem with the source fails this run only."""
     source = config.source(source_id)
-    depth = source.asset_depth or config.assets.depth
+    database = source if isinstance(source, DatabaseSource) else None
+    depth = config.assets.depth if database else source.asset_depth or config.assets.depth
+    key_for = databases.key_function(database) if database else None
     with factory() as session:
         run = start_run(session, source.id, config_hash, provenance(config))
-        rekey(session, source.id, depth)
-        recorder = Recorder(session, run, depth, full=full, checkpoint_every=config.scan.checkpoint_every)
+        rekey(session, source.id, depth, key_for)
+        recorder = Recorder(session, run, depth, full=full, checkpoint_every=config.scan.checkpoint_every,
+                            key_for=key_for, on_record=databases.record_table if database else None)
         job = Job(source, config.limits.to_limits(), config.detection, hash_key(config))
+        crawler = None
         try:
             crawler = crawler_for(source)
 
@@ -87,7 +93,9 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
             for obs in observe_stream(changed(), job, workers_for(config), detector_provenance):
                 recorder.record(obs)
             recorder.finish()
-            assets = roll_up(session, source.id, str(source.root))
+            assets = roll_up(session, source.id, databases.location(database) if database else str(source.root))
+            if database:
+                databases.describe_assets(session, database)
         except KeyboardInterrupt:
             recorder.checkpoint()
             log.warning("scan of %s interrupted after %d entries; run it again to resume", source.id, recorder.seen)
@@ -99,6 +107,8 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
         finally:
             if progress:
                 progress.close()
+            if hasattr(crawler, "close"):
+                crawler.close()  # a database crawler's connections
         return _outcome(run, assets)
 
 

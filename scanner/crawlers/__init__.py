@@ -9,6 +9,7 @@ from scanner.registry import load
 
 CRAWLERS: dict[str, str] = {
     "local": "scanner.crawlers.local:LocalCrawler",
+    "database": "scanner.crawlers.database:DatabaseCrawler",
 }
 
 
