@@ -4,6 +4,7 @@ plus the root itself for loose files. Recomputed from the store after every scan
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -13,16 +14,18 @@ from inventory.models import Asset, DetectionRow, FileRecord
 from inventory.record import asset_key, utcnow
 
 
-def rekey(session: Session, source: str, depth: int) -> None:
-    """Recompute files' asset keys when the configured depth changed since they were recorded."""
+def rekey(session: Session, source: str, depth: int, key_for: Callable[[str], str] | None = None) -> None:
+    """Recompute files' asset keys when the configured depth (or ``key_for``'s rule) changed since they were
+    recorded."""
+    key = key_for or (lambda path: asset_key(path, depth))
     sample = session.execute(
-        select(FileRecord.path, FileRecord.asset_key).where(FileRecord.source == source, FileRecord.path.like("%/%/%"))
-        .limit(1)
+        select(FileRecord.path, FileRecord.asset_key)
+        .where(FileRecord.source == source, FileRecord.path.like("%/%" if key_for else "%/%/%")).limit(1)
     ).first()
-    if sample is None or asset_key(sample.path, depth) == sample.asset_key:
+    if sample is None or key(sample.path) == sample.asset_key:
         return
     for fid, path in session.execute(select(FileRecord.id, FileRecord.path).where(FileRecord.source == source)).all():
-        session.execute(update(FileRecord).where(FileRecord.id == fid).values(asset_key=asset_key(path, depth)))
+        session.execute(update(FileRecord).where(FileRecord.id == fid).values(asset_key=key(path)))
 
 
 def roll_up(session: Session, source: str, root: str) -> int:

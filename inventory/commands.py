@@ -74,6 +74,7 @@ def assets(config_file: Path | None, fmt: str) -> None:
 @handle_errors
 def asset(ref: str, config_file: Path | None) -> None:
     """Show one asset (by id, source:folder or name): its files with personal data and their detections."""
+    from inventory.databases import table_detail
     from inventory.queries import asset_files, find_asset
     from inventory.render import asset_detail
 
@@ -81,6 +82,9 @@ def asset(ref: str, config_file: Path | None) -> None:
     with open_store(config.database)() as session:
         found = find_asset(session, ref)
         click.echo(asset_detail(found, asset_files(session, found)))
+        tables = table_detail(session, found)
+        if tables:
+            click.echo(tables)
 
 
 @cli.group()
@@ -172,6 +176,9 @@ def config_show(config_file: Path | None) -> None:
     if data.get("hash_key"):
         data["hash_key"] = "***"
     data["database"] = _redact_url(data["database"])
+    for source, shown in zip(config.sources, data["sources"], strict=True):
+        if hasattr(source, "url"):  # a database source: its URL without the password
+            shown["url"] = _redact_url(source.url.get_secret_value())
     click.echo(yaml.safe_dump(data, sort_keys=False))
 
 

@@ -59,6 +59,7 @@ class FileRecord(Base):
     size: Mapped[int | None] = mapped_column(BigInteger)
     mtime: Mapped[datetime | None] = mapped_column(DateTime)
     mtime_us: Mapped[int | None] = mapped_column(BigInteger)  # exact, for change detection
+    version: Mapped[str | None] = mapped_column(String(200))  # a crawler's change token (database tables)
     ctime: Mapped[datetime | None] = mapped_column(DateTime)
     atime: Mapped[datetime | None] = mapped_column(DateTime)
     uid: Mapped[int | None] = mapped_column(Integer)
@@ -129,6 +130,7 @@ class Asset(Base):
     description: Mapped[str | None] = mapped_column(Text)
     file_count: Mapped[int] = mapped_column(Integer, default=0)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows: Mapped[int | None] = mapped_column(BigInteger)  # rows of a database asset's tables
     formats: Mapped[dict[str, Any]] = mapped_column(default=dict)  # mime -> files
     entities: Mapped[dict[str, Any]] = mapped_column(default=dict)  # entity -> files holding it
     personal_files: Mapped[int] = mapped_column(Integer, default=0)

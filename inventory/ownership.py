@@ -20,6 +20,8 @@ from inventory.models import Asset, FileRecord
 from inventory.models_owners import AssetOwnership, FolderRecord, OwnerDecision
 from inventory.owners import FileFacts, infer, proposal
 from inventory.record import utcnow
+from scanner.config import DatabaseSource
+from scanner.crawlers.database import split_table_path
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,15 @@ def declared_for(asset: Asset, declared: tuple[DeclaredOwner, ...]) -> DeclaredO
         if covers and (best is None or len(prefix) > len(best.path.partition(":")[2].strip("/"))):
             best = entry
     return best
+
+
+def source_declared(config: StewardConfig, asset: Asset) -> tuple[DeclaredOwner, ...]:
+    """Owners declared on the source itself (a database source's owner and schema_owners)."""
+    source = config.source(asset.source)
+    if not isinstance(source, DatabaseSource):
+        return ()
+    owner = source.schema_owners.get(split_table_path(asset.key)[0]) or source.owner
+    return (DeclaredOwner(path=f"{asset.source}:{asset.key}", owner=owner),) if owner else ()
 
 
 def active_decision(session: Session, asset_id: int) -> OwnerDecision | None:
@@ -117,7 +128,7 @@ def _files_by_asset(session: Session, source: str) -> dict[str, tuple[list[FileF
 def _decide(session: Session, asset: Asset, row: AssetOwnership, config: StewardConfig, directory: Directory,
             inference: Any) -> None:
     decision = active_decision(session, asset.id)
-    declared = declared_for(asset, config.owners.declared)
+    declared = declared_for(asset, config.owners.declared + source_declared(config, asset))
     top = proposal(inference, config.owners.threshold)
     if decision is not None:
         person = directory.get(decision.person_key)

@@ -14,7 +14,7 @@ from scanner.errors import StewardError
 
 IAR_COLUMNS = (
     "id", "source", "name", "location", "owner", "owner_status", "owner_confidence", "service", "access",
-    "file_count", "bytes", "formats",
+    "file_count", "bytes", "rows", "formats",
     "personal_data", "personal_files", "special_category", "security_classification", "retention_class",
     "disposal_date", "oldest_modified", "newest_modified", "last_scanned", "statuses",
 )
@@ -34,7 +34,7 @@ def iar_row(asset: Asset) -> dict[str, Any]:
         "id": asset.id, "source": asset.source, "name": asset.name, "location": asset.location,
         "owner": asset.owner, "owner_status": asset.owner_status, "owner_confidence": asset.owner_confidence,
         "service": asset.service, "access": asset.access, "file_count": asset.file_count,
-        "bytes": asset.bytes, "formats": dict(sorted(asset.formats.items())),
+        "bytes": asset.bytes, "rows": asset.rows, "formats": dict(sorted(asset.formats.items())),
         "personal_data": dict(sorted(asset.entities.items())), "personal_files": asset.personal_files,
         "special_category": asset.special_category,
         "security_classification": asset.security_classification, "retention_class": asset.retention_class,

@@ -13,6 +13,7 @@ import os
 import socket
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -63,6 +64,7 @@ class _Known(NamedTuple):
     mtime_us: int | None
     status: str
     deleted_at: datetime | None
+    version: str | None
 
 
 def acl_rows(entry: FileEntry) -> list[list[Any]] | None:
@@ -111,10 +113,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
+OnRecord = Callable[[Session, int, FileObservation], None]
+
+
 class Recorder:
+    """``key_for`` maps a path to its asset key (default: its first ``depth`` folders); ``on_record`` is called
+    with the file's id after each observation is recorded, for facts a source kind keeps beside the file row."""
+
     def __init__(self, session: Session, run: ScanRun, depth: int, full: bool = False,
-                 checkpoint_every: int = 500) -> None:
+                 checkpoint_every: int = 500, key_for: Callable[[str], str] | None = None,
+                 on_record: OnRecord | None = None) -> None:
         self.s, self.run, self.depth, self.full = session, run, depth, full
+        self.key_for = key_for or (lambda path: asset_key(path, depth))
+        self.on_record = on_record
         self.checkpoint_every = checkpoint_every
         self._dir: str | None = None
         self._known: dict[str, _Known] = {}
@@ -147,7 +158,8 @@ class Recorder:
 
     @staticmethod
     def _same(known: _Known, entry: FileEntry) -> bool:
-        return (known.identity, known.size, known.mtime_us) == (entry.identity, entry.size, micros(entry.mtime))
+        return (known.identity, known.size, known.mtime_us, known.version) == (
+            entry.identity, entry.size, micros(entry.mtime), entry.version)
 
     def _lookup(self, path: str) -> _Known | None:
         folder = path.rpartition("/")[0]
@@ -183,14 +195,15 @@ class Recorder:
         folder, _, name = path.rpartition("/")
         ext = name.rpartition(".")[2].lower() if "." in name.lstrip(".") else ""
         return {"path": path, "dir": folder, "name": name, "ext": ext[:40],
-                "asset_key": asset_key(path, self.depth)}
+                "asset_key": self.key_for(path)}
 
     # -- recording ------------------------------------------------------------------------------------
-    def record(self, obs: FileObservation) -> None:
+    def record(self, obs: FileObservation) -> int:
+        """Store one observation; returns the file's id."""
         entry, now = obs.entry, utcnow()
         values: dict[str, Any] = {
             "source": entry.source, **self._path_fields(entry.path), "identity": entry.identity,
-            "size": entry.size, "mtime": naive(entry.mtime), "mtime_us": micros(entry.mtime),
+            "size": entry.size, "mtime": naive(entry.mtime), "mtime_us": micros(entry.mtime), "version": entry.version,
             "ctime": naive(entry.ctime), "atime": naive(entry.atime),
             "uid": entry.uid, "gid": entry.gid, "mode": entry.mode,
             "owner": entry.owner, "acl": acl_rows(entry), "authors": list(obs.authors) or None,
@@ -211,7 +224,7 @@ class Recorder:
             self.s.execute(delete(DetectionRow).where(DetectionRow.file_id == file_id))
             kind = "restored" if known.deleted_at is not None else "changed"
         self._known[entry.path] = _Known(file_id, entry.path, entry.identity, entry.size, micros(entry.mtime),
-                                         obs.status.value, None)
+                                         obs.status.value, None, entry.version)
         if obs.detections:
             self.s.execute(insert(DetectionRow), [
                 {"file_id": file_id, "entity": d.entity, "count": d.count, "best_score": d.best_score,
@@ -227,7 +240,10 @@ class Recorder:
             samples = self.errors[obs.status.value]
             if len(samples) < MAX_ERROR_SAMPLES:
                 samples.append({"path": entry.path, "reason": obs.reason or ""})
+        if self.on_record is not None:
+            self.on_record(self.s, file_id, obs)
         self._tick()
+        return int(file_id)
 
     def _tick(self, force: bool = False) -> None:
         self._pending += 1

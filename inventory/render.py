@@ -34,7 +34,8 @@ def register_table(rows: list[dict[str, Any]]) -> str:
     header = ["ID", "Source", "Asset", "Files", "Size", "Personal files", "Personal data (files)", "Special",
               "Owner", "Newest change"]
     body = [
-        [str(r["id"]), r["source"], r["name"], f"{r['file_count']:,}", human_bytes(r["bytes"]),
+        [str(r["id"]), r["source"], r["name"], f"{r['file_count']:,}",
+         human_bytes(r["bytes"]) + (f", {r['rows']:,} rows" if r.get("rows") is not None else ""),
          f"{r['personal_files']:,}", _entities(r["personal_data"]) or "-",
          {True: "yes", False: "no", None: "-"}[r["special_category"]], r["owner"] or "-",
          (r["newest_modified"] or "-")[:10]]

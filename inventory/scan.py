@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from inventory import databases
 from inventory.assets import rekey, roll_up
 from inventory.config import StewardConfig
 from inventory.folders import FolderRecorder
@@ -18,6 +19,7 @@ from inventory.models import ScanRun
 from inventory.ownership import DirectoryState, open_directory, refresh_ownership
 from inventory.progress import Progress
 from inventory.record import Recorder, fail_run, start_run
+from scanner.config import DatabaseSource
 from scanner.crawlers import crawler_for
 from scanner.errors import SourceError
 from scanner.pipeline import Job, observe_stream
@@ -68,13 +70,17 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                 directory: DirectoryState | None = None) -> ScanOutcome:
     """Scan one source into the store. A problem with the source fails this run only."""
     source = config.source(source_id)
-    depth = source.asset_depth or config.assets.depth
+    database = source if isinstance(source, DatabaseSource) else None
+    depth = config.assets.depth if database else source.asset_depth or config.assets.depth
+    key_for = databases.key_function(database) if database else None
     with factory() as session:
         run = start_run(session, source.id, config_hash, provenance(config))
-        rekey(session, source.id, depth)
-        recorder = Recorder(session, run, depth, full=full, checkpoint_every=config.scan.checkpoint_every)
+        rekey(session, source.id, depth, key_for)
+        recorder = Recorder(session, run, depth, full=full, checkpoint_every=config.scan.checkpoint_every,
+                            key_for=key_for, on_record=databases.record_table if database else None)
         folders = FolderRecorder(session, source.id, run.id)
         job = Job(source, config.limits.to_limits(), config.detection, hash_key(config))
+        crawler = None
         try:
             crawler = crawler_for(source)
 
@@ -95,7 +101,9 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                 recorder.record(obs)
             recorder.finish()
             folders.finish()
-            assets = roll_up(session, source.id, str(source.root))
+            assets = roll_up(session, source.id, databases.location(database) if database else str(source.root))
+            if database:
+                databases.describe_assets(session, database)
             refresh_ownership(session, config, source.id, directory or open_directory(config))
         except KeyboardInterrupt:
             recorder.checkpoint()
@@ -108,6 +116,8 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
         finally:
             if progress:
                 progress.close()
+            if hasattr(crawler, "close"):
+                crawler.close()  # a database crawler's connections
         return _outcome(run, assets)
 
 

@@ -70,7 +70,72 @@ class SmbSource(Strict):
         return f"{self.domain}\\{self.username}" if self.domain else self.username
 
 
-Source = Annotated[LocalSource | SmbSource, Field(discriminator="kind")]
+SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys")
+
+
+class DatabaseSource(Strict):
+    """A line-of-business database: each table (and optionally view) is an entry, read as a bounded sample."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short name used in the register.")
+    kind: Literal["database"] = Field(description="Source kind.")
+    url: SecretStr = Field(
+        description="SQLAlchemy URL of the database, e.g. postgresql+psycopg://scanner:${CRM_DB_PASSWORD}@host/crm "
+        "or mysql+pymysql://scanner:${HR_DB_PASSWORD}@host:3306/hr; give the password through ${ENV}.",
+    )
+    schemas: tuple[str, ...] | None = Field(
+        default=None,
+        description="Schema name patterns to scan (MariaDB/MySQL: databases). Default: the URL's database on "
+        "MariaDB/MySQL, every non-system schema elsewhere.",
+    )
+    exclude_schemas: tuple[str, ...] = Field(
+        default=(), description="Schema name patterns to skip (system schemas are always skipped)."
+    )
+    tables: tuple[str, ...] = Field(
+        default=("*",), description="Table name patterns to scan, matched against 'table' and 'schema.table'."
+    )
+    exclude_tables: tuple[str, ...] = Field(
+        default=(), description="Table name patterns to skip, matched against 'table' and 'schema.table'."
+    )
+    views: bool = Field(default=False, description="Scan views too (their rows are not counted).")
+    sample_rows: PositiveInt = Field(
+        default=1000, le=1_000_000, description="Rows read from each table (by primary key order where there is one)."
+    )
+    exact_count_below: int = Field(
+        default=1_000_000, ge=0,
+        description="Tables the planner estimates smaller than this are counted exactly; larger keep the estimate.",
+    )
+    statement_timeout: PositiveFloat = Field(
+        default=30.0, description="Seconds any one statement may run on the server before it is cancelled."
+    )
+    asset_level: Literal["table", "schema"] = Field(
+        default="table", description="What becomes an information asset: each table, or each schema."
+    )
+    owner: str | None = Field(default=None, description="Declared Information Asset Owner of the database.")
+    schema_owners: dict[str, str] = Field(
+        default_factory=dict, description="Declared owners of particular schemas (schema name -> owner)."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: SecretStr) -> SecretStr:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value.get_secret_value())
+        except ArgumentError:
+            raise ValueError("is not a SQLAlchemy URL (dialect+driver://user:password@host:port/database)") from None
+        if url.get_backend_name() not in ("postgresql", "mysql", "mariadb"):
+            raise ValueError(f"names a {url.get_backend_name()} database; Steward reads postgresql, mysql and mariadb")
+        return value
+
+    @field_validator("schema_owners")
+    @classmethod
+    def _frozen_owners(cls, value: dict[str, str]) -> dict[str, str]:
+        return dict(sorted(value.items()))
+
+
+Source = Annotated[LocalSource | SmbSource | DatabaseSource, Field(discriminator="kind")]
 
 
 class ArchiveLimits(Strict):

@@ -26,7 +26,7 @@ from scanner.crawlers.base import Crawler
 from scanner.errors import ItemError, Timeout
 from scanner.extractors.properties import document_authors
 from scanner.identify import identify
-from scanner.types import Chunk, FileEntry, FileObservation, Limits, Status
+from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Status
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +88,11 @@ def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits) -
     mismatch = False
     try:
         with deadline(limits.max_seconds), crawler.open(entry) as fh:
-            found = identify(fh, entry.name)
-            mime, mismatch = found.mime, found.extension_mismatch
+            if entry.mime:  # the crawler knows what it renders (a database sample is CSV)
+                mime = entry.mime
+            else:
+                found = identify(fh, entry.name)
+                mime, mismatch = found.mime, found.extension_mismatch
             extract = extractors.for_mime(mime)
             if extract is None:
                 status = Status.OK if mime == "inode/x-empty" else Status.UNSUPPORTED
@@ -101,7 +104,7 @@ def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits) -
         return FileObservation(
             entry, mime, Status.OK, reason, result.detections, mismatch,
             special_category=result.special_category, marking=result.marking,
-            chunks=counted.count, chars=counted.chars, authors=authors,
+            chunks=counted.count, chars=counted.chars, columns=_columns(result), authors=authors,
         )
     except ItemError as exc:
         return FileObservation(entry, mime, exc.status, f"{type(exc).__name__}: {exc}", extension_mismatch=mismatch)
@@ -116,6 +119,11 @@ def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits) -
         log.debug("cannot read %s/%s: %s", entry.source, entry.path, type(exc).__name__)
         status = Status.CORRUPT if mime else Status.UNREADABLE
         return FileObservation(entry, mime, status, type(exc).__name__, extension_mismatch=mismatch)
+
+
+def _columns(result: Any) -> tuple[ColumnRead, ...]:
+    return tuple(ColumnRead(c.where, c.column, c.rows, c.sampled, c.entity, c.matched, c.found)
+                 for c in getattr(result, "columns", ()))
 
 
 _WORKER: dict[str, Any] = {}  # this process's crawler, detector and limits, set by _init_worker

@@ -36,6 +36,19 @@ class AccessFact:
 
 
 @dataclass(frozen=True, slots=True)
+class TableFacts:
+    """What a database crawler knows of a table or view before reading it (the map tier)."""
+
+    schema: str
+    name: str
+    kind: Literal["table", "view"] = "table"
+    columns: tuple[tuple[str, str], ...] = ()  # (column name, declared type), in table order
+    rows_estimated: bool = False  # size is the planner's estimate, not an exact count
+    storage_bytes: int | None = None  # on-disk size (data and indexes) when the engine says
+    modified_from: str | None = None  # where "modified" and the change token came from
+
+
+@dataclass(frozen=True, slots=True)
 class FileEntry:
     """One item found by a crawler. ``status`` is set when the crawler already knows it cannot be read."""
 
@@ -55,6 +68,12 @@ class FileEntry:
     reason: str | None = None
     # "folder": a folder's own facts (owner, ACL), yielded before its files; never opened or read.
     kind: Literal["file", "folder"] = "file"
+    # The content type when the crawler knows it (a database sample is text/csv): identification is skipped.
+    mime: str | None = None
+    # A change token compared with the store along with identity, size and mtime, for sources whose times
+    # do not tell every change (database statistics counters, a hash of a table's sample).
+    version: str | None = None
+    table: TableFacts | None = None  # database tables and views
 
     @property
     def dir(self) -> str:
@@ -108,6 +127,20 @@ class FileObservation:
     extra: dict[str, str] = field(default_factory=dict)
     # Document properties (author, last modified by) of Office and PDF files: who wrote it, never content.
     authors: tuple[str, ...] = ()
+    columns: tuple[ColumnRead, ...] = ()  # how detection read each table column (CSV, sheets, database samples)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnRead:
+    """One table column as detection read it: ``where`` is its locator prefix ("C", "Staff!C")."""
+
+    where: str
+    column: str
+    rows: int
+    sampled: int
+    entity: str | None  # the type the column took (most of its sampled values match it)
+    matched: int  # sampled rows holding that type
+    found: tuple[tuple[str, int], ...] = ()  # every entity counted in the column, with its row count
 
 
 @dataclass(frozen=True, slots=True)

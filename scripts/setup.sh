@@ -77,6 +77,25 @@ test)
             export STEWARD_TEST_PG_URL=$(sh "$HERE/scripts/pg_up.sh")
         fi
     fi
+    if [ -z "${STEWARD_TEST_MARIA_URL:-}" ]; then
+        if ! mariadb -h 127.0.0.1 -P 3306 -u root -e "select 1" >/dev/null 2>&1; then
+            say "starting MariaDB for the tests"
+            debian_packages mariadb-server mariadb-client
+            if ! mariadb -h 127.0.0.1 -P 3306 -u root -e "select 1" >/dev/null 2>&1; then
+                service mariadb start >/dev/null 2>&1 || (mysqld_safe --bind-address=127.0.0.1 >/dev/null 2>&1 &)
+                for i in $(seq 1 60); do
+                    mariadb -u root -e "select 1" >/dev/null 2>&1 && break
+                    sleep 0.5
+                done
+                # The tests connect over TCP as root with no password, as on the project's machines.
+                mariadb -u root -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');
+                    CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
+                    GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
+                    CREATE DATABASE IF NOT EXISTS test;"
+            fi
+        fi
+        export STEWARD_TEST_MARIA_URL="mysql+pymysql://root@127.0.0.1:3306/test"
+    fi
     say "lint"
     "$VENV/bin/ruff" check scanner inventory tests benchmarks
     say "tests"

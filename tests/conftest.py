@@ -121,3 +121,24 @@ def ldap_directory(samba: object, tmp_path_factory: pytest.TempPathFactory) -> I
         yield server
     finally:
         server.stop()
+MARIA_URL = os.environ.get("STEWARD_TEST_MARIA_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+@pytest.fixture
+def maria_url() -> Iterator[str]:
+    """A fresh, empty MariaDB database for one test (dropped afterwards), as the server's admin account."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(MARIA_URL, isolation_level="AUTOCOMMIT")
+    name = f"steward_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE `{name}`"))
+    except Exception as exc:  # the server is part of the test set-up; say why it is missing
+        pytest.fail(f"MariaDB at {MARIA_URL} is not usable ({type(exc).__name__}); scripts/setup.sh test starts one")
+    yield make_url(MARIA_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text("SET SESSION lock_wait_timeout = 10"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    admin.dispose()

@@ -35,7 +35,7 @@ def test_minimal_config_is_valid_and_everything_else_defaults(tmp_path: Path) ->
 
 def test_example_config_is_valid() -> None:
     config, _ = load_config(Path(__file__).parent.parent / "config.example.yaml")
-    assert config.source_ids == ["share"]
+    assert config.source_ids == ["share", "socialcare"]
 
 
 @pytest.mark.parametrize(

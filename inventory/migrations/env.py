@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from inventory import models_database  # noqa: F401  (its tables are part of the metadata)
 from inventory.models import Base
 from inventory.models_owners import AssetOwnership  # noqa: F401  (complete metadata)
 

@@ -10,6 +10,7 @@ from scanner.registry import load
 CRAWLERS: dict[str, str] = {
     "local": "scanner.crawlers.local:LocalCrawler",
     "smb": "scanner.crawlers.smb:SmbCrawler",
+    "database": "scanner.crawlers.database:DatabaseCrawler",
 }
 
 

@@ -88,7 +88,11 @@ class SmbCrawler:
         import smbclient
 
         if self.cache:
-            smbclient.reset_connection_cache(connection_cache=self.cache)
+            try:
+                smbclient.reset_connection_cache(connection_cache=self.cache)
+            except Exception as exc:  # closing a dead connection must not hide the scan's own outcome
+                log.debug("closing SMB connections: %s", type(exc).__name__)
+            self.cache.clear()
         self._connected = False
 
     def unc(self, rel: str) -> str:

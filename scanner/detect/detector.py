@@ -175,8 +175,8 @@ def _allow_index(
 
 
 def _table(where: str) -> str:
-    """'Staff!C' -> 'Staff!': the table a column locator belongs to."""
-    return where.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") or where
+    """'Staff!C' -> 'Staff!', 'C' -> '' (a CSV file's one table): the table a column locator belongs to."""
+    return where.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def _pieces(chunk: Chunk, cap: int) -> Iterator[tuple[str, int]]:

@@ -71,6 +71,7 @@ class ColumnSample:
     sampled: int
     entity: str | None
     matched: int
+    found: tuple[tuple[str, int], ...] = ()  # every entity counted in the column -> rows (extrapolated)
 
 
 @dataclass(slots=True)
@@ -128,6 +129,7 @@ def record(
 def finish(state: ColumnState, agg: Aggregator, min_share: float, max_locators: int) -> ColumnSample:
     typed: str | None = None
     typed_rows = 0
+    found: list[tuple[str, int]] = []
     for entity, rows in state.raw.items():
         share = len(rows) / max(state.nonempty, 1)
         if share >= min_share and len(rows) > typed_rows:
@@ -139,8 +141,10 @@ def finish(state: ColumnState, agg: Aggregator, min_share: float, max_locators: 
         count = len(rows)
         if state.rows > state.sampled and state.sampled:
             count = round(count * state.rows / state.sampled)
+        found.append((entity, count))
         ordered = sorted(rows)
         agg.add(first, f"{state.where}{ordered[0]}", count=count)
         for row in ordered[1:max_locators]:
             agg.add_locator(entity, f"{state.where}{row}")
-    return ColumnSample(state.where, state.column, state.rows, state.sampled, typed, typed_rows)
+    return ColumnSample(state.where, state.column, state.rows, state.sampled, typed, typed_rows,
+                        tuple(sorted(found, key=lambda ec: (-ec[1], ec[0]))))
