@@ -56,7 +56,7 @@ def declared_for(asset: Asset, declared: tuple[DeclaredOwner, ...]) -> DeclaredO
 
 def source_declared(config: StewardConfig, asset: Asset) -> tuple[DeclaredOwner, ...]:
     """Owners declared on the source itself (a database source's owner and schema_owners)."""
-    source = config.source(asset.source)
+    source = next((s for s in config.sources if s.id == asset.source), None)
     if not isinstance(source, DatabaseSource):
         return ()
     owner = source.schema_owners.get(split_table_path(asset.key)[0]) or source.owner
