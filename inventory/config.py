@@ -139,7 +139,7 @@ def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]
         config = StewardConfig.model_validate(expanded)
     except ValidationError as exc:
         err = exc.errors()[0]
-        reason = err["msg"]
+        reason = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             reason = "unknown key"
         elif err["type"] == "missing":

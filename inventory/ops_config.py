@@ -30,7 +30,7 @@ def cron_fields(expression: str) -> dict[str, str]:
     if len(parts) == 5:
         parts = ["0", *parts]
     if len(parts) != 6:
-        raise ValueError("a cron expression has 5 fields (minute hour day month weekday) or 6 (seconds first)")
+        raise ValueError("has 5 fields (minute hour day month weekday) or 6 (seconds first)")
     names = ("second", "minute", "hour", "day", "month", "day_of_week")
     fields = dict(zip(names, parts, strict=True))
     fields["day_of_week"] = _cron_dow(fields["day_of_week"])
