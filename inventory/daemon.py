@@ -255,7 +255,7 @@ class Service:
     def _record_files(self, first: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """Record the settled file and any others already waiting, per source; returns the items to retry."""
         items = [first]
-        others = []
+        others: list[tuple[Any, ...]] = []
         while True:
             try:
                 item = self.work.get_nowait()

@@ -53,5 +53,5 @@ def configure(level: str, fmt: str, file: Path | None) -> None:
         handler.setFormatter(JsonLines())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.steward = True  # type: ignore[attr-defined]
+    setattr(handler, "steward", True)  # noqa: B010  (marks the handler as ours, for the next call)
     root.addHandler(handler)
