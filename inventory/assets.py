@@ -33,7 +33,7 @@ def roll_up(session: Session, source: str, root: str) -> int:
         select(FileRecord.asset_key, func.count(), func.coalesce(func.sum(FileRecord.size), 0),
                func.min(FileRecord.mtime), func.max(FileRecord.mtime)).where(present).group_by(FileRecord.asset_key)
     ):
-        stats[key] = {"file_count": n, "bytes": int(size), "oldest_mtime": oldest, "newest_mtime": newest,
+        stats[key] = {"file_count": n, "bytes": int(size or 0), "oldest_mtime": oldest, "newest_mtime": newest,
                       "formats": {}, "entities": {}, "status_counts": {}, "personal_files": 0,
                       "special_category": False, "markings": set()}
     for key, mime, n in session.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
 from contextlib import nullcontext
 from pathlib import Path
@@ -107,8 +108,10 @@ def export_iar(config_file: Path | None, fmt: str, out: Path | None) -> None:
         rows = [iar_row(a) for a in present_assets(session)]
     if fmt == "xlsx" and out is None and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --out FILE")
+    writers: dict[str, Callable[[list[dict[str, Any]], IO[Any]], None]] = {
+        "csv": ex.write_iar_csv, "json": ex.write_iar_json, "xlsx": ex.write_iar_xlsx}
     with _output(out, binary=fmt == "xlsx") as fh:
-        {"csv": ex.write_iar_csv, "json": ex.write_iar_json, "xlsx": ex.write_iar_xlsx}[fmt](rows, fh)
+        writers[fmt](rows, fh)
 
 
 @export.command("files")

@@ -155,7 +155,7 @@ class Recorder:
                 select(*(getattr(FileRecord, f) for f in _Known._fields))
                 .where(FileRecord.source == self.run.source, FileRecord.dir == folder)
             ).all() if self._has_rows else []
-            self._known = {r.path: r for r in rows}
+            self._known = {r.path: r for r in rows}  # type: ignore[misc]  # rows carry _Known's fields
         return self._known.get(path)
 
     def _moved(self, entry: FileEntry) -> bool:
@@ -199,7 +199,8 @@ class Recorder:
         }
         known = self._lookup(entry.path)
         if known is None:
-            file_id = self.s.execute(insert(FileRecord).values(first_seen=now, **values)).inserted_primary_key[0]
+            inserted = self.s.connection().execute(insert(FileRecord).values(first_seen=now, **values))
+            file_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
             kind = "added"
         else:
             file_id = known.id
@@ -232,10 +233,10 @@ class Recorder:
 
     def checkpoint(self) -> None:
         """Commit what is recorded so far; a killed scan loses at most the files since the last call."""
-        files = FileRecord.__table__
         for i in range(0, len(self._seen_ids), SEEN_BATCH):
-            self.s.connection().execute(files.update().where(files.c.id.in_(self._seen_ids[i:i + SEEN_BATCH]))
-                                        .values(last_seen_run=self.run.id))
+            batch = self._seen_ids[i:i + SEEN_BATCH]
+            self.s.connection().execute(
+                update(FileRecord).where(FileRecord.id.in_(batch)).values(last_seen_run=self.run.id))
         self._seen_ids.clear()
         for counter in COUNTERS:
             setattr(self.run, counter, getattr(self, counter))

@@ -177,11 +177,15 @@ def observe_stream(entries: Iterable[FileEntry], job: Job, workers: int,
             exhausted = False
             while not exhausted or pending:
                 while not exhausted and len(pending) < window:
-                    entry = next(stream, None)
-                    if entry is None:
+                    upcoming = next(stream, None)
+                    if upcoming is None:
                         exhausted = True
-                    else:
-                        pending[pool.submit(_observe_in_worker, entry)] = entry
+                        continue
+                    try:
+                        pending[pool.submit(_observe_in_worker, upcoming)] = upcoming
+                    except BrokenProcessPool:
+                        stream = itertools.chain([upcoming], stream)  # never handed over: the next pool takes it
+                        raise
                 if described is not None and described.done() and on_provenance:
                     on_provenance(described.result())  # in this thread: the caller's session is not thread-safe
                     described = None

@@ -54,7 +54,8 @@ class Content:
             rows: list[list[object]] = [["Name", "Date of birth", "NI number", "Postcode", "Email", "Phone"]]
             rows += [[p.name, p.dob.isoformat(), p.ni_number, p.postcode, p.email, p.phone] for p in self.people]
             return rows
-        return [["Item", "Code", "Quantity", "Cost"]] + [
+        header: list[list[object]] = [["Item", "Code", "Quantity", "Cost"]]
+        return header + [
             [f"Item {i}", f"PRD-{1000 + i * 37}", i * 3, f"{i * 12.5:.2f}"] for i in range(1, 12)
         ]
 
