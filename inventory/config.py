@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, PositiveInt, ValidationError, field_validator
+from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_validator
 
+from inventory.ops_config import ScheduleConfig, WatchConfig
 from scanner.config import DetectionConfig, LimitsConfig, ScanConfig, Source, Strict
 from scanner.errors import ConfigError
 
@@ -38,6 +39,8 @@ class StewardConfig(Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig, description="Per-file size, time and archive limits.")
     detection: DetectionConfig = Field(default_factory=DetectionConfig, description="Personal-data detection.")
     scan: ScanConfig = Field(default_factory=ScanConfig, description="Scan execution.")
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="When `steward schedule` scans.")
+    watch: WatchConfig = Field(default_factory=WatchConfig, description="How `steward watch` follows live folders.")
 
     @field_validator("database")
     @classmethod
@@ -54,6 +57,15 @@ class StewardConfig(Strict):
         if dupes:
             raise ValueError(f"source id {dupes[0]!r} is used more than once")
         return sources
+
+    @field_validator("schedule")
+    @classmethod
+    def _scheduled_sources(cls, schedule: ScheduleConfig, info: ValidationInfo) -> ScheduleConfig:
+        known = {s.id for s in info.data.get("sources", ())}
+        for sid in schedule.sources:
+            if known and sid not in known:
+                raise ValueError(f"sources.{sid}: no source with this id")
+        return schedule
 
     def source(self, source_id: str) -> Source:
         for src in self.sources:
@@ -127,7 +139,7 @@ def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]
         config = StewardConfig.model_validate(expanded)
     except ValidationError as exc:
         err = exc.errors()[0]
-        reason = err["msg"]
+        reason = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             reason = "unknown key"
         elif err["type"] == "missing":
