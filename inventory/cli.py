@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -46,14 +45,17 @@ config_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="steward")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
-              show_default=True, help="How much to log (to stderr).")
-def cli(log_level: str) -> None:
+              show_default=True, help="How much to log.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Log lines as text or as JSON objects, one per line.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append the log to this file (default: stderr); reopened when logrotate moves it.")
+def cli(log_level: str, log_format: str, log_file: Path | None) -> None:
     """Steward: finds what a council's shares hold, where the personal data is, and keeps the
     information asset register current."""
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("presidio-analyzer", "presidio_analyzer", "alembic", "tldextract", "filelock"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from inventory.logs import configure
+
+    configure(log_level, log_format, log_file)
 
 
 def main() -> None:
@@ -61,4 +63,5 @@ def main() -> None:
 
 
 from inventory import commands  # noqa: E402, F401, I001  (registers the subcommands on `cli`)
-from inventory import commands_owners  # noqa: E402, F401  (owners, owner set|revert|history)
+from inventory import commands_ops as _ops  # noqa: E402, F401  (schedule, watch, status)
+from inventory import commands_owners  # noqa: E402, F401  (owners, owner set|revert|history, directory)

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, PositiveInt, ValidationError, field_validator
+from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_validator
 
 from inventory.config_owners import AccessConfig, Directory, OwnersConfig
+from inventory.ops_config import ScheduleConfig, WatchConfig
 from scanner.config import DetectionConfig, LimitsConfig, ScanConfig, Source, Strict
 from scanner.errors import ConfigError
 
@@ -42,6 +43,8 @@ class StewardConfig(Strict):
     access: AccessConfig = Field(default_factory=AccessConfig, description="What counts as broad access.")
     directory: Directory | None = Field(default=None, description="Where people are looked up (LDAP or CSV).")
     owners: OwnersConfig = Field(default_factory=OwnersConfig, description="Owner inference.")
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="When `steward schedule` scans.")
+    watch: WatchConfig = Field(default_factory=WatchConfig, description="How `steward watch` follows live folders.")
 
     @field_validator("database")
     @classmethod
@@ -58,6 +61,15 @@ class StewardConfig(Strict):
         if dupes:
             raise ValueError(f"source id {dupes[0]!r} is used more than once")
         return sources
+
+    @field_validator("schedule")
+    @classmethod
+    def _scheduled_sources(cls, schedule: ScheduleConfig, info: ValidationInfo) -> ScheduleConfig:
+        known = {s.id for s in info.data.get("sources", ())}
+        for sid in schedule.sources:
+            if known and sid not in known:
+                raise ValueError(f"sources.{sid}: no source with this id")
+        return schedule
 
     def source(self, source_id: str) -> Source:
         for src in self.sources:
@@ -131,7 +143,7 @@ def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]
         config = StewardConfig.model_validate(expanded)
     except ValidationError as exc:
         err = exc.errors()[0]
-        reason = err["msg"]
+        reason = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             reason = "unknown key"
         elif err["type"] == "missing":

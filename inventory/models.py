@@ -21,7 +21,7 @@ class ScanRun(Base):
     source: Mapped[str] = mapped_column(String(100), index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(20))  # running | completed | failed
+    status: Mapped[str] = mapped_column(String(20))  # running | paused | completed | failed
     host: Mapped[str | None] = mapped_column(String(255))
     pid: Mapped[int | None] = mapped_column(Integer)
     resumed: Mapped[int] = mapped_column(Integer, default=0)
@@ -34,6 +34,8 @@ class ScanRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # status -> files seen in this run
     errors: Mapped[dict[str, Any]] = mapped_column(default=dict)  # status -> up to 10 {path, reason}
     error: Mapped[str | None] = mapped_column(Text)  # why the run failed
+    trigger: Mapped[str | None] = mapped_column(String(20))  # manual | schedule | watch (None: manual)
+    stop_reason: Mapped[str | None] = mapped_column(String(20))  # why a paused run stopped: budget | signal
     steward_version: Mapped[str] = mapped_column(String(40))
     config_hash: Mapped[str] = mapped_column(String(64))
     provenance: Mapped[dict[str, Any]] = mapped_column(default=dict)

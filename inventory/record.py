@@ -83,12 +83,15 @@ def start_run(session: Session, source: str, config_hash: str, provenance: dict[
     """Open a run for ``source``, or resume the one a killed scan left open."""
     host, pid = socket.gethostname(), os.getpid()
     open_run = session.scalars(
-        select(ScanRun).where(ScanRun.source == source, ScanRun.status == "running").order_by(ScanRun.id.desc())
+        select(ScanRun).where(ScanRun.source == source, ScanRun.status.in_(("running", "paused")))
+        .order_by(ScanRun.id.desc())
     ).first()
     if open_run is not None:
-        if open_run.host == host and open_run.pid and open_run.pid != pid and _alive(open_run.pid):
+        other = open_run.pid if open_run.status == "running" and open_run.host == host else None
+        if other and other != pid and _alive(other):
             raise ScanBusy(f"source {source!r} is already being scanned by process {open_run.pid}")
         open_run.host, open_run.pid, open_run.resumed = host, pid, open_run.resumed + 1
+        open_run.status, open_run.stop_reason, open_run.finished_at = "running", None, None
         open_run.provenance = provenance
         # The walk starts again: its counters describe this attempt (what the killed one recorded is now
         # found unchanged, at the cost of a lookup).
@@ -289,6 +292,12 @@ def status_counts(session: Session, run: ScanRun) -> dict[str, int]:
         ).group_by(FileRecord.status)
     )
     return {status: n for status, n in rows}
+
+
+def pause_run(session: Session, run: ScanRun, reason: str) -> None:
+    """Leave a run resumable after a checkpoint: the next scan of its source carries it on."""
+    run.status, run.stop_reason, run.finished_at = "paused", reason, utcnow()
+    session.commit()
 
 
 def fail_run(session: Session, run: ScanRun, error: str) -> None:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,11 +19,12 @@ from inventory.keys import hash_key
 from inventory.models import ScanRun
 from inventory.ownership import DirectoryState, open_directory, refresh_ownership
 from inventory.progress import Progress
-from inventory.record import Recorder, fail_run, start_run
+from inventory.record import Recorder, fail_run, pause_run, start_run
 from scanner.config import DatabaseSource
 from scanner.crawlers import crawler_for
 from scanner.errors import SourceError
 from scanner.pipeline import Job, observe_stream
+from scanner.risk import by_risk
 from scanner.types import FileEntry
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,13 @@ class ScanOutcome:
     assets: int
     counts: dict[str, int]
     error: str | None = None
+    stop_reason: str | None = None  # set when the run paused (budget, signal) and resumes next time
+
+
+class ScanControl(Protocol):
+    """Asked between files whether the scan must stop at a checkpoint (and stay resumable), and why."""
+
+    def stop_reason(self) -> str | None: ...
 
 
 def _version(package: str) -> str | None:
@@ -66,15 +75,21 @@ def workers_for(config: StewardConfig) -> int:
 
 
 def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_hash: str, source_id: str,
-                full: bool = False, progress: Progress | None = None,
-                directory: DirectoryState | None = None) -> ScanOutcome:
-    """Scan one source into the store. A problem with the source fails this run only."""
+                full: bool = False, progress: Progress | None = None, control: ScanControl | None = None,
+                trigger: str = "manual", directory: DirectoryState | None = None) -> ScanOutcome:
+    """Scan one source into the store. A problem with the source fails this run only.
+
+    Content is read riskiest first (``scan.risk_batch``). When ``control`` asks to stop, the scan checkpoints
+    and pauses the run, which the next scan of the source carries on. ``directory`` (read once per command)
+    resolves owners to people; without it the directory is read here.
+    """
     source = config.source(source_id)
     database = source if isinstance(source, DatabaseSource) else None
     depth = config.assets.depth if database else source.asset_depth or config.assets.depth
     key_for = databases.key_function(database) if database else None
     with factory() as session:
         run = start_run(session, source.id, config_hash, provenance(config))
+        run.trigger = trigger
         rekey(session, source.id, depth, key_for)
         recorder = Recorder(session, run, depth, full=full, checkpoint_every=config.scan.checkpoint_every,
                             key_for=key_for, on_record=databases.record_table if database else None)
@@ -83,6 +98,13 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
         crawler = None
         try:
             crawler = crawler_for(source)
+            stopped: list[str] = []
+
+            def stop() -> bool:
+                reason = control.stop_reason() if control else None
+                if reason:
+                    stopped.append(reason)
+                return bool(reason)
 
             def changed() -> Iterator[FileEntry]:
                 for entry in crawler.iter_entries():
@@ -93,12 +115,23 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                         yield entry
                     if progress:
                         progress.update(recorder)
+                    if stop():
+                        return
 
             def detector_provenance(found: dict[str, object]) -> None:
                 run.provenance = {**provenance(config), "detector": found}
 
-            for obs in observe_stream(changed(), job, workers_for(config), detector_provenance):
+            entries = by_risk(changed(), config.scan.risk_batch)
+            for obs in observe_stream(entries, job, workers_for(config), detector_provenance):
                 recorder.record(obs)
+                if stop():
+                    break
+            if stopped:
+                recorder.checkpoint()
+                pause_run(session, run, stopped[0])
+                log.info("scan of %s paused (%s) after %d entries; the next run carries on", source.id,
+                         stopped[0], recorder.seen)
+                return _outcome(run, 0)
             recorder.finish()
             folders.finish()
             assets = roll_up(session, source.id, databases.location(database) if database else str(source.root))
@@ -123,4 +156,4 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
 
 def _outcome(run: ScanRun, assets: int) -> ScanOutcome:
     return ScanOutcome(run.source, run.id, run.status, run.seen, run.read, run.unchanged, run.moved, run.deleted,
-                       assets, dict(run.counts or {}), run.error)
+                       assets, dict(run.counts or {}), run.error, run.stop_reason)

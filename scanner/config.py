@@ -26,6 +26,9 @@ class LocalSource(Strict):
     include: tuple[str, ...] = Field(default=("**",), description="Glob patterns (relative paths) to scan.")
     exclude: tuple[str, ...] = Field(default=DEFAULT_EXCLUDE, description="Glob patterns to skip.")
     asset_depth: PositiveInt | None = Field(default=None, description="Overrides assets.depth for this source.")
+    live: bool = Field(
+        default=False, description="Watched by `steward watch`: a new or changed file is read within seconds."
+    )
 
     @field_validator("root")
     @classmethod
@@ -227,3 +230,7 @@ class DetectionConfig(Strict):
 class ScanConfig(Strict):
     workers: int = Field(default=0, ge=0, le=64, description="Content worker processes; 0 = one per core.")
     checkpoint_every: PositiveInt = Field(default=500, description="Files recorded between commits.")
+    risk_batch: int = Field(
+        default=2000, ge=0, le=100_000,
+        description="Files needing content gathered and read riskiest first; 0 = in walk order.",
+    )

@@ -145,6 +145,11 @@ def _init_worker(job: Job, child: bool = True) -> None:
     _WORKER["limits"] = job.limits
 
 
+def prepare(job: Job) -> None:
+    """Load this process's detector now (a service does so before it reports ready, so its first file is quick)."""
+    _init_worker(job, child=False)
+
+
 def _observe_in_worker(entry: FileEntry) -> FileObservation:
     return observe(entry, _WORKER["crawler"], _WORKER["detector"], _WORKER["limits"])
 

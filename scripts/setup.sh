@@ -39,7 +39,7 @@ python_env() {
     "$VENV/bin/steward" --version
 }
 
-BASE_PACKAGES="python3 python3-venv python3-dev gcc libmagic1 catdoc"
+BASE_PACKAGES="python3 python3-venv python3-dev gcc libmagic1 catdoc tzdata"
 
 case "$MODE" in
 demo)

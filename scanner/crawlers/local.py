@@ -76,15 +76,39 @@ class LocalCrawler:
                     if self.filter.wants_dir(rel):
                         subdirs.append(rel)
                 elif self.filter.wants_file(rel):
-                    yield self._entry(rel, item, fd)
+                    yield self._entry(rel, item.name, fd)
         finally:
             os.close(fd)
         for rel in subdirs:
             yield from self._walk(rel)
 
-    def _entry(self, rel: str, item: os.DirEntry[str], dir_fd: int) -> FileEntry:
+    def entry_at(self, rel: str) -> FileEntry | None:
+        """The entry for one path relative to the root (for watchers); None when the filters leave it out or
+        it is not there. Folders on the way are opened without following links, so it never leaves the root."""
+        parts = rel.split("/")
+        if not rel or ".." in parts or not self.filter.wants_file(rel):
+            return None
+        if any(not self.filter.wants_dir("/".join(parts[:i])) for i in range(1, len(parts))):
+            return None
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            st = os.stat(item.name, dir_fd=dir_fd, follow_symlinks=False)
+            for folder in parts[:-1]:
+                inner = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+            if stat.S_ISDIR(os.stat(parts[-1], dir_fd=fd, follow_symlinks=False).st_mode):
+                return None
+            return self._entry(rel, parts[-1], fd)
+        except PermissionError:
+            return self._problem(rel, Status.DENIED, "cannot be read: permission denied")
+        except OSError:  # gone, not a folder, or a link on the way (ELOOP): nothing to read here
+            return None
+        finally:
+            os.close(fd)
+
+    def _entry(self, rel: str, name: str, dir_fd: int) -> FileEntry:
+        try:
+            st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         except FileNotFoundError:
             return self._problem(rel, Status.VANISHED, "vanished during the scan")
         except PermissionError:
