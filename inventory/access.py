@@ -11,22 +11,15 @@ right away from that principal; rights are "read", "write" and "full" (both).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from scanner.principals import broad_sid
 from scanner.types import AccessFact
 
-WELL_KNOWN = {
-    "S-1-1-0": "Everyone",
-    "S-1-5-11": "Authenticated Users",
-    "S-1-5-32-545": "BUILTIN\\Users",
-    "S-1-5-7": "Anonymous",
-}
 BROAD_NAMES = ("everyone", "authenticated users", "domain users", "builtin\\users", "users")
-DOMAIN_USERS = re.compile(r"^S-1-5-21-\d+-\d+-\d+-513$")
 OTHERS = "others"  # POSIX world bits
 MAX_LISTED = 50  # principals listed per asset
 
@@ -54,10 +47,9 @@ def _names(groups: tuple[str, ...]) -> frozenset[str]:
 
 def broad_label(principal: str, policy: AccessPolicy) -> str | None:
     """A readable name when ``principal`` stands for (nearly) everybody, else None."""
-    if principal in WELL_KNOWN:
-        return WELL_KNOWN[principal]
-    if DOMAIN_USERS.match(principal):
-        return "Domain Users"
+    sid_name = broad_sid(principal)
+    if sid_name:
+        return sid_name
     if principal == OTHERS:
         return "others (every local account)"
     lowered = principal.lower()

@@ -16,6 +16,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from functools import cache
 
+from scanner.principals import broad_sid
 from scanner.types import FileEntry
 
 # Folder and file names that suggest a council service holding personal or special-category data.
@@ -50,7 +51,8 @@ def exposure(entry: FileEntry) -> float:
         if entry.mode & stat.S_IWGRP:
             score += 0.5
     for fact in entry.acl:
-        if fact.allow and any(p in fact.principal.lower() for p in BROAD_PRINCIPALS):
+        broad = broad_sid(fact.principal) or any(p in fact.principal.lower() for p in BROAD_PRINCIPALS)
+        if fact.allow and broad:
             score += 2.0 if fact.rights == "read" else 3.0
             break
     return min(score, 5.0)

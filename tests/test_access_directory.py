@@ -98,3 +98,14 @@ def test_leavers_are_listed_but_never_proposed_and_service_accounts_are_ignored(
     assert [c.key for c in found.candidates] == ["cdavis"] and found.candidates[0].enabled is False
     assert proposal(found, 0.1) is None
     assert "svc_scan is an IT or service account: not considered" in found.notes
+
+
+def test_risk_order_counts_a_share_open_to_everyone_by_sid() -> None:
+    from scanner.risk import exposure
+    from scanner.types import FileEntry
+
+    def entry(principal: str) -> FileEntry:
+        return FileEntry("s", "a.txt", "smb:1", 1, None, acl=(AccessFact(principal, "read"),))
+
+    assert exposure(entry("S-1-1-0")) == exposure(entry("S-1-5-21-4-5-6-513")) == 2.0
+    assert exposure(entry("S-1-5-21-4-5-6-1105")) == 0.0
