@@ -43,13 +43,20 @@ class Job:
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Interrupt the work inside after ``seconds`` with Timeout (main thread only; elsewhere no limit)."""
+    """Interrupt the work inside after ``seconds`` with Timeout (main thread only; elsewhere no limit).
+
+    A library that catches every exception could swallow the interruption and carry on to a result, so the
+    expiry is also checked when the work ends: a file that ran out of time is a timeout either way.
+    """
     if threading.current_thread() is not threading.main_thread() or seconds <= 0:
         yield
         return
+    message = f"content work exceeded {seconds:g} s"
+    expired: list[bool] = []
 
     def expire(signum: int, frame: object) -> None:
-        raise Timeout(f"content work exceeded {seconds:g} s")
+        expired.append(True)
+        raise Timeout(message)
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -58,6 +65,8 @@ def deadline(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if expired:
+        raise Timeout(message)
 
 
 class _Counted:
