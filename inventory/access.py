@@ -109,24 +109,45 @@ def summarise(acl: Iterable[AccessFact | Mapping[str, Any] | Sequence[Any]] | No
     )
 
 
+class AccessTally:
+    """Adds up one asset's files' summaries in one pass (memory bounded by the principals, not the files)."""
+
+    def __init__(self) -> None:
+        self.broad_read: set[str] = set()
+        self.broad_write: set[str] = set()
+        self.readers: set[str] = set()
+        self.writers: set[str] = set()
+        self.files_read = self.files_write = 0
+
+    def add(self, summary: AccessSummary) -> None:
+        self.files_read += bool(summary.broad_read)
+        self.files_write += bool(summary.broad_write)
+        self.broad_read.update(summary.broad_read)
+        self.broad_write.update(summary.broad_write)
+        if len(self.readers) < MAX_LISTED:
+            self.readers.update(summary.readers)
+        if len(self.writers) < MAX_LISTED:
+            self.writers.update(summary.writers)
+
+    def result(self, folder: AccessSummary | None) -> dict[str, Any]:
+        """The register's access summary: who can read and write the asset's folder (else its files), the broad
+        groups that can read or write the folder or any file, and how many files are open to one (a file can be
+        more open than its folder)."""
+        readers = folder.readers if folder else sorted(self.readers)
+        writers = folder.writers if folder else sorted(self.writers)
+        return {
+            "readers": list(readers)[:MAX_LISTED],
+            "writers": list(writers)[:MAX_LISTED],
+            "broad_read": sorted(self.broad_read | set(folder.broad_read if folder else ())),
+            "broad_write": sorted(self.broad_write | set(folder.broad_write if folder else ())),
+            "files_broad_read": self.files_read,
+            "files_broad_write": self.files_write,
+        }
+
+
 def asset_access(folder: AccessSummary | None, files: Iterable[AccessSummary]) -> dict[str, Any]:
-    """The register's access summary of one asset: who can read and write its folder, and how many of its
-    files are open to a broad group (a file can be more open than its folder)."""
-    files = list(files)
-    broad_read, broad_write = set(folder.broad_read if folder else ()), set(folder.broad_write if folder else ())
-    files_read = files_write = 0
+    """The register's access summary of one asset from its folder's and files' summaries."""
+    tally = AccessTally()
     for summary in files:
-        files_read += bool(summary.broad_read)
-        files_write += bool(summary.broad_write)
-        broad_read.update(summary.broad_read)
-        broad_write.update(summary.broad_write)
-    readers = folder.readers if folder else sorted({p for s in files for p in s.readers})
-    writers = folder.writers if folder else sorted({p for s in files for p in s.writers})
-    return {
-        "readers": list(readers)[:MAX_LISTED],
-        "writers": list(writers)[:MAX_LISTED],
-        "broad_read": sorted(broad_read),
-        "broad_write": sorted(broad_write),
-        "files_broad_read": files_read,
-        "files_broad_write": files_write,
-    }
+        tally.add(summary)
+    return tally.result(folder)

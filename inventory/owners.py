@@ -98,13 +98,13 @@ def excluded(person: Person, config: OwnersConfig) -> bool:
     return any(fnmatch(person.key.lower(), pattern.lower()) for pattern in config.exclude_accounts)
 
 
-def infer(folder_name: str, files: list[FileFacts], writers: Iterable[str], folder_owner: str | None,
+def infer(folder_name: str, files: Iterable[FileFacts], writers: Iterable[str], folder_owner: str | None,
           directory: Directory, config: OwnersConfig, now: datetime) -> Inference:
-    """Ranked owner candidates for one asset, each with a confidence and the evidence in words."""
+    """Ranked owner candidates for one asset, each with a confidence and the evidence in words. ``files`` is
+    read once, so it can stream from the store."""
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     notes: list[str] = []
-    _bytes_and_documents(files, directory, config, now, tallies, notes)
-    docs_total = sum(1 for f in files if f.authors)
+    docs_total = _bytes_and_documents(files, directory, config, now, tallies, notes)
     for principal in writers:
         person = directory.resolve(principal)
         if person is not None and not excluded(person, config):
@@ -126,15 +126,18 @@ def infer(folder_name: str, files: list[FileFacts], writers: Iterable[str], fold
     return Inference(tuple(ranked), tuple(notes), matched)
 
 
-def _bytes_and_documents(files: list[FileFacts], directory: Directory, config: OwnersConfig, now: datetime,
-                         tallies: dict[str, _Tally], notes: list[str]) -> None:
+def _bytes_and_documents(files: Iterable[FileFacts], directory: Directory, config: OwnersConfig, now: datetime,
+                         tallies: dict[str, _Tally], notes: list[str]) -> int:
+    """Byte shares and document counts per person, in one pass; returns the number of documents with authors."""
     recent_since = now - timedelta(days=config.recent_days)
     weights: dict[str, float] = defaultdict(float)
     recent: dict[str, float] = defaultdict(float)
     unresolved: dict[str, int] = defaultdict(int)
     left_out: set[str] = set()
     total = recent_total = 0.0
+    docs_total = 0
     for f in files:
+        docs_total += bool(f.authors)
         is_recent = f.mtime is not None and f.mtime >= recent_since
         weight = f.size * (2 if is_recent else 1)
         total += weight
@@ -159,6 +162,7 @@ def _bytes_and_documents(files: list[FileFacts], directory: Directory, config: O
         notes.append(f"{principal} owns {n} file(s) but is not in the directory")
     for key in sorted(left_out):
         notes.append(f"{key} is an IT or service account: not considered")
+    return docs_total
 
 
 def _direct(t: _Tally, docs_total: int) -> float:

@@ -4,15 +4,16 @@ the proposal above the threshold. Decisions are rows in owner_decisions; a re-sc
 
 from __future__ import annotations
 
+import json
 import logging
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.access import AccessPolicy, AccessSummary, asset_access, summarise
+from inventory.access import AccessPolicy, AccessSummary, AccessTally, summarise
 from inventory.config import StewardConfig
 from inventory.config_owners import DeclaredOwner
 from inventory.directory import Directory, DirectoryError, Person, load_directory
@@ -74,18 +75,17 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
     """Recompute access and ownership for the present assets of one source; returns how many."""
     policy = config.access.policy()
     assets = list(session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))))
-    files = _files_by_asset(session, source)
-    folders = {f.path: f for f in session.scalars(select(FolderRecord).where(FolderRecord.source == source))}
     now = utcnow()
+    summaries = _Summaries(policy)
     for asset in assets:
-        facts, summaries = files.get(asset.key, ([], []))
-        folder = folders.get(asset.key)
-        folder_summary = _summary(folder.acl, folder.mode, folder.uid, folder.gid, policy) if folder else None
-        asset.access = _named(asset_access(folder_summary, [_summary(a, m, u, g, policy) for a, m, u, g in summaries]),
-                              state.directory)
+        folder = session.scalars(select(FolderRecord).where(FolderRecord.source == source,
+                                                            FolderRecord.path == asset.key)).first()
+        folder_summary = summaries.of(folder.acl, folder.mode, folder.uid, folder.gid) if folder else None
+        tally = AccessTally()
         writers = folder_summary.writers if folder_summary else ()
-        inference = infer(asset.name, facts, writers, folder.owner if folder else None, state.directory,
-                          config.owners, now)
+        inference = infer(asset.name, _file_facts(session, asset, summaries, tally), writers,
+                          folder.owner if folder else None, state.directory, config.owners, now)
+        asset.access = _named(tally.result(folder_summary), state.directory)
         notes = list(inference.notes) + ([state.problem] if state.problem else [])
         row = session.get(AssetOwnership, asset.id) or AssetOwnership(asset_id=asset.id)
         row.candidates = [c.as_dict() for c in inference.candidates]
@@ -104,25 +104,34 @@ def _named(access: dict[str, Any], directory: Directory) -> dict[str, Any]:
     return access
 
 
-def _summary(acl: Any, mode: int | None, uid: int | None, gid: int | None, policy: AccessPolicy) -> AccessSummary:
-    return summarise(acl or None, mode, uid, gid, policy)
+class _Summaries:
+    """Access summaries, computed once per distinct (ACL, mode, uid, gid): most files inherit their folder's."""
+
+    def __init__(self, policy: AccessPolicy) -> None:
+        self.policy = policy
+        self.known: dict[tuple[Any, ...], AccessSummary] = {}
+
+    def of(self, acl: Any, mode: int | None, uid: int | None, gid: int | None) -> AccessSummary:
+        key = (json.dumps(acl, sort_keys=True) if acl else None, mode, uid, gid)
+        found = self.known.get(key)
+        if found is None:
+            if len(self.known) > 10_000:
+                self.known.clear()
+            found = self.known[key] = summarise(acl or None, mode, uid, gid, self.policy)
+        return found
 
 
-Perms = tuple[Any, int | None, int | None, int | None]  # acl, mode, uid, gid
-
-
-def _files_by_asset(session: Session, source: str) -> dict[str, tuple[list[FileFacts], list[Perms]]]:
-    out: dict[str, tuple[list[FileFacts], list[Perms]]] = defaultdict(lambda: ([], []))
+def _file_facts(session: Session, asset: Asset, summaries: _Summaries, tally: AccessTally) -> Iterator[FileFacts]:
+    """The asset's present files as ownership facts, streamed; each file's access is added to ``tally``."""
     rows = session.execute(
-        select(FileRecord.asset_key, FileRecord.owner, FileRecord.size, FileRecord.mtime, FileRecord.authors,
-               FileRecord.acl, FileRecord.mode, FileRecord.uid, FileRecord.gid)
-        .where(FileRecord.source == source, FileRecord.deleted_at.is_(None))
+        select(FileRecord.owner, FileRecord.size, FileRecord.mtime, FileRecord.authors, FileRecord.acl,
+               FileRecord.mode, FileRecord.uid, FileRecord.gid)
+        .where(FileRecord.source == asset.source, FileRecord.asset_key == asset.key, FileRecord.deleted_at.is_(None))
+        .execution_options(yield_per=2000)
     )
-    for key, owner, size, mtime, authors, acl, mode, uid, gid in rows:
-        facts, summaries = out[key]
-        facts.append(FileFacts(owner, size or 0, mtime, tuple(authors or ())))
-        summaries.append((acl, mode, uid, gid))
-    return out
+    for owner, size, mtime, authors, acl, mode, uid, gid in rows:
+        tally.add(summaries.of(acl, mode, uid, gid))
+        yield FileFacts(owner, size or 0, mtime, tuple(authors or ()))
 
 
 def _decide(session: Session, asset: Asset, row: AssetOwnership, config: StewardConfig, directory: Directory,
