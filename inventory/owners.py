@@ -66,6 +66,7 @@ class _Tally:
     department: str | None = None
     managed: float = 0.0
     reports: list[str] = field(default_factory=list)
+    reports_bytes: float = 0.0  # the share of the bytes owned by the people they manage
 
 
 @dataclass(frozen=True)
@@ -179,10 +180,17 @@ def _managers(tallies: dict[str, _Tally], directory: Directory, config: OwnersCo
             boss_tally = tallies[boss.key]
             boss_tally.managed += direct * MANAGER_DISCOUNT ** (level - 1)
             boss_tally.reports.append(person.name)
+            boss_tally.reports_bytes += tally.bytes_share
 
 
 def _candidate(person: Person, t: _Tally, docs_total: int, config: OwnersConfig) -> Candidate:
     evidence: list[str] = []
+    if t.managed:  # first: for a head of service this is the reason
+        people = sorted(set(t.reports))
+        names = ", ".join(people[:-1]) + f" and {people[-1]}" if len(people) > 1 else people[0]
+        owns = "owns" if len(people) == 1 else "own"
+        evidence.append(f"manages {names}, who {owns} {min(t.reports_bytes, 1.0):.0%} of the bytes"
+                        if t.reports_bytes else f"manages {names}, who wrote documents here")
     if t.bytes_share:
         text = f"owns {t.bytes_share:.0%} of the bytes"
         if t.recent_share:
@@ -196,8 +204,6 @@ def _candidate(person: Person, t: _Tally, docs_total: int, config: OwnersConfig)
         evidence.append("owns the folder")
     if t.department:
         evidence.append(f"department {t.department} matches the folder name")
-    if t.managed:
-        evidence.append(f"manages {', '.join(sorted(set(t.reports)))}, whose evidence counts for them")
     if not person.enabled:
         evidence.append("has left (account disabled): never proposed")
     score = (_direct(t, docs_total) + WEIGHTS["write"] * t.write + WEIGHTS["folder_owner"] * t.folder_owner

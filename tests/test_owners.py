@@ -47,7 +47,7 @@ def test_each_asset_gets_the_owner_a_person_would_name_with_the_evidence(
     highways = rows["Highways"]
     assert (highways["owner"], highways["owner_status"], highways["service"]) == ("Diane Head", "proposed", "Highways")
     assert highways["confidence"] >= 0.5
-    assert any("manages Alice Smith, Bob Jones" in e for e in highways["evidence"])
+    assert highways["evidence"][0] == "manages Alice Smith and Bob Jones, who own 100% of the bytes"
     assert any("department Highways matches the folder name" in e for e in highways["evidence"])
     alice = next(c for c in highways["candidates"] if c["key"] == "stwasmith")
     assert any(e.startswith("owns ") and "% of the bytes" in e for e in alice["evidence"])
@@ -75,7 +75,8 @@ def test_each_asset_gets_the_owner_a_person_would_name_with_the_evidence(
     assert "stwsvcbackup is an IT or service account: not considered" in projects["notes"]
 
     table = steward("owners", "--config", str(council)).output
-    assert "owner: Diane Head (proposed" in table and "because: manages Alice Smith, Bob Jones" in table
+    assert "owner: Diane Head (proposed" in table
+    assert "because: manages Alice Smith and Bob Jones, who own 100% of the bytes" in table
     register = {r["name"]: r for r in json.loads(steward("assets", "--config", str(council), "--format",
                                                          "json").output)}
     assert register["Highways"]["owner"] == "Diane Head" and register["Highways"]["service"] == "Highways"
