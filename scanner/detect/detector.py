@@ -122,11 +122,12 @@ class Detector:
                 continue
             value = text[r.start : r.end]
             name = r.recognition_metadata.get(_RECOGNIZER, "")
-            if self._allowed(r.entity_type, value):
-                continue
-            if r.entity_type == "PERSON" and not plausible_name(value, text, r.start):
-                continue
             recognizer = self._by_name.get(name)
+            if not getattr(recognizer, "steward_deny", False):
+                if self._allowed(r.entity_type, value):
+                    continue
+                if r.entity_type == "PERSON" and not plausible_name(value, text, r.start):
+                    continue
             explanation = r.analysis_explanation
             validated = bool(explanation is not None and explanation.validation_result) or (
                 r.entity_type == "PHONE_NUMBER"

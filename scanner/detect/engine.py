@@ -151,9 +151,9 @@ def build_engine(settings: DetectionConfig) -> Engine:
     if settings.allowlist_file is not None:
         allowlist = rules.load_allowlist(Path(settings.allowlist_file))
         rule_files[str(settings.allowlist_file)] = rules.file_digest(Path(settings.allowlist_file))
-        for rec in rules.deny_recognizers(allowlist):
+        for rec in rules.deny_recognizers(allowlist, Path(settings.allowlist_file)):
             recognizers.append(rec)
-            custom += [(rec.supported_entities[0], p.regex) for p in rec.patterns]
+            custom += [(rec.supported_entities[0], "(?i)" + p.regex) for p in rec.patterns]
     if ner:
         recognizers.append(SpacyRecognizer(supported_entities=["PERSON"]))
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
