@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from presidio_analyzer import RecognizerResult
+import phonenumbers
+import regex
+from presidio_analyzer import PatternRecognizer, RecognizerResult
 
 from scanner.config import DetectionConfig
 from scanner.detect import markings, rules, tables
@@ -23,13 +25,15 @@ from scanner.detect.masking import normalise
 from scanner.detect.names import plausible_name
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
-from scanner.detect.triage import BUILTIN, Triage, Window, windows
+from scanner.detect.triage import BUILTIN, Candidate, Triage, Window, forename_rule, windows
 from scanner.types import Chunk
 
 log = logging.getLogger(__name__)
 _BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _HEADER_WHERE = re.compile(r"header|footer", re.IGNORECASE)
 _RECOGNIZER = RecognizerResult.RECOGNIZER_NAME_KEY
+_NER_CUES = frozenset({"PERSON", "NAME_CUE"})
+_NEAR_NAMES = frozenset({"UK_NHS", "UK_NINO", "DATE_OF_BIRTH", "EMAIL_ADDRESS", "UK_ADDRESS", "UK_UPN"})
 
 
 class Detector:
@@ -39,7 +43,10 @@ class Detector:
         self.settings = settings
         self._hash_key = hash_key
         self.engine: Engine = build_engine(settings)
-        self.triage = Triage([*BUILTIN, *self.engine.custom_rules])
+        cues = []
+        if settings.name_cues_file is not None:
+            cues.append(forename_rule(rules.load_name_cues(settings.name_cues_file).forenames))
+        self.triage = Triage([*BUILTIN, *cues, *self.engine.custom_rules])
         self._entities = frozenset(settings.entities) if settings.entities else None
         self._enabled = frozenset(REPORTED) | {e for e, _ in self.engine.custom_rules}
         self._by_name = {r.name: r for r in self.engine.recognizers}
@@ -47,6 +54,8 @@ class Detector:
         if settings.special_category_file is not None:
             self._terms = TermMatcher(rules.load_special(settings.special_category_file))
         self._allow = _allow_index(self.engine.allowlist)
+        self._fast = _fast_checkers(self.engine.recognizers)
+        self.fast_entities = frozenset(self._fast)
         self._artifacts = self.engine.cheap_artifacts()
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -76,12 +85,19 @@ class Detector:
         return run.finish()
 
     # -- confirm tier -------------------------------------------------------------------------------------
-    def confirm(self, text: str, context: tuple[str, ...], threshold: float) -> tuple[list[Match], int]:
+    def scan(self, text: str, context: tuple[str, ...]) -> list[Candidate]:
+        return self.triage.scan(text, bool(_BIRTH.search(" ".join(context))))
+
+    def confirm(
+        self, text: str, context: tuple[str, ...], threshold: float, cands: list[Candidate] | None = None
+    ) -> tuple[list[Match], int]:
         """Pattern matches in ``text`` (chunk coordinates); presidio runs only the candidates' recognizers."""
         ner = self.engine.ner
-        extra_date = bool(_BIRTH.search(" ".join(context)))
         if self.settings.triage:
-            cands = [c for c in self.triage.scan(text, extra_date) if not (ner and c.entity == "PERSON")]
+            if cands is None:
+                cands = self.scan(text, context)
+            skip = {"NAME_CUE", "PERSON"} if ner else {"NAME_CUE"}
+            cands = [c for c in cands if c.entity not in skip]
             wins = windows(cands, len(text), self.settings.context_chars + 40, 160, 8000)
             for w in wins:
                 w.entities |= self.triage.always
@@ -152,6 +168,32 @@ class Detector:
         for (text, artifacts), context in zip(batch, contexts, strict=True):
             yield self._analyze(text, 0, ["PERSON"], context, self.settings.score_threshold, artifacts)
 
+    def cell_match(self, entity: str | None, value: str) -> Match | None:
+        """The first ``entity`` match in one table cell, by its recognizers' own patterns and checks (no
+        presidio call): used for the rows of a column whose type is already known."""
+        if entity == "PHONE_NUMBER":
+            return self._phone_cell(value)
+        for rec, patterns in self._fast.get(entity or "", ()):
+            for compiled, score in patterns:
+                for m in compiled.finditer(value):
+                    found = m.group()
+                    valid = rec.validate_result(found)
+                    if valid is False or rec.invalidate_result(found) or self._allowed(entity or "", found):
+                        continue
+                    validated = bool(valid) and getattr(rec, "steward_validator", None) is not None
+                    return Match(entity or "", m.start(), m.end(), 1.0 if valid else score, found, rec.name,
+                                 validated)
+        return None
+
+    def _phone_cell(self, value: str) -> Match | None:
+        try:
+            number = phonenumbers.parse(value, "GB")
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(number) or self._allowed("PHONE_NUMBER", value):
+            return None
+        return Match("PHONE_NUMBER", 0, len(value), 1.0, value.strip(), "StewardPhoneRecognizer", True)
+
     def _allowed(self, entity: str, value: str) -> bool:
         norm = normalise(entity, value)
         for ent, values, patterns in self._allow:
@@ -160,6 +202,24 @@ class Detector:
             if norm in values or any(p.search(value) for p in patterns):
                 return True
         return False
+
+
+def _fast_checkers(recognizers: Iterable[Any]) -> dict[str, list[tuple[Any, list[tuple[Any, float]]]]]:
+    """Entity -> its pattern recognizers with compiled patterns, for entities found by patterns alone."""
+    out: dict[str, list[tuple[Any, list[tuple[Any, float]]]]] = {}
+    slow: set[str] = set()
+    for rec in recognizers:
+        entities = rec.supported_entities
+        if not isinstance(rec, PatternRecognizer) or not rec.patterns or getattr(rec, "steward_deny", False):
+            slow.update(entities)
+            continue
+        compiled = [(regex.compile(p.regex, flags=rec.global_regex_flags), p.score) for p in rec.patterns]
+        for entity in entities:
+            out.setdefault(entity, []).append((rec, compiled))
+    slow.add("PERSON")  # name columns are read by header and cell shape (tables.record)
+    fast = {e: v for e, v in out.items() if e not in slow}
+    fast["PHONE_NUMBER"] = []  # checked with phonenumbers.parse (Detector._phone_cell)
+    return fast
 
 
 def _allow_index(
@@ -247,13 +307,15 @@ class _FileRun:
 
     def _prose(self, chunk: Chunk, text: str) -> None:
         det, s = self.det, self.det.settings
-        matches, read = det.confirm(text, chunk.context, s.score_threshold)
+        cands = det.scan(text, chunk.context) if s.triage else None
+        matches, read = det.confirm(text, chunk.context, s.score_threshold, cands)
         self.confirmed += read
-        if det.engine.ner and s.triage:
-            cands = [c for c in det.triage.scan(text) if c.entity == "PERSON"]
-            for w in windows(
-                cands, len(text), s.ner_window_chars, s.ner_window_chars, 4 * s.ner_window_chars
-            ):
+        if det.engine.ner and cands is not None:
+            # NER reads around name cues, titled names, and identifiers (people are named near them).
+            cues = [c for c in cands if c.entity in _NER_CUES]
+            cues += [Candidate("NAME_CUE", m.start, m.end) for m in matches if m.entity in _NEAR_NAMES]
+            half = s.ner_window_chars
+            for w in windows(cues, len(text), half, half, 4 * half):
                 self.ner_jobs.append((self.chunk_id, w.start, text[w.start : w.end], chunk.context))
                 self.ner_chars += w.end - w.start
         elif det.engine.ner:
@@ -271,17 +333,31 @@ class _FileRun:
             )
             self.columns[key] = state
         lines = text.split("\n")
-        sample, starts = tables.sample_lines(state, lines, first_row, s.table_sample_rows)
-        if not sample:
-            return
+        if lines and not lines[-1]:
+            lines.pop()  # a trailing newline is not an empty row
+        taken = tables.take(state, lines, s.table_sample_rows)
+        head = taken[: max(0, s.column_type_rows - state.confirmed)]
+        rest = taken[len(head) :]
         context = (*chunk.context, chunk.column or "")
-        found, read = self.det.confirm(sample, context, 0.0)
-        self.confirmed += read
-        matches = resolve_overlaps(found)
-        tables.record(state, matches, starts, first_row, s.score_threshold, sample)
-        if any(m.score >= s.score_threshold for m in matches) or (
-            state.hint == "PERSON" and "PERSON" in state.raw
-        ):
+        if head:
+            sample, starts = tables.joined(head)
+            found, read = self.det.confirm(sample, context, 0.0)
+            self.confirmed += read
+            tables.record(state, resolve_overlaps(found), starts, first_row, s.score_threshold, sample)
+            state.confirmed += len(head)
+            state.confirmed_nonempty += sum(1 for v in head if v.strip())
+            state.fast = tables.fast_type(state, self.det.fast_entities)
+        if rest:
+            row0 = first_row + len(head)
+            if state.fast is not None:
+                tables.record_fast(state, rest, row0, lambda value: self.det.cell_match(state.fast, value))
+            else:
+                sample, starts = tables.joined(rest)
+                found, read = self.det.confirm(sample, context, 0.0)
+                self.confirmed += read
+                tables.record(state, resolve_overlaps(found), starts, row0, s.score_threshold, sample)
+        typed = {state.fast} if state.fast else set()
+        if (set(state.strong) | typed) & set(s.special_category_identifiers):
             self.identified_units.add(unit)
 
     def _flush(self) -> None:

@@ -78,6 +78,7 @@ def offline_tldextract() -> None:
     import tldextract.tldextract as _tld
 
     _tld.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
+    _tld.TLD_EXTRACTOR("warm.example.co.uk")  # builds the suffix trie now, not on the first e-mail
 
 
 class BlankNlpEngine(SpacyNlpEngine):

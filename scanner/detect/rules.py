@@ -95,6 +95,11 @@ class SpecialCategoryFile(_Strict):
     categories: dict[str, TermPack] = Field(description="Category key (e.g. health) to its term pack.")
 
 
+class NameCuesFile(_Strict):
+    version: Literal[1] = Field(description="Format version.")
+    forenames: tuple[str, ...] = Field(description="Forenames that make a capitalised pair a name cue.")
+
+
 def _load(path: Path, model: type[_Strict]) -> _Strict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -116,6 +121,11 @@ def load_recognizers(path: Path) -> RecognizersFile:
 @functools.cache
 def load_allowlist(path: Path) -> AllowListFile:
     return _load(path, AllowListFile)  # type: ignore[return-value]
+
+
+@functools.cache
+def load_name_cues(path: Path) -> NameCuesFile:
+    return _load(path, NameCuesFile)  # type: ignore[return-value]
 
 
 @functools.cache

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import re2
+from stdnum import luhn
+from stdnum.gb import nhs, upn
 
 log = logging.getLogger(__name__)
 
-# (entity, RE2 pattern). PERSON here means "a chunk likely to hold names": it sends windows to NER.
+# (entity, RE2 pattern). PERSON is a titled name (a pattern recognizer confirms it, and NER reads around it);
+# NAME_CUE only sends the text around it to NER: labels and salutations here, forenames from name_cues.yaml.
 BUILTIN: tuple[tuple[str, str], ...] = (
     ("UK_NHS", r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b"),
     ("PHONE_NUMBER", r"(?:\+ ?44|\b0|\(0)[0-9 ()\-]{8,16}[0-9]"),
@@ -45,18 +48,37 @@ BUILTIN: tuple[tuple[str, str], ...] = (
     # name cues: titles and salutations, labels, and capitalised bigrams inside a sentence
     ("PERSON", r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Dear|Sir|Cllr)\b\.? ?[A-Z]"),
     (
-        "PERSON",
-        r"(?i)\b(?:name|patient|client|pupil|child|resident|tenant|applicant|employee|carer|parent|"
-        r"guardian|signed|regards|sincerely|attendees|present|contact|officer|worker|author)\b ?[:,\-]",
+        "NAME_CUE",
+        r"(?i)\b(?:(?:name|patient|client|pupil|child|resident|tenant|applicant|employee|carer|parent|"
+        r"guardian|signed|attendees|present|contact|officer|worker|author|from|to|cc) ?:"
+        r"|(?:regards|sincerely|"
+        r"wishes|thanks),?[ \t]*\n)",
     ),
-    ("PERSON", r"[a-z,;] [A-Z][a-z]+ [A-Z][a-z]+\b"),
 )
+
+
+def forename_rule(forenames: Iterable[str]) -> tuple[str, str]:
+    """A forename followed by a capitalised word: a cue for NER."""
+    names = "|".join(sorted({re2.escape(n) for n in forenames}))
+    return ("NAME_CUE", rf"\b(?:{names})\b[ \t]+[A-Z][a-z'’-]+")
 # A chunk whose own context (column header, sheet name) has a birth word is scanned for dates.
 DATE_RULE = (
     "DATE_OF_BIRTH",
     r"\b(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}(?:st|nd|rd|th)? "
     r"[A-Z][a-z]{2,8}\.?,? \d{4})\b",
 )
+
+
+def _alnum(data: bytes) -> str:
+    return "".join(chr(b) for b in data if chr(b).isalnum())
+
+
+# Candidates of checksummed types that fail the checksum never reach presidio (python-stdnum checks).
+_PREFILTER: dict[str, Callable[[str], bool]] = {
+    "UK_NHS": nhs.is_valid,
+    "CREDIT_CARD": luhn.is_valid,
+    "UK_UPN": upn.is_valid,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +123,10 @@ class Triage:
         if extra_date_rule:
             rules.append((DATE_RULE[0], _date_rule()))
         for entity, compiled in rules:
+            check = _PREFILTER.get(entity)
             for m in compiled.finditer(data):
+                if check is not None and not check(_alnum(m.group())):
+                    continue  # fails its checksum: presidio would drop it
                 start, end = m.span()
                 if not ascii_only:
                     start = len(data[:start].decode("utf-8", "ignore"))

@@ -240,6 +240,24 @@ class UkBankAccountRecognizer(PatternRecognizer):
         )
 
 
+class UkSortCodeRecognizer(PatternRecognizer):
+    """UK_BANK_ACCOUNT from a sort code on its own, only next to the words "sort code" (or in a "Sort code"
+    column): dates look the same."""
+
+    steward_validator = None
+    requires_context = True
+    PATTERNS = (Pattern("sort code", r"\b\d{2}-\d{2}-\d{2}\b", 0.1),)
+    CONTEXT = ("sort code", "sortcode", "sort-code")
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="UK_BANK_ACCOUNT",
+            patterns=list(self.PATTERNS),
+            context=list(self.CONTEXT),
+            name="UkSortCodeRecognizer",
+        )
+
+
 class UkUpnRecognizer(PatternRecognizer):
     """UK_UPN: the Unique Pupil Number (check letter, LA number, school, year, serial), validated by
     ``stdnum.gb.upn`` (check letter and local authority number)."""
@@ -318,29 +336,33 @@ class TitledNameRecognizer(PatternRecognizer):
         super().__init__(supported_entity="PERSON", patterns=list(self.PATTERNS), name="TitledNameRecognizer")
 
 
-_DATE_FORMATS = (
-    "%d/%m/%Y",
-    "%d/%m/%y",
-    "%d-%m-%Y",
-    "%d-%m-%y",
-    "%d.%m.%Y",
-    "%d.%m.%y",
-    "%Y-%m-%d",
-    "%d %B %Y",
-    "%d %b %Y",
-)
+_MONTH_NUMBER = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_NUMERIC = regex.compile(r"(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})")
+_TEXTUAL = regex.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3})[A-Za-z]*\.?,?\s+(\d{4})")
 
 
 def _plausible_birth_date(text: str) -> bool:
-    cleaned = regex.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text.replace(",", "")).strip()
-    cleaned = regex.sub(r"\s+", " ", cleaned).replace("Sept", "Sep").rstrip(".")
-    for fmt in _DATE_FORMATS:
-        try:
-            date = dt.datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
-        return dt.date(1900, 1, 1) <= date <= dt.date.today()
-    return False
+    """A real calendar date between 1900 and today (day-first, or ISO year-first)."""
+    m = _NUMERIC.fullmatch(text.strip())
+    if m:
+        a, b, c = (int(g) for g in m.groups())
+        if len(m.group(1)) == 4:
+            year, month, day = a, b, c
+        else:
+            day, month, year = a, b, c
+            if len(m.group(3)) == 2:
+                year += 1900 if year > dt.date.today().year % 100 else 2000
+    else:
+        m = _TEXTUAL.fullmatch(text.strip())
+        if not m or m.group(2).lower() not in _MONTH_NUMBER:
+            return False
+        day, month, year = int(m.group(1)), _MONTH_NUMBER[m.group(2).lower()], int(m.group(3))
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:
+        return False
+    return dt.date(1900, 1, 1) <= date <= dt.date.today()
 
 
 def uk_recognizers() -> list[EntityRecognizer]:
@@ -357,6 +379,7 @@ def uk_recognizers() -> list[EntityRecognizer]:
         StewardEmailRecognizer(),
         StewardIpRecognizer(),
         UkBankAccountRecognizer(),
+        UkSortCodeRecognizer(),
         UkUpnRecognizer(),
         DateOfBirthRecognizer(),
         UkAddressRecognizer(),
