@@ -72,7 +72,7 @@ def test_letter_reports_each_kind_once_with_masked_examples(detector: Detector) 
     assert found["UK_NHS"].example == "943 *** ****"
     assert found["UK_NINO"].example == "AB ** ** ** C"
     assert found["EMAIL_ADDRESS"].example == "s****@example.co.uk"
-    assert found["PERSON"].example == "S**** T*******"
+    assert found["PERSON"].example == "Mrs S**** T*******"
     assert found["CREDIT_CARD"].example == "**** **** **** 1111"
     assert found["UK_NHS"].where == ("p1",) and found["UK_NHS"].validated
     assert (

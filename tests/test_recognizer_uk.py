@@ -23,6 +23,8 @@ CASES = [
     ("UK_NHS", "NHS number 943 476 5918", 0),  # checksum failure
     ("UK_NHS", "NHS number 401-023-2138", 0),  # checksum failure
     ("UK_NHS", "NHS number 943 476 591", 0),  # too short
+    ("UK_NHS", "Supplier ref 943 476 5919", 0),  # valid checksum, but 1 in 11 random numbers pass: no context
+    ("UK_NHS", "Tel: +44 113 496 0000", 0),
     # --- National Insurance number: HMRC prefix rules, with or without spaces
     ("UK_NINO", "NI number AB 12 34 56 C", 1),
     ("UK_NINO", "National Insurance: JG103759A", 1),
@@ -115,7 +117,7 @@ def test_recognizer_table(patterns: Detector, entity: str, text: str, expected: 
 @pytest.mark.parametrize(
     ("text", "wins", "loses"),
     [
-        ("Tel 943 476 5919", "UK_NHS", "PHONE_NUMBER"),  # a valid NHS number is not also a phone number
+        ("NHS 943 476 5919, call", "UK_NHS", "PHONE_NUMBER"),  # a valid NHS number is not also a phone number
         ("card 4111 1111 1111 1111", "CREDIT_CARD", "PHONE_NUMBER"),
         ("Sort code 40-47-84 account 01234567", "UK_BANK_ACCOUNT", "PHONE_NUMBER"),
     ],

@@ -48,11 +48,18 @@ class Match:
 
 
 def resolve_overlaps(matches: list[Match]) -> list[Match]:
-    """Keep the best of overlapping matches: validated first, then score, then PRIORITY, then length.
-    A street address may contain a postcode or a name-like word, so UK_ADDRESS only conflicts with PERSON."""
+    """Keep the best of overlapping matches: a pattern match before a NER guess (NER tags streets and
+    reference numbers as people), then validated first, then score, then PRIORITY, then length.
+    A street address may contain a postcode, so UK_ADDRESS only conflicts with PERSON."""
     ordered = sorted(
         matches,
-        key=lambda m: (not m.validated, -m.score, _RANK.get(m.entity, len(_RANK)), -(m.end - m.start)),
+        key=lambda m: (
+            m.recognizer == "SpacyRecognizer",
+            not m.validated,
+            -m.score,
+            _RANK.get(m.entity, len(_RANK)),
+            -(m.end - m.start),
+        ),
     )
     starts: list[int] = []  # kept matches, sorted by start
     kept: list[Match] = []

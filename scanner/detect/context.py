@@ -72,6 +72,8 @@ class WindowContextEnhancer(ContextAwareEnhancer):
                     )
             elif getattr(recognizer, "requires_context", False):
                 continue
+            elif getattr(recognizer, "bare_score", None) is not None:
+                result.score = min(result.score, recognizer.bare_score)
             kept.append(result)
         return kept
 
