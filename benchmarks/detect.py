@@ -32,10 +32,11 @@ def _init(model: str) -> None:
     _detector = build_detector(DetectionConfig(spacy_model=model))
 
 
-def _detect(doc: Doc) -> tuple[int, int, int]:
+def _detect(doc: Doc) -> tuple[int, int, int, float]:
     assert _detector is not None
+    start = time.process_time()
     result = _detector.detect(doc.chunks)
-    return len(result.detections), result.chars_confirmed, result.chars_ner
+    return len(result.detections), result.chars_confirmed, result.chars_ner, time.process_time() - start
 
 
 def _warm(_: int) -> int:
@@ -55,13 +56,17 @@ def corpus(mb: float, seed: int, scale: int) -> list[Doc]:
     return docs
 
 
-def run_steward(docs: list[Doc], model: str, workers: int) -> tuple[float, int, int, int]:
+def run_steward(docs: list[Doc], model: str, workers: int) -> tuple[float, int, int, int, dict[str, float]]:
     with ProcessPoolExecutor(workers, initializer=_init, initargs=(model,)) as pool:
         list(pool.map(_warm, range(workers * 2)))  # models loaded and warm before timing
         start = time.perf_counter()
         results = list(pool.map(_detect, docs, chunksize=4))
         elapsed = time.perf_counter() - start
-    return elapsed, sum(r[0] for r in results), sum(r[1] for r in results), sum(r[2] for r in results)
+    cpu: dict[str, float] = {}
+    for doc, r in zip(docs, results, strict=True):
+        cpu[doc.kind] = cpu.get(doc.kind, 0.0) + r[3]
+    found = sum(r[0] for r in results)
+    return elapsed, found, sum(r[1] for r in results), sum(r[2] for r in results), cpu
 
 
 def run_presidio(docs: list[Doc], model: str, mb: float) -> tuple[float, int, int]:
@@ -128,13 +133,26 @@ def main() -> None:
         f"processes on {os.cpu_count()} cores\n"
     )
     rows = []
+    kinds = sorted({d.kind for d in docs})
+    chars = {k: sum(d.chars for d in docs if d.kind == k) for k in kinds}
+    per_kind = {}
     for label, model in (("Steward default", args.model), ("Steward pattern-only", "none")):
-        elapsed, detections, confirmed, ner = run_steward(docs, model, args.workers)
+        elapsed, detections, confirmed, ner, cpu = run_steward(docs, model, args.workers)
         rows.append((label, total / elapsed / 1e6, len(docs) / elapsed, elapsed, args.workers))
+        per_kind[label] = cpu
         print(
             f"{label}: {elapsed:.1f} s; presidio patterns read {confirmed / total:.1%} of the text, "
-            f"NER {ner / total:.2%}; {detections} detections"
+            f"NER {ner / total:.2%}; {detections} detections; {sum(cpu.values()):.1f} CPU-s in workers"
         )
+    print("\nMB per CPU-second by kind of file (personal data in letter, case_note, hr_table, pupil_table,")
+    print("payments, email, access_log; none in the others):")
+    for k in kinds:
+        speeds = "  ".join(
+            f"{lab.split()[-1]}: {chars[k] / max(per_kind[lab].get(k, 0.0), 1e-9) / 1e6:6.2f}"
+            for lab in per_kind
+        )
+        print(f"  {k:<12} {chars[k] / 1e6:5.1f} MB  {speeds}")
+    print()
     elapsed, chars, files = run_presidio(docs, args.model, args.baseline_mb)
     base_mbs = chars / elapsed / 1e6
     rows.append(("plain presidio (1 process)", base_mbs, files / elapsed, elapsed, 1))

@@ -116,7 +116,7 @@ class DetectionConfig(Strict):
     )
     ner_batch_chars: PositiveInt = Field(default=50_000, description="Text gathered per nlp.pipe batch.")
     table_sample_rows: PositiveInt = Field(
-        default=1000, description="Rows of each table column analysed; counts beyond are extrapolated."
+        default=100, description="Rows of each table column analysed; counts beyond are extrapolated."
     )
     column_type_rows: PositiveInt = Field(
         default=20,

@@ -98,7 +98,7 @@ class Detector:
                 cands = self.scan(text, context)
             skip = {"NAME_CUE", "PERSON"} if ner else {"NAME_CUE"}
             cands = [c for c in cands if c.entity not in skip]
-            wins = windows(cands, len(text), self.settings.context_chars + 40, 160, 8000)
+            wins = windows(cands, len(text), self.settings.context_chars + 40, 100, 2000)
             for w in wins:
                 w.entities |= self.triage.always
         else:
@@ -195,13 +195,11 @@ class Detector:
         return Match("PHONE_NUMBER", 0, len(value), 1.0, value.strip(), "StewardPhoneRecognizer", True)
 
     def _allowed(self, entity: str, value: str) -> bool:
+        entries = [e for e in self._allow if e[0] is None or e[0] == entity]
+        if not entries:
+            return False
         norm = normalise(entity, value)
-        for ent, values, patterns in self._allow:
-            if ent is not None and ent != entity:
-                continue
-            if norm in values or any(p.search(value) for p in patterns):
-                return True
-        return False
+        return any(norm in vals or any(p.search(value) for p in pats) for _, vals, pats in entries)
 
 
 def _fast_checkers(recognizers: Iterable[Any]) -> dict[str, list[tuple[Any, list[tuple[Any, float]]]]]:

@@ -70,13 +70,14 @@ DATE_RULE = (
 
 
 def _alnum(data: bytes) -> str:
-    return "".join(chr(b) for b in data if chr(b).isalnum())
+    return data.decode("utf-8", "ignore").replace(" ", "").replace("-", "")
 
 
 # Candidates of checksummed types that fail the checksum never reach presidio (python-stdnum checks).
+# stdnum's checksum() functions directly: is_valid() would clean and re-validate each candidate.
 _PREFILTER: dict[str, Callable[[str], bool]] = {
-    "UK_NHS": nhs.is_valid,
-    "CREDIT_CARD": luhn.is_valid,
+    "UK_NHS": lambda d: len(d) == 10 and d.isdigit() and nhs.checksum(d) == 0,
+    "CREDIT_CARD": lambda d: d.isdigit() and luhn.checksum(d) == 0,
     "UK_UPN": upn.is_valid,
 }
 
