@@ -119,7 +119,7 @@ class DetectionConfig(Strict):
         default=100, description="Rows of each table column analysed; counts beyond are extrapolated."
     )
     column_type_rows: PositiveInt = Field(
-        default=20,
+        default=10,
         description="Rows of a column read in full before its type is fixed; later sampled rows of a typed "
         "column are checked with that type's patterns and checksums only.",
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 import re2
 from stdnum import luhn
-from stdnum.gb import nhs, upn
+from stdnum.gb import nhs
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ BUILTIN: tuple[tuple[str, str], ...] = (
     ),
     ("EMAIL_ADDRESS", r"[^\s@<>()]@[A-Za-z0-9\-]+\.[A-Za-z]"),
     ("IP_ADDRESS", r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"),
-    ("IP_ADDRESS", r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{1,4}:"),
+    ("IP_ADDRESS_V6", r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{1,4}:"),
     ("UK_BANK_ACCOUNT", r"\b\d{2}[- ]\d{2}[- ]\d{2}\b"),
     ("UK_BANK_ACCOUNT", r"\b\d{6}[ /-]\d{8}\b"),
     ("UK_UPN", r"\b[A-Z]\d{11}[A-Z0-9]\b"),
@@ -73,12 +73,11 @@ def _alnum(data: bytes) -> str:
     return data.decode("utf-8", "ignore").replace(" ", "").replace("-", "")
 
 
-# Candidates of checksummed types that fail the checksum never reach presidio (python-stdnum checks).
+# NHS and card candidates that fail their checksum never reach presidio (python-stdnum checks).
 # stdnum's checksum() functions directly: is_valid() would clean and re-validate each candidate.
 _PREFILTER: dict[str, Callable[[str], bool]] = {
     "UK_NHS": lambda d: len(d) == 10 and d.isdigit() and nhs.checksum(d) == 0,
     "CREDIT_CARD": lambda d: d.isdigit() and luhn.checksum(d) == 0,
-    "UK_UPN": upn.is_valid,
 }
 
 
