@@ -173,6 +173,9 @@ class Gen:
         self.r = random.Random(seed)
         self.f = Faker("en_GB")
         self.f.seed_instance(seed)
+        # Names from other locales: mostly absent from rules/name_cues.yaml, so recall does not rest on it.
+        self.other = Faker(["pl_PL", "en_IN", "tr_TR", "it_IT"])
+        self.other.seed_instance(seed)
 
     # -- values ---------------------------------------------------------------------------------------------
     def name(self) -> str:
@@ -413,6 +416,25 @@ def email(g: Gen, filler: int) -> tuple[str, set[str]]:
     return text, {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER"}
 
 
+def meeting_notes(g: Gen, filler: int) -> tuple[str, set[str]]:
+    """People named in running prose, with no title, label or listed forename half of the time."""
+    people = [f"{g.other.first_name()} {g.other.last_name()}" for _ in range(2)]
+    lines = [
+        f"Notes of the {g.r.choice(SERVICES)} panel",
+        g.filler(filler // 2),
+        g.r.choice(
+            [
+                f"The panel heard from {people[0]} about the noise complaint on the estate.",
+                f"{people[0]} explained that the repairs had still not been done.",
+                f"Present: {people[0]}, {people[1]}",
+                f"A complaint was raised by {people[0]} and passed to {people[1]} for a reply.",
+            ]
+        ),
+        g.filler(filler // 2),
+    ]
+    return "\n".join(lines), {"PERSON"}
+
+
 def access_log(g: Gen, lines: int) -> tuple[str, set[str]]:
     out = [
         f"2024-03-{g.r.randrange(1, 28):02d} {g.r.randrange(0, 23):02d}:{g.r.randrange(0, 59):02d}:00 "
@@ -471,6 +493,17 @@ def invoice(g: Gen, filler: int) -> str:
     )
 
 
+def notice(g: Gen, filler: int) -> str:
+    """Dates, roles and capitalised titles, but no one: 'born out of', 'Date:', job titles."""
+    return (
+        f"Public notice - {g.r.choice(OBJECTS)}\nDate: {g.r.randrange(1, 28)}/0{g.r.randrange(1, 9)}/2024\n"
+        f"The scheme was born out of {g.r.choice(OBJECTS)} and first published on "
+        f"{g.r.randrange(1, 28)} March 2019. Contact the Director of Public Health or the Head of "
+        f"Highways and Transport for details. Birth registration appointments resume on "
+        f"0{g.r.randrange(1, 9)}/04/2024.\n" + g.filler(filler)
+    )
+
+
 def app_log(g: Gen, lines: int) -> str:
     levels = ["INFO", "WARN", "DEBUG", "ERROR"]
     return "\n".join(
@@ -504,6 +537,7 @@ def generate(count: int, seed: int = 1, scale: int = 1) -> Iterator[Doc]:
         ("payments", lambda: payments(g, 1800 * scale)),
         ("email", lambda: email(g, 1500 * scale)),
         ("access_log", lambda: access_log(g, 30 * scale)),
+        ("meeting_notes", lambda: meeting_notes(g, 2000 * scale)),
     ]
     negative: list[tuple[str, Callable[[], object]]] = [
         ("report", lambda: report(g, 2000 * scale)),
@@ -512,6 +546,7 @@ def generate(count: int, seed: int = 1, scale: int = 1) -> Iterator[Doc]:
         ("invoice", lambda: invoice(g, 800 * scale)),
         ("app_log", lambda: app_log(g, 25 * scale)),
         ("code", lambda: CODE * (1 + 4 * scale)),
+        ("notice", lambda: notice(g, 1500 * scale)),
     ]
     for i in range(count):
         if i % 2 == 0:

@@ -160,8 +160,10 @@ class YamlPatternRecognizer(PatternRecognizer):
             except ImportError:
                 module = None
             if not hasattr(module, "is_valid"):
-                raise ConfigError(f"recognizer {spec.name}: key 'validator': no python-stdnum module "
-                                  f"'{spec.validator}' with is_valid()")
+                raise ConfigError(
+                    f"recognizer {spec.name}: key 'validator': no python-stdnum module "
+                    f"'{spec.validator}' with is_valid()"
+                )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         if not self._module:

@@ -118,8 +118,9 @@ def fast_type(state: ColumnState, checkable: frozenset[str], share: float = 0.8)
     return None
 
 
-def record_fast(state: ColumnState, lines: list[str], first_row: int,
-                check: Callable[[str], Match | None]) -> None:
+def record_fast(
+    state: ColumnState, lines: list[str], first_row: int, check: Callable[[str], Match | None]
+) -> None:
     for i, value in enumerate(lines):
         if not value.strip():
             continue

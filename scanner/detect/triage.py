@@ -46,6 +46,16 @@ BUILTIN: tuple[tuple[str, str], ...] = (
     ("UK_DRIVING_LICENCE", r"\b[A-Za-z9]{5}\d{6}[A-Za-z9]{2}[A-Za-z0-9][A-Za-z]{2}\b"),
     ("DATE_OF_BIRTH", r"(?i)(?:birth|\bdob\b|d\.o\.b|\bborn\b)"),
     # name cues: titles and salutations, labels, and capitalised bigrams inside a sentence
+    # a capitalised pair after words that introduce people, or before verbs of speech and action
+    (
+        "NAME_CUE",
+        r"\b(?:by|from|with|told|asked|contacted|visited|called|met) [A-Z][a-z]+ [A-Z][a-z]+",
+    ),
+    (
+        "NAME_CUE",
+        r"\b[A-Z][a-z]+ [A-Z][a-z'-]+ (?:explained|said|says|reported|stated|confirmed|told|asked|agreed|"
+        r"attended|called|visited|complained|requested)\b",
+    ),
     ("PERSON", r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Dear|Sir|Cllr)\b\.? ?[A-Z]"),
     (
         "NAME_CUE",
@@ -61,6 +71,8 @@ def forename_rule(forenames: Iterable[str]) -> tuple[str, str]:
     """A forename followed by a capitalised word: a cue for NER."""
     names = "|".join(sorted({re2.escape(n) for n in forenames}))
     return ("NAME_CUE", rf"\b(?:{names})\b[ \t]+[A-Z][a-z'’-]+")
+
+
 # A chunk whose own context (column header, sheet name) has a birth word is scanned for dates.
 DATE_RULE = (
     "DATE_OF_BIRTH",

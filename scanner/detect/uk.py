@@ -301,6 +301,8 @@ class DateOfBirthRecognizer(PatternRecognizer):
 
     steward_validator = "date"
     requires_context = True
+    context_before = 30  # "Date of birth: ", "born on ": close before the date, not a sentence earlier
+    context_after = 0
     PATTERNS = (Pattern("date", DATE, 0.3),)
     CONTEXT = ("date of birth", "dob", "d.o.b", "d/o/b", "born", "birth", "birthday", "birthdate")
 
