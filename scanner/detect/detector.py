@@ -143,6 +143,8 @@ class Detector:
         for r in results:
             if r.entity_type not in self._enabled:
                 continue
+            if r.entity_type == "PERSON" and "\n" in text[r.start : r.end]:
+                r.end = text.index("\n", r.start)  # NER runs a name on into the next line
             value = text[r.start : r.end]
             name = r.recognition_metadata.get(_RECOGNIZER, "")
             recognizer = self._by_name.get(name)
