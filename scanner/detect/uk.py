@@ -7,9 +7,6 @@ A recognizer with ``requires_context = True`` only reports a match when a contex
 
 from __future__ import annotations
 
-import datetime as dt
-
-import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
@@ -28,6 +25,8 @@ from stdnum import luhn
 from stdnum.gb import nhs as stdnum_nhs
 from stdnum.gb import upn as stdnum_upn
 
+from scanner.detect.dates import DATE, plausible_birth_date
+
 # Street types seen in UK addresses; used by the street-address recognizer (case-sensitive).
 STREET_TYPES = (
     "Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|Dr|Close|Cl|Way|Crescent|Cres|Court|Ct|Place|Pl|Gardens|Gdns|"
@@ -44,16 +43,6 @@ POSTCODE = (
 STREET_BLOCK = (
     r"(?-i:\b\d{1,4}[A-Za-z]?,?[ \t]+(?:[A-Z][A-Za-z'’]*[a-z][ \t]){1,3}[A-Z][A-Za-z'’]*[a-z])"
     rf"(?=[^\n]{{0,60}}?\b(?-i:{POSTCODE})\b|[ \t,]*\n(?:[^\n]{{0,40}}\n){{0,2}}[ \t]*(?-i:{POSTCODE})\b)"
-)
-
-_MONTHS = (
-    "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
-    "Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
-)
-DATE = (
-    r"\b(?:(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d\d"
-    r"|(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-    rf"|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+(?:19|20)\d\d)\b"
 )
 
 
@@ -315,7 +304,7 @@ class DateOfBirthRecognizer(PatternRecognizer):
         )
 
     def validate_result(self, pattern_text: str) -> bool | None:
-        return None if _plausible_birth_date(pattern_text) else False
+        return None if plausible_birth_date(pattern_text) else False
 
 
 class UkAddressRecognizer(PatternRecognizer):
@@ -353,39 +342,6 @@ class TitledNameRecognizer(PatternRecognizer):
 
     def __init__(self) -> None:
         super().__init__(supported_entity="PERSON", patterns=list(self.PATTERNS), name="TitledNameRecognizer")
-
-
-_MONTH_NUMBER = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
-    )
-}
-_NUMERIC = regex.compile(r"(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})")
-_TEXTUAL = regex.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3})[A-Za-z]*\.?,?\s+(\d{4})")
-
-
-def _plausible_birth_date(text: str) -> bool:
-    """A real calendar date between 1900 and today (day-first, or ISO year-first)."""
-    m = _NUMERIC.fullmatch(text.strip())
-    if m:
-        a, b, c = (int(g) for g in m.groups())
-        if len(m.group(1)) == 4:
-            year, month, day = a, b, c
-        else:
-            day, month, year = a, b, c
-            if len(m.group(3)) == 2:
-                year += 1900 if year > dt.date.today().year % 100 else 2000
-    else:
-        m = _TEXTUAL.fullmatch(text.strip())
-        if not m or m.group(2).lower() not in _MONTH_NUMBER:
-            return False
-        day, month, year = int(m.group(1)), _MONTH_NUMBER[m.group(2).lower()], int(m.group(3))
-    try:
-        date = dt.date(year, month, day)
-    except ValueError:
-        return False
-    return dt.date(1900, 1, 1) <= date <= dt.date.today()
 
 
 def uk_recognizers() -> list[EntityRecognizer]:
