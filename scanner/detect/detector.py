@@ -69,11 +69,13 @@ class Detector:
             "model_version": model_version(self.engine),
             "names": self.engine.ner,
             "recognizers": sorted(
-                f"{r.name}:{','.join(r.supported_entities)}" for r in self.engine.recognizers
+                f"{r.name}:{','.join(_ALIASES.get(e, e) for e in r.supported_entities)}"
+                for r in self.engine.recognizers
             ),
             "triage": "google-re2" if self.settings.triage else "off",
             "rule_files": dict(self.engine.rule_files),
-            "special_category_file": str(self.settings.special_category_file or ""),
+            "special_category_file": _digest(self.settings.special_category_file),
+            "name_cues_file": _digest(self.settings.name_cues_file),
             "versions": versions(),
             "settings": self.settings.model_dump(mode="json"),
             "hashes": "hmac-sha256" if self._hash_key else None,
@@ -227,6 +229,10 @@ def _fast_checkers(recognizers: Iterable[Any]) -> dict[str, list[tuple[Any, list
     fast = {e: v for e, v in out.items() if e not in slow}
     fast["PHONE_NUMBER"] = []  # checked with phonenumbers.parse (Detector._phone_cell)
     return fast
+
+
+def _digest(path: Any) -> str | None:
+    return f"{path} sha256:{rules.file_digest(path)}" if path is not None else None
 
 
 def _context_gates(recognizers: Iterable[Any], entities: frozenset[str]) -> dict[str, Any]:
