@@ -81,7 +81,9 @@ def test_dob_column_counts_dates_of_birth(detector: Detector) -> None:
 def test_typed_columns_beyond_the_first_rows_are_still_counted(detector: Detector) -> None:
     mobiles = [f"07911 {100000 + i}" for i in range(60)]
     accounts = [f"{12345678 + i}" for i in range(60)]  # bare 8-digit numbers: not personal data alone
-    result = detector.detect([column("Staff!E", "Mobile", mobiles), column("Staff!F", "Account number", accounts)])
+    result = detector.detect(
+        [column("Staff!E", "Mobile", mobiles), column("Staff!F", "Account number", accounts)]
+    )
     assert result.entities() == {"PHONE_NUMBER": 60}
     (mobile, account) = result.columns
     assert (mobile.entity, mobile.matched, account.entity) == ("PHONE_NUMBER", 60, None)
