@@ -185,6 +185,10 @@ class DetectionConfig(Strict):
         default=Path(__file__).resolve().parents[1] / "rules" / "allowlist.yaml",
         description="Allow-list (never reported) and deny-list (always reported) entries.",
     )
+    name_cues_file: Path | None = Field(
+        default=Path(__file__).resolve().parents[1] / "rules" / "name_cues.yaml",
+        description="Forenames that, before a capitalised word, send the text around them to NER.",
+    )
     special_category_file: Path | None = Field(
         default=Path(__file__).resolve().parents[1] / "rules" / "special_category.yaml",
         description="Special-category and criminal-offence term packs; none turns the check off.",
@@ -215,7 +219,12 @@ class DetectionConfig(Strict):
     )
     ner_batch_chars: PositiveInt = Field(default=50_000, description="Text gathered per nlp.pipe batch.")
     table_sample_rows: PositiveInt = Field(
-        default=1000, description="Rows of each table column analysed; counts beyond are extrapolated."
+        default=100, description="Rows of each table column analysed; counts beyond are extrapolated."
+    )
+    column_type_rows: PositiveInt = Field(
+        default=10,
+        description="Rows of a column read in full before its type is fixed; later sampled rows of a typed "
+        "column are checked with that type's patterns and checksums only.",
     )
     column_min_share: float = Field(
         default=0.5, gt=0.0, le=1.0,

@@ -22,8 +22,19 @@ LETTER = (
     "Card 4111 1111 1111 1111, IBAN GB82WEST12345698765432.\n"
 )
 RAW_VALUES = (
-    "943 476 5919", "9434765919", "AB 12 34 56 C", "Sarah Thompson", "Thompson", "12 Priory Street", "5RR",
-    "sarah.thompson", "07911 123456", "123456", "03/04/1975", "4111 1111 1111 1111", "GB82WEST12345698765432",
+    "943 476 5919",
+    "9434765919",
+    "AB 12 34 56 C",
+    "Sarah Thompson",
+    "Thompson",
+    "12 Priory Street",
+    "5RR",
+    "sarah.thompson",
+    "07911 123456",
+    "123456",
+    "03/04/1975",
+    "4111 1111 1111 1111",
+    "GB82WEST12345698765432",
 )
 
 
@@ -46,15 +57,27 @@ def patterns() -> Detector:
 def test_letter_reports_each_kind_once_with_masked_examples(detector: Detector) -> None:
     result = detector.detect(iter([Chunk(LETTER, "p1")]))
     found = {d.entity: d for d in result.detections}
-    assert {"UK_NHS", "UK_NINO", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "UK_POSTCODE",
-            "UK_ADDRESS", "DATE_OF_BIRTH", "PERSON"} <= set(found)
+    assert {
+        "UK_NHS",
+        "UK_NINO",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "UK_POSTCODE",
+        "UK_ADDRESS",
+        "DATE_OF_BIRTH",
+        "PERSON",
+    } <= set(found)
     assert found["UK_NHS"].example == "943 *** ****"
     assert found["UK_NINO"].example == "AB ** ** ** C"
     assert found["EMAIL_ADDRESS"].example == "s****@example.co.uk"
-    assert found["PERSON"].example == "S**** T*******"
+    assert found["PERSON"].example == "Mrs S**** T*******"
     assert found["CREDIT_CARD"].example == "**** **** **** 1111"
     assert found["UK_NHS"].where == ("p1",) and found["UK_NHS"].validated
-    assert "PHONE_NUMBER" in found and found["PHONE_NUMBER"].count == 1  # the NHS number is not a phone number
+    assert (
+        "PHONE_NUMBER" in found and found["PHONE_NUMBER"].count == 1
+    )  # the NHS number is not a phone number
     assert result.marking == "OFFICIAL-SENSITIVE"
 
 
@@ -71,7 +94,9 @@ def test_hashes_are_keyed_and_absent_without_a_key(detector: Detector, patterns:
     with_key = detector.detect([Chunk(text, "p1")])
     assert [e for e, _ in with_key.hashes] == ["UK_NHS"]  # one value, normalised
     assert all(len(h) == 64 for _, h in with_key.hashes)
-    other_key = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"other").detect([Chunk(text, "p")])
+    other_key = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"other").detect(
+        [Chunk(text, "p")]
+    )
     assert other_key.hashes != with_key.hashes
     no_key = build_detector(DetectionConfig(spacy_model="none")).detect([Chunk(text, "p1")])
     assert no_key.hashes == ()
@@ -93,8 +118,10 @@ def test_pattern_only_mode_still_finds_titled_names(patterns: Detector) -> None:
 
 
 def test_text_without_personal_data_yields_nothing(detector: Detector) -> None:
-    text = ("The council's data protection policy explains how we handle information. Version 2.3.1 was "
-            "approved in March 2024 by the Information Governance Board. Call the switchboard on 0300 123 4567.")
+    text = (
+        "The council's data protection policy explains how we handle information. Version 2.3.1 was "
+        "approved in March 2024 by the Information Governance Board. Call the switchboard on 0300 123 4567."
+    )
     result = detector.detect([Chunk(text, "p1")])
     assert (result.detections, result.special_category, result.marking) == ((), (), None)
     assert isinstance(result, DetectResult) and result.chars == len(text)

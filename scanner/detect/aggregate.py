@@ -6,6 +6,7 @@ are dropped as soon as that is done.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from scanner.detect.masking import keyed_hash, mask
@@ -47,18 +48,40 @@ class Match:
 
 
 def resolve_overlaps(matches: list[Match]) -> list[Match]:
-    """Keep the best of overlapping matches: validated first, then score, then PRIORITY, then length.
-    A street address may contain a postcode or a name-like word, so UK_ADDRESS only conflicts with PERSON."""
+    """Keep the best of overlapping matches: a pattern match before a NER guess (NER tags streets and
+    reference numbers as people), then validated first, then score, then PRIORITY, then length.
+    A street address may contain a postcode, so UK_ADDRESS only conflicts with PERSON."""
     ordered = sorted(
         matches,
-        key=lambda m: (not m.validated, -m.score, _RANK.get(m.entity, len(_RANK)), -(m.end - m.start)),
+        key=lambda m: (
+            m.recognizer == "SpacyRecognizer",
+            not m.validated,
+            -m.score,
+            _RANK.get(m.entity, len(_RANK)),
+            -(m.end - m.start),
+        ),
     )
+    starts: list[int] = []  # kept matches, sorted by start
     kept: list[Match] = []
+    longest = 0
     for m in ordered:
-        if any(m.start < k.end and k.start < m.end and _conflict(m, k) for k in kept):
+        i = bisect.bisect_left(starts, m.end)
+        clash = False
+        while i > 0:
+            i -= 1
+            k = kept[i]
+            if k.start + longest <= m.start:
+                break
+            if m.start < k.end and k.start < m.end and _conflict(m, k):
+                clash = True
+                break
+        if clash:
             continue
-        kept.append(m)
-    return sorted(kept, key=lambda m: m.start)
+        pos = bisect.bisect_left(starts, m.start)
+        starts.insert(pos, m.start)
+        kept.insert(pos, m)
+        longest = max(longest, m.end - m.start)
+    return kept
 
 
 def _conflict(a: Match, b: Match) -> bool:

@@ -59,7 +59,9 @@ class WindowContextEnhancer(ContextAwareEnhancer):
             )
             words = tuple(getattr(recognizer, "context", None) or ())
             pattern = _context_regex(words)
-            found = find_context(pattern, text, result.start, result.end, external, self.before, self.after)
+            before = getattr(recognizer, "context_before", None) or self.before
+            after = getattr(recognizer, "context_after", self.after)
+            found = find_context(pattern, text, result.start, result.end, external, before, after)
             if found:
                 result.recognition_metadata[CONTEXT_KEY] = tuple(found)
                 if result.score < EntityRecognizer.MAX_SCORE:
@@ -72,6 +74,8 @@ class WindowContextEnhancer(ContextAwareEnhancer):
                     )
             elif getattr(recognizer, "requires_context", False):
                 continue
+            elif getattr(recognizer, "bare_score", None) is not None:
+                result.score = min(result.score, recognizer.bare_score)
             kept.append(result)
         return kept
 

@@ -78,6 +78,7 @@ def offline_tldextract() -> None:
     import tldextract.tldextract as _tld
 
     _tld.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
+    _tld.TLD_EXTRACTOR("warm.example.co.uk")  # builds the suffix trie now, not on the first e-mail
 
 
 class BlankNlpEngine(SpacyNlpEngine):
@@ -151,9 +152,9 @@ def build_engine(settings: DetectionConfig) -> Engine:
     if settings.allowlist_file is not None:
         allowlist = rules.load_allowlist(Path(settings.allowlist_file))
         rule_files[str(settings.allowlist_file)] = rules.file_digest(Path(settings.allowlist_file))
-        for rec in rules.deny_recognizers(allowlist):
+        for rec in rules.deny_recognizers(allowlist, Path(settings.allowlist_file)):
             recognizers.append(rec)
-            custom += [(rec.supported_entities[0], p.regex) for p in rec.patterns]
+            custom += [(rec.supported_entities[0], "(?i)" + p.regex) for p in rec.patterns]
     if ner:
         recognizers.append(SpacyRecognizer(supported_entities=["PERSON"]))
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])

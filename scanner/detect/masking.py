@@ -23,9 +23,12 @@ def _mask_from(value: str, keep: int) -> str:
     return "".join(out)
 
 
+_TITLES = frozenset({"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Sir", "Dame", "Rev", "Cllr"})
+
+
 def _mask_words(value: str) -> str:
-    """'Jane Smith' -> 'J*** S****'."""
-    return " ".join(w[:1] + "*" * (len(w) - 1) for w in value.split())
+    """'Jane Smith' -> 'J*** S****'; a title stays: 'Mrs J*** S****'."""
+    return " ".join(w if w.rstrip(".") in _TITLES else w[:1] + "*" * (len(w) - 1) for w in value.split())
 
 
 def mask(entity: str, value: str) -> str:

@@ -95,6 +95,11 @@ class SpecialCategoryFile(_Strict):
     categories: dict[str, TermPack] = Field(description="Category key (e.g. health) to its term pack.")
 
 
+class NameCuesFile(_Strict):
+    version: Literal[1] = Field(description="Format version.")
+    forenames: tuple[str, ...] = Field(description="Forenames that make a capitalised pair a name cue.")
+
+
 def _load(path: Path, model: type[_Strict]) -> _Strict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -116,6 +121,11 @@ def load_recognizers(path: Path) -> RecognizersFile:
 @functools.cache
 def load_allowlist(path: Path) -> AllowListFile:
     return _load(path, AllowListFile)  # type: ignore[return-value]
+
+
+@functools.cache
+def load_name_cues(path: Path) -> NameCuesFile:
+    return _load(path, NameCuesFile)  # type: ignore[return-value]
 
 
 @functools.cache
@@ -144,6 +154,16 @@ class YamlPatternRecognizer(PatternRecognizer):
         self.requires_context = spec.requires_context
         self.steward_validator = f"stdnum.{spec.validator}" if spec.validator else None
         self._module = spec.validator
+        if spec.validator:
+            try:
+                module = importlib.import_module(f"stdnum.{spec.validator}")
+            except ImportError:
+                module = None
+            if not hasattr(module, "is_valid"):
+                raise ConfigError(
+                    f"recognizer {spec.name}: key 'validator': no python-stdnum module "
+                    f"'{spec.validator}' with is_valid()"
+                )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         if not self._module:
@@ -152,11 +172,11 @@ class YamlPatternRecognizer(PatternRecognizer):
         return bool(module.is_valid(pattern_text))
 
 
-def deny_recognizers(allowlist: AllowListFile) -> list[PatternRecognizer]:
+def deny_recognizers(allowlist: AllowListFile, path: Path) -> list[PatternRecognizer]:
     out: list[PatternRecognizer] = []
     for i, entry in enumerate(allowlist.deny):
         if not entry.entity:
-            raise ConfigError(f"allowlist: key 'deny.{i}.entity': a deny entry needs an entity")
+            raise ConfigError(f"{path}: key 'deny.{i}.entity': a deny entry needs an entity")
         regexes = [*entry.patterns, *(r"\b" + regex.escape(v) + r"\b" for v in entry.values)]
         spec = RecognizerSpec(
             name=f"DenyList{i}",
@@ -166,5 +186,7 @@ def deny_recognizers(allowlist: AllowListFile) -> list[PatternRecognizer]:
                 PatternSpec(name=f"deny {i}.{j}", regex=r, score=1.0) for j, r in enumerate(regexes)
             ),
         )
-        out.append(YamlPatternRecognizer(spec))
+        recognizer = YamlPatternRecognizer(spec)
+        recognizer.steward_deny = True
+        out.append(recognizer)
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scanner.detect.aggregate import Aggregator, Match
@@ -85,20 +86,50 @@ class ColumnState:
     raw: dict[str, set[int]] = field(default_factory=dict)
     strong: dict[str, set[int]] = field(default_factory=dict)
     first: dict[str, Match] = field(default_factory=dict)
+    confirmed: int = 0  # rows read in full (presidio)
+    confirmed_nonempty: int = 0
+    fast: str | None = None  # type fixed after the first rows; later rows checked by patterns only
 
 
-def sample_lines(state: ColumnState, lines: list[str], first_row: int, limit: int) -> tuple[str, list[int]]:
-    """Take the lines still within the sample; returns their text and each line's starting offset."""
+def take(state: ColumnState, lines: list[str], limit: int) -> list[str]:
+    """The lines still within the column's sample; every line counts towards the column's rows."""
     state.rows += len(lines)
-    room = max(0, limit - state.sampled)
-    taken = lines[:room]
+    taken = lines[: max(0, limit - state.sampled)]
     state.sampled += len(taken)
     state.nonempty += sum(1 for v in taken if v.strip())
+    return taken
+
+
+def joined(lines: list[str]) -> tuple[str, list[int]]:
+    """Lines joined as one text, and each line's starting offset."""
     starts, pos = [], 0
-    for line in taken:
+    for line in lines:
         starts.append(pos)
         pos += len(line) + 1
-    return "\n".join(taken), starts
+    return "\n".join(lines), starts
+
+
+def fast_type(state: ColumnState, checkable: frozenset[str], share: float = 0.8) -> str | None:
+    """The column's type once its first rows are read in full, when nearly all of them hold one entity that
+    patterns alone can check; later rows are then checked cell by cell without presidio."""
+    best = max(state.raw.items(), key=lambda kv: len(kv[1]), default=(None, set()))
+    entity, rows = best
+    if entity in checkable and state.confirmed_nonempty and len(rows) / state.confirmed_nonempty >= share:
+        return entity
+    return None
+
+
+def record_fast(
+    state: ColumnState, lines: list[str], first_row: int, check: Callable[[str], Match | None]
+) -> None:
+    for i, value in enumerate(lines):
+        if not value.strip():
+            continue
+        m = check(value)
+        if m is not None:
+            row = first_row + i
+            state.raw.setdefault(m.entity, set()).add(row)
+            state.strong.setdefault(m.entity, set()).add(row)
 
 
 def record(

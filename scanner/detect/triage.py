@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import re2
+from stdnum import luhn
+from stdnum.gb import nhs
 
 log = logging.getLogger(__name__)
 
-# (entity, RE2 pattern). PERSON here means "a chunk likely to hold names": it sends windows to NER.
+# (entity, RE2 pattern). PERSON is a titled name (a pattern recognizer confirms it, and NER reads around it);
+# NAME_CUE only sends the text around it to NER: labels and salutations here, forenames from name_cues.yaml.
 BUILTIN: tuple[tuple[str, str], ...] = (
     ("UK_NHS", r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b"),
     ("PHONE_NUMBER", r"(?:\+ ?44|\b0|\(0)[0-9 ()\-]{8,16}[0-9]"),
@@ -35,7 +38,7 @@ BUILTIN: tuple[tuple[str, str], ...] = (
     ),
     ("EMAIL_ADDRESS", r"[^\s@<>()]@[A-Za-z0-9\-]+\.[A-Za-z]"),
     ("IP_ADDRESS", r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"),
-    ("IP_ADDRESS", r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{1,4}:"),
+    ("IP_ADDRESS_V6", r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{1,4}:"),
     ("UK_BANK_ACCOUNT", r"\b\d{2}[- ]\d{2}[- ]\d{2}\b"),
     ("UK_BANK_ACCOUNT", r"\b\d{6}[ /-]\d{8}\b"),
     ("UK_UPN", r"\b[A-Z]\d{11}[A-Z0-9]\b"),
@@ -43,20 +46,51 @@ BUILTIN: tuple[tuple[str, str], ...] = (
     ("UK_DRIVING_LICENCE", r"\b[A-Za-z9]{5}\d{6}[A-Za-z9]{2}[A-Za-z0-9][A-Za-z]{2}\b"),
     ("DATE_OF_BIRTH", r"(?i)(?:birth|\bdob\b|d\.o\.b|\bborn\b)"),
     # name cues: titles and salutations, labels, and capitalised bigrams inside a sentence
+    # a capitalised pair after words that introduce people, or before verbs of speech and action
+    (
+        "NAME_CUE",
+        r"\b(?:by|from|with|told|asked|contacted|visited|called|met) [A-Z][a-z]+ [A-Z][a-z]+",
+    ),
+    (
+        "NAME_CUE",
+        r"\b[A-Z][a-z]+ [A-Z][a-z'-]+ (?:explained|said|says|reported|stated|confirmed|told|asked|agreed|"
+        r"attended|called|visited|complained|requested)\b",
+    ),
     ("PERSON", r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Dear|Sir|Cllr)\b\.? ?[A-Z]"),
     (
-        "PERSON",
-        r"(?i)\b(?:name|patient|client|pupil|child|resident|tenant|applicant|employee|carer|parent|"
-        r"guardian|signed|regards|sincerely|attendees|present|contact|officer|worker|author)\b ?[:,\-]",
+        "NAME_CUE",
+        r"(?i)\b(?:(?:name|patient|client|pupil|child|resident|tenant|applicant|employee|carer|parent|"
+        r"guardian|signed|attendees|present|contact|officer|worker|author|from|to|cc) ?:"
+        r"|(?:regards|sincerely|"
+        r"wishes|thanks),?[ \t]*\n)",
     ),
-    ("PERSON", r"[a-z,;] [A-Z][a-z]+ [A-Z][a-z]+\b"),
 )
+
+
+def forename_rule(forenames: Iterable[str]) -> tuple[str, str]:
+    """A forename followed by a capitalised word: a cue for NER."""
+    names = "|".join(sorted({re2.escape(n) for n in forenames}))
+    return ("NAME_CUE", rf"\b(?:{names})\b[ \t]+[A-Z][a-z'’-]+")
+
+
 # A chunk whose own context (column header, sheet name) has a birth word is scanned for dates.
 DATE_RULE = (
     "DATE_OF_BIRTH",
     r"\b(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}(?:st|nd|rd|th)? "
     r"[A-Z][a-z]{2,8}\.?,? \d{4})\b",
 )
+
+
+def _alnum(data: bytes) -> str:
+    return data.decode("utf-8", "ignore").replace(" ", "").replace("-", "")
+
+
+# NHS and card candidates that fail their checksum never reach presidio (python-stdnum checks).
+# stdnum's checksum() functions directly: is_valid() would clean and re-validate each candidate.
+_PREFILTER: dict[str, Callable[[str], bool]] = {
+    "UK_NHS": lambda d: len(d) == 10 and d.isdigit() and nhs.checksum(d) == 0,
+    "CREDIT_CARD": lambda d: d.isdigit() and luhn.checksum(d) == 0,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +135,10 @@ class Triage:
         if extra_date_rule:
             rules.append((DATE_RULE[0], _date_rule()))
         for entity, compiled in rules:
+            check = _PREFILTER.get(entity)
             for m in compiled.finditer(data):
+                if check is not None and not check(_alnum(m.group())):
+                    continue  # fails its checksum: presidio would drop it
                 start, end = m.span()
                 if not ascii_only:
                     start = len(data[:start].decode("utf-8", "ignore"))

@@ -1,0 +1,90 @@
+"""Tables are read column-aware: header and a sample of values decide a column's type; counts are rows."""
+
+from __future__ import annotations
+
+import pytest
+from faker import Faker
+
+from scanner.config import DetectionConfig
+from scanner.detect import ColumnSample, Detector, build_detector
+from scanner.types import Chunk
+from tests.test_detect_api import cached_detector
+
+
+@pytest.fixture(scope="session")
+def detector() -> Detector:
+    return cached_detector()
+
+
+def column(where: str, header: str, values: list[str], first_row: int = 2, sheet: str = "Staff") -> Chunk:
+    return Chunk("\n".join(values), where, (sheet,), column=header, first_row=first_row)
+
+
+def test_columns_take_types_from_header_and_values(detector: Detector) -> None:
+    fake = Faker("en_GB")
+    fake.seed_instance(7)
+    names = [fake.name() for _ in range(20)]
+    postcodes = [fake.postcode() for _ in range(20)]
+    ninos = ["AB123456C", "JG103759A", "", "n/a"] * 5
+    result = detector.detect(
+        [
+            column("Staff!A", "Employee name", names),
+            column("Staff!B", "Postcode", postcodes),
+            column("Staff!C", "NI Number", ninos),
+            column("Staff!D", "Notes", ["ok", "see file", "Tel 020 7946 0958", "fine"] * 5),
+        ]
+    )
+    found = result.entities()
+    assert found["PERSON"] == 20
+    assert found["UK_POSTCODE"] == 20  # bare postcodes: weak alone, but the whole column is postcodes
+    assert found["UK_NINO"] == 10  # rows holding a NI number
+    assert found["PHONE_NUMBER"] == 5
+    by_column = {c.column: c for c in result.columns}
+    assert by_column["Postcode"].entity == "UK_POSTCODE"
+    assert by_column["NI Number"].entity == "UK_NINO"
+    assert by_column["Notes"].entity is None
+    nino = next(d for d in result.detections if d.entity == "UK_NINO")
+    assert nino.where[:2] == ("Staff!C2", "Staff!C3")  # cell locators: where + row
+
+
+def test_a_column_is_continued_across_chunks_and_large_tables_are_sampled() -> None:
+    small = build_detector(DetectionConfig(spacy_model="none", table_sample_rows=100))
+    chunks = [
+        column("Sheet1!B", "NHS No", ["943 476 5919", "401 023 2137"] * 100, first_row=2 + 200 * i)
+        for i in range(5)
+    ]
+    result = small.detect(chunks)
+    assert result.columns == (
+        ColumnSample("Sheet1!B", "NHS No", rows=1000, sampled=100, entity="UK_NHS", matched=100,
+                     found=(("UK_NHS", 1000),)),
+    )
+    assert result.entities() == {"UK_NHS": 1000}  # extrapolated from the sample
+
+
+def test_a_column_of_product_codes_is_not_personal_data(detector: Detector) -> None:
+    codes = [f"PRD-{i:05d}-X" for i in range(50)]
+    prices = [f"{i * 3.5:.2f}" for i in range(50)]
+    result = detector.detect(
+        [
+            column("Stock!A", "Product code", codes, sheet="Stock"),
+            column("Stock!B", "Price", prices, sheet="Stock"),
+        ]
+    )
+    assert result.detections == ()
+
+
+def test_dob_column_counts_dates_of_birth(detector: Detector) -> None:
+    dates = ["03/04/1975", "1980-12-01", "", "12/12/2001"]
+    result = detector.detect([column("Pupils!C", "DOB", dates, sheet="Pupils")])
+    assert result.entities() == {"DATE_OF_BIRTH": 3}
+
+
+def test_typed_columns_beyond_the_first_rows_are_still_counted(detector: Detector) -> None:
+    mobiles = [f"07911 {100000 + i}" for i in range(60)]
+    accounts = [f"{12345678 + i}" for i in range(60)]  # bare 8-digit numbers: not personal data alone
+    result = detector.detect(
+        [column("Staff!E", "Mobile", mobiles), column("Staff!F", "Account number", accounts)]
+    )
+    assert result.entities() == {"PHONE_NUMBER": 60}
+    (mobile, account) = result.columns
+    assert (mobile.entity, mobile.matched, account.entity) == ("PHONE_NUMBER", 60, None)
