@@ -135,3 +135,41 @@ def test_scan_of_the_share_fills_the_register_and_a_bad_password_fails_only_that
     after = {r["name"]: r for r in json.loads(steward("assets", "--config", str(config), "--format", "json").output)}
     assert after["Social Care"]["file_count"] == rows["Social Care"]["file_count"] == 3
     assert len(steward("export", "files", "--config", str(config)).output.splitlines()) == 12
+
+
+def test_security_descriptor_parser_agrees_with_smbprotocol() -> None:
+    from smbprotocol.security_descriptor import (
+        AccessAllowedAce,
+        AccessDeniedAce,
+        AclPacket,
+        SDControl,
+        SIDPacket,
+        SMB2CreateSDBuffer,
+    )
+
+    from scanner.crawlers.smb_security import parse_descriptor
+
+    def sid(text: str) -> SIDPacket:
+        packet = SIDPacket()
+        packet.from_string(text)
+        return packet
+
+    aces = []
+    for cls, who, mask, flags in ((AccessDeniedAce, "S-1-5-21-1-2-3-1105", 0x1F01FF, 0),
+                                  (AccessAllowedAce, EVERYONE, 0x1200A9, 0x10),
+                                  (AccessAllowedAce, "S-1-5-32-545", 0x1301BF, 0x3)):
+        ace = cls()
+        ace["sid"], ace["mask"], ace["ace_flags"] = sid(who), mask, flags
+        aces.append(ace)
+    acl = AclPacket()
+    acl["aces"] = aces
+    sd = SMB2CreateSDBuffer()
+    sd["control"].set_flag(SDControl.SELF_RELATIVE)
+    sd.set_owner(sid("S-1-5-21-9-8-7-1001"))
+    sd.set_group(sid("S-1-5-21-9-8-7-513"))
+    sd.set_dacl(acl)
+    parsed = parse_descriptor(sd.pack())
+    assert (parsed.owner, parsed.group) == ("S-1-5-21-9-8-7-1001", "S-1-5-21-9-8-7-513")
+    assert [(a.sid, a.mask, a.allow, a.flags) for a in parsed.aces] == [
+        ("S-1-5-21-1-2-3-1105", 0x1F01FF, False, 0), (EVERYONE, 0x1200A9, True, 0x10),
+        ("S-1-5-32-545", 0x1301BF, True, 0x3)]
