@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -41,6 +42,13 @@ def main() -> None:
         "sources": [{"id": "share", "kind": "local", "root": str(tmp)}],
         "directory": {"kind": "csv", "path": str(hr)},
     })
+    try:
+        run(config, depts, args.files)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(config: StewardConfig, depts: list[str], files: int) -> None:
     factory = open_store(config.database)
     rng = random.Random(1)
     now = datetime(2026, 11, 25)
@@ -50,7 +58,7 @@ def main() -> None:
             session.add(Asset(source="share", key=d, name=d, location=d))
         session.commit()
         batch = []
-        for i in range(args.files):
+        for i in range(files):
             dept = depts[i % 20]
             batch.append({
                 "source": "share", "path": f"{dept}/f{i}.docx", "dir": dept, "name": f"f{i}.docx", "ext": "docx",
@@ -70,8 +78,8 @@ def main() -> None:
         refresh_ownership(session, config, "share", open_directory(config))
         elapsed = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"refresh_ownership: {args.files:,} files in 20 assets in {elapsed:.1f} s = "
-          f"{args.files / elapsed:,.0f} files/s; peak RSS of the process {peak:.0f} MB")
+    print(f"refresh_ownership: {files:,} files in 20 assets in {elapsed:.1f} s = "
+          f"{files / elapsed:,.0f} files/s; peak RSS of the process {peak:.0f} MB")
 
 
 if __name__ == "__main__":
