@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from inventory import models_rules  # noqa: F401  (every table in the metadata)
 from scanner.errors import ConfigError
 
 log = logging.getLogger(__name__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from inventory import models_rules  # noqa: F401  (findings tables in the metadata)
 from inventory.models import Base
 
 connection = context.config.attributes["connection"]
