@@ -33,6 +33,9 @@ from scanner.types import Chunk, FileEntry, FileObservation, Limits, Reading, St
 log = logging.getLogger(__name__)
 
 
+NOTHING_MORE = Reading()  # no content hash, no keywords
+
+
 @dataclass(frozen=True)
 class Job:
     """Everything a worker needs to build its own crawler and detector (picklable)."""
@@ -41,7 +44,7 @@ class Job:
     limits: Limits
     detection: DetectionConfig
     hash_key: bytes | None
-    reading: Reading = Reading()
+    reading: Reading = NOTHING_MORE
 
 
 @contextmanager
@@ -110,7 +113,7 @@ def content_hash(fh: Any, entry: FileEntry, reading: Reading, key: bytes | None,
     return digest.hexdigest()
 
 
-def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits, reading: Reading = Reading(),
+def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits, reading: Reading = NOTHING_MORE,
             key: bytes | None = None) -> FileObservation:
     """Read one entry and return what was found in it. Never raises for a problem with the file."""
     if entry.status is not Status.OK:
