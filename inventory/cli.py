@@ -60,4 +60,4 @@ def main() -> None:
     cli()
 
 
-from inventory import commands  # noqa: E402, F401  (registers the subcommands on `cli`)
+from inventory import commands, commands_rules  # noqa: E402, F401  (registers the subcommands on `cli`)

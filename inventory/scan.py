@@ -15,11 +15,12 @@ from inventory.config import StewardConfig
 from inventory.keys import hash_key
 from inventory.models import ScanRun
 from inventory.progress import Progress
-from inventory.record import Recorder, fail_run, start_run
+from inventory.record import Recorder, fail_run, start_run, utcnow
+from inventory.rules import Rulebook, load_rulebook
 from scanner.crawlers import crawler_for
 from scanner.errors import SourceError
 from scanner.pipeline import Job, observe_stream
-from scanner.types import FileEntry
+from scanner.types import FileEntry, Reading
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class ScanOutcome:
     assets: int
     counts: dict[str, int]
     error: str | None = None
+    findings: dict[str, int] | None = None  # open findings by kind after the rules ran
 
 
 def _version(package: str) -> str | None:
@@ -57,6 +59,12 @@ def provenance(config: StewardConfig) -> dict[str, object]:
     }
 
 
+def reading_for(book: Rulebook) -> Reading:
+    """What the rules need learnt from each file while it is open: a content hash, keywords."""
+    min_size, personal = book.hashing
+    return Reading(hash_min_size=min_size, hash_personal=personal, keywords=book.keywords)
+
+
 def workers_for(config: StewardConfig) -> int:
     return config.scan.workers or os.cpu_count() or 1
 
@@ -64,13 +72,16 @@ def workers_for(config: StewardConfig) -> int:
 def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_hash: str, source_id: str,
                 full: bool = False, progress: Progress | None = None) -> ScanOutcome:
     """Scan one source into the store. A problem with the source fails this run only."""
+    from inventory.evaluate import evaluate_source
+
     source = config.source(source_id)
     depth = source.asset_depth or config.assets.depth
+    book = load_rulebook(config.rules.dir)  # a bad rule file stops the scan before it starts
     with factory() as session:
-        run = start_run(session, source.id, config_hash, provenance(config))
+        run = start_run(session, source.id, config_hash, {**provenance(config), "rules": book.digests})
         rekey(session, source.id, depth)
         recorder = Recorder(session, run, depth, full=full, checkpoint_every=config.scan.checkpoint_every)
-        job = Job(source, config.limits.to_limits(), config.detection, hash_key(config))
+        job = Job(source, config.limits.to_limits(), config.detection, hash_key(config), reading_for(book))
         try:
             crawler = crawler_for(source)
 
@@ -82,12 +93,13 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                         progress.update(recorder)
 
             def detector_provenance(found: dict[str, object]) -> None:
-                run.provenance = {**provenance(config), "detector": found}
+                run.provenance = {**provenance(config), "rules": book.digests, "detector": found}
 
             for obs in observe_stream(changed(), job, workers_for(config), detector_provenance):
                 recorder.record(obs)
             recorder.finish()
             assets = roll_up(session, source.id, str(source.root))
+            evaluated = evaluate_source(session, config, book, source.id, utcnow(), run.id)
         except KeyboardInterrupt:
             recorder.checkpoint()
             log.warning("scan of %s interrupted after %d entries; run it again to resume", source.id, recorder.seen)
@@ -99,9 +111,9 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
         finally:
             if progress:
                 progress.close()
-        return _outcome(run, assets)
+        return _outcome(run, assets, evaluated.open_by_kind)
 
 
-def _outcome(run: ScanRun, assets: int) -> ScanOutcome:
+def _outcome(run: ScanRun, assets: int, findings: dict[str, int] | None = None) -> ScanOutcome:
     return ScanOutcome(run.source, run.id, run.status, run.seen, run.read, run.unchanged, run.moved, run.deleted,
-                       assets, dict(run.counts or {}), run.error)
+                       assets, dict(run.counts or {}), run.error, findings)

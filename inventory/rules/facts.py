@@ -152,7 +152,3 @@ def local_access(mode: int | None, group: str | None) -> tuple[AccessFact, ...]:
 def people_estimate(f: FileFacts, identifiers: tuple[str, ...]) -> int:
     """A rough number of people a file is about: the largest count among identifying entity types."""
     return max((f.entities.get(e, 0) for e in identifiers), default=0)
-
-
-def years(delta_days: float) -> str:
-    return f"{delta_days / 365.25:.1f} years"

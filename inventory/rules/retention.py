@@ -87,7 +87,6 @@ def draft(d: Disposition, f: FileFacts, now: datetime) -> FindingDraft | None:
         "trigger": d.started_by, "start": d.start.date().isoformat(), "due": d.due.date().isoformat(),
         "action": cls.action, "mandate": cls.mandate, "size": f.size,
     }
-    overdue = (now - d.due).days
     if d.hold is not None:
         h = d.hold
         evidence.update({"hold": h.id, "hold_reason": h.reason, "hold_reference": h.reference,
@@ -95,7 +94,7 @@ def draft(d: Disposition, f: FileFacts, now: datetime) -> FindingDraft | None:
         return file_draft(_HoldRule(h.id), f, f"past retention under '{cls.name}' since {d.due:%Y-%m-%d}, but "
                           f"disposal is suspended by hold {h.id} ({h.reason.replace('_', ' ')})", evidence,
                           kind="hold", severity="info")
-    return file_draft(cls, f, f"{ACTION_WORDS[cls.action]} since {d.due:%Y-%m-%d} ({overdue} days) under "
+    return file_draft(cls, f, f"{ACTION_WORDS[cls.action]} since {d.due:%Y-%m-%d} under "
                       f"'{cls.name}' ({cls.category}, {cls.period} from {d.started_by})", evidence,
                       kind="retention", severity=cls.severity)
 

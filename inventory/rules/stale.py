@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from inventory.rules.facts import Context, Facts, FindingDraft, file_draft, years
+from inventory.rules.facts import Context, Facts, FindingDraft, file_draft
 from inventory.rules.match import matches
 from inventory.rules.periods import parse_period
 from inventory.rules.schema import StalePolicy
@@ -16,5 +16,5 @@ def evaluate(rule: StalePolicy, facts: Facts, ctx: Context) -> Iterator[FindingD
         if f.mtime is None or not matches(rule.where, f) or period.after(f.mtime) > ctx.now:
             continue
         age = (ctx.now - f.mtime).days
-        yield file_draft(rule, f, f"not modified for {years(age)} (since {f.mtime:%Y-%m-%d}; limit {rule.period})",
+        yield file_draft(rule, f, f"not modified since {f.mtime:%Y-%m-%d} (limit {rule.period})",
                          {"modified": f.mtime.date().isoformat(), "age_days": age, "limit": rule.period})
