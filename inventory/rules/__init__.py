@@ -128,10 +128,16 @@ def _matches(retention: RetentionFile | None, policies: tuple[Policy, ...]) -> I
     if retention is not None:
         for i, cls in enumerate(retention.classes):
             if cls.match is not None:
-                yield ("classes", i, "match"), cls.match
+                yield from _nested(("classes", i, "match"), cls.match)
     for i, policy in enumerate(policies):
         if policy.where is not None:
-            yield ("policies", i, "where"), policy.where
+            yield from _nested(("policies", i, "where"), policy.where)
+
+
+def _nested(loc: tuple[Any, ...], m: Match) -> Iterator[tuple[tuple[Any, ...], Match]]:
+    yield loc, m
+    for j, sub in enumerate(m.any_of):
+        yield from _nested((*loc, "any_of", j), sub)
 
 
 def _categories(doc: BaseModel, directory: Path) -> list[tuple[tuple[int | str, ...], str]]:

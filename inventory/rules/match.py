@@ -23,7 +23,7 @@ def _names(patterns: tuple[str, ...]) -> re.Pattern[str]:
 def _mime_ok(mime: str | None, wanted: tuple[str, ...]) -> bool:
     if mime is None:
         return False
-    return any(mime == w or (w.endswith("/*") and mime.startswith(w[:-1])) for w in wanted)
+    return any(mime == w or (w.endswith("*") and mime.startswith(w[:-1])) for w in wanted)
 
 
 def matches(m: Match | None, f: FileFacts) -> bool:
@@ -52,7 +52,9 @@ def matches(m: Match | None, f: FileFacts) -> bool:
         return False
     if m.marking and f.marking not in m.marking:
         return False
-    return not (m.min_size is not None and (f.size or 0) < m.min_size)
+    if m.min_size is not None and (f.size or 0) < m.min_size:
+        return False
+    return not m.any_of or any(matches(sub, f) for sub in m.any_of)
 
 
 def _path_match(globs: tuple[str, ...], path: str) -> bool:

@@ -61,12 +61,13 @@ class Match(Strict):
     exclude: tuple[str, ...] = Field(default=(), description="Globs of paths that never match.")
     names: tuple[str, ...] = Field(default=(), description="Regular expressions searched in the file name.")
     extensions: tuple[str, ...] = Field(default=(), description="File extensions, without the dot.")
-    mime: tuple[str, ...] = Field(default=(), description="MIME types found by content; 'type/*' allowed.")
+    mime: tuple[str, ...] = Field(default=(), description="MIME types found by content; a final '*' matches any end.")
     entities: tuple[str, ...] = Field(default=(), description="Entity types found; 'any' = any personal data.")
     special_category: tuple[str, ...] = Field(default=(), description="Special categories found; 'any'.")
     keywords: tuple[str, ...] = Field(default=(), description="Words or phrases found in the text.")
     marking: tuple[str, ...] = Field(default=(), description="Protective markings found.")
     min_size: ByteSize | None = Field(default=None, description="Only files at least this large.")
+    any_of: tuple[Match, ...] = Field(default=(), description="At least one of these sets of conditions.")
 
     @field_validator("paths", "exclude")
     @classmethod
@@ -87,8 +88,9 @@ class Match(Strict):
     @classmethod
     def _mime(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:
-            if not re.fullmatch(r"[a-z0-9.+-]+/(\*|[a-zA-Z0-9.+_-]+)", item):
-                raise ValueError(f"{item!r} is not a MIME type (like 'application/pdf' or 'image/*')")
+            if not re.fullmatch(r"[a-z0-9.+-]+/(?:\*|[a-zA-Z0-9.+_-]+\*?)", item):
+                raise ValueError(f"{item!r} is not a MIME type (like 'application/pdf', 'image/*' or "
+                                 "'application/vnd.ms-*')")
         return value
 
     @field_validator("entities")
