@@ -47,7 +47,17 @@ class Located:
         return best
 
     def problem(self, loc: Loc, reason: str, warning: bool = False) -> Problem:
-        return Problem(str(self.path), self.line_of(loc), key_name(loc), reason, warning)
+        return Problem(str(self.path), self.line_of(loc), key_name(self.keys_only(loc)), reason, warning)
+
+    def keys_only(self, loc: Loc) -> Loc:
+        """``loc`` without the tags pydantic adds for a member of a discriminated union ("policies.0.stale")."""
+        kept: list[int | str] = []
+        for i, part in enumerate(loc):
+            is_tag = (i > 0 and isinstance(loc[i - 1], int) and isinstance(part, str) and i < len(loc) - 1
+                      and (*kept, part) not in self.lines)
+            if not is_tag:
+                kept.append(part)
+        return tuple(kept)
 
 
 def key_name(loc: Loc) -> str:
@@ -112,7 +122,8 @@ def validate(located: Located, model: type[BaseModel]) -> BaseModel | None:
         return model.model_validate(located.data)
     except ValidationError as exc:
         for err in exc.errors():
-            located.problems.append(located.problem(tuple(err["loc"]), _reason(err)))
+            loc = tuple(err["loc"]) + (("kind",) if err["type"] == "union_tag_invalid" else ())
+            located.problems.append(located.problem(loc, _reason(err)))
         return None
 
 
