@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -67,9 +68,11 @@ def findings(config_file: Path | None, rule: str | None, asset_ref: str | None, 
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
     elif fmt == "csv":
-        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=FINDING_COLUMNS, extrasaction="ignore")
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=FINDING_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
     else:
         click.echo(findings_table(rows))
 
