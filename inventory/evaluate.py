@@ -161,17 +161,19 @@ def stream_facts(session: Session, source: str, assets: dict[str, AssetFacts],
 
 def _facts(source: str, r: Any, entities: dict[str, int], assets: dict[str, AssetFacts],
            copies: dict[str, list[str]]) -> FileFacts:
-    asset = assets.get(r.asset_key)
-    here = f"{source}:{r.path}"
-    access = local_access(r.mode, group_name(r.gid) if r.gid is not None else None)
-    access += tuple(AccessFact(p, rights, bool(allow)) for p, rights, allow in r.acl or ())
-    return FileFacts(
-        id=r.id, source=source, path=r.path, size=r.size, mtime=r.mtime, ctime=r.ctime, mime=r.mime,
-        status=r.status, reason=r.reason, asset_id=asset.id if asset else None, asset=f"{source}:{r.asset_key}",
-        entities=entities, special_category=tuple(r.special_category or ()), marking=r.marking,
-        keywords=tuple(r.keywords or ()), content_hash=r.content_hash, access=access,
-        copies=tuple(c for c in copies.get(r.content_hash, ()) if c != here) if r.content_hash else (),
-    )
+    (fid, path, size, mtime, ctime, mime, status, reason, asset_key, special, marking, keywords, digest, mode, gid,
+     acl) = r  # positional: the FILE_COLUMNS order, cheaper than attribute access on 100,000 rows
+    asset = assets.get(asset_key)
+    access = local_access(mode, group_name(gid) if gid is not None else None)
+    if acl:
+        access += tuple(AccessFact(p, rights, bool(allow)) for p, rights, allow in acl)
+    others: tuple[str, ...] = ()
+    if digest and digest in copies:
+        here = f"{source}:{path}"
+        others = tuple(c for c in copies[digest] if c != here)
+    return FileFacts(fid, source, path, size, mtime, ctime, mime, status, reason, asset.id if asset else None,
+                     f"{source}:{asset_key}", entities, tuple(special or ()), marking, tuple(keywords or ()),
+                     digest, access, others)
 
 
 def _write_register(session: Session, source: str, register: dict[str, _Register]) -> None:

@@ -11,9 +11,9 @@ from inventory.rules.schema import BulkExportPolicy
 
 
 def evaluate(rule: BulkExportPolicy, facts: Facts, ctx: Context) -> Iterator[FindingDraft]:
-    period = parse_period(rule.older_than)
+    cutoff = parse_period(rule.older_than).before(ctx.now)
     for f in facts.files:
-        if f.mtime is None or period.after(f.mtime) > ctx.now or not matches(rule.where, f):
+        if f.mtime is None or f.mtime > cutoff or not matches(rule.where, f):
             continue
         people = people_estimate(f, rule.identifiers)
         if people > rule.min_people:

@@ -59,7 +59,7 @@ def matches(m: Match | None, f: FileFacts) -> bool:
 
 def _path_match(globs: tuple[str, ...], path: str) -> bool:
     """A glob matches the file's path, or a folder above it (so 'HR/Occupational Health' covers its files)."""
-    return bool(_globs(globs).match(path)) or _folder_match(globs, path.rpartition("/")[0])
+    return _folder_match(globs, path.rpartition("/")[0]) or bool(_globs(globs).match(path))
 
 
 @lru_cache(maxsize=65536)

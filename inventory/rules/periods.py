@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
@@ -17,12 +17,19 @@ class Period(NamedTuple):
 
     def after(self, start: datetime) -> datetime:
         """``start`` plus the period (a month-end date stays at the end of a shorter month)."""
-        month0 = start.month - 1 + self.months
-        year, month = start.year + month0 // 12, month0 % 12 + 1
-        day = min(start.day, calendar.monthrange(year, month)[1])
-        from datetime import timedelta
+        return _shift(start, self.months) + timedelta(days=self.days)
 
-        return start.replace(year=year, month=month, day=day) + timedelta(days=self.days)
+    def before(self, end: datetime) -> datetime:
+        """``end`` minus the period: anything at or before it is older than the period."""
+        return _shift(end - timedelta(days=self.days), -self.months)
+
+
+def _shift(when: datetime, months: int) -> datetime:
+    if not months:
+        return when
+    month0 = when.month - 1 + months
+    year, month = when.year + month0 // 12, month0 % 12 + 1
+    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
 
 
 @cache

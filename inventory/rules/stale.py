@@ -11,9 +11,9 @@ from inventory.rules.schema import StalePolicy
 
 
 def evaluate(rule: StalePolicy, facts: Facts, ctx: Context) -> Iterator[FindingDraft]:
-    period = parse_period(rule.period)
+    cutoff = parse_period(rule.period).before(ctx.now)
     for f in facts.files:
-        if f.mtime is None or not matches(rule.where, f) or period.after(f.mtime) > ctx.now:
+        if f.mtime is None or f.mtime > cutoff or not matches(rule.where, f):
             continue
         age = (ctx.now - f.mtime).days
         yield file_draft(rule, f, f"not modified since {f.mtime:%Y-%m-%d} (limit {rule.period})",
