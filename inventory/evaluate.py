@@ -130,11 +130,11 @@ def _copies(session: Session) -> dict[str, list[str]]:
     repeated = select(FileRecord.content_hash).where(present).group_by(FileRecord.content_hash).having(
         func.count() > 1).subquery()
     out: dict[str, list[str]] = defaultdict(list)
-    for digest, source, path in session.execute(
+    for digest, source, path in session.execute(  # the content hash is never None here
         select(FileRecord.content_hash, FileRecord.source, FileRecord.path)
         .where(present, FileRecord.content_hash.in_(select(repeated.c.content_hash)))
     ):
-        out[digest].append(f"{source}:{path}")
+        out[str(digest)].append(f"{source}:{path}")
     return out
 
 

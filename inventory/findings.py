@@ -12,9 +12,9 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, insert, literal, select, update
+from sqlalchemy import Table, bindparam, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from inventory.models_rules import DECISIONS, Finding, FindingEvent
@@ -118,7 +118,7 @@ class FindingSync:
         if new:
             conn.execute(insert(Finding), new)
         if changed:
-            table = Finding.__table__
+            table = cast(Table, Finding.__table__)
             conn.execute(table.update().where(table.c.id == bindparam("fid")).values(
                 {k: bindparam(k) for k in changed[0] if k != "fid"}), changed)
         for i in range(0, len(touched), BATCH):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inventory.models import Asset, FileRecord
@@ -37,7 +37,7 @@ def get_finding(session: Session, ref: str) -> Finding:
 
 def find_findings(session: Session, rule: str | None = None, asset_id: int | None = None,
                   status: str | None = "open", kind: str | None = None) -> list[dict[str, Any]]:
-    query: Select[tuple[Finding]] = select(Finding)
+    query = select(Finding)
     if rule:
         query = query.where(Finding.rule == rule)
     if asset_id is not None:
@@ -79,7 +79,7 @@ def disposal_rows(session: Session) -> Iterator[dict[str, Any]]:
              .join(FileRecord, FileRecord.id == Finding.subject_id)
              .where(Finding.kind == "retention", Finding.status == "open", Finding.subject == "file",
                     FileRecord.deleted_at.is_(None)))
-    rows = session.execute(query).all()
+    rows = list(session.execute(query).all())
     rows.sort(key=lambda r: (r[0].evidence.get("due", ""), r[0].source, r[0].path or ""))
     for f, size, mtime in rows:
         ev, asset = f.evidence, assets.get(f.asset_id or 0)

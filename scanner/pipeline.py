@@ -217,7 +217,11 @@ def observe_stream(entries: Iterable[FileEntry], job: Job, workers: int,
                     if entry is None:
                         exhausted = True
                     else:
-                        pending[pool.submit(_observe_in_worker, entry)] = entry
+                        try:
+                            pending[pool.submit(_observe_in_worker, entry)] = entry
+                        except BrokenProcessPool:
+                            stream = itertools.chain([entry], stream)  # the next pool reads it
+                            raise
                 if described is not None and described.done() and on_provenance:
                     on_provenance(described.result())  # in this thread: the caller's session is not thread-safe
                     described = None

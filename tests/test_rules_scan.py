@@ -222,3 +222,20 @@ def test_shipped_rules_on_the_sample_share(sample_share: Path, write_config: Cal
     assert {"retention", "exposure", "stale", "unscannable", "unowned"} <= kinds
     assert any(rule == "adult-social-care-closed" and "Closed 2015" in (path or "") for rule, path in found)
     assert found[("unscannable-files", "HR/Payroll/salaries 2019 (protected).docx")]["severity"] == "medium"
+
+
+def test_content_keywords_are_found_while_reading_and_classify_files(
+        tmp_path: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result]) -> None:
+    root = tmp_path / "kw"
+    (root / "Legal").mkdir(parents=True)
+    office.write_docx(root / "Legal/lease.docx", ["This lease was executed UNDER\nSEAL by the council."])
+    text.write_text(root / "Legal/letter.txt", "A letter about the lease.")
+    (rules_dir / "retention.yaml").write_text(RETENTION.replace("holds:", """\
+  - {id: deeds, name: Deeds, category: Permanent, priority: 30, match: {keywords: [under seal]},
+     action: retain_permanently, mandate: Law of Property Act 1925}
+holds:"""))
+    config = write_config(root, rules={"dir": str(rules_dir)})
+    run(steward, "scan", "--config", str(config))
+    register = {r["name"]: r for r in json.loads(run(steward, "assets", "--config", str(config),
+                                                     "--format", "json").output)}
+    assert register["Legal"]["retention_classes"] == {"deeds": 1, "team": 1}

@@ -26,7 +26,7 @@ def evaluate(rule: NamingPolicy, facts: Facts, ctx: Context) -> Iterator[Finding
     if not rule.folders:
         return
     for a in facts.assets:
-        bad = {}
+        bad: dict[str, list[str]] = {}
         for folder in a.folders:
             for name in folder.split("/"):
                 hits = broken(rule, name)

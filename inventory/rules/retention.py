@@ -46,7 +46,7 @@ def classify(schedule: RetentionFile, f: FileFacts, now: datetime,
 
 
 def _start(cls: RetentionClass, f: FileFacts) -> tuple[datetime | None, str]:
-    event = cls.trigger.event
+    event: str = cls.trigger.event
     if event == "path_date":
         found = date_in_path(f.path, cls.trigger.patterns)
         if found:

@@ -38,7 +38,8 @@ class Located:
 
     def line_of(self, loc: Loc) -> int:
         """The line of the longest known prefix of ``loc``; parts that are not keys (union tags) are skipped."""
-        best, node, i = self.lines.get((), 1), (), 0
+        best, i = self.lines.get((), 1), 0
+        node: Loc = ()
         while i < len(loc):
             candidate = (*node, loc[i])
             if candidate in self.lines:
