@@ -62,5 +62,5 @@ def main() -> None:
     cli()
 
 
-from inventory import commands  # noqa: E402, F401  (registers the subcommands on `cli`)
+from inventory import commands, commands_rules  # noqa: E402, F401  (registers the subcommands on `cli`)
 from inventory import commands_ops as _ops  # noqa: E402, F401  (schedule, watch, status)

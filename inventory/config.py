@@ -27,6 +27,22 @@ class AssetsConfig(Strict):
     depth: PositiveInt = Field(default=1, description="Folder depth under a source root that makes an asset.")
 
 
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+
+
+class RulesConfig(Strict):
+    dir: Path = Field(default=RULES_DIR, description="Folder of rule files; relative to the config file's folder.")
+    broad_groups: tuple[int | str, ...] = Field(
+        default=("Everyone", "Authenticated Users", "Domain Users", "Users"),
+        description="Groups (names, SIDs, or numeric local gids) whose access counts as broad exposure; "
+                    "'other' permission bits always count (as Everyone).",
+    )
+    decisions_lapse_on: Literal["content", "never"] = Field(
+        default="content",
+        description="When a dismissal or acceptance stops applying: when its file's content changes, or never.",
+    )
+
+
 class StewardConfig(Strict):
     version: Literal[1] = Field(default=1, description="Config format version.")
     database: str = Field(description="SQLAlchemy URL of Steward's store (sqlite:///... or postgresql+psycopg://...).")
@@ -41,6 +57,7 @@ class StewardConfig(Strict):
     scan: ScanConfig = Field(default_factory=ScanConfig, description="Scan execution.")
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="When `steward schedule` scans.")
     watch: WatchConfig = Field(default_factory=WatchConfig, description="How `steward watch` follows live folders.")
+    rules: RulesConfig = Field(default_factory=RulesConfig, description="Retention and policy rules.")
 
     @field_validator("database")
     @classmethod
@@ -145,5 +162,8 @@ def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]
         elif err["type"] == "missing":
             reason = "is required"
         raise ConfigError(f"{path}: {_key(tuple(err['loc']))}: {reason}") from None
+    if not config.rules.dir.is_absolute():
+        rules = config.rules.model_copy(update={"dir": (path.parent / config.rules.dir).resolve()})
+        config = config.model_copy(update={"rules": rules})
     digest = hashlib.sha256(repr(sorted(expanded.items(), key=str)).encode()).hexdigest()[:16]
     return config, digest

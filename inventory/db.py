@@ -13,7 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory import models_database  # noqa: F401  (complete metadata wherever the store is opened)
+from inventory import (
+    models_database,  # noqa: F401  (complete metadata wherever the store is opened)
+    models_rules,  # noqa: F401  (every table in the metadata)
+)
 from scanner.errors import ConfigError
 
 log = logging.getLogger(__name__)
