@@ -62,6 +62,6 @@ def main() -> None:
     cli()
 
 
-from inventory import commands  # noqa: E402, F401, I001  (registers the subcommands on `cli`)
+from inventory import commands, commands_rules  # noqa: E402, F401, I001  (registers the subcommands on `cli`)
 from inventory import commands_ops as _ops  # noqa: E402, F401  (schedule, watch, status)
 from inventory import commands_owners  # noqa: E402, F401  (owners, owner set|revert|history, directory)

@@ -45,6 +45,7 @@ def scan(config_file: Path | None, sources: tuple[str, ...], full: bool) -> None
             f"{sid}: {out.seen:,} entries, {out.read:,} read, {out.unchanged:,} unchanged, {out.moved:,} moved, "
             f"{out.deleted:,} deleted; {out.assets} assets"
             + (f"; not fully read: {', '.join(f'{k} {v}' for k, v in problems.items())}" if problems else "")
+            + (f"; open findings: {sum(out.findings.values()):,}" if out.findings is not None else "")
         )
     if failed:
         raise SystemExit(1)

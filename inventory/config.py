@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_validator
 
-from inventory.config_owners import AccessConfig, Directory, OwnersConfig
+from inventory.config_owners import Directory, OwnersConfig
 from inventory.ops_config import ScheduleConfig, WatchConfig
 from scanner.config import DetectionConfig, LimitsConfig, ScanConfig, Source, Strict
 from scanner.errors import ConfigError
@@ -26,6 +26,22 @@ DEFAULT_CONFIG = Path("config.yaml")
 
 class AssetsConfig(Strict):
     depth: PositiveInt = Field(default=1, description="Folder depth under a source root that makes an asset.")
+
+
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+
+
+class RulesConfig(Strict):
+    dir: Path = Field(default=RULES_DIR, description="Folder of rule files; relative to the config file's folder.")
+    broad_groups: tuple[int | str, ...] = Field(
+        default=("Everyone", "Authenticated Users", "Domain Users", "Users"),
+        description="Groups (names, SIDs, or numeric local gids) whose access counts as broad exposure; "
+                    "'other' permission bits always count (as Everyone).",
+    )
+    decisions_lapse_on: Literal["content", "never"] = Field(
+        default="content",
+        description="When a dismissal or acceptance stops applying: when its file's content changes, or never.",
+    )
 
 
 class StewardConfig(Strict):
@@ -40,11 +56,11 @@ class StewardConfig(Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig, description="Per-file size, time and archive limits.")
     detection: DetectionConfig = Field(default_factory=DetectionConfig, description="Personal-data detection.")
     scan: ScanConfig = Field(default_factory=ScanConfig, description="Scan execution.")
-    access: AccessConfig = Field(default_factory=AccessConfig, description="What counts as broad access.")
     directory: Directory | None = Field(default=None, description="Where people are looked up (LDAP or CSV).")
     owners: OwnersConfig = Field(default_factory=OwnersConfig, description="Owner inference.")
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="When `steward schedule` scans.")
     watch: WatchConfig = Field(default_factory=WatchConfig, description="How `steward watch` follows live folders.")
+    rules: RulesConfig = Field(default_factory=RulesConfig, description="Retention and policy rules.")
 
     @field_validator("database")
     @classmethod
@@ -149,5 +165,8 @@ def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]
         elif err["type"] == "missing":
             reason = "is required"
         raise ConfigError(f"{path}: {_key(tuple(err['loc']))}: {reason}") from None
+    if not config.rules.dir.is_absolute():
+        rules = config.rules.model_copy(update={"dir": (path.parent / config.rules.dir).resolve()})
+        config = config.model_copy(update={"rules": rules})
     digest = hashlib.sha256(repr(sorted(expanded.items(), key=str)).encode()).hexdigest()[:16]
     return config, digest

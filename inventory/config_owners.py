@@ -11,14 +11,11 @@ from inventory.access import AccessPolicy
 from scanner.config import Strict
 
 
-class AccessConfig(Strict):
-    broad_groups: tuple[str, ...] = Field(
-        default=(), description="Groups (names as CORP\\Name, or SIDs) that count as broad, besides Everyone, "
-                               "Authenticated Users, Domain Users and BUILTIN\\Users.")
-    broad_gids: tuple[int, ...] = Field(default=(), description="Local group ids that count as broad.")
-
-    def policy(self) -> AccessPolicy:
-        return AccessPolicy(self.broad_groups, self.broad_gids)
+def access_policy(broad_groups: tuple[int | str, ...]) -> AccessPolicy:
+    """What counts as broad, from ``rules.broad_groups`` (names or SIDs, and numeric local gids): the same
+    setting the exposure rules read, so the register and the findings agree."""
+    return AccessPolicy(tuple(g for g in broad_groups if isinstance(g, str)),
+                        tuple(g for g in broad_groups if isinstance(g, int)))
 
 
 class LdapAttributes(Strict):

@@ -68,7 +68,6 @@ class FileRecord(Base):
     gid: Mapped[int | None] = mapped_column(Integer)
     mode: Mapped[int | None] = mapped_column(Integer)
     owner: Mapped[str | None] = mapped_column(String(200))
-    acl: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # [[principal, rights, allow]]
     authors: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # document author properties
     mime: Mapped[str | None] = mapped_column(String(200))
     extension_mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -82,6 +81,11 @@ class FileRecord(Base):
     content_read_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_seen_run: Mapped[int | None] = mapped_column(ForeignKey("scan_runs.id"))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # For the rules: a keyed content hash (only where a duplicate policy asks), SMB/NTFS access entries
+    # ([principal, read|write|full, allow]) and the rule keywords found in the text.
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    acl: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
+    keywords: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
     detections: Mapped[list[DetectionRow]] = relationship(
         back_populates="file", cascade="all, delete-orphan", passive_deletes=True
@@ -151,3 +155,7 @@ class Asset(Base):
     disposal_date: Mapped[datetime | None] = mapped_column(DateTime)
     special_category: Mapped[bool | None] = mapped_column(Boolean)
     security_classification: Mapped[str | None] = mapped_column(String(40))
+    # Filled by rule evaluation: files per retention class, and what is past retention and not on hold.
+    retention_classes: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    past_retention_files: Mapped[int | None] = mapped_column(Integer)
+    past_retention_bytes: Mapped[int | None] = mapped_column(BigInteger)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from inventory.access import AccessPolicy, AccessSummary, AccessTally, summarise
 from inventory.config import StewardConfig
-from inventory.config_owners import DeclaredOwner
+from inventory.config_owners import DeclaredOwner, access_policy
 from inventory.directory import Directory, DirectoryError, Person, load_directory
 from inventory.models import Asset, FileRecord
 from inventory.models_owners import AssetOwnership, FolderRecord, OwnerDecision
@@ -73,7 +73,7 @@ def active_decision(session: Session, asset_id: int) -> OwnerDecision | None:
 
 def refresh_ownership(session: Session, config: StewardConfig, source: str, state: DirectoryState) -> int:
     """Recompute access and ownership for the present assets of one source; returns how many."""
-    policy = config.access.policy()
+    policy = access_policy(config.rules.broad_groups)
     assets = list(session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))))
     now = utcnow()
     summaries = _Summaries(policy)

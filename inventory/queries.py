@@ -17,6 +17,7 @@ IAR_COLUMNS = (
     "file_count", "bytes", "rows", "formats",
     "personal_data", "personal_files", "special_category", "security_classification", "retention_class",
     "disposal_date", "oldest_modified", "newest_modified", "last_scanned", "statuses",
+    "retention_classes", "past_retention_files", "past_retention_bytes",
 )
 
 
@@ -41,6 +42,8 @@ def iar_row(asset: Asset) -> dict[str, Any]:
         "disposal_date": _iso(asset.disposal_date), "oldest_modified": _iso(asset.oldest_mtime),
         "newest_modified": _iso(asset.newest_mtime), "last_scanned": _iso(asset.last_scanned),
         "statuses": dict(sorted(asset.status_counts.items())),
+        "retention_classes": dict(asset.retention_classes or {}), "past_retention_files": asset.past_retention_files,
+        "past_retention_bytes": asset.past_retention_bytes,
     }
 
 

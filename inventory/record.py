@@ -64,7 +64,10 @@ class _Known(NamedTuple):
     mtime_us: int | None
     status: str
     deleted_at: datetime | None
-    version: str | None
+    version: str | None = None
+    mode: int | None = None
+    gid: int | None = None
+    acl: list[Any] | None = None
 
 
 def acl_rows(entry: FileEntry) -> list[list[Any]] | None:
@@ -147,6 +150,8 @@ class Recorder:
         known = self._lookup(entry.path)
         if known and known.deleted_at is None and self._same(known, entry):
             if known.status not in RETRY and not self.full:
+                if (known.mode, known.gid, known.acl) != (entry.mode, entry.gid, acl_rows(entry)):
+                    self._access_changed(known, entry)  # permissions change without touching mtime
                 self.unchanged += 1
                 self._seen_ids.append(known.id)
                 if len(self._seen_ids) >= SEEN_BATCH:
@@ -164,6 +169,11 @@ class Recorder:
         return (known.identity, known.size, known.mtime_us, known.version) == (
             entry.identity, entry.size, micros(entry.mtime), entry.version)
 
+    def _access_changed(self, known: _Known, entry: FileEntry) -> None:
+        self.s.execute(update(FileRecord).where(FileRecord.id == known.id).values(
+            uid=entry.uid, gid=entry.gid, mode=entry.mode, owner=entry.owner, acl=acl_rows(entry)))
+        self._known[entry.path] = known._replace(mode=entry.mode, gid=entry.gid, acl=acl_rows(entry))
+
     def _lookup(self, path: str) -> _Known | None:
         folder = path.rpartition("/")[0]
         if folder != self._dir:
@@ -172,7 +182,7 @@ class Recorder:
                 select(*(getattr(FileRecord, f) for f in _Known._fields))
                 .where(FileRecord.source == self.run.source, FileRecord.dir == folder)
             ).all() if self._has_rows else []
-            self._known = {r.path: r for r in rows}  # type: ignore[misc]  # rows carry _Known's fields
+            self._known = {r.path: _Known(*r) for r in rows}
         return self._known.get(path)
 
     def _moved(self, entry: FileEntry) -> bool:
@@ -209,10 +219,11 @@ class Recorder:
             "size": entry.size, "mtime": naive(entry.mtime), "mtime_us": micros(entry.mtime), "version": entry.version,
             "ctime": naive(entry.ctime), "atime": naive(entry.atime),
             "uid": entry.uid, "gid": entry.gid, "mode": entry.mode,
-            "owner": entry.owner, "acl": acl_rows(entry), "authors": list(obs.authors) or None,
+            "owner": entry.owner, "authors": list(obs.authors) or None,
             "mime": obs.mime, "extension_mismatch": obs.extension_mismatch,
             "status": obs.status.value, "reason": obs.reason, "special_category": list(obs.special_category) or None,
             "marking": obs.marking, "chunks": obs.chunks, "chars": obs.chars,
+            "content_hash": obs.content_hash, "acl": acl_rows(entry), "keywords": list(obs.keywords) or None,
             "content_read_at": now if entry.status is Status.OK else None,
             "last_seen_run": self.run.id, "deleted_at": None,
         }
@@ -227,7 +238,8 @@ class Recorder:
             self.s.execute(delete(DetectionRow).where(DetectionRow.file_id == file_id))
             kind = "restored" if known.deleted_at is not None else "changed"
         self._known[entry.path] = _Known(file_id, entry.path, entry.identity, entry.size, micros(entry.mtime),
-                                         obs.status.value, None, entry.version)
+                                         obs.status.value, None, entry.version, entry.mode, entry.gid,
+                                         acl_rows(entry))
         if obs.detections:
             self.s.execute(insert(DetectionRow), [
                 {"file_id": file_id, "entity": d.entity, "count": d.count, "best_score": d.best_score,

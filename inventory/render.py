@@ -62,6 +62,9 @@ def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
         f"  Modified:        {_day(asset.oldest_mtime)} to {_day(asset.newest_mtime)}",
         f"  Last scanned:    {_day(asset.last_scanned, 19)}",
         f"  Statuses:        {', '.join(f'{k} {v}' for k, v in sorted(asset.status_counts.items()))}",
+        f"  Retention:       {', '.join(f'{k} {v}' for k, v in (asset.retention_classes or {}).items()) or '-'}",
+        f"  Next disposal:   {_day(asset.disposal_date)}; past retention: {asset.past_retention_files or 0:,} "
+        f"files ({human_bytes(asset.past_retention_bytes)})",
     ]
     personal = [f for f in files if f.detections]
     out.append(f"\nFiles holding personal data ({len(personal)}):")

@@ -19,13 +19,14 @@ from inventory.keys import hash_key
 from inventory.models import ScanRun
 from inventory.ownership import DirectoryState, open_directory, refresh_ownership
 from inventory.progress import Progress
-from inventory.record import Recorder, fail_run, pause_run, start_run
+from inventory.record import Recorder, fail_run, pause_run, start_run, utcnow
+from inventory.rules import Rulebook, load_rulebook
 from scanner.config import DatabaseSource
 from scanner.crawlers import crawler_for
 from scanner.errors import SourceError
 from scanner.pipeline import Job, observe_stream
 from scanner.risk import by_risk
-from scanner.types import FileEntry
+from scanner.types import FileEntry, Reading
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class ScanOutcome:
     counts: dict[str, int]
     error: str | None = None
     stop_reason: str | None = None  # set when the run paused (budget, signal) and resumes next time
+    findings: dict[str, int] | None = None  # open findings by kind after the rules ran
 
 
 class ScanControl(Protocol):
@@ -70,6 +72,12 @@ def provenance(config: StewardConfig) -> dict[str, object]:
     }
 
 
+def reading_for(book: Rulebook) -> Reading:
+    """What the rules need learnt from each file while it is open: a content hash, keywords."""
+    min_size, personal = book.hashing
+    return Reading(hash_min_size=min_size, hash_personal=personal, keywords=book.keywords)
+
+
 def workers_for(config: StewardConfig) -> int:
     return config.scan.workers or os.cpu_count() or 1
 
@@ -80,21 +88,25 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
     """Scan one source into the store. A problem with the source fails this run only.
 
     Content is read riskiest first (``scan.risk_batch``). When ``control`` asks to stop, the scan checkpoints
-    and pauses the run, which the next scan of the source carries on. ``directory`` (read once per command)
-    resolves owners to people; without it the directory is read here.
+    and pauses the run, which the next scan of the source carries on. After a complete walk, ownership and
+    access are refreshed (``directory``, read once per command, resolves owners to people; without it the
+    directory is read here) and the rules are evaluated against the whole source.
     """
+    from inventory.evaluate import evaluate_source
+
     source = config.source(source_id)
     database = source if isinstance(source, DatabaseSource) else None
     depth = config.assets.depth if database else source.asset_depth or config.assets.depth
     key_for = databases.key_function(database) if database else None
+    book = load_rulebook(config.rules.dir)  # a bad rule file stops the scan before it starts
     with factory() as session:
-        run = start_run(session, source.id, config_hash, provenance(config))
+        run = start_run(session, source.id, config_hash, {**provenance(config), "rules": book.digests})
         run.trigger = trigger
         rekey(session, source.id, depth, key_for)
         recorder = Recorder(session, run, depth, full=full, checkpoint_every=config.scan.checkpoint_every,
                             key_for=key_for, on_record=databases.record_table if database else None)
         folders = FolderRecorder(session, source.id, run.id)
-        job = Job(source, config.limits.to_limits(), config.detection, hash_key(config))
+        job = Job(source, config.limits.to_limits(), config.detection, hash_key(config), reading_for(book))
         crawler = None
         try:
             crawler = crawler_for(source)
@@ -119,7 +131,7 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                         return
 
             def detector_provenance(found: dict[str, object]) -> None:
-                run.provenance = {**provenance(config), "detector": found}
+                run.provenance = {**provenance(config), "rules": book.digests, "detector": found}
 
             entries = by_risk(changed(), config.scan.risk_batch)
             for obs in observe_stream(entries, job, workers_for(config), detector_provenance):
@@ -138,6 +150,7 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
             if database:
                 databases.describe_assets(session, database)
             refresh_ownership(session, config, source.id, directory or open_directory(config))
+            evaluated = evaluate_source(session, config, book, source.id, utcnow(), run.id)
         except KeyboardInterrupt:
             recorder.checkpoint()
             log.warning("scan of %s interrupted after %d entries; run it again to resume", source.id, recorder.seen)
@@ -151,9 +164,9 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                 progress.close()
             if hasattr(crawler, "close"):
                 crawler.close()  # a database crawler's connections
-        return _outcome(run, assets)
+        return _outcome(run, assets, evaluated.open_by_kind)
 
 
-def _outcome(run: ScanRun, assets: int) -> ScanOutcome:
+def _outcome(run: ScanRun, assets: int, findings: dict[str, int] | None = None) -> ScanOutcome:
     return ScanOutcome(run.source, run.id, run.status, run.seen, run.read, run.unchanged, run.moved, run.deleted,
-                       assets, dict(run.counts or {}), run.error, run.stop_reason)
+                       assets, dict(run.counts or {}), run.error, run.stop_reason, findings)

@@ -7,8 +7,11 @@ entries in flight so memory stays flat whatever the size of the tree.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import logging
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -26,9 +29,12 @@ from scanner.crawlers.base import Crawler
 from scanner.errors import ItemError, Timeout
 from scanner.extractors.properties import document_authors
 from scanner.identify import identify
-from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Status
+from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Reading, Status
 
 log = logging.getLogger(__name__)
+
+
+NOTHING_MORE = Reading()  # no content hash, no keywords
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class Job:
     limits: Limits
     detection: DetectionConfig
     hash_key: bytes | None
+    reading: Reading = NOTHING_MORE
 
 
 @contextmanager
@@ -69,13 +76,24 @@ def deadline(seconds: float) -> Iterator[None]:
         raise Timeout(message)
 
 
-class _Counted:
-    """Passes chunks through, counting them and stopping at the per-file text limit."""
+@cache
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not keywords:
+        return None
+    words = sorted({k.lower() for k in keywords}, key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
-    def __init__(self, chunks: Iterable[Chunk], max_chars: int) -> None:
+
+class _Counted:
+    """Passes chunks through, counting them, noting rule keywords and stopping at the per-file text limit."""
+
+    def __init__(self, chunks: Iterable[Chunk], max_chars: int, keywords: tuple[str, ...] = ()) -> None:
         self.chunks, self.max_chars = chunks, max_chars
         self.count = self.chars = 0
         self.truncated = False
+        self.pattern, self.wanted = _keyword_pattern(keywords), len(set(k.lower() for k in keywords))
+        self.found: set[str] = set()
 
     def __iter__(self) -> Iterator[Chunk]:
         for chunk in self.chunks:
@@ -84,10 +102,29 @@ class _Counted:
                 return
             self.count += 1
             self.chars += len(chunk.text)
+            if self.pattern is not None and len(self.found) < self.wanted:
+                self.found.update(" ".join(m.group(0).lower().split()) for m in self.pattern.finditer(chunk.text))
             yield chunk
 
 
-def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits) -> FileObservation:
+def content_hash(fh: Any, entry: FileEntry, reading: Reading, key: bytes | None, personal: bool) -> str | None:
+    """Keyed hash of the whole file, only when the rules want it (large, or holding personal data).
+
+    Called while the file is still open, after extraction: the bytes come from the handle already open
+    (for local files, from the page cache), never from a second open of the file on the share.
+    """
+    large = reading.hash_min_size is not None and (entry.size or 0) >= reading.hash_min_size
+    if key is None or not (large or (reading.hash_personal and personal)):
+        return None
+    fh.seek(0)
+    digest = hmac.new(key, digestmod=hashlib.sha256)
+    while block := fh.read(1 << 20):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits, reading: Reading = NOTHING_MORE,
+            key: bytes | None = None) -> FileObservation:
     """Read one entry and return what was found in it. Never raises for a problem with the file."""
     if entry.status is not Status.OK:
         return FileObservation(entry, None, entry.status, entry.reason)
@@ -105,15 +142,18 @@ def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits) -
             extract = extractors.for_mime(mime)
             if extract is None:
                 status = Status.OK if mime == "inode/x-empty" else Status.UNSUPPORTED
-                return FileObservation(entry, mime, status, extension_mismatch=mismatch)
-            counted = _Counted(extract(fh, limits), limits.max_text_chars)
+                digest = content_hash(fh, entry, reading, key, personal=False)
+                return FileObservation(entry, mime, status, extension_mismatch=mismatch, content_hash=digest)
+            counted = _Counted(extract(fh, limits), limits.max_text_chars, reading.keywords)
             result = detector.detect(counted)
+            digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
             authors = document_authors(fh, mime)
         reason = "text beyond the per-file limit was not read" if counted.truncated else None
         return FileObservation(
             entry, mime, Status.OK, reason, result.detections, mismatch,
             special_category=result.special_category, marking=result.marking,
-            chunks=counted.count, chars=counted.chars, columns=_columns(result), authors=authors,
+            chunks=counted.count, chars=counted.chars, columns=_columns(result),
+            content_hash=digest, keywords=tuple(sorted(counted.found)), authors=authors,
         )
     except ItemError as exc:
         return FileObservation(entry, mime, exc.status, f"{type(exc).__name__}: {exc}", extension_mismatch=mismatch)
@@ -152,6 +192,7 @@ def _init_worker(job: Job, child: bool = True) -> None:
     _WORKER["crawler"] = crawler_for(job.source)
     _WORKER["detector"] = _detector(job.detection, job.hash_key)
     _WORKER["limits"] = job.limits
+    _WORKER["reading"], _WORKER["key"] = job.reading, job.hash_key
 
 
 def prepare(job: Job) -> None:
@@ -160,7 +201,8 @@ def prepare(job: Job) -> None:
 
 
 def _observe_in_worker(entry: FileEntry) -> FileObservation:
-    return observe(entry, _WORKER["crawler"], _WORKER["detector"], _WORKER["limits"])
+    return observe(entry, _WORKER["crawler"], _WORKER["detector"], _WORKER["limits"], _WORKER["reading"],
+                   _WORKER["key"])
 
 
 def _provenance_in_worker() -> dict[str, Any]:

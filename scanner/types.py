@@ -128,6 +128,8 @@ class FileObservation:
     # Document properties (author, last modified by) of Office and PDF files: who wrote it, never content.
     authors: tuple[str, ...] = ()
     columns: tuple[ColumnRead, ...] = ()  # how detection read each table column (CSV, sheets, database samples)
+    content_hash: str | None = None  # keyed HMAC-SHA256 of the bytes, only when Reading.hash_* asks for it
+    keywords: tuple[str, ...] = ()  # Reading.keywords found in the text (lower case)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,19 @@ class ColumnRead:
     entity: str | None  # the type the column took (most of its sampled values match it)
     matched: int  # sampled rows holding that type
     found: tuple[tuple[str, int], ...] = ()  # every entity counted in the column, with its row count
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the rules want learnt from each file while it is open (set by the inventory, passed to workers).
+
+    ``hash_min_size``/``hash_personal``: compute a keyed content hash for files at least that large, or holding
+    personal data; ``keywords``: words or phrases to look for in the extracted text (case-insensitive).
+    """
+
+    hash_min_size: int | None = None
+    hash_personal: bool = False
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

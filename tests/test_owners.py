@@ -81,6 +81,11 @@ def test_each_asset_gets_the_owner_a_person_would_name_with_the_evidence(
                                                          "json").output)}
     assert register["Highways"]["owner"] == "Diane Head" and register["Highways"]["service"] == "Highways"
     detail = steward("asset", "council:Highways", "--config", str(council)).output
+    found = json.loads(steward("findings", "--config", str(council), "--format", "json").output)
+    exposed = {(f["path"], f["kind"]): f["message"] for f in found if f["kind"] == "exposure"}
+    assert "Everyone: read" in exposed[("Highways/inspections 2026.xlsx", "exposure")]  # open folder, personal data
+    assert "Domain Users: read" in exposed[("Social Care/case 1.txt", "exposure")]
+    assert {f["asset"] for f in found if f["kind"] == "unowned"} == {"council:Projects"}
     assert "Owner:           Diane Head (proposed" in detail and "Open to:         read: Everyone; write: -" in detail
 
 
@@ -139,7 +144,7 @@ def test_local_share_with_an_hr_csv_directory(tmp_path: Path, write_config: Call
                   "mhead,4100,Mary Head,mary.head@c.gov.uk,Planning,,active\n"
                   "tofficer,4101,Tom Officer,tom.officer@c.gov.uk,Planning,mhead,active\n"
                   "lleaver,4102,Lee Leaver,lee.leaver@c.gov.uk,Planning,mhead,leaver\n")
-    config = write_config(root, directory={"kind": "csv", "path": str(hr)}, access={"broad_gids": [4100]})
+    config = write_config(root, directory={"kind": "csv", "path": str(hr)}, rules={"broad_groups": ["Everyone", 4100]})
     assert steward("scan", "--config", str(config)).exit_code == 0
     planning = owners_json(steward, config)["Planning"]
     assert (planning["owner"], planning["owner_status"], planning["service"]) == ("Mary Head", "proposed", "Planning")
@@ -165,7 +170,10 @@ def test_a_declared_owner_who_has_left_is_flagged(council: Path, steward: Callab
 
     with Session(create_engine(data["database"])) as s:
         row = s.scalars(select(AssetOwnership).where(AssetOwnership.owner_key == "stwcdavis")).one()
-        assert row.owner_enabled is False  # what an owner_left rule reads
+        assert row.owner_enabled is False  # what the owner_left rule reads
+    found = json.loads(steward("findings", "--config", str(council), "--format", "json", "--kind", "owner_left").output)
+    assert [(f["asset"], f["severity"]) for f in found] == [("council:Social Care", "high")]
+    assert "the owner, Carol Davis, has left" in found[0]["message"]
 
 
 def test_ownership_on_postgresql(council: Path, pg_url: str, steward: Callable[..., Result]) -> None:

@@ -6,7 +6,10 @@ from typing import Any
 
 from alembic import context
 
-from inventory import models_database  # noqa: F401  (its tables are part of the metadata)
+from inventory import (
+    models_database,  # noqa: F401  (its tables are part of the metadata)
+    models_rules,  # noqa: F401  (findings tables in the metadata)
+)
 from inventory.models import Base
 from inventory.models_owners import AssetOwnership  # noqa: F401  (complete metadata)
 

@@ -50,3 +50,16 @@ def write_jsonl(lines: Iterable[dict[str, Any]], out: IO[str]) -> int:
         out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
         n += 1
     return n
+
+
+def write_table_xlsx(rows: Iterable[dict[str, Any]], columns: tuple[str, ...], title: str, out: IO[bytes]) -> None:
+    """One sheet: a header row from ``columns`` and one row per mapping."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.append([c.replace("_", " ").capitalize() for c in columns])
+    for row in rows:
+        sheet.append([_flat(row.get(k)) for k in columns])
+    sheet.freeze_panes = "A2"
+    book.save(out)

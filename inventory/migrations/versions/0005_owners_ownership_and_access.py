@@ -1,8 +1,8 @@
-"""ownership and access: folders' permissions, owner inference and decisions; files' ACL and authors;
+"""ownership and access: folders' permissions, owner inference and decisions; files' document authors;
 assets' service, owner confidence and access summary
 
 Revision ID: 0005_owners
-Revises: 0003_ops
+Revises: 0002_rules
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_owners'
-down_revision = '0003_ops'
+down_revision = '0002_rules'
 branch_labels = None
 depends_on = None
 
@@ -71,7 +71,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('access', sa.JSON(none_as_null=True), nullable=True))
 
     with op.batch_alter_table('files', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('acl', sa.JSON(none_as_null=True), nullable=True))
         batch_op.add_column(sa.Column('authors', sa.JSON(none_as_null=True), nullable=True))
 
 
@@ -79,7 +78,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('files', schema=None) as batch_op:
         batch_op.drop_column('authors')
-        batch_op.drop_column('acl')
 
     with op.batch_alter_table('assets', schema=None) as batch_op:
         batch_op.drop_column('access')
