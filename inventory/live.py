@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.assets import roll_up
 from inventory.config import StewardConfig
+from inventory.evaluate import evaluate_source
 from inventory.keys import hash_key
 from inventory.models import ScanRun
 from inventory.record import Recorder, ScanBusy, status_counts, utcnow
-from inventory.scan import provenance
+from inventory.rules import load_rulebook
+from inventory.scan import provenance, reading_for
 from scanner import __version__
 from scanner.crawlers import crawler_for
 from scanner.pipeline import Job, observe_stream
@@ -61,6 +63,7 @@ def record_paths(factory: sessionmaker[Session], config: StewardConfig, config_h
     if not entries:
         return None
     depth = source.asset_depth or config.assets.depth
+    book = load_rulebook(config.rules.dir)
     with factory() as session:
         other = busy_elsewhere(session, source_id)
         if other:
@@ -72,7 +75,7 @@ def record_paths(factory: sessionmaker[Session], config: StewardConfig, config_h
         session.commit()
         recorder = Recorder(session, run, depth, checkpoint_every=config.scan.checkpoint_every)
         todo = [e for e in entries if recorder.needs_content(e)]
-        job = Job(source, config.limits.to_limits(), config.detection, hash_key(config))
+        job = Job(source, config.limits.to_limits(), config.detection, hash_key(config), reading_for(book))
         for obs in observe_stream(todo, job, workers=1):
             recorder.record(obs)
         recorder.checkpoint()
@@ -81,4 +84,5 @@ def record_paths(factory: sessionmaker[Session], config: StewardConfig, config_h
         session.commit()
         if recorder.read:
             roll_up(session, source_id, str(source.root))
+            evaluate_source(session, config, book, source_id, utcnow(), run.id)  # the new file's findings now
         return LiveOutcome(run.id, recorder.seen, recorder.read)

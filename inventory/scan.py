@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -99,6 +100,7 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
     depth = config.assets.depth if database else source.asset_depth or config.assets.depth
     key_for = databases.key_function(database) if database else None
     book = load_rulebook(config.rules.dir)  # a bad rule file stops the scan before it starts
+    began = time.monotonic()
     with factory() as session:
         run = start_run(session, source.id, config_hash, {**provenance(config), "rules": book.digests})
         run.trigger = trigger
@@ -150,7 +152,10 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
             if database:
                 databases.describe_assets(session, database)
             refresh_ownership(session, config, source.id, directory or open_directory(config))
+            walked = time.monotonic()
             evaluated = evaluate_source(session, config, book, source.id, utcnow(), run.id)
+            log.info("%s: scan took %.1f s, rule evaluation %.1f s", source.id, walked - began,
+                     time.monotonic() - walked)
         except KeyboardInterrupt:
             recorder.checkpoint()
             log.warning("scan of %s interrupted after %d entries; run it again to resume", source.id, recorder.seen)

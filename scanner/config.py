@@ -230,6 +230,13 @@ class DetectionConfig(Strict):
         default=0.5, gt=0.0, le=1.0,
         description="Share of a column's sampled values matching an entity for the column to take its type.",
     )
+    dense_direct: int = Field(
+        default=8,
+        ge=0,
+        description="Candidates in one triage window from which IPv4, NHS, card and UPN matches are "
+        "confirmed by their recognizers' own patterns and checks without AnalyzerEngine (same results, less "
+        "overhead); 0 never.",
+    )
     max_locators: PositiveInt = Field(default=5, description="Locators kept per entity and file.")
     max_hashes: PositiveInt = Field(
         default=1000, description="Keyed hashes kept per entity and file (only with a hash key)."

@@ -156,3 +156,15 @@ def test_entities_setting_limits_what_is_reported(patterns: Detector) -> None:
     only = build_detector(DetectionConfig(spacy_model="none", entities=("EMAIL_ADDRESS",)))
     result = only.detect([Chunk("NHS 943 476 5919, email a.person@example.org", "p1")])
     assert result.entities() == {"EMAIL_ADDRESS": 1}
+
+
+def test_dense_windows_confirmed_directly_give_the_same_result() -> None:
+    lines = [f"2024-03-{d:02d} login ok user=u{d} from 81.2.{d}.{200 + d}" for d in range(1, 25)]
+    lines += ["release 1.2.3.4 deployed", "NHS number 943 476 5919", "ref 943 476 5919", "NHS 943 476 5918"]
+    lines += [f"card 4111 1111 1111 1111 and 4111 1111 1111 1112 on {d}" for d in range(10)]
+    chunks = [Chunk("\n".join(lines), "p1")]
+    direct = build_detector(DetectionConfig(spacy_model="none", dense_direct=2), hash_key=b"k")
+    via_presidio = build_detector(DetectionConfig(spacy_model="none", dense_direct=0), hash_key=b"k")
+    assert direct.detect(chunks) == via_presidio.detect(chunks)
+    # "ref 943 476 5919" counts: the line before says "NHS number"; 943 476 5918 fails mod 11
+    assert direct.detect(chunks).entities() == {"IP_ADDRESS": 24, "UK_NHS": 2, "CREDIT_CARD": 10}

@@ -142,6 +142,8 @@ def test_file_dropped_into_live_folder_is_recorded_within_seconds(
         assert line["size"] == (exports / "benefits export.csv").stat().st_size, "read once it stopped changing"
         assert line["entities"]["UK_NINO"] == 1 and line["entities"]["EMAIL_ADDRESS"] == 1
         assert "AB 12 34 56 C" not in log.read_text()
+        register = json.loads(steward("assets", "--config", str(config), "--format", "json").output)
+        assert register[0]["retention_class"], "the rules were evaluated for the new file"
     finally:
         assert stop(proc) == 0
     watched = [e for e in events(log) if e["event"] == "watched"]

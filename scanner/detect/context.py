@@ -21,7 +21,7 @@ CONTEXT_KEY = "steward_context_words"
 
 
 @functools.cache
-def _context_regex(words: tuple[str, ...]) -> re.Pattern[str] | None:
+def context_regex(words: tuple[str, ...]) -> re.Pattern[str] | None:
     words = tuple(w for w in words if w)
     if not words:
         return None
@@ -58,26 +58,33 @@ class WindowContextEnhancer(ContextAwareEnhancer):
                 result.recognition_metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY)
             )
             words = tuple(getattr(recognizer, "context", None) or ())
-            pattern = _context_regex(words)
+            pattern = context_regex(words)
             before = getattr(recognizer, "context_before", None) or self.before
             after = getattr(recognizer, "context_after", self.after)
             found = find_context(pattern, text, result.start, result.end, external, before, after)
+            score = self.rescore(recognizer, result.score, bool(found))
+            if score is None:
+                continue
             if found:
                 result.recognition_metadata[CONTEXT_KEY] = tuple(found)
-                if result.score < EntityRecognizer.MAX_SCORE:
-                    result.score = min(
-                        EntityRecognizer.MAX_SCORE,
-                        max(
-                            result.score + self.context_similarity_factor,
-                            self.min_score_with_context_similarity,
-                        ),
-                    )
-            elif getattr(recognizer, "requires_context", False):
-                continue
-            elif getattr(recognizer, "bare_score", None) is not None:
-                result.score = min(result.score, recognizer.bare_score)
+            result.score = score
             kept.append(result)
         return kept
+
+    def rescore(self, recognizer: object, score: float, has_context: bool) -> float | None:
+        """A match's score after context: raised with a context word; dropped (None) when the recognizer
+        requires one and there is none; capped at ``bare_score`` without one when the recognizer sets it."""
+        if has_context:
+            if score < EntityRecognizer.MAX_SCORE:
+                score = min(
+                    EntityRecognizer.MAX_SCORE,
+                    max(score + self.context_similarity_factor, self.min_score_with_context_similarity),
+                )
+            return score
+        if getattr(recognizer, "requires_context", False):
+            return None
+        bare = getattr(recognizer, "bare_score", None)
+        return min(score, bare) if bare is not None else score
 
 
 def find_context(

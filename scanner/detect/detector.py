@@ -19,7 +19,7 @@ from presidio_analyzer import PatternRecognizer, RecognizerResult
 from scanner.config import DetectionConfig
 from scanner.detect import rules
 from scanner.detect.aggregate import Match
-from scanner.detect.context import CONTEXT_KEY
+from scanner.detect.context import CONTEXT_KEY, WindowContextEnhancer, context_regex, find_context
 from scanner.detect.engine import REPORTED, Engine, build_engine, model_version, versions
 from scanner.detect.filerun import FileRun
 from scanner.detect.masking import normalise
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 _BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _RECOGNIZER = RecognizerResult.RECOGNIZER_NAME_KEY
 _ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS"}  # internal entity names that route triage to one recognizer
+_DIRECT = frozenset({"IP_ADDRESS", "UK_NHS", "CREDIT_CARD", "UK_UPN"})  # see Detector._direct
 _UK_PHONE_CELL = re.compile(r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d\s*$")
 
 
@@ -118,8 +119,52 @@ class Detector:
             if not entities:
                 continue
             read += w.end - w.start
-            out += self._analyze(text[w.start : w.end], w.start, entities, context, threshold)
+            dense = self.settings.dense_direct and w.candidates >= self.settings.dense_direct
+            if dense and set(entities) <= _DIRECT:
+                out += self._direct(text[w.start : w.end], w.start, entities, context, threshold)
+            else:
+                out += self._analyze(text[w.start : w.end], w.start, entities, context, threshold)
         return out, read
+
+    def _direct(
+        self, text: str, offset: int, entities: list[str], context: tuple[str, ...], threshold: float
+    ) -> list[Match]:
+        """What ``_analyze`` returns for a window dense with self-validating candidates (an access log, a
+        column of NHS numbers), by the same recognizers' patterns, validate/invalidate hooks and the same
+        context scoring, without AnalyzerEngine's per-match overhead."""
+        enhancer: WindowContextEnhancer = self.engine.analyzer.context_aware_enhancer  # type: ignore[assignment]
+        external = " ".join(context).lower()
+        out: list[Match] = []
+        for entity in entities:
+            for rec, patterns in self._fast[entity]:
+                words = context_regex(tuple(rec.context or ()))
+                before = getattr(rec, "context_before", None) or enhancer.before
+                after = getattr(rec, "context_after", enhancer.after)
+                for compiled, base in patterns:
+                    for m in compiled.finditer(text):
+                        value = m.group()
+                        valid = rec.validate_result(value) if value else False
+                        if valid is False or rec.invalidate_result(value):
+                            continue
+                        score = 1.0 if valid else base
+                        found = find_context(words, text, m.start(), m.end(), external, before, after)
+                        score = enhancer.rescore(rec, score, bool(found))
+                        if score is None or score < threshold or self._allowed(entity, value):
+                            continue
+                        validated = bool(valid) and getattr(rec, "steward_validator", None) is not None
+                        out.append(
+                            Match(
+                                _ALIASES.get(entity, entity),
+                                m.start() + offset,
+                                m.end() + offset,
+                                score,
+                                value,
+                                rec.name,
+                                validated,
+                                tuple(found),
+                            )
+                        )
+        return out
 
     def _analyze(
         self,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from scanner.detect import markings, tables
 from scanner.detect.aggregate import Aggregator, Match, resolve_overlaps
+from scanner.detect.names import organisation_pair
 from scanner.detect.result import DetectResult
 from scanner.detect.triage import Candidate, windows
 from scanner.types import Chunk
@@ -99,7 +100,9 @@ class FileRun:
         self.confirmed += read
         if det.engine.ner and cands is not None:
             # NER reads around name cues, titled names, and identifiers (people are named near them).
-            cues = [c for c in cands if c.entity in _NER_CUES]
+            cues = [
+                c for c in cands if c.entity in _NER_CUES and not organisation_pair(text[c.start : c.end])
+            ]
             cues += [Candidate("NAME_CUE", m.start, m.end) for m in matches if m.entity in _NEAR_NAMES]
             half = s.ner_window_chars
             for w in windows(cues, len(text), half, half, 4 * half):

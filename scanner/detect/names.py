@@ -184,3 +184,10 @@ def plausible_name(value: str, text: str, start: int) -> bool:
     if all(w.isupper() and len(w) > 1 for w in words):
         return False
     return len(words) >= 2 or titled
+
+
+def organisation_pair(cue: str) -> bool:
+    """A name cue whose capitalised pair is made of words that are not names ("Public Health agreed",
+    "from Trading Standards"): no reason to run NER there."""
+    caps = [w.strip(".,:;'’").lower() for w in cue.split() if w[:1].isupper()]
+    return len(caps) >= 2 and any(w in NOT_NAME_WORDS for w in caps[-2:])

@@ -157,6 +157,7 @@ class Window:
     start: int
     end: int
     entities: set[str]
+    candidates: int = 1
 
 
 def windows(candidates: list[Candidate], length: int, before: int, after: int, max_len: int) -> list[Window]:
@@ -167,6 +168,7 @@ def windows(candidates: list[Candidate], length: int, before: int, after: int, m
         if out and start <= out[-1].end and end - out[-1].start <= max_len:
             out[-1].end = max(out[-1].end, end)
             out[-1].entities.add(cand.entity)
+            out[-1].candidates += 1
         else:
             if out and start < out[-1].end:
                 start = out[-1].end
