@@ -1,7 +1,7 @@
 """scan runs: what started them (manual, schedule, watch) and why a paused run stopped (budget, signal)
 
 Revision ID: 0003_ops
-Revises: 0001
+Revises: 0002_dbsrc
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0003_ops'
-down_revision = '0004_dbsrc'
+down_revision = '0002_dbsrc'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 assets' service, owner confidence and access summary
 
 Revision ID: 0005_owners
-Revises: 0002_rules
+Revises: 0004_rules
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_owners'
-down_revision = '0002_rules'
+down_revision = '0004_rules'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """database sources: table facts and columns, a change token on files, rows on assets
 
-Revision ID: 0004_dbsrc
+Revision ID: 0002_dbsrc
 Revises: 0001
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_dbsrc'
+revision = '0002_dbsrc'
 down_revision = '0001'
 branch_labels = None
 depends_on = None

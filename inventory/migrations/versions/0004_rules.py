@@ -1,7 +1,7 @@
 """rules: findings, content hash, access and retention columns
 
-Revision ID: 0002_rules
-Revises: 0001
+Revision ID: 0004_rules
+Revises: 0003_ops
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002_rules'
+revision = '0004_rules'
 down_revision = '0003_ops'
 branch_labels = None
 depends_on = None
