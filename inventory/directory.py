@@ -11,6 +11,7 @@ from typing import Any
 
 from inventory.config_owners import CsvDirectory, LdapDirectory
 from scanner.errors import StewardError
+from scanner.principals import principal_digest
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,12 @@ class Person:
 class Directory:
     """An index of people by every name a principal can take."""
 
-    def __init__(self, people: Iterable[Person]) -> None:
+    def __init__(self, people: Iterable[Person], author_key: bytes | None = None) -> None:
+        """``author_key``: the installation's hash key, with which document authors were stored as digests."""
         self.people: dict[str, Person] = {}
         self._index: dict[str, str] = {}
+        self.author_key = author_key
+        self._digests: dict[str, str] | None = None
         for person in people:
             self.people[person.key] = person
             for alias in (person.key, person.email, person.sid, person.name,
@@ -62,6 +66,15 @@ class Directory:
         text = principal.strip().lower()
         key = self._index.get(text) or self._index.get(text.rpartition("\\")[2])
         return self.people.get(key) if key else None
+
+    def author(self, digest: str) -> Person | None:
+        """The person whose account, e-mail or name has this keyed digest (how document authors are stored)."""
+        if self.author_key is None:
+            return None
+        if self._digests is None:
+            self._digests = {principal_digest(alias, self.author_key): pk for alias, pk in self._index.items()}
+        found = self._digests.get(digest)
+        return self.people.get(found) if found else None
 
     def get(self, key: str | None) -> Person | None:
         return self.people.get(key.lower()) if key else None
@@ -82,10 +95,10 @@ class Directory:
         return {p.department for p in self.people.values() if p.department}
 
 
-def load_directory(config: LdapDirectory | CsvDirectory) -> Directory:
+def load_directory(config: LdapDirectory | CsvDirectory, author_key: bytes | None = None) -> Directory:
     if isinstance(config, CsvDirectory):
-        return Directory(read_csv(config))
-    return Directory(read_ldap(config))
+        return Directory(read_csv(config), author_key)
+    return Directory(read_ldap(config), author_key)
 
 
 def _status_enabled(value: str | None) -> bool:

@@ -152,8 +152,8 @@ def _bytes_and_documents(files: Iterable[FileFacts], directory: Directory, confi
         else:
             weights[person.key] += weight
             recent[person.key] += f.size if is_recent else 0
-        for author in f.authors:
-            writer = directory.resolve(author)
+        for author in f.authors:  # keyed digests, never names (scanner.principals.principal_digest)
+            writer = directory.author(author)
             if writer is not None and not excluded(writer, config):
                 tallies[writer.key].docs += 1
     for key, owned in weights.items():

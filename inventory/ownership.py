@@ -17,6 +17,7 @@ from inventory.access import AccessPolicy, AccessSummary, AccessTally, summarise
 from inventory.config import StewardConfig
 from inventory.config_owners import DeclaredOwner, access_policy
 from inventory.directory import Directory, DirectoryError, Person, load_directory
+from inventory.keys import hash_key
 from inventory.models import Asset, FileRecord
 from inventory.models_owners import AssetOwnership, FolderRecord, OwnerDecision
 from inventory.owners import FileFacts, infer, proposal
@@ -37,7 +38,7 @@ def open_directory(config: StewardConfig) -> DirectoryState:
     if config.directory is None:
         return DirectoryState(Directory(()), "no directory is configured: principals cannot be resolved to people")
     try:
-        return DirectoryState(load_directory(config.directory))
+        return DirectoryState(load_directory(config.directory, hash_key(config)))
     except DirectoryError as exc:
         log.error("%s; owners are inferred without it", exc)
         return DirectoryState(Directory(()), str(exc))

@@ -29,6 +29,7 @@ from scanner.crawlers.base import Crawler
 from scanner.errors import ItemError, Timeout
 from scanner.extractors.properties import document_authors
 from scanner.identify import identify
+from scanner.principals import principal_digest
 from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Reading, Status
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,8 @@ def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits, r
             counted = _Counted(extract(fh, limits), limits.max_text_chars, reading.keywords)
             result = detector.detect(counted)
             digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
-            authors = document_authors(fh, mime)
+            # Authors are names found in the file: kept only as keyed digests (scanner.principals).
+            authors = tuple(sorted({principal_digest(a, key) for a in document_authors(fh, mime)})) if key else ()
         reason = "text beyond the per-file limit was not read" if counted.truncated else None
         return FileObservation(
             entry, mime, Status.OK, reason, result.detections, mismatch,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 WELL_KNOWN_BROAD = {
@@ -20,3 +22,11 @@ def broad_sid(principal: str) -> str | None:
     if DOMAIN_USERS.match(principal):
         return "Domain Users"
     return None
+
+
+def principal_digest(name: str, key: bytes) -> str:
+    """A keyed digest (HMAC-SHA256) of a person's name or account as a document records it ("CORP\\jsmith",
+    "Sarah Thompson"): how document authors are stored, so the store never holds the names found in files,
+    yet a directory holding the same key can still tell whose they are."""
+    normal = name.strip().lower().rpartition("\\")[2]
+    return hmac.new(key, normal.encode("utf-8"), hashlib.sha256).hexdigest()[:32]

@@ -14,6 +14,7 @@ from inventory.config_owners import CsvDirectory, OwnersConfig
 from inventory.directory import Directory, DirectoryError, Person, read_csv
 from inventory.owners import FileFacts, infer, proposal
 from scanner.extractors.properties import document_authors
+from scanner.principals import principal_digest
 from scanner.types import AccessFact
 
 OOXML = "application/vnd.openxmlformats-officedocument."
@@ -73,17 +74,18 @@ def test_document_authors_come_from_properties_only(data: bytes, mime: str, auth
 
 
 NOW = datetime(2026, 11, 25)
+KEY = b"installation key"
 PEOPLE = Directory([
     Person("dhead", "Diane Head", department="Highways"),
     Person("asmith", "Alice Smith", department="Highways", manager="dhead", sid="S-1"),
     Person("bjones", "Bob Jones", department="Highways", manager="dhead", sid="S-2"),
     Person("cdavis", "Carol Davis", department="Social Care", enabled=False, sid="S-3"),
     Person("svc_scan", "Scanner", department="ICT", sid="S-9"),
-])
+], author_key=KEY)
 
 
 def test_recent_bytes_weigh_more_and_without_managers_the_main_author_is_proposed() -> None:
-    files = [FileFacts("S-1", 1000, NOW - timedelta(days=10), ("Alice Smith",)),
+    files = [FileFacts("S-1", 1000, NOW - timedelta(days=10), (principal_digest("Alice Smith", KEY),)),
              FileFacts("S-2", 1500, NOW - timedelta(days=900))]
     found = infer("Roads", files, (), None, PEOPLE, OwnersConfig(manager_levels=0), NOW)
     alice, bob = found.candidates[:2]

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import docx
 import pytest
 from click.testing import Result
 
@@ -39,6 +40,10 @@ def test_no_raw_value_in_store_logs_or_exports(tmp_path: Path, write_config: Cal
     line = (f"Client {p['name']}, NHS number {p['nhs']}, NI number {p['nino']}, email {p['email']}, "
             f"telephone {p['phone']}, postcode {p['postcode']}, card {p['card']}, IBAN {p['iban']}.")
     office.write_docx(root / "case.docx", ["Case summary", line])
+    document = docx.Document(str(root / "case.docx"))
+    document.core_properties.author = p["name"]  # a document property is a value found in the file too
+    document.core_properties.last_modified_by = p["email"]
+    document.save(str(root / "case.docx"))
     text.write_csv(root / "clients.csv", [["Name", "NHS number", "Email"], [p["name"], p["nhs"], p["email"]]])
     text.write_eml(root / "referral.eml", "Referral", line, "team@council.example.gov.uk", "care@example.org",
                    [("notes.txt", line.encode())])
