@@ -211,8 +211,10 @@ def export_risks(config_file: Path | None, fmt: str, status: str, out: Path | No
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
               help="Compare with this date (default: three months ago, the previous quarter).")
+@click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also print it to this PDF file (needs the system's Chromium).")
 @handle_errors
-def report(config_file: Path | None, out: Path, since: datetime | None) -> None:
+def report(config_file: Path | None, out: Path, since: datetime | None, pdf: Path | None) -> None:
     """Write the SIRO's summary: one self-contained HTML file (headline figures, heat map, top risks, change)."""
     from datetime import timedelta
 
@@ -227,6 +229,12 @@ def report(config_file: Path | None, out: Path, since: datetime | None) -> None:
         if review_due(session, now):
             session.commit()
         summary = figures.summarise(session, book, now, since or now - timedelta(days=91))
+    page = html.render(summary, book)
     with _output(out) as fh:
-        fh.write(html.render(summary, book))
+        fh.write(page)
+    if pdf is not None:
+        from inventory.risks.pdf import print_pdf
+
+        print_pdf(page, pdf)
+        click.echo(f"wrote {pdf}")
     click.echo(f"wrote {out}: {summary.headline['assets']:,} assets, {sum(summary.heat.values()):,} open risks")

@@ -64,12 +64,19 @@ def share(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config(share: Path, tmp_path: Path, write_config: Callable[..., Path]) -> Path:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return f"sqlite:///{tmp_path / 'steward.db'}"
+
+
+@pytest.fixture
+def config(share: Path, tmp_path: Path, write_config: Callable[..., Path], store: str) -> Path:
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "retention.yaml").write_text(RETENTION)
     (rules / "policies.yaml").write_text(POLICIES)
-    return write_config(share, database=f"sqlite:///{tmp_path / 'steward.db'}", rules={"dir": str(rules)})
+    return write_config(share, database=store, rules={"dir": str(rules)})
 
 
 def run(steward: Callable[..., Result], *args: str) -> Result:
@@ -83,6 +90,7 @@ def register(steward: Callable[..., Result], config: Path) -> dict[tuple[str | N
     return {(r["asset"], r["type"]): r for r in rows}
 
 
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"], indirect=True)
 def test_risks_open_persist_worsen_close_and_reopen(share: Path, config: Path, steward: Callable[..., Result],
                                                    tmp_path: Path) -> None:
     assert "open risks: " in run(steward, "scan", "--config", str(config)).output
@@ -192,7 +200,10 @@ def test_the_siro_report_shows_the_figures_the_heat_map_and_the_top_risks(
     run(steward, "scan", "--config", str(config))  # the owner now answers for Team: its no-owner risk closes
     rows = json.loads(run(steward, "risks", "--config", str(config), "--format", "json").output)
     page = tmp_path / "report.html"
-    assert "open risks" in run(steward, "report", "--config", str(config), "--out", str(page)).output
+    pdf = tmp_path / "report.pdf"
+    assert "open risks" in run(steward, "report", "--config", str(config), "--out", str(page), "--pdf",
+                               str(pdf)).output
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
     html = page.read_text()
     dom = _chromium_dom(page)
     assert "Headline figures" in dom and "Top ten risks" in dom
@@ -214,6 +225,9 @@ def test_the_siro_report_shows_the_figures_the_heat_map_and_the_top_risks(
     scores = [r["score"] for r in rows]
     assert scores == sorted(scores, reverse=True)
     assert "Special-category data open to all staff: share:HR" in dom
+    assert "Maturity: Asset Management" in dom and "target 4 (Operational)" in dom
+    assert "<td>Assets with an accountable owner</td><td>50% (1 of 2)</td>" in dom
+    assert "<td>Special-category files open to all staff</td><td>1</td>" in dom
     # self-contained, no script, and no personal-data value anywhere
     for needle in ("http:", "https:", "src=", "href=", "<script", "<link", "url(", "@import"):
         assert needle not in html, needle

@@ -15,6 +15,7 @@ from inventory.models import Asset, DetectionRow, FileRecord
 from inventory.models_risks import Risk, RiskScore
 from inventory.models_rules import Finding
 from inventory.risks import register
+from inventory.risks.maturity import Readout, readouts
 from inventory.risks.scoring import RiskFile
 
 OWNED = ("confirmed", "declared")
@@ -32,6 +33,7 @@ class Summary:
     special_exposure: dict[str, int]
     retention: list[dict[str, Any]]
     bands: dict[str, int] = field(default_factory=dict)
+    maturity: list[Readout] = field(default_factory=list)
 
 
 def headline(session: Session) -> dict[str, Any]:
@@ -58,9 +60,13 @@ def summarise(session: Session, book: RiskFile, now: datetime, since: datetime) 
     refs = register.asset_refs(session)
     heat: dict[tuple[int, int], int] = Counter((r.likelihood, r.impact) for r in current)
     top = [register.row(session, r, book, refs, since) for r in current[:10]]
+    exposure = special_exposure(session)
+    bands = Counter(book.band(r.score) for r in current)
+    high = sum(1 for r in current if book.band(r.score) == book.band(25))
+    open_special = exposure.get("readable by all staff", 0) + exposure.get("writable by all staff", 0)
     return Summary(now, since, headline(session), dict(heat), top, change(session, book, since, current),
-                   services(session, current), special_exposure(session), retention(session),
-                   dict(Counter(book.band(r.score) for r in current)))
+                   services(session, current), exposure, retention(session), dict(bands),
+                   readouts(session, book, open_special, high))
 
 
 def change(session: Session, book: RiskFile, since: datetime, current: list[Risk]) -> dict[str, Any]:

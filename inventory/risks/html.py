@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from inventory.risks.figures import Summary
+from inventory.risks.maturity import level
 from inventory.risks.scoring import RiskFile
 
 CSS = """
@@ -127,5 +128,10 @@ def render(s: Summary, book: RiskFile, title: str = "Information risk: summary f
             [{**r, "volume": size(r["bytes"])} for r in s.retention],
             [("name", "Class"), ("files", "Files"), ("volume", "Volume")]),
     ]
+    for m in s.maturity:
+        sections.append(
+            f"<h2>Maturity: {escape(m.dimension)}</h2><p class='maturity'>Assessed at level {level(m.baseline)}; "
+            f"target {level(m.target)}: {escape(m.target_means)}.</p>"
+            + _table([{"measure": k, "value": v} for k, v in m.measures], [("measure", "Measure"), ("value", "Now")]))
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
             f"<style>{CSS}</style></head><body>{''.join(sections)}</body></html>\n")

@@ -66,11 +66,24 @@ class Sensitivity(_Strict):
     criminal: tuple[str, ...] = ("criminal_offence",)
 
 
+class Dimension(_Strict):
+    """A maturity dimension of the council's information-management assessment (levels 1-5)."""
+
+    baseline: int = Field(default=3, ge=1, le=5)
+    target: int = Field(default=4, ge=1, le=5)
+
+
+class Maturity(_Strict):
+    asset_management: Dimension = Dimension()
+    access_security: Dimension = Dimension()
+
+
 class RiskFile(_Strict):
     version: Literal[1]
     bands: tuple[Band, ...] = (Band(name="Low", min=1, max=4), Band(name="Medium", min=5, max=11),
                                Band(name="High", min=12, max=25))
     sensitivity: Sensitivity = Sensitivity()
+    maturity: Maturity = Maturity()
     risks: dict[Literal["special_open", "past_retention", "no_owner", "licensed_writable", "encrypted_unknown",
                         "duplicate_personal", "bulk_export"], RiskType]
 
