@@ -140,6 +140,9 @@ def test_an_acceptance_reopens_when_its_review_date_passes(config: Path, steward
                                                            tmp_path: Path) -> None:
     run(steward, "scan", "--config", str(config))
     rid = register(steward, config)[("share:Team", "no_owner")]["id"]
+    moved = steward("risk", "treat", str(rid), "--config", str(config), "--treatment", "treat", "--by", "IAO",
+                    "--reason", "x", "--owner", "Someone Else")
+    assert moved.exit_code == 1 and "steward owner set" in moved.output
     run(steward, "risk", "accept", str(rid), "--config", str(config), "--by", "IAO", "--reason", "low value",
         "--review", (date.today() + timedelta(days=1)).isoformat())
     assert register(steward, config)[("share:Team", "no_owner")]["status"] == "tolerated"

@@ -110,6 +110,8 @@ def treat(session: Session, risk: Risk, treatment: str, by: str, reason: str, no
         raise StewardError("accepting (tolerating) a risk needs a review date in the future (--review YYYY-MM-DD)")
     if risk.status == "closed":
         raise StewardError(f"risk {risk.id} is closed: its findings have cleared")
+    if owner and risk.origin == "scan":
+        raise StewardError(f"risk {risk.id}'s owner is its asset's owner: change that with `steward owner set`")
     risk.treatment, risk.reason, risk.review_date = treatment, reason, review
     risk.status, risk.decision_score = TREATED_STATUS[treatment], risk.score
     risk.decided_by, risk.decided_at = by, now
