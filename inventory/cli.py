@@ -65,3 +65,4 @@ def main() -> None:
 from inventory import commands, commands_rules  # noqa: E402, F401, I001  (registers the subcommands on `cli`)
 from inventory import commands_ops as _ops  # noqa: E402, F401  (schedule, watch, status)
 from inventory import commands_owners  # noqa: E402, F401  (owners, owner set|revert|history, directory)
+from inventory import commands_risks  # noqa: E402, F401  (risks, risk show|add|treat|accept, export risks, report)

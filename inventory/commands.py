@@ -46,6 +46,7 @@ def scan(config_file: Path | None, sources: tuple[str, ...], full: bool) -> None
             f"{out.deleted:,} deleted; {out.assets} assets"
             + (f"; not fully read: {', '.join(f'{k} {v}' for k, v in problems.items())}" if problems else "")
             + (f"; open findings: {sum(out.findings.values()):,}" if out.findings is not None else "")
+            + (f"; open risks: {sum(out.risks.values()):,}" if out.risks is not None else "")
         )
     if failed:
         raise SystemExit(1)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from inventory import (
     models_database,  # noqa: F401  (complete metadata wherever the store is opened)
     models_owners,  # noqa: F401  (registers the ownership tables on the metadata)
+    models_risks,  # noqa: F401  (the risk register)
     models_rules,  # noqa: F401  (every table in the metadata)
 )
 from scanner.errors import ConfigError

@@ -47,6 +47,7 @@ class ScanOutcome:
     error: str | None = None
     stop_reason: str | None = None  # set when the run paused (budget, signal) and resumes next time
     findings: dict[str, int] | None = None  # open findings by kind after the rules ran
+    risks: dict[str, int] | None = None  # open (not closed) risks of the source by band
 
 
 class ScanControl(Protocol):
@@ -94,12 +95,15 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
     directory is read here) and the rules are evaluated against the whole source.
     """
     from inventory.evaluate import evaluate_source
+    from inventory.risks.scoring import load as load_risk_rules
+    from inventory.risks.sync import sync_source
 
     source = config.source(source_id)
     database = source if isinstance(source, DatabaseSource) else None
     depth = config.assets.depth if database else source.asset_depth or config.assets.depth
     key_for = databases.key_function(database) if database else None
     book = load_rulebook(config.rules.dir)  # a bad rule file stops the scan before it starts
+    load_risk_rules(config.rules.dir)  # so does a bad rules/risk.yaml
     began = time.monotonic()
     with factory() as session:
         run = start_run(session, source.id, config_hash, {**provenance(config), "rules": book.digests})
@@ -153,7 +157,9 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                 databases.describe_assets(session, database)
             refresh_ownership(session, config, source.id, directory or open_directory(config))
             walked = time.monotonic()
-            evaluated = evaluate_source(session, config, book, source.id, utcnow(), run.id)
+            now = utcnow()
+            evaluated = evaluate_source(session, config, book, source.id, now, run.id)
+            risks = sync_source(session, load_risk_rules(config.rules.dir), source.id, now, run.id)
             log.info("%s: scan took %.1f s, rule evaluation %.1f s", source.id, walked - began,
                      time.monotonic() - walked)
         except KeyboardInterrupt:
@@ -169,9 +175,10 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
                 progress.close()
             if hasattr(crawler, "close"):
                 crawler.close()  # a database crawler's connections
-        return _outcome(run, assets, evaluated.open_by_kind)
+        return _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
 
 
-def _outcome(run: ScanRun, assets: int, findings: dict[str, int] | None = None) -> ScanOutcome:
+def _outcome(run: ScanRun, assets: int, findings: dict[str, int] | None = None,
+             risks: dict[str, int] | None = None) -> ScanOutcome:
     return ScanOutcome(run.source, run.id, run.status, run.seen, run.read, run.unchanged, run.moved, run.deleted,
-                       assets, dict(run.counts or {}), run.error, run.stop_reason, findings)
+                       assets, dict(run.counts or {}), run.error, run.stop_reason, findings, risks)

@@ -65,8 +65,9 @@ YAML
     ;;
 test)
     # Samba with Windows ACLs in xattrs (SMB crawler tests) and OpenLDAP (directory tests); the test
-    # fixtures start their own private servers on 127.0.0.1, so nothing is started here.
-    debian_packages $BASE_PACKAGES postgresql samba smbclient samba-vfs-modules slapd ldap-utils
+    # fixtures start their own private servers on 127.0.0.1, so nothing is started here. Chromium renders
+    # the SIRO's HTML report headless in the report tests.
+    debian_packages $BASE_PACKAGES postgresql samba smbclient samba-vfs-modules slapd ldap-utils chromium
     python_env "[test]"
     if [ -z "${STEWARD_TEST_PG_URL:-}" ]; then
         if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null \

@@ -8,6 +8,7 @@ from alembic import context
 
 from inventory import (
     models_database,  # noqa: F401  (its tables are part of the metadata)
+    models_risks,  # noqa: F401  (the risk register)
     models_rules,  # noqa: F401  (findings tables in the metadata)
 )
 from inventory.models import Base

@@ -5,8 +5,9 @@
     drafts = run_policy(policy, facts, ctx)     # KINDS[policy.kind]: a pure function of facts and the clock
 
 Steward reads two files of the rules directory: ``retention.yaml`` (classes and disposal holds) and
-``policies.yaml``. The detection files beside them (recognizers, allow-list, special-category terms) are read
-and checked by ``scanner.detect`` when a scan starts; any other YAML file is reported as a warning.
+``policies.yaml``; ``risk.yaml`` (risk scoring) is checked here and read by ``inventory.risks``. The detection
+files beside them (recognizers, allow-list, special-category terms) are read and checked by ``scanner.detect``
+when a scan starts; any other YAML file is reported as a warning.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "rules"
 RULE_FILES: dict[str, type[BaseModel]] = {"retention.yaml": RetentionFile, "policies.yaml": PoliciesFile}
 OTHER_FILES = {
     "recognizers.yaml": "detection", "allowlist.yaml": "detection", "special_category.yaml": "detection",
-    "owners.yaml": "ownership",
+    "owners.yaml": "ownership", "risk.yaml": "risk scoring",
 }
 Kind = Callable[[Any, Facts, Context], Iterator[FindingDraft]]
 KINDS: dict[str, Kind] = {
@@ -110,6 +111,10 @@ def check_dir(directory: Path) -> tuple[Rulebook | None, list[Problem]]:
     if not any((directory / name).exists() for name in RULE_FILES):
         problems.append(Problem(str(directory), 1, "(directory)", f"holds neither {' nor '.join(RULE_FILES)}"))
     problems.extend(_shared_ids(directory, docs))
+    if (directory / "risk.yaml").exists():
+        from inventory.risks.scoring import check as check_risk  # the risk register's scoring rules
+
+        problems.extend(check_risk(directory / "risk.yaml")[1])
     if any(not p.warning for p in problems):
         return None, problems
     policies: PoliciesFile | None = docs.get("policies.yaml")

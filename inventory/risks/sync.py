@@ -1,0 +1,160 @@
+"""Derives the risks of one source after its rule evaluation and keeps them across scans.
+
+A derived risk is keyed by asset and risk type. Each scan: a new draft opens a risk; a draft for a closed risk
+reopens it; a treated or tolerated risk whose score rose above the score it was decided at reopens (worsened);
+a stored risk with no draft (its findings all cleared) closes. A tolerated risk whose review date has passed
+reopens. Every scored risk gets a row in ``risk_scores``; every transition one in ``risk_events``."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.models import Asset, DetectionRow, FileRecord
+from inventory.models_owners import AssetOwnership
+from inventory.models_risks import Risk, RiskEvent, RiskScore
+from inventory.models_rules import Finding
+from inventory.risks.kinds import AssetRiskFacts, FindingFact, RiskDraft, derive
+from inventory.risks.scoring import RiskFile
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+
+@dataclass
+class RiskCounts:
+    opened: int = 0
+    reopened: int = 0
+    closed: int = 0
+    open_by_band: dict[str, int] = field(default_factory=dict)
+
+
+def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
+    """Each present asset of ``source`` with its open findings (and their files' entity types and categories)."""
+    found: dict[int, list[tuple[Finding, int | None]]] = defaultdict(list)
+    file_ids: list[int] = []
+    for f in session.scalars(select(Finding).where(Finding.source == source, Finding.status == "open",
+                                                   Finding.asset_id.is_not(None))):
+        fid = f.subject_id if f.subject == "file" else None
+        found[f.asset_id or 0].append((f, fid))
+        if fid is not None:
+            file_ids.append(fid)
+    files: dict[int, tuple[int, tuple[str, ...]]] = {}
+    entities: dict[int, dict[str, int]] = defaultdict(dict)
+    for i in range(0, len(file_ids), BATCH):
+        ids = file_ids[i:i + BATCH]
+        for fid, size, special in session.execute(select(FileRecord.id, FileRecord.size, FileRecord.special_category)
+                                                  .where(FileRecord.id.in_(ids))):
+            files[fid] = (size or 0, tuple(special or ()))
+        for fid, entity, count in session.execute(select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count)
+                                                  .where(DetectionRow.file_id.in_(ids))):
+            entities[fid][entity] = count
+    left = set(session.scalars(select(AssetOwnership.asset_id).join(Asset, Asset.id == AssetOwnership.asset_id)
+                               .where(Asset.source == source, AssetOwnership.owner_enabled.is_(False))))
+    special = _special_files(session, source)
+    for a in session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))):
+        facts = tuple(_finding_fact(f, files.get(fid or -1, (0, ())), entities.get(fid or -1, {}))
+                      for f, fid in found.get(a.id, ()))
+        status = "left" if a.id in left else (a.owner_status or ("declared" if a.owner else "none"))
+        yield AssetRiskFacts(a.id, a.source, a.key, a.name, a.owner, status, a.file_count, a.personal_files,
+                             special.get(a.key, 0), dict(a.entities or {}), facts)
+
+
+def _finding_fact(f: Finding, file: tuple[int, tuple[str, ...]], entities: dict[str, int]) -> FindingFact:
+    evidence = dict(f.evidence or {})
+    return FindingFact(f.kind, f.rule, evidence, file[0], entities or dict(evidence.get("entities") or {}),
+                       file[1] or tuple(evidence.get("special_category") or ()))
+
+
+def _special_files(session: Session, source: str) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for key, special in session.execute(select(FileRecord.asset_key, FileRecord.special_category).where(
+            FileRecord.source == source, FileRecord.deleted_at.is_(None), FileRecord.special_category.is_not(None))):
+        out[key] += bool(special)
+    return out
+
+
+def sync_source(session: Session, book: RiskFile, source: str, now: datetime, run_id: int | None = None) -> RiskCounts:
+    """Derive, score and sync the risks of ``source``; commits."""
+    counts = RiskCounts()
+    drafts = {d.key: (d, a) for a in asset_facts(session, source) for d in derive(a, book, now)}
+    stored = {r.key: r for r in session.scalars(select(Risk).where(Risk.origin == "scan", Risk.source == source))}
+    for key, (d, a) in drafts.items():
+        risk = stored.get(key)
+        if risk is None:
+            risk = _new(session, d, a, source, now)
+            counts.opened += 1
+            _event(session, risk, now, "opened", d.description, run_id)
+        else:
+            counts.reopened += _update(session, risk, d, a, now, run_id)
+        _score(session, risk, now, run_id)
+    for key, risk in stored.items():
+        if key not in drafts and risk.status != "closed":
+            risk.status, risk.closed_at = "closed", now
+            counts.closed += 1
+            _event(session, risk, now, "closed", "the findings behind it have all cleared", run_id)
+            _score(session, risk, now, run_id)
+    review_due(session, now)
+    session.commit()
+    for risk in session.scalars(select(Risk).where(Risk.source == source, Risk.status != "closed")):
+        band = book.band(risk.score)
+        counts.open_by_band[band] = counts.open_by_band.get(band, 0) + 1
+    return counts
+
+
+def _new(session: Session, d: RiskDraft, a: AssetRiskFacts, source: str, now: datetime) -> Risk:
+    risk = Risk(key=d.key, type=d.type, origin="scan", asset_id=a.id, source=source, title=d.title,
+                description=d.description, owner=a.owner, likelihood=d.likelihood, impact=d.impact, controls=[],
+                actions=[], status="open", evidence=d.evidence, first_seen=now, last_seen=now)
+    session.add(risk)
+    session.flush()
+    return risk
+
+
+def _update(session: Session, risk: Risk, d: RiskDraft, a: AssetRiskFacts, now: datetime, run_id: int | None) -> int:
+    """Refresh a stored risk from its draft; 1 when it reopened."""
+    before = risk.score
+    risk.title, risk.description, risk.evidence, risk.owner = d.title, d.description, d.evidence, a.owner
+    risk.likelihood, risk.impact, risk.last_seen = d.likelihood, d.impact, now
+    if risk.status == "closed":
+        risk.status, risk.closed_at = "open", None
+        _event(session, risk, now, "reopened", "the condition is back", run_id)
+        return 1
+    if risk.status in ("treated", "tolerated") and risk.score > (risk.decision_score or risk.score):
+        risk.status = "open"
+        _event(session, risk, now, "worsened", f"score rose from {risk.decision_score} to {risk.score} after it "
+               f"was {risk.treatment or 'treated'}d", run_id)
+        return 1
+    if risk.score != before:
+        _event(session, risk, now, "rescored", f"score {before} -> {risk.score}", run_id)
+    return 0
+
+
+def review_due(session: Session, now: datetime) -> int:
+    """Reopen tolerated risks whose review date has passed; how many."""
+    due = session.scalars(select(Risk).where(Risk.status == "tolerated", Risk.review_date < now.date())).all()
+    for risk in due:
+        risk.status = "open"
+        _event(session, risk, now, "review-due", f"the acceptance was due for review on {risk.review_date}", None)
+    return len(due)
+
+
+def _score(session: Session, risk: Risk, now: datetime, run_id: int | None) -> None:
+    session.add(RiskScore(risk_id=risk.id, at=now, run_id=run_id, likelihood=risk.likelihood, impact=risk.impact,
+                          score=risk.score, residual_score=risk.residual_score, status=risk.status))
+
+
+def _event(session: Session, risk: Risk, now: datetime, event: str, reason: str | None, run_id: int | None,
+           by: str | None = None) -> None:
+    session.add(RiskEvent(risk_id=risk.id, at=now, event=event, by=by, reason=reason, run_id=run_id))
+
+
+def event_row(e: RiskEvent) -> dict[str, Any]:
+    return {"at": e.at.isoformat(timespec="seconds"), "event": e.event, "by": e.by, "reason": e.reason}
