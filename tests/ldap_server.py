@@ -7,12 +7,11 @@ text, userAccountControl as an integer), so the same code path serves both.
 from __future__ import annotations
 
 import shutil
-import signal
-import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from server_process import start_server, stop_server
 
 SUFFIX = "dc=council,dc=example"
 ADMIN_DN = f"cn=admin,{SUFFIX}"
@@ -63,26 +62,12 @@ directory {self.base}/db
         (self.base / "data.ldif").write_text(ldif(people))
         subprocess.run(["slapadd", "-f", str(conf), "-l", str(self.base / "data.ldif"), "-q"], check=True,
                        capture_output=True)
-        log = open(self.base / "slapd.out", "wb")  # noqa: SIM115 - open for the server's life
-        self.process = subprocess.Popen(["slapd", "-f", str(conf), "-h", f"{self.url}/", "-d", "0"],
-                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"slapd did not start; see {self.base}/slapd.out")
+        self.process = start_server(["slapd", "-f", str(conf), "-h", f"{self.url}/", "-d", "0"], self.port,
+                                    self.base / "slapd.out")
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-            self.process = None
+        stop_server(self.process)
+        self.process = None
 
 
 def ldif(people: list[dict[str, object]]) -> str:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from server_process import start_server, stop_server
 
 PASSWORD = "Passw0rd!"
 READ = 0x1200A9  # FILE_GENERIC_READ | FILE_EXECUTE
@@ -115,27 +115,13 @@ class SambaServer:
         self.domain_sid = any_sid.rpartition("-")[0]
 
     def start(self) -> None:
-        log = open(self.base / "log" / "smbd.out", "wb")  # noqa: SIM115 - stays open for the server's life
-        self.process = subprocess.Popen(
+        self.process = start_server(
             ["smbd", "-s", str(self.conf()), "--foreground", "--no-process-group", "--debug-stdout", "-d", "1"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"smbd did not start on port {self.port}; see {self.base}/log")
+            self.port, self.base / "log" / "smbd.out")
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-            self.process = None
+        stop_server(self.process)
+        self.process = None
 
     # -- content ---------------------------------------------------------------------------------------------
     def write(self, rel: str, data: bytes, owner: str, mtime: float | None = None) -> Path:
