@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -124,7 +124,6 @@ class FileObservation:
     marking: str | None = None  # protective marking found, e.g. "OFFICIAL-SENSITIVE"
     chunks: int = 0
     chars: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
     # Document properties (author, last modified by) of Office and PDF files: who wrote it, never content.
     authors: tuple[str, ...] = ()
     columns: tuple[ColumnRead, ...] = ()  # how detection read each table column (CSV, sheets, database samples)

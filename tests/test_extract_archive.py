@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+from extraction import extract, locators
 
 from scanner.errors import Corrupt, Encrypted, TooLarge
 from scanner.extractors import for_mime
-from scanner.identify import identify
 from scanner.samples.office import write_docx
 from scanner.samples.text import build_zip, write_zip, write_zip_bomb
 from scanner.types import Chunk, Limits, Status
@@ -20,22 +20,8 @@ NI = "AB 12 34 56 C"
 CSV = f"Name,Postcode,NHS number\nAnn Hughes,CV1 5RR,000\nBen Ward,B1 1AA,{NHS}\n".encode()
 
 
-def extract(path: Path, limits: Limits | None = None) -> list[Chunk]:
-    with path.open("rb") as fh:
-        mime = identify(fh, path.name).mime
-        extractor = for_mime(mime)
-        assert extractor is not None, f"no extractor for {mime}"
-        return list(extractor(fh, limits or Limits()))
 
 
-def locators(chunks: list[Chunk], needle: str) -> list[str]:
-    """Cell locators for column chunks, plain locators otherwise."""
-    found = []
-    for chunk in chunks:
-        for i, line in enumerate(chunk.text.split("\n")):
-            if needle in line:
-                found.append(f"{chunk.where}{chunk.first_row + i}" if chunk.first_row else chunk.where)
-    return found
 
 
 def test_members_are_located_by_path(tmp_path: Path) -> None:

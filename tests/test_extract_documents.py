@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from extraction import extract
 
 from scanner.errors import Corrupt, Encrypted, Unsupported
-from scanner.extractors import for_mime
 from scanner.identify import identify
 from scanner.samples import office
 from scanner.types import Chunk, Limits
@@ -23,12 +23,6 @@ STAFF: list[list[object]] = [
 ]
 
 
-def extract(path: Path, limits: Limits | None = None, mime: str | None = None) -> list[Chunk]:
-    with open(path, "rb") as fh:
-        mime = mime or identify(fh, path.name).mime
-        extractor = for_mime(mime)
-        assert extractor is not None, f"no extractor for {mime}"
-        return list(extractor(fh, limits or Limits()))
 
 
 def at(chunks: list[Chunk], where: str) -> str:

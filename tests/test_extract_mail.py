@@ -11,11 +11,11 @@ from pathlib import Path
 import magic
 import olefile
 import pytest
+from extraction import extract, locators
 from faker import Faker
 
 from scanner.errors import Corrupt, Encrypted
 from scanner.extractors import for_mime
-from scanner.identify import identify
 from scanner.samples.cfb import write_cfb
 from scanner.samples.office import write_docx
 from scanner.samples.text import OUTLOOK_MSG_CLSID, build_zip, write_eml, write_msg
@@ -27,21 +27,8 @@ CSV = f"Name,Postcode,NHS number\nAnn Hughes,CV1 5RR,000\nBen Ward,B1 1AA,{NHS}\
 HERE = Path(__file__).parent
 
 
-def extract(path: Path, limits: Limits | None = None) -> list[Chunk]:
-    with path.open("rb") as fh:
-        mime = identify(fh, path.name).mime
-        extractor = for_mime(mime)
-        assert extractor is not None, f"no extractor for {mime}"
-        return list(extractor(fh, limits or Limits()))
 
 
-def locators(chunks: list[Chunk], needle: str) -> list[str]:
-    found = []
-    for chunk in chunks:
-        for i, line in enumerate(chunk.text.split("\n")):
-            if needle in line:
-                found.append(f"{chunk.where}{chunk.first_row + i}" if chunk.first_row else chunk.where)
-    return found
 
 
 def people() -> tuple[str, str]:

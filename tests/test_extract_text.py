@@ -6,11 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
+from extraction import extract
 from faker import Faker
 
 from scanner.errors import Corrupt
 from scanner.extractors import for_mime
-from scanner.identify import identify
 from scanner.samples.text import write_csv, write_html, write_json, write_text, write_xml
 from scanner.types import Chunk, Limits
 
@@ -18,11 +18,6 @@ NHS = "943 476 5919"
 NI = "AB 12 34 56 C"
 
 
-def extract(path: Path, limits: Limits | None = None, mime: str | None = None) -> list[Chunk]:
-    with path.open("rb") as fh:
-        extractor = for_mime(mime or identify(fh, path.name).mime)
-        assert extractor is not None, f"no extractor for {path.name}"
-        return list(extractor(fh, limits or Limits()))
 
 
 def cells(chunks: list[Chunk]) -> dict[str, str]:
