@@ -83,5 +83,7 @@ def ldif(people: list[dict[str, object]]) -> str:
             lines.append(f"manager: uid={p['manager']},ou=people,{SUFFIX}")
         if p.get("sid"):
             lines.append(f"objectSid: {p['sid']}")
+        if p.get("password"):  # plain text: slapd accepts it for a simple bind on this throwaway server
+            lines.append(f"userPassword: {p['password']}")
         out.append("\n".join(lines) + "\n")
     return "\n".join(out)

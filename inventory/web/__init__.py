@@ -1,0 +1,1 @@
+"""The web review: pages and a JSON API for Information Asset Owners, the SIRO and administrators."""
