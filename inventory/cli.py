@@ -66,3 +66,4 @@ from inventory import commands, commands_rules  # noqa: E402, F401, I001  (regis
 from inventory import commands_ops as _ops  # noqa: E402, F401  (schedule, watch, status)
 from inventory import commands_owners  # noqa: E402, F401  (owners, owner set|revert|history, directory)
 from inventory import commands_risks  # noqa: E402, F401  (risks, risk show|add|treat|accept, export risks, report)
+from inventory import commands_web  # noqa: E402, F401  (serve, user add|list|passwd|disable|enable|role|token, audit)

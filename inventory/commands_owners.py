@@ -79,8 +79,8 @@ def owner() -> None:
 
 
 def _decide(config_file: Path | None, ref: str, person_ref: str | None, by: str, reason: str) -> str:
-    from inventory.models_owners import AssetOwnership, OwnerDecision
-    from inventory.ownership import active_decision, open_directory, refresh_ownership
+    from inventory.owner_decisions import decide_owner
+    from inventory.ownership import open_directory
     from inventory.queries import find_asset
     from inventory.record import utcnow
 
@@ -89,33 +89,9 @@ def _decide(config_file: Path | None, ref: str, person_ref: str | None, by: str,
     config, _ = load_config(config_file)
     with open_store(config.database)() as session:
         asset = find_asset(session, ref)
-        state = open_directory(config)
-        now = utcnow()
-        if person_ref is None:
-            current = active_decision(session, asset.id)
-            if current is None:
-                raise StewardError(f"asset {asset.name!r} has no decision to revert")
-            current.reverted_at = now
-            session.add(OwnerDecision(asset_id=asset.id, action="revert", person_key=current.person_key,
-                                      person_name=current.person_name, by=by, reason=reason, at=now))
-            message = f"{asset.name}: decision for {current.person_name} reverted; the owner is inferred again"
-        else:
-            person = state.directory.resolve(person_ref)
-            if person is None and len(state.directory):
-                raise StewardError(f"{person_ref!r} is not in the directory; give an account name or e-mail address")
-            if person is not None and not person.enabled:
-                raise StewardError(f"{person.name} has left (account disabled); choose someone in post")
-            row = session.get(AssetOwnership, asset.id)
-            top = row.candidates[0]["key"] if row and row.candidates else None
-            key = person.key if person else person_ref
-            action = "confirm" if key == top or key == (row.owner_key if row else None) else "correct"
-            session.add(OwnerDecision(asset_id=asset.id, action=action, person_key=key,
-                                      person_name=person.name if person else person_ref, by=by, reason=reason,
-                                      at=now, confidence=asset.owner_confidence))
-            message = f"{asset.name}: owner {action}ed as {person.name if person else person_ref}"
-        session.commit()
-        refresh_ownership(session, config, asset.source, state)
-    return message
+        action = "revert" if person_ref is None else "set"
+        return decide_owner(session, config, open_directory(config), asset, action, person_ref, by, reason,
+                            utcnow())
 
 
 @owner.command("set")

@@ -17,6 +17,7 @@ from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_
 
 from inventory.config_owners import Directory, OwnersConfig
 from inventory.ops_config import ScheduleConfig, WatchConfig
+from inventory.web.config import WebConfig
 from scanner.config import DetectionConfig, LimitsConfig, ScanConfig, Source, Strict
 from scanner.errors import ConfigError
 
@@ -61,6 +62,7 @@ class StewardConfig(Strict):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="When `steward schedule` scans.")
     watch: WatchConfig = Field(default_factory=WatchConfig, description="How `steward watch` follows live folders.")
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Retention and policy rules.")
+    web: WebConfig = Field(default_factory=WebConfig, description="The web review (`steward serve`).")
 
     @field_validator("database")
     @classmethod

@@ -18,6 +18,7 @@ from inventory import (
     models_owners,  # noqa: F401  (registers the ownership tables on the metadata)
     models_risks,  # noqa: F401  (the risk register)
     models_rules,  # noqa: F401  (every table in the metadata)
+    models_web,  # noqa: F401  (accounts, sessions and the audit log of the web review)
 )
 from scanner.errors import ConfigError
 

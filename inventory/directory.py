@@ -172,7 +172,7 @@ def read_ldap(config: LdapDirectory) -> list[Person]:
         raise DirectoryError(f"directory: LDAP search under {config.base!r} failed ({type(exc).__name__})") from None
     finally:
         conn.unbind()
-    return _ldap_people(entries, attrs, disabled)
+    return ldap_people(entries, attrs, disabled)
 
 
 def _first(entry: dict[str, Any], name: str | None) -> Any:
@@ -184,7 +184,7 @@ def _first(entry: dict[str, Any], name: str | None) -> Any:
     return value if value not in ("", []) else None
 
 
-def _ldap_people(entries: list[dict[str, Any]], attrs: Any, disabled: set[str]) -> list[Person]:
+def ldap_people(entries: list[dict[str, Any]], attrs: Any, disabled: set[str]) -> list[Person]:
     dn_key: dict[str, str] = {}
     rows = []
     for entry in entries:

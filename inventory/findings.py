@@ -143,10 +143,19 @@ class FindingSync:
         return self.counts
 
 
-def decide(session: Session, finding: Finding, decision: str, by: str, reason: str, now: datetime) -> None:
-    """Record a person's dismissal or acceptance of a finding (kept until its subject changes)."""
-    finding.status, finding.decision = decision, decision
+def decide(session: Session, finding: Finding, decision: str, by: str, reason: str, now: datetime,
+           verdict: str | None = None) -> None:
+    """Record a person's dismissal or acceptance of a finding (kept until its subject changes); a dismissal may
+    say why the match is wrong (verdict ``false_positive`` or ``test_data``)."""
+    finding.status, finding.decision, finding.verdict = decision, decision, verdict
     finding.decided_by, finding.decided_at, finding.decision_reason = by, now, reason
     finding.decision_fingerprint = finding.fingerprint
     session.add(FindingEvent(finding_id=finding.id, at=now, event=decision, by=by, reason=reason))
+    session.commit()
+
+
+def confirm(session: Session, finding: Finding, by: str, reason: str, now: datetime) -> None:
+    """Record that a reviewer confirmed an open finding as a true match: it stays open until it is dealt with."""
+    finding.verdict, finding.decided_by, finding.decided_at, finding.decision_reason = "confirmed", by, now, reason
+    session.add(FindingEvent(finding_id=finding.id, at=now, event="confirmed", by=by, reason=reason))
     session.commit()

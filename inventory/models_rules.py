@@ -40,6 +40,7 @@ class Finding(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     decision: Mapped[str | None] = mapped_column(String(20))  # dismissed | accepted (kept when it lapses)
+    verdict: Mapped[str | None] = mapped_column(String(20))  # a reviewer's: confirmed | false_positive | test_data
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)

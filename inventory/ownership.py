@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from scanner.config import DatabaseSource
 from scanner.crawlers.database import split_table_path
 
 log = logging.getLogger(__name__)
+DECIDING = ("confirm", "correct")  # decisions that name the owner; "decline" and "revert" do not
 
 
 @dataclass(frozen=True)
@@ -66,16 +67,29 @@ def source_declared(config: StewardConfig, asset: Asset) -> tuple[DeclaredOwner,
 
 
 def active_decision(session: Session, asset_id: int) -> OwnerDecision | None:
+    """The confirmation or correction in force for the asset, if any."""
     return session.scalars(
-        select(OwnerDecision).where(OwnerDecision.asset_id == asset_id, OwnerDecision.action != "revert",
+        select(OwnerDecision).where(OwnerDecision.asset_id == asset_id, OwnerDecision.action.in_(DECIDING),
                                     OwnerDecision.reverted_at.is_(None)).order_by(OwnerDecision.id.desc())
     ).first()
 
 
-def refresh_ownership(session: Session, config: StewardConfig, source: str, state: DirectoryState) -> int:
-    """Recompute access and ownership for the present assets of one source; returns how many."""
+def declined(session: Session, asset_id: int) -> dict[str, OwnerDecision]:
+    """People who said they do not own the asset (by directory key): never proposed for it again."""
+    rows = session.scalars(select(OwnerDecision).where(OwnerDecision.asset_id == asset_id,
+                                                       OwnerDecision.action == "decline",
+                                                       OwnerDecision.reverted_at.is_(None)))
+    return {(d.person_key or "").lower(): d for d in rows}
+
+
+def refresh_ownership(session: Session, config: StewardConfig, source: str, state: DirectoryState,
+                      asset_ids: set[int] | None = None) -> int:
+    """Recompute access and ownership for the present assets of one source (or only ASSET_IDS of it)."""
     policy = access_policy(config.rules.broad_groups)
-    assets = list(session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))))
+    query = select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))
+    if asset_ids is not None:
+        query = query.where(Asset.id.in_(asset_ids))
+    assets = list(session.scalars(query))
     now = utcnow()
     summaries = _Summaries(policy)
     for asset in assets:
@@ -86,6 +100,12 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
         writers = folder_summary.writers if folder_summary else ()
         inference = infer(asset.name, _file_facts(session, asset, summaries, tally), writers,
                           folder.owner if folder else None, state.directory, config.owners, now)
+        refused = declined(session, asset.id)
+        if refused:
+            inference = replace(inference, candidates=tuple(c for c in inference.candidates
+                                                            if c.key.lower() not in refused),
+                                notes=(*inference.notes, *(f"{d.person_name or d.person_key} declined ownership on "
+                                                           f"{d.at:%Y-%m-%d}: {d.reason}" for d in refused.values())))
         asset.access = _named(tally.result(folder_summary), state.directory)
         notes = list(inference.notes) + ([state.problem] if state.problem else [])
         row = session.get(AssetOwnership, asset.id) or AssetOwnership(asset_id=asset.id)
@@ -139,6 +159,10 @@ def _decide(session: Session, asset: Asset, row: AssetOwnership, config: Steward
             inference: Any) -> None:
     decision = active_decision(session, asset.id)
     declared = declared_for(asset, config.owners.declared + source_declared(config, asset))
+    if declared is not None:
+        named = directory.resolve(declared.owner)
+        if (named.key if named else declared.owner).lower() in declined(session, asset.id):
+            declared = None
     top = proposal(inference, config.owners.threshold)
     if decision is not None:
         person = directory.get(decision.person_key)

@@ -62,7 +62,7 @@ def finding_row(f: Finding, asset: Asset | None) -> dict[str, Any]:
         "subject": f.subject, "path": f.path if f.subject == "file" else None, "message": f.message,
         "evidence": f.evidence, "first_seen": _iso(f.first_seen), "last_seen": _iso(f.last_seen),
         "resolved_at": _iso(f.resolved_at), "decided_by": f.decided_by, "decided_at": _iso(f.decided_at),
-        "decision_reason": f.decision_reason,
+        "decision_reason": f.decision_reason, "verdict": f.verdict,
     }
 
 
@@ -72,13 +72,16 @@ def history(session: Session, finding: Finding) -> list[dict[str, Any]]:
     return [{"at": _iso(e.at), "event": e.event, "by": e.by, "reason": e.reason} for e in events]
 
 
-def disposal_rows(session: Session) -> Iterator[dict[str, Any]]:
-    """Open past-retention findings (held, dismissed and accepted ones excluded), oldest due date first."""
+def disposal_rows(session: Session, asset_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """Open past-retention findings (held, dismissed and accepted ones excluded), oldest due date first; of one
+    asset, or all."""
     assets = _assets(session)
     query = (select(Finding, FileRecord.size, FileRecord.mtime)
              .join(FileRecord, FileRecord.id == Finding.subject_id)
              .where(Finding.kind == "retention", Finding.status == "open", Finding.subject == "file",
                     FileRecord.deleted_at.is_(None)))
+    if asset_id is not None:
+        query = query.where(Finding.asset_id == asset_id)
     rows = list(session.execute(query).all())
     rows.sort(key=lambda r: (r[0].evidence.get("due", ""), r[0].source, r[0].path or ""))
     for f, size, mtime in rows:

@@ -10,6 +10,7 @@ from inventory import (
     models_database,  # noqa: F401  (its tables are part of the metadata)
     models_risks,  # noqa: F401  (the risk register)
     models_rules,  # noqa: F401  (findings tables in the metadata)
+    models_web,  # noqa: F401  (the web review's tables)
 )
 from inventory.models import Base
 from inventory.models_owners import AssetOwnership  # noqa: F401  (complete metadata)

@@ -19,6 +19,13 @@ def _flat(value: Any) -> Any:
     return value
 
 
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP: prefix =, +, -, @, tab, CR with a quote)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def write_iar_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
     writer = csv.DictWriter(out, fieldnames=IAR_COLUMNS)
     writer.writeheader()

@@ -92,6 +92,13 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
 
 
 def render(s: Summary, book: RiskFile, title: str = "Information risk: summary for the SIRO") -> str:
+    """The whole report: one self-contained HTML page."""
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            f"<style>{CSS}</style></head><body>{body(s, book, title)}</body></html>\n")
+
+
+def body(s: Summary, book: RiskFile, title: str = "Information risk: summary for the SIRO") -> str:
+    """The report's content (every value escaped), for the file and for the SIRO's page in the web review."""
     h = s.headline
     figures = [
         ("Information assets", f"{h['assets']:,}"), ("Volume scanned", f"{size(h['bytes'])} in {h['files']:,} files"),
@@ -133,5 +140,4 @@ def render(s: Summary, book: RiskFile, title: str = "Information risk: summary f
             f"<h2>Maturity: {escape(m.dimension)}</h2><p class='maturity'>Assessed at level {level(m.baseline)}; "
             f"target {level(m.target)}: {escape(m.target_means)}.</p>"
             + _table([{"measure": k, "value": v} for k, v in m.measures], [("measure", "Measure"), ("value", "Now")]))
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<style>{CSS}</style></head><body>{''.join(sections)}</body></html>\n")
+    return "".join(sections)

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from inventory.config_owners import LdapDirectory
-from inventory.directory import DirectoryError, _ldap_people
+from inventory.directory import DirectoryError, ldap_people
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def ldap_authenticate(cfg: LdapDirectory, account: str, password: str) -> str | 
         raise _not_ldap(cfg, exc) from None
     finally:
         conn.unbind()
-    found = _ldap_people(entries, attrs, disabled)  # the same key and "enabled" as the directory Steward reads
+    found = ldap_people(entries, attrs, disabled)  # the same key and "enabled" as the directory Steward reads
     if not found or not found[0].enabled:
         log.info("sign-in refused for %r: no usable account or the account is disabled", account)
         return None

@@ -1,0 +1,121 @@
+"""The IAO's pages: "My assets" (most urgent first) and an asset's review, with its actions."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from inventory.queries_findings import DISPOSAL_COLUMNS
+from inventory.record import utcnow
+from inventory.reports.export import safe_cell
+from inventory.web import actions, scope, views
+from inventory.web.actions import Context
+from inventory.web.deps import get_db, page_context, page_viewer
+from inventory.web.render import done, render
+from inventory.web.scope import Viewer
+from scanner.errors import StewardError
+
+router = APIRouter(include_in_schema=False)
+
+
+def _review_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise StewardError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@router.get("/my-assets")
+def my_assets(request: Request, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)) -> Response:
+    viewer.require("iao", "siro")
+    rows = views.queue(db, viewer, utcnow().date())
+    return render(request, "my_assets.html", rows=rows, title="My assets" if viewer.role == "iao" else "All assets")
+
+
+@router.get("/assets/{asset_id}")
+def asset_page(request: Request, asset_id: int, viewer: Viewer = Depends(page_viewer),
+               db: Session = Depends(get_db)) -> Response:
+    viewer.require("iao", "siro")
+    a = scope.asset(db, viewer, asset_id)
+    today = utcnow().date()
+    return render(request, "asset.html", view=views.asset_view(db, a, viewer, today), today=today,
+                  verdicts=actions.VERDICTS, treatments=actions.RISK_DECISIONS)
+
+
+def _act(request: Request, target: str, work: Any) -> Response:
+    try:
+        message = work()
+    except StewardError as exc:
+        if isinstance(exc, scope.NotVisible | scope.Forbidden):
+            raise
+        return done(request, target, str(exc), ok=False)
+    return done(request, target, str(message))
+
+
+@router.post("/assets/{asset_id}/ownership")
+def ownership(request: Request, asset_id: int, ctx: Context = Depends(page_context)) -> Response:
+    form = request.state.form
+    return _act(request, f"/assets/{asset_id}", lambda: actions.ownership(
+        ctx, asset_id, str(form.get("action", "")), str(form.get("reason", "")), form.get("person")))
+
+
+@router.post("/findings/{finding_id}/decision")
+def finding_decision(request: Request, finding_id: int, ctx: Context = Depends(page_context)) -> Response:
+    form = request.state.form
+    f, a = scope.finding(ctx.db, ctx.viewer, finding_id)
+    return _act(request, f"/assets/{a.id}#finding-{f.id}", lambda: actions.finding(
+        ctx, finding_id, str(form.get("verdict", "")), str(form.get("reason", ""))))
+
+
+@router.post("/risks/{risk_id}/decision")
+def risk_decision(request: Request, risk_id: int, ctx: Context = Depends(page_context)) -> Response:
+    form = request.state.form
+    r = scope.risk(ctx.db, ctx.viewer, risk_id)
+    target = f"/assets/{r.asset_id}#risk-{r.id}" if r.asset_id else "/siro"
+    return _act(request, target, lambda: actions.risk(
+        ctx, risk_id, str(form.get("treatment", "")), str(form.get("reason", "")),
+        _review_date(form.get("review_date"))))
+
+
+@router.post("/assets/{asset_id}/disposal-approvals")
+def approve_disposal(request: Request, asset_id: int, ctx: Context = Depends(page_context)) -> Response:
+    form = request.state.form
+
+    def work() -> str:
+        approval = actions.approve_disposal(ctx, asset_id, str(form.get("reason", "")))
+        return f"disposal of {approval.files} files approved; the list is ready to download"
+    return _act(request, f"/assets/{asset_id}#disposal", work)
+
+
+@router.get("/assets/{asset_id}/disposal-approvals/{approval_id}.csv")
+def approval_csv(asset_id: int, approval_id: int, viewer: Viewer = Depends(page_viewer),
+                 db: Session = Depends(get_db)) -> Response:
+    viewer.require("iao", "siro")
+    a = scope.asset(db, viewer, asset_id)
+    approval = next((p for p in views.approvals(db, a.id) if p.id == approval_id), None)
+    if approval is None:
+        raise scope.NotVisible(f"approval {approval_id}")
+    out = io.StringIO()
+    columns = (*DISPOSAL_COLUMNS, "approved_by", "approved_at", "approval_reason")
+    writer = csv.DictWriter(out, columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in approval.rows:
+        writer.writerow({k: safe_cell(v) for k, v in (row | {
+            "approved_by": approval.by, "approved_at": approval.at.isoformat(timespec="seconds") + "Z",
+            "approval_reason": approval.reason}).items()})
+    name = f"disposal-approval-{approval.id}.csv"
+    return Response(out.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/assets/{asset_id}/comments")
+def comment(request: Request, asset_id: int, ctx: Context = Depends(page_context)) -> Response:
+    form = request.state.form
+    return _act(request, f"/assets/{asset_id}#comments",
+                lambda: (actions.comment(ctx, asset_id, str(form.get("text", ""))), "comment added")[1])

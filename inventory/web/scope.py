@@ -1,0 +1,105 @@
+"""Who may see what, enforced for every page and API route: an Information Asset Owner sees the assets they own
+or are proposed for (matched through their directory key or e-mail address) and what hangs off them; the SIRO
+sees everything; an administrator manages accounts and scans but reads no asset. Anything out of scope is
+answered exactly as if it did not exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from inventory.models import Asset
+from inventory.models_owners import AssetOwnership
+from inventory.models_risks import Risk
+from inventory.models_rules import Finding
+from inventory.models_web import User
+
+
+class NotVisible(LookupError):
+    """The thing does not exist, or this account may not see it: the two are never told apart."""
+
+
+class Forbidden(PermissionError):
+    """The account's role does not allow this page or action."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    id: int
+    name: str
+    role: str
+    email: str
+    person_key: str | None
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(user.id, user.name, user.role, user.email.lower(), (user.person_key or "").lower() or None)
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role == "siro"
+
+    def require(self, *roles: str) -> None:
+        if self.role not in roles:
+            raise Forbidden(f"this needs the {' or '.join(roles)} role")
+
+
+def _mine(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.sees_everything:
+        return true()
+    if viewer.role != "iao":
+        return false()
+    names = [n for n in (viewer.email, viewer.name, viewer.person_key) if n]
+    clauses = [func.lower(AssetOwnership.owner_email) == viewer.email, func.lower(Asset.owner).in_(names)]
+    if viewer.person_key:
+        clauses.append(func.lower(AssetOwnership.owner_key) == viewer.person_key)
+    return or_(*clauses)
+
+
+def visible_assets(db: Session, viewer: Viewer) -> list[Asset]:
+    query = (select(Asset).outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
+             .where(Asset.deleted_at.is_(None), _mine(viewer)).order_by(Asset.source, Asset.key))
+    return list(db.scalars(query))
+
+
+def visible_asset_ids(db: Session, viewer: Viewer) -> set[int]:
+    query = (select(Asset.id).outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
+             .where(Asset.deleted_at.is_(None), _mine(viewer)))
+    return set(db.scalars(query))
+
+
+def asset(db: Session, viewer: Viewer, asset_id: int) -> Asset:
+    found = db.scalars(select(Asset).outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
+                       .where(Asset.id == asset_id, Asset.deleted_at.is_(None), _mine(viewer))).first()
+    if found is None:
+        raise NotVisible(f"asset {asset_id}")
+    return found
+
+
+def finding(db: Session, viewer: Viewer, finding_id: int) -> tuple[Finding, Asset]:
+    found = db.get(Finding, finding_id)
+    if found is None or found.asset_id is None:
+        raise NotVisible(f"finding {finding_id}")
+    return found, asset(db, viewer, found.asset_id)
+
+
+def risk(db: Session, viewer: Viewer, risk_id: int) -> Risk:
+    found = db.get(Risk, risk_id)
+    if found is None:
+        raise NotVisible(f"risk {risk_id}")
+    if viewer.sees_everything:
+        return found
+    if found.asset_id is not None:
+        asset(db, viewer, found.asset_id)
+        return found
+    raise NotVisible(f"risk {risk_id}")
+
+
+def is_proposed_to(row: AssetOwnership | None, a: Asset, viewer: Viewer) -> bool:
+    """Whether the asset's owner is only proposed, and proposed to this person."""
+    if a.owner_status != "proposed" or row is None:
+        return False
+    return bool((viewer.person_key and (row.owner_key or "").lower() == viewer.person_key)
+                or (row.owner_email or "").lower() == viewer.email)

@@ -1,0 +1,118 @@
+"""What the pages and the API show, assembled once for both: the "My assets" queue and an asset's review.
+Only what the store holds is shown, and the store holds no raw value: types, counts, masked examples, locators."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from inventory.models import Asset
+from inventory.models_owners import AssetOwnership, OwnerDecision
+from inventory.models_risks import Risk
+from inventory.models_rules import Finding
+from inventory.models_web import Comment, DisposalApproval
+from inventory.queries import asset_files, iar_row
+from inventory.queries_findings import SEVERITY_ORDER, find_findings
+from inventory.web import audit, scope
+from inventory.web.actions import disposal_list
+from inventory.web.scope import Viewer
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+MAX_FILES = 200
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def risk_row(r: Risk, today: date) -> dict[str, Any]:
+    return {"id": r.id, "title": r.title, "type": r.type, "status": r.status, "owner": r.owner,
+            "asset_id": r.asset_id, "likelihood": r.likelihood, "impact": r.impact, "score": r.score,
+            "residual_score": r.residual_score, "treatment": r.treatment, "reason": r.reason,
+            "review_date": _iso(r.review_date), "decided_by": r.decided_by,
+            "review_due": r.status != "closed" and ((r.review_date is None and r.status == "open")
+                                                    or (r.review_date is not None and r.review_date <= today)),
+            "evidence": r.evidence}
+
+
+def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
+    """The viewer's assets, most urgent first: ownership proposed to them, open findings by severity, risks due
+    for review (open and undecided, or past their review date)."""
+    assets = scope.visible_assets(db, viewer)
+    ids = [a.id for a in assets]
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for aid, severity, n in db.execute(
+            select(Finding.asset_id, Finding.severity, func.count())
+            .where(Finding.asset_id.in_(ids), Finding.status == "open").group_by(Finding.asset_id, Finding.severity)):
+        counts[aid][severity] = n
+    due: dict[int, int] = dict.fromkeys(ids, 0)
+    for r in db.scalars(select(Risk).where(Risk.asset_id.in_(ids), Risk.status != "closed")):
+        if risk_row(r, today)["review_due"]:
+            due[r.asset_id or 0] = due.get(r.asset_id or 0, 0) + 1
+    ownership = {o.asset_id: o for o in db.scalars(select(AssetOwnership).where(AssetOwnership.asset_id.in_(ids)))}
+    rows = []
+    for a in assets:
+        proposed = scope.is_proposed_to(ownership.get(a.id), a, viewer) or (
+            viewer.sees_everything and a.owner_status in ("proposed", "none", None))
+        c = counts[a.id]
+        rows.append({"id": a.id, "name": a.name, "source": a.source, "location": a.location, "owner": a.owner,
+                     "owner_status": a.owner_status, "ownership_to_review": proposed,
+                     "findings": {s: c.get(s, 0) for s in SEVERITIES}, "open_findings": sum(c.values()),
+                     "risks_due": due[a.id], "personal_files": a.personal_files,
+                     "past_retention_files": a.past_retention_files or 0})
+    rows.sort(key=lambda r: (not r["ownership_to_review"], *(-r["findings"][s] for s in SEVERITIES[:3]),
+                             -r["risks_due"], *(-r["findings"][s] for s in SEVERITIES[3:]), r["name"]))
+    return rows
+
+
+def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
+    files = [f for f in asset_files(db, a) if f.detections]
+    files.sort(key=lambda f: (-sum(d.count for d in f.detections), f.path))
+    return [{"id": f.id, "path": f.path, "mime": f.mime, "special_category": f.special_category or [],
+             "marking": f.marking, "modified": _iso(f.mtime),
+             "detections": [{"entity": d.entity, "count": d.count, "example": d.example,
+                             "locators": list(d.locators[:5]), "validated": d.validated,
+                             "score": round(d.best_score, 2)}
+                            for d in sorted(f.detections, key=lambda d: (-d.count, d.entity))]}
+            for f in files[:MAX_FILES]]
+
+
+def ownership_view(db: Session, a: Asset, viewer: Viewer) -> dict[str, Any]:
+    row = db.get(AssetOwnership, a.id)
+    decisions = db.scalars(select(OwnerDecision).where(OwnerDecision.asset_id == a.id).order_by(OwnerDecision.id))
+    return {"owner": a.owner, "status": a.owner_status, "confidence": a.owner_confidence,
+            "owner_key": row.owner_key if row else None, "owner_email": row.owner_email if row else None,
+            "evidence": list(row.evidence) if row else [], "notes": list(row.notes) if row else [],
+            "candidates": [{"key": c["key"], "name": c["name"], "confidence": c["confidence"],
+                            "evidence": c["evidence"], "enabled": c["enabled"]}
+                           for c in (row.candidates if row else [])],
+            "proposed_to_me": scope.is_proposed_to(row, a, viewer),
+            "decisions": [{"at": _iso(d.at), "action": d.action, "person": d.person_name, "by": d.by,
+                           "reason": d.reason, "reverted": d.reverted_at is not None} for d in decisions]}
+
+
+def approvals(db: Session, asset_id: int) -> list[DisposalApproval]:
+    return list(db.scalars(select(DisposalApproval).where(DisposalApproval.asset_id == asset_id)
+                           .order_by(DisposalApproval.id.desc())))
+
+
+def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, Any]:
+    findings = find_findings(db, asset_id=a.id, status="all")
+    findings.sort(key=lambda f: (f["status"] != "open", SEVERITY_ORDER.get(f["severity"], 9), f["id"]))
+    risks = db.scalars(select(Risk).where(Risk.asset_id == a.id, Risk.status != "closed"))
+    comments = db.scalars(select(Comment).where(Comment.asset_id == a.id).order_by(Comment.id))
+    return {
+        "asset": iar_row(a),
+        "ownership": ownership_view(db, a, viewer),
+        "personal_files": personal_files(db, a),
+        "findings": findings,
+        "risks": sorted((risk_row(r, today) for r in risks), key=lambda r: (-r["score"], r["id"])),
+        "disposal": disposal_list(db, a.id),
+        "approvals": [{"id": p.id, "by": p.by, "at": _iso(p.at), "reason": p.reason, "files": p.files,
+                       "bytes": p.bytes} for p in approvals(db, a.id)],
+        "comments": [{"id": c.id, "by": c.by, "at": _iso(c.at), "text": c.text} for c in comments],
+        "history": [audit.row(e) for e in audit.entries(db, asset_id=a.id, limit=50)],
+    }
