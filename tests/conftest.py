@@ -142,3 +142,22 @@ def maria_url() -> Iterator[str]:
         conn.execute(text("SET SESSION lock_wait_timeout = 10"))
         conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
     admin.dispose()
+
+
+# -- The web review ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small council (two owners' services, planted personal data, files past retention), scanned once."""
+    from web_world import scanned_store
+
+    return scanned_store(tmp_path_factory.mktemp("web-store"))
+
+
+@pytest.fixture
+def web(web_store: Path, tmp_path: Path) -> object:
+    """A private copy of the scanned council with accounts alice and bob (IAOs), carol (SIRO), dan (admin), erin."""
+    from web_world import make_world
+
+    return make_world(web_store, tmp_path)

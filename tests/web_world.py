@@ -43,12 +43,12 @@ def build_share(root: Path) -> None:
     (housing / "repairs-2017.txt").write_text(f"Old repairs log. {line}\n")
     (housing / "rota.txt").write_text("Team rota, nothing personal.\n")
     (finance / "suppliers.txt").write_text(f"Supplier contact {p['name']}, telephone {p['phone']}.\n")
-    (finance / "budget.txt").write_text("Budget lines 2026.\n")
+    (finance / "budget.txt").write_text("Budget lines 2017/18.\n")
     for f in (housing, *housing.iterdir()):
         os.chown(f, PEOPLE["alice"][0], 4200)
     for f in (finance, *finance.iterdir()):
         os.chown(f, PEOPLE["bob"][0], 4200)
-    for old in (housing / "repairs-2017.txt", housing / "rota.txt"):
+    for old in (housing / "repairs-2017.txt", housing / "rota.txt", finance / "budget.txt"):
         os.utime(old, (OLD, OLD))
 
 
@@ -74,7 +74,7 @@ def write_config(folder: Path, root: Path, database: str, **extra: Any) -> Path:
 
 
 def scanned_store(base: Path) -> Path:
-    """Build, scan and return the folder holding share/, hr.csv and steward.db."""
+    """Build, scan and return the folder holding share/, hr.csv and steward.db (with the accounts)."""
     from inventory.cli import cli
 
     build_share(base / "share")
@@ -82,7 +82,20 @@ def scanned_store(base: Path) -> Path:
     config = write_config(base, base / "share", f"sqlite:///{base / 'steward.db'}")
     result = CliRunner().invoke(cli, ["scan", "--config", str(config)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    add_accounts(config)
     return base
+
+
+def add_accounts(config_path: Path) -> None:
+    from inventory.config import load_config
+    from inventory.db import open_store
+    from inventory.record import utcnow
+    from inventory.web.users import add_user
+
+    config = load_config(config_path)[0]
+    with open_store(config.database)() as db:
+        for account, (_, _, email, role) in PEOPLE.items():
+            add_user(db, config, account, email, role, PASSWORD, False, utcnow())
 
 
 @dataclass
@@ -114,11 +127,7 @@ class World:
 
 
 def make_world(store: Path, folder: Path, database: str | None = None, **extra: Any) -> World:
-    """A copy of the scanned store (or, given DATABASE, a fresh scan into it) with the accounts added."""
-    from inventory.db import open_store
-    from inventory.record import utcnow
-    from inventory.web.users import add_user
-
+    """A copy of the scanned store with its accounts (or, given DATABASE, a fresh scan into it and the accounts)."""
     shutil.copy(store / "hr.csv", folder / "hr.csv")
     if database is None:
         shutil.copy(store / "steward.db", folder / "steward.db")
@@ -132,10 +141,7 @@ def make_world(store: Path, folder: Path, database: str | None = None, **extra: 
 
         result = CliRunner().invoke(cli, ["scan", "--config", str(config_path)], catch_exceptions=False)
         assert result.exit_code == 0, result.output
-    config = world.config
-    with open_store(config.database)() as db:
-        for account, (_, _, email, role) in PEOPLE.items():
-            add_user(db, config, account, email, role, PASSWORD, False, utcnow())
+        add_accounts(config_path)
     return world
 
 
@@ -151,3 +157,34 @@ def csrf_of(html: str) -> str:
 def sign_in(client: Any, name: str, password: str = PASSWORD) -> Any:
     page = client.get("/sign-in")
     return client.post("/sign-in", data={"name": name, "password": password, "csrf_token": csrf_of(page.text)})
+
+
+def forms(value: str) -> set[str]:
+    """A planted value as written, without separators, and in upper and lower case."""
+    return {value, value.replace(" ", ""), value.upper(), value.lower()}
+
+
+def leaks(body: str) -> list[str]:
+    """The planted values (any form) that appear in BODY."""
+    return [key for key, value in PLANTED.items() if any(f in body for f in forms(value))]
+
+
+def client(world: World, app: Any = None) -> Any:
+    from fastapi.testclient import TestClient
+
+    return TestClient(app or world.app(), base_url="https://testserver")
+
+
+def all_routes(app: Any) -> list[tuple[str, set[str]]]:
+    """Every (path, methods) the application answers, whether FastAPI lists included routers flat or nested."""
+    out: list[tuple[str, set[str]]] = []
+
+    def walk(routes: Any, prefix: str) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                walk(inner.routes, prefix + getattr(route.include_context, "prefix", ""))
+            elif getattr(route, "methods", None):
+                out.append((prefix + route.path, set(route.methods)))
+    walk(app.routes, "")
+    return out
