@@ -131,3 +131,31 @@ def test_a_server_that_does_not_speak_ldap_is_an_error_naming_the_url() -> None:
     finally:
         thread.join(5)
         listener.close()
+
+
+def test_a_directory_account_signs_in_to_the_web_review_by_ldap_bind(ldap_people: LdapServer, tmp_path: Path) -> None:
+    import yaml
+    from click.testing import CliRunner
+    from web_world import client, sign_in
+
+    from inventory.cli import cli
+
+    (tmp_path / "share").mkdir()
+    cfg = directory(ldap_people.url).model_dump(mode="json")
+    cfg["password"] = ADMIN_PASSWORD
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": f"sqlite:///{tmp_path / 'steward.db'}", "hash_key": "k",
+        "sources": [{"id": "share", "kind": "local", "root": str(tmp_path / "share")}],
+        "directory": cfg, "web": {"sign_in": {"ldap": True}}}))
+    added = CliRunner().invoke(cli, ["user", "add", "ahill", "--email", "ann.hill@council.example", "--role", "iao",
+                                     "--ldap", "--config", str(config)])
+    assert added.exit_code == 0 and "added ahill (iao, ldap sign-in); directory person ahill" in added.output
+    from web_world import World
+
+    world = World(tmp_path, config)
+    assert sign_in(client(world), "ahill", "wrong").status_code == 401
+    assert sign_in(client(world), "ahill", "Corr3ct-horse").url.path == "/my-assets"
+    outsider = CliRunner().invoke(cli, ["user", "add", "zed", "--email", "zed@else.example", "--role", "iao",
+                                        "--ldap", "--config", str(config)])
+    assert "is not in the directory" in outsider.output
