@@ -62,6 +62,10 @@ YAML
     say "the information asset register"
     "$VENV/bin/steward" assets --config "$STATE/demo-config.yaml"
     printf '\nNext: %s/bin/steward asset 1 --config %s/demo-config.yaml\n' "$VENV" "$STATE"
+    printf 'The web review: %s/bin/steward user add NAME --email E --role siro --config %s/demo-config.yaml\n' \
+        "$VENV" "$STATE"
+    printf '           then %s/bin/steward serve --config %s/demo-config.yaml  (http://127.0.0.1:8080/)\n' \
+        "$VENV" "$STATE"
     ;;
 test)
     # Samba with Windows ACLs in xattrs (SMB crawler tests) and OpenLDAP (directory tests); the test

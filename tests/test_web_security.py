@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from web_world import PASSWORD, all_routes, client, csrf_of, leaks, sign_in
 
 from inventory.db import open_store
@@ -202,6 +202,15 @@ def test_failed_sign_ins_are_rate_limited(web: Any) -> None:
     assert sign_in(c, "alice").url.path == "/my-assets"
 
 
+def test_a_password_typed_into_the_name_field_is_not_kept(web: Any) -> None:
+    app = web.app()
+    assert sign_in(client(web, app), PASSWORD, "x").status_code == 401
+    assert all(PASSWORD not in str(v) for row in _dump(app.state.factory) for v in row)
+    carol = client(web, app)
+    sign_in(carol, "carol")
+    assert "(unknown account)" in carol.get("/audit.csv").text
+
+
 def test_unknown_accounts_and_disabled_accounts_cannot_sign_in(web: Any) -> None:
     from inventory.web.users import get_user, set_enabled
 
@@ -233,8 +242,8 @@ def test_passwords_and_tokens_are_kept_only_as_hashes(web: Any) -> None:
 
 def _dump(factory: Any) -> list[tuple[Any, ...]]:
     with factory() as db:
-        return [tuple(r) for table in ("users", "web_sessions", "api_tokens", "audit_log", "sign_in_failures")
-                for r in db.execute(select("*").select_from(__import__("sqlalchemy").table(table)))]
+        return [tuple(r) for name in ("users", "web_sessions", "api_tokens", "audit_log", "sign_in_failures")
+                for r in db.execute(text(f"SELECT * FROM {name}"))]
 
 
 def test_cookies_headers_and_redirects_are_safe(web: Any) -> None:

@@ -69,7 +69,7 @@ def _refuse_if_limited(db: Session, config: StewardConfig, name: str, ip: str, n
     rules = config.web.sign_in
     since = now - timedelta(minutes=rules.window_minutes)
     by_name = db.scalar(select(func.count()).select_from(SignInFailure)
-                        .where(SignInFailure.name == name, SignInFailure.at >= since)) or 0
+                        .where(SignInFailure.name == digest(name), SignInFailure.at >= since)) or 0
     by_ip = db.scalar(select(func.count()).select_from(SignInFailure)
                       .where(SignInFailure.ip == ip, SignInFailure.at >= since)) or 0
     if by_name >= rules.max_failures or by_ip >= rules.max_failures_per_address:
@@ -86,12 +86,19 @@ def sign_in(db: Session, config: StewardConfig, name: str, password: str, ip: st
     else:
         ok = bool(password) and _password_ok(user, password)
     if not ok or user is None or not user.enabled:
-        db.add(SignInFailure(at=now, name=name[:100], ip=ip))
+        # The typed name is kept as a digest: people sometimes type their password into the name field.
+        db.add(SignInFailure(at=now, name=digest(name), ip=ip))
         db.commit()
         raise SignInRefused("The name or password is not right.")
-    db.execute(delete(SignInFailure).where(SignInFailure.name == name))
+    db.execute(delete(SignInFailure).where(SignInFailure.name == digest(name)))
     user.last_sign_in = now
     return user
+
+
+def purge(db: Session, config: StewardConfig, now: datetime) -> None:
+    """Forget sessions past their lifetime and failures older than a day (nobody presents them any more)."""
+    db.execute(delete(WebSession).where(WebSession.created_at < now - timedelta(hours=config.web.session_hours)))
+    db.execute(delete(SignInFailure).where(SignInFailure.at < now - timedelta(days=1)))
 
 
 def _ldap_ok(config: StewardConfig, user: User, password: str) -> bool:

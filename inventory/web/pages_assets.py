@@ -51,9 +51,7 @@ def asset_page(request: Request, asset_id: int, viewer: Viewer = Depends(page_vi
 def _act(request: Request, target: str, work: Any) -> Response:
     try:
         message = work()
-    except StewardError as exc:
-        if isinstance(exc, scope.NotVisible | scope.Forbidden):
-            raise
+    except StewardError as exc:  # a refused decision; out-of-scope ids are not StewardErrors and stay 404
         return done(request, target, str(exc), ok=False)
     return done(request, target, str(message))
 

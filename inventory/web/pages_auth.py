@@ -6,8 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory.models_web import User
 from inventory.record import utcnow
 from inventory.web import audit, auth
 from inventory.web.deps import (
@@ -64,10 +66,12 @@ def sign_in(request: Request, form: dict[str, Any] = Depends(form_data), db: Ses
         return _sign_in_page(request, "The form had expired: please sign in again.", 403)
     config, now, ip = config_of(request), utcnow(), client_ip(request)
     name = str(form.get("name", ""))[:100]
+    auth.purge(db, config, now)
     try:
         user = auth.sign_in(db, config, name, str(form.get("password", "")), ip, now)
     except auth.SignInRefused as exc:
-        audit.record(db, now, name.strip().lower() or "-", None, "sign-in.refused", reason=str(exc), ip=ip)
+        known = db.scalar(select(User.name).where(User.name == name.strip().lower()))
+        audit.record(db, now, known or "(unknown account)", None, "sign-in.refused", reason=str(exc), ip=ip)
         db.commit()
         return _sign_in_page(request, str(exc), exc.status, name=name)
     token, _ = auth.start_session(db, user, ip, now)
