@@ -59,8 +59,13 @@ def _act(request: Request, target: str, work: Any) -> Response:
 @router.post("/assets/{asset_id}/ownership")
 def ownership(request: Request, asset_id: int, ctx: Context = Depends(page_context)) -> Response:
     form = request.state.form
-    return _act(request, f"/assets/{asset_id}", lambda: actions.ownership(
+    response = _act(request, f"/assets/{asset_id}", lambda: actions.ownership(
         ctx, asset_id, str(form.get("action", "")), str(form.get("reason", "")), form.get("person")))
+    if asset_id not in scope.visible_asset_ids(ctx.db, ctx.viewer):
+        # Declined or reassigned by its proposed owner, the asset is no longer theirs: back to their list (with the
+        # notice), not to a "Not found" page.
+        response.headers["location"] = "/my-assets"
+    return response
 
 
 @router.post("/findings/{finding_id}/decision")
