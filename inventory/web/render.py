@@ -40,6 +40,8 @@ def _plain(value: Any) -> str:
 
 
 TEMPLATES.env.filters["plain"] = _plain
+TEMPLATES.env.filters["when"] = lambda iso: (iso or "—").replace("T", " ")[:16].removesuffix("Z")
+TEMPLATES.env.filters["files"] = lambda n: f"{n or 0:,} file" + ("" if n == 1 else "s")
 
 
 def render(request: Request, template: str, status_code: int = 200, /, **context: Any) -> Response:
