@@ -19,20 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.samba_server import free_port
-from tests.server_process import start_server, stop_server
-from tests.web_world import PASSWORD, World, make_world, scanned_store
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from samba_server import free_port
+from server_process import start_server, stop_server
+from web_world import PASSWORD, World, make_world
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SESSION_COOKIE = "steward_session"
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium")
 
 
 @dataclass
@@ -53,14 +48,11 @@ class Site:
         return open_store(self.world.config.database)()
 
 
-@pytest.fixture(scope="session")
-def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return scanned_store(tmp_path_factory.mktemp("web-browser-store"))
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with playwright_api.sync_playwright() as p:
+    if not CHROMIUM.exists():
+        pytest.fail("the browser tests need Debian's Chromium at /usr/bin/chromium; scripts/setup.sh test installs it")
+    with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
@@ -397,3 +389,41 @@ def test_iao_declines_ownership(site: Site, page: Page) -> None:
         decisions = [(d.action, d.by, d.reason) for d in db.scalars(select(OwnerDecision))]
     assert decisions == [("decline", "bob", "I left finance in March")], decisions
 
+
+
+def test_siro_acts_on_any_asset(site: Site, page: Page) -> None:
+    from inventory.models import Asset
+    from inventory.models_risks import Risk
+
+    finance = site.world.asset_id("Finance")
+    sign_in(page, "carol")
+    page.get_by_role("link", name="Assets", exact=True).click()
+    expect(page.locator("#queue tbody tr")).to_have_count(2)  # the SIRO sees every asset
+    page.get_by_role("link", name="Finance").click()
+    form = page.locator("#ownership-form")
+    form.get_by_label("Ownership decision", exact=True).select_option("reassign")
+    form.get_by_label("Reassign to", exact=True).fill("erin")
+    form.get_by_label("Reason for the ownership decision", exact=True).fill("Erin leads finance from April")
+    form.get_by_role("button", name="Record").click()
+    expect(notice(page)).to_have_text("Finance: owner corrected as Erin Evans")
+    expect(page.locator("#owner")).to_contain_text("Erin Evans")
+    housing = site.world.asset_id("Housing")
+    page.goto(f"/assets/{housing}")
+    risk = page.locator("[id^=risk-]").first
+    risk.get_by_label("Treatment", exact=True).select_option("treat")
+    risk.get_by_label("Reason for the risk decision", exact=True).fill("Move old files to the records store")
+    review = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    risk.get_by_label("Review date", exact=True).fill(review)
+    risk.get_by_role("button", name="Record").click()
+    expect(notice(page)).to_contain_text("treat, review on")
+    with site.store() as db:
+        assert (db.get(Asset, finance).owner, db.get(Asset, finance).owner_status) == ("Erin Evans", "confirmed")
+        treated = [r for r in db.query(Risk).all() if r.asset_id == housing]
+        assert [(r.status, r.decided_by, r.review_date.isoformat()) for r in treated] == [("treated", "carol", review)]
+    other = site.context()
+    try:
+        erin = other.new_page()
+        sign_in(erin, "erin")
+        expect(erin.locator("#queue")).to_contain_text("Finance")
+    finally:
+        other.close()

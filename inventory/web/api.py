@@ -48,9 +48,13 @@ class AssetReview(BaseModel):
     ownership: dict[str, Any] = Field(description="Owner, status, evidence, candidates and decisions.")
     personal_files: list[dict[str, Any]] = Field(description="Files holding personal data: entity types, counts, "
                                                              "masked examples and locators only.")
-    findings: list[dict[str, Any]]
+    findings: list[dict[str, Any]] = Field(description="Open findings first, most severe first (at most 300).")
+    findings_total: int
+    open_findings: int
     risks: list[dict[str, Any]]
-    disposal: list[dict[str, Any]] = Field(description="Files past retention, awaiting approval.")
+    disposal: list[dict[str, Any]] = Field(description="Files past retention, awaiting approval (at most 500).")
+    disposal_total: int
+    disposal_bytes: int
     approvals: list[dict[str, Any]]
     comments: list[dict[str, Any]]
     history: list[dict[str, Any]] = Field(description="The audit log of this asset, newest first.")

@@ -7,21 +7,23 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from inventory.models import Asset
+from inventory.models import Asset, DetectionRow, FileRecord
 from inventory.models_owners import AssetOwnership, OwnerDecision
 from inventory.models_risks import Risk
 from inventory.models_rules import Finding
 from inventory.models_web import Comment, DisposalApproval
-from inventory.queries import asset_files, iar_row
+from inventory.queries import iar_row
 from inventory.queries_findings import SEVERITY_ORDER, find_findings
 from inventory.web import audit, scope
 from inventory.web.actions import disposal_list
 from inventory.web.scope import Viewer
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-MAX_FILES = 200
+MAX_FILES = 200  # per asset page: the rest are in `steward asset` and the exports
+MAX_FINDINGS = 300  # open ones first, most severe first
+MAX_DISPOSAL = 500  # shown; an approval covers the whole list
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -69,7 +71,15 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
 
 
 def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
-    files = [f for f in asset_files(db, a) if f.detections]
+    """The asset's files holding personal data, most occurrences first (at most MAX_FILES)."""
+    total = func.sum(DetectionRow.count)
+    top = db.execute(select(DetectionRow.file_id, total).join(FileRecord, FileRecord.id == DetectionRow.file_id)
+                     .where(FileRecord.source == a.source, FileRecord.asset_key == a.key,
+                            FileRecord.deleted_at.is_(None))
+                     .group_by(DetectionRow.file_id).order_by(total.desc(), DetectionRow.file_id).limit(MAX_FILES))
+    ids = [fid for fid, _ in top]
+    files = list(db.scalars(select(FileRecord).where(FileRecord.id.in_(ids))
+                            .options(selectinload(FileRecord.detections))))
     files.sort(key=lambda f: (-sum(d.count for d in f.detections), f.path))
     return [{"id": f.id, "path": f.path, "mime": f.mime, "special_category": f.special_category or [],
              "marking": f.marking, "modified": _iso(f.mtime),
@@ -102,15 +112,18 @@ def approvals(db: Session, asset_id: int) -> list[DisposalApproval]:
 def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, Any]:
     findings = find_findings(db, asset_id=a.id, status="all")
     findings.sort(key=lambda f: (f["status"] != "open", SEVERITY_ORDER.get(f["severity"], 9), f["id"]))
+    disposal = disposal_list(db, a.id)
     risks = db.scalars(select(Risk).where(Risk.asset_id == a.id, Risk.status != "closed"))
     comments = db.scalars(select(Comment).where(Comment.asset_id == a.id).order_by(Comment.id))
     return {
         "asset": iar_row(a),
         "ownership": ownership_view(db, a, viewer),
         "personal_files": personal_files(db, a),
-        "findings": findings,
+        "findings": findings[:MAX_FINDINGS], "findings_total": len(findings),
+        "open_findings": sum(f["status"] == "open" for f in findings),
         "risks": sorted((risk_row(r, today) for r in risks), key=lambda r: (-r["score"], r["id"])),
-        "disposal": disposal_list(db, a.id),
+        "disposal": disposal[:MAX_DISPOSAL], "disposal_total": len(disposal),
+        "disposal_bytes": sum(r["size"] or 0 for r in disposal),
         "approvals": [{"id": p.id, "by": p.by, "at": _iso(p.at), "reason": p.reason, "files": p.files,
                        "bytes": p.bytes} for p in approvals(db, a.id)],
         "comments": [{"id": c.id, "by": c.by, "at": _iso(c.at), "text": c.text} for c in comments],
