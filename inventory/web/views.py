@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from inventory.models import Asset, DetectionRow, FileRecord
@@ -15,7 +15,7 @@ from inventory.models_risks import Risk
 from inventory.models_rules import Finding
 from inventory.models_web import Comment, DisposalApproval
 from inventory.queries import iar_row
-from inventory.queries_findings import SEVERITY_ORDER, find_findings
+from inventory.queries_findings import SEVERITY_ORDER, finding_row
 from inventory.web import audit, scope
 from inventory.web.actions import disposal_list
 from inventory.web.scope import Viewer
@@ -110,8 +110,12 @@ def approvals(db: Session, asset_id: int) -> list[DisposalApproval]:
 
 
 def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, Any]:
-    findings = find_findings(db, asset_id=a.id, status="all")
-    findings.sort(key=lambda f: (f["status"] != "open", SEVERITY_ORDER.get(f["severity"], 9), f["id"]))
+    by_status = dict(db.execute(select(Finding.status, func.count()).where(Finding.asset_id == a.id)
+                                .group_by(Finding.status)).all())
+    severity = case(SEVERITY_ORDER, value=Finding.severity, else_=9)
+    findings = [finding_row(f, a) for f in db.scalars(
+        select(Finding).where(Finding.asset_id == a.id)
+        .order_by(case((Finding.status == "open", 0), else_=1), severity, Finding.id).limit(MAX_FINDINGS))]
     disposal = disposal_list(db, a.id)
     risks = db.scalars(select(Risk).where(Risk.asset_id == a.id, Risk.status != "closed"))
     comments = db.scalars(select(Comment).where(Comment.asset_id == a.id).order_by(Comment.id))
@@ -119,8 +123,7 @@ def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, 
         "asset": iar_row(a),
         "ownership": ownership_view(db, a, viewer),
         "personal_files": personal_files(db, a),
-        "findings": findings[:MAX_FINDINGS], "findings_total": len(findings),
-        "open_findings": sum(f["status"] == "open" for f in findings),
+        "findings": findings, "findings_total": sum(by_status.values()), "open_findings": by_status.get("open", 0),
         "risks": sorted((risk_row(r, today) for r in risks), key=lambda r: (-r["score"], r["id"])),
         "disposal": disposal[:MAX_DISPOSAL], "disposal_total": len(disposal),
         "disposal_bytes": sum(r["size"] or 0 for r in disposal),
