@@ -127,13 +127,8 @@ def finding(finding_id: int, body: FindingDecision, ctx: Context = Depends(api_c
 
 @router.get("/risks", summary="Current risks the caller may see, highest score first")
 def risks(viewer: Viewer = Depends(api_viewer), db: Session = Depends(get_db)) -> list[dict[str, Any]]:
-    from inventory.risks import register
-
     viewer.require("iao", "siro")
-    mine = scope.visible_asset_ids(db, viewer)
-    today = utcnow().date()
-    return [views.risk_row(r, today) for r in register.listing(db, "current")
-            if viewer.sees_everything or r.asset_id in mine]
+    return views.risks_for(db, viewer, utcnow().date())
 
 
 @router.get("/risks/{risk_id}", summary="One risk")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from inventory.record import utcnow
-from inventory.web import audit, scope, views
+from inventory.web import audit, views
 from inventory.web.deps import config_of, get_db, page_viewer
 from inventory.web.render import render
 from inventory.web.scope import Viewer
@@ -71,14 +71,8 @@ def report_pdf(request: Request, viewer: Viewer = Depends(page_viewer), db: Sess
 
 @router.get("/risks")
 def risks(request: Request, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)) -> Response:
-    from inventory.risks import register
-
     viewer.require("iao", "siro")
-    today = utcnow().date()
-    mine = scope.visible_asset_ids(db, viewer)
-    rows = [views.risk_row(r, today) for r in register.listing(db, "current")
-            if viewer.sees_everything or r.asset_id in mine]
-    return render(request, "risks.html", rows=rows)
+    return render(request, "risks.html", rows=views.risks_for(db, viewer, utcnow().date()))
 
 
 @router.get("/audit")

@@ -11,22 +11,14 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from inventory.render import human_bytes
 from inventory.web.scope import Viewer
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 NOTICE_COOKIE = "steward_notice"
 
 
-def _size(n: int | None) -> str:
-    value = float(n or 0)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
-
-
-TEMPLATES.env.filters["size"] = _size
+TEMPLATES.env.filters["size"] = human_bytes
 TEMPLATES.env.filters["words"] = lambda s: (s or "").replace("_", " ")
 
 

@@ -40,6 +40,14 @@ def risk_row(r: Risk, today: date) -> dict[str, Any]:
             "evidence": r.evidence}
 
 
+def risks_for(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
+    """Current risks the viewer may see (all for the SIRO; an IAO's assets' otherwise), highest score first."""
+    from inventory.risks import register
+
+    mine = None if viewer.sees_everything else scope.visible_asset_ids(db, viewer)
+    return [risk_row(r, today) for r in register.listing(db, "current") if mine is None or r.asset_id in mine]
+
+
 def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     """The viewer's assets, most urgent first: ownership proposed to them, open findings by severity, risks due
     for review (open and undecided, or past their review date)."""
@@ -49,13 +57,13 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     for aid, severity, n in db.execute(
             select(Finding.asset_id, Finding.severity, func.count())
             .where(Finding.asset_id.in_(ids), Finding.status == "open").group_by(Finding.asset_id, Finding.severity)):
-        counts[aid][severity] = n
+        counts[int(aid)][severity] = n
     due: dict[int, int] = dict.fromkeys(ids, 0)
     for r in db.scalars(select(Risk).where(Risk.asset_id.in_(ids), Risk.status != "closed")):
         if risk_row(r, today)["review_due"]:
             due[r.asset_id or 0] = due.get(r.asset_id or 0, 0) + 1
     ownership = {o.asset_id: o for o in db.scalars(select(AssetOwnership).where(AssetOwnership.asset_id.in_(ids)))}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for a in assets:
         proposed = scope.is_proposed_to(ownership.get(a.id), a, viewer) or (
             viewer.sees_everything and a.owner_status in ("proposed", "none", None))
