@@ -57,7 +57,8 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     for aid, severity, n in db.execute(
             select(Finding.asset_id, Finding.severity, func.count())
             .where(Finding.asset_id.in_(ids), Finding.status == "open").group_by(Finding.asset_id, Finding.severity)):
-        counts[int(aid)][severity] = n
+        if aid is not None:
+            counts[aid][severity] = n
     due: dict[int, int] = dict.fromkeys(ids, 0)
     for r in db.scalars(select(Risk).where(Risk.asset_id.in_(ids), Risk.status != "closed")):
         if risk_row(r, today)["review_due"]:
