@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -71,7 +72,8 @@ def create_app(config: StewardConfig, factory: sessionmaker[Session] | None = No
         if _api(request):
             return JSONResponse({"detail": message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path if request.method == "GET" else "/"
-        return RedirectResponse(f"/sign-in?next={target}" + ("&expired=1" if exc.expired else ""), status_code=303)
+        return RedirectResponse(f"/sign-in?next={quote(target)}" + ("&expired=1" if exc.expired else ""),
+                                status_code=303)
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
