@@ -286,3 +286,19 @@ def test_the_review_works_on_postgresql(web_store: Any, tmp_path: Any, pg_url: s
     assert c.get(f"/api/v1/assets/{world.asset_id('Finance')}").status_code == 404
     assert json.loads(c.get("/api/v1/me").text)["role"] == "iao"
     assert asset_row(world, "Housing").owner_status == "confirmed"
+
+
+def test_a_disposal_list_is_never_approved_twice(web: Any) -> None:
+    c, csrf = signed_in(web, "alice")
+    housing = web.asset_id("Housing")
+    url = f"/api/v1/assets/{housing}/disposal-approvals"
+    first = c.post(url, headers={"X-CSRF-Token": csrf}, json={"reason": "schedule"})
+    assert first.status_code == 200 and first.json()["files"] == 2
+    again = c.post(url, headers={"X-CSRF-Token": csrf}, json={"reason": "schedule"})
+    assert again.status_code == 400 and "approved already" in again.json()["detail"]
+    review = c.get(f"/api/v1/assets/{housing}").json()
+    assert review["disposal_total"] == 2 and review["disposal_awaiting_approval"] == 0
+    assert all(r["approved"] for r in review["disposal"])
+    listed = c.get(f"{url}/{first.json()['id']}").json()
+    assert (listed["by"], listed["files"]) == ("alice", 2)
+    assert sorted(r["path"] for r in listed["rows"]) == ["Housing/repairs-2017.txt", "Housing/rota.txt"]

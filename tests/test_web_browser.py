@@ -181,8 +181,10 @@ def test_iao_reviews_an_asset_end_to_end(site: Site, page: Page) -> None:
     # Disposal: the list approved, and the approved list downloaded as CSV.
     expect(page.locator("#disposal-list tbody tr")).to_have_count(2)
     page.get_by_label("Reason for approving disposal", exact=True).fill("retention schedule, team documents")
-    page.get_by_role("button", name="Approve this disposal list").click()
+    page.get_by_role("button", name="Approve disposal of 2 files").click()
     expect(notice(page)).to_contain_text("disposal of 2 files approved")
+    expect(page.locator("#all-approved")).to_be_visible()  # nothing left to approve twice
+    expect(page.locator("#disposal-list")).to_contain_text("yes, awaiting disposal")
     approval = page.locator("#approvals li")
     expect(approval).to_have_count(1)
     expect(approval).to_contain_text("2 files")

@@ -131,13 +131,27 @@ def disposal_list(db: Session, asset_id: int) -> list[dict[str, Any]]:
     return list(disposal_rows(db, asset_id))
 
 
+def approved_findings(db: Session, asset_id: int) -> set[int]:
+    """Findings on an earlier approved list of the asset: approved, awaiting disposal outside Steward."""
+    from sqlalchemy import select
+
+    return {row["finding"] for rows in db.scalars(select(DisposalApproval.rows)
+                                                  .where(DisposalApproval.asset_id == asset_id)) for row in rows}
+
+
 def approve_disposal(ctx: Context, asset_id: int, reason: str) -> DisposalApproval:
+    """Approve the files of the asset's disposal list that no earlier approval covers."""
     _acting(ctx)
     a = scope.asset(ctx.db, ctx.viewer, asset_id)
     why = _reason(reason)
-    rows = disposal_list(ctx.db, a.id)
-    if not rows:
+    listed = disposal_list(ctx.db, a.id)
+    if not listed:
         raise StewardError(f"{a.name} has no files past retention to approve")
+    done = approved_findings(ctx.db, a.id)
+    rows = [r for r in listed if r["finding"] not in done]
+    if not rows:
+        raise StewardError(f"every file on {a.name}'s disposal list is approved already; it leaves the list "
+                           "once it has been disposed of and the next scan no longer finds it")
     approval = DisposalApproval(asset_id=a.id, by=ctx.viewer.name, at=ctx.now, reason=why, files=len(rows),
                                 bytes=sum(r["size"] or 0 for r in rows), rows=rows)
     ctx.db.add(approval)

@@ -55,6 +55,7 @@ class AssetReview(BaseModel):
     disposal: list[dict[str, Any]] = Field(description="Files past retention, awaiting approval (at most 500).")
     disposal_total: int
     disposal_bytes: int
+    disposal_awaiting_approval: int = Field(description="Files on the list that no approval covers yet.")
     approvals: list[dict[str, Any]]
     comments: list[dict[str, Any]]
     history: list[dict[str, Any]] = Field(description="The audit log of this asset, newest first.")
@@ -148,6 +149,18 @@ def approve(asset_id: int, body: DisposalApprovalIn, ctx: Context = Depends(api_
     done = actions.approve_disposal(ctx, asset_id, body.reason)
     return Approval(id=done.id, files=done.files, bytes=done.bytes,
                     message=f"disposal of {done.files} files approved")
+
+
+@router.get("/assets/{asset_id}/disposal-approvals/{approval_id}", summary="One approved disposal list")
+def approval(asset_id: int, approval_id: int, viewer: Viewer = Depends(api_viewer),
+             db: Session = Depends(get_db)) -> dict[str, Any]:
+    viewer.require("iao", "siro")
+    a = scope.asset(db, viewer, asset_id)
+    found = next((p for p in views.approvals(db, a.id) if p.id == approval_id), None)
+    if found is None:
+        raise scope.NotVisible(f"approval {approval_id}")
+    return {"id": found.id, "asset_id": a.id, "by": found.by, "at": found.at.isoformat(timespec="seconds") + "Z",
+            "reason": found.reason, "files": found.files, "bytes": found.bytes, "rows": found.rows}
 
 
 @router.post("/assets/{asset_id}/comments", response_model=Done, summary="Comment on an asset")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from inventory.config import StewardConfig
 from inventory.models_web import ApiToken, SignInFailure, User, WebSession
 from scanner.errors import StewardError
 
+log = logging.getLogger(__name__)
 HASHER = PasswordHasher()
 _DUMMY = HASHER.hash("steward: equal time for unknown accounts")
 MIN_PASSWORD = 12
@@ -107,7 +109,12 @@ def _ldap_ok(config: StewardConfig, user: User, password: str) -> bool:
 
     if not isinstance(config.directory, LdapDirectory):
         raise SignInRefused("Directory sign-in is not available: no LDAP directory is configured.", 503)
-    key = ldap_authenticate(config.directory, user.person_key or user.name, password)
+    try:
+        key = ldap_authenticate(config.directory, user.person_key or user.name, password)
+    except StewardError as exc:
+        log.warning("directory sign-in of %s failed: %s", user.name, exc)
+        raise SignInRefused("The directory cannot be reached to check your password: try again shortly.",
+                            503) from None
     return key is not None and key == (user.person_key or user.name).lower()
 
 

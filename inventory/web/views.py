@@ -17,7 +17,7 @@ from inventory.models_web import Comment, DisposalApproval
 from inventory.queries import iar_row
 from inventory.queries_findings import SEVERITY_ORDER, finding_row
 from inventory.web import audit, scope
-from inventory.web.actions import disposal_list
+from inventory.web.actions import approved_findings, disposal_list
 from inventory.web.scope import Viewer
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -126,6 +126,9 @@ def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, 
         select(Finding).where(Finding.asset_id == a.id)
         .order_by(case((Finding.status == "open", 0), else_=1), severity, Finding.id).limit(MAX_FINDINGS))]
     disposal = disposal_list(db, a.id)
+    approved = approved_findings(db, a.id)
+    for row in disposal:
+        row["approved"] = row["finding"] in approved
     risks = db.scalars(select(Risk).where(Risk.asset_id == a.id, Risk.status != "closed"))
     comments = db.scalars(select(Comment).where(Comment.asset_id == a.id).order_by(Comment.id))
     return {
@@ -136,6 +139,7 @@ def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, 
         "risks": sorted((risk_row(r, today) for r in risks), key=lambda r: (-r["score"], r["id"])),
         "disposal": disposal[:MAX_DISPOSAL], "disposal_total": len(disposal),
         "disposal_bytes": sum(r["size"] or 0 for r in disposal),
+        "disposal_awaiting_approval": sum(not r["approved"] for r in disposal),
         "approvals": [{"id": p.id, "by": p.by, "at": _iso(p.at), "reason": p.reason, "files": p.files,
                        "bytes": p.bytes} for p in approvals(db, a.id)],
         "comments": [{"id": c.id, "by": c.by, "at": _iso(c.at), "text": c.text} for c in comments],
