@@ -159,3 +159,8 @@ def test_a_directory_account_signs_in_to_the_web_review_by_ldap_bind(ldap_people
     outsider = CliRunner().invoke(cli, ["user", "add", "zed", "--email", "zed@else.example", "--role", "iao",
                                         "--ldap", "--config", str(config)])
     assert "is not in the directory" in outsider.output
+    data = yaml.safe_load(config.read_text())
+    data["directory"]["url"] = f"ldap://127.0.0.1:{free_port()}"  # the directory goes away
+    config.write_text(yaml.safe_dump(data))
+    down = sign_in(client(World(tmp_path, config)), "ahill", "Corr3ct-horse")
+    assert down.status_code == 503 and "The directory cannot be reached" in down.text
