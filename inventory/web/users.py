@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from inventory.models_web import ROLES, ApiToken, User, WebSession
 from inventory.web.auth import digest, hash_password, new_token
 from scanner.errors import StewardError
 
+log = logging.getLogger(__name__)
 NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -50,7 +52,13 @@ def add_user(db: Session, config: StewardConfig, name: str, email: str, role: st
         raise StewardError("--ldap needs a directory (key `directory`, kind ldap) in the config")
     if not ldap and not password:
         raise StewardError("a local account needs a password")
-    key = _person_key(config, name, email)
+    try:
+        key = _person_key(config, name, email)
+    except StewardError as exc:
+        if ldap:
+            raise
+        log.warning("the directory could not be read (%s); %s is matched to assets by e-mail address", exc, name)
+        key = None
     if ldap and key is None:
         raise StewardError(f"{name!r} / {email} is not in the directory, so it cannot sign in by LDAP bind")
     user = User(name=name, email=email, role=role, person_key=key, auth="ldap" if ldap else "local",
