@@ -302,3 +302,20 @@ def test_a_disposal_list_is_never_approved_twice(web: Any) -> None:
     listed = c.get(f"{url}/{first.json()['id']}").json()
     assert (listed["by"], listed["files"]) == ("alice", 2)
     assert sorted(r["path"] for r in listed["rows"]) == ["Housing/repairs-2017.txt", "Housing/rota.txt"]
+
+
+def test_ownership_decisions_wait_for_a_readable_directory(web: Any) -> None:
+    app = web.app()
+    c, csrf = signed_in(web, "alice", app)
+    housing = web.asset_id("Housing")
+    hr = web.folder / "hr.csv"
+    saved = hr.read_text()
+    hr.unlink()  # the HR export is being replaced
+    body = {"action": "reassign", "person": "anyone at all", "reason": "moved"}
+    refused = c.post(f"/api/v1/assets/{housing}/ownership", headers={"X-CSRF-Token": csrf}, json=body)
+    assert refused.status_code == 400 and "the directory cannot be read just now" in refused.json()["detail"]
+    assert asset_row(web, "Housing").owner == "Alice Archer"  # not handed to an unchecked name
+    hr.write_text(saved)
+    body["person"] = "erin"
+    assert c.post(f"/api/v1/assets/{housing}/ownership", headers={"X-CSRF-Token": csrf}, json=body).status_code == 200
+    assert asset_row(web, "Housing").owner == "Erin Evans"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from inventory.config import StewardConfig
 from inventory.models_web import Comment, DisposalApproval
 from inventory.web import audit, scope
+from inventory.web.people import DirectoryCache
 from inventory.web.scope import Viewer
 from scanner.errors import StewardError
 
@@ -30,6 +31,7 @@ class Context:
     viewer: Viewer
     now: datetime
     ip: str | None = None
+    people: DirectoryCache | None = None  # the application's; None reads the directory afresh
 
     def log(self, action: str, **kw: Any) -> None:
         audit.record(self.db, self.now, self.viewer.name, self.viewer.role, action, ip=self.ip, **kw)
@@ -76,8 +78,8 @@ def ownership(ctx: Context, asset_id: int, action: str, reason: str, person: str
         verb = "set"
     else:
         raise StewardError(f"no ownership action {action!r}")
-    message = decide_owner(ctx.db, ctx.config, open_directory(ctx.config), a, verb, target, ctx.viewer.name, why,
-                           ctx.now)
+    state = ctx.people.get(ctx.config) if ctx.people is not None else open_directory(ctx.config)
+    message = decide_owner(ctx.db, ctx.config, state, a, verb, target, ctx.viewer.name, why, ctx.now)
     ctx.log(f"ownership.{action}", subject="asset", subject_id=a.id, asset_id=a.id, reason=why,
             detail={"person": target, "owner_now": a.owner, "status_now": a.owner_status})
     ctx.db.commit()

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inventory.config import StewardConfig
 from inventory.web.deps import CsrfRefused, SignInNeeded
+from inventory.web.people import DirectoryCache
 from inventory.web.render import render
 from inventory.web.scope import Forbidden, NotVisible
 from scanner import __version__
@@ -55,6 +56,7 @@ def create_app(config: StewardConfig, factory: sessionmaker[Session] | None = No
     app.state.config = config
     app.state.factory = factory or open_store(config.database)
     app.state.config_path = None  # set by `steward serve`: lets an administrator start scans
+    app.state.people = DirectoryCache()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (pages_auth, pages_assets, pages_siro, pages_admin, api):
         app.include_router(module.router)

@@ -79,7 +79,7 @@ def page_form(request: Request, form: dict[str, Any] = Depends(form_data),
 
 def page_context(request: Request, form: dict[str, Any] = Depends(page_form),
                  viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)) -> Context:
-    return Context(db, config_of(request), viewer, utcnow(), client_ip(request))
+    return Context(db, config_of(request), viewer, utcnow(), client_ip(request), request.app.state.people)
 
 
 def api_viewer(request: Request, db: Session = Depends(get_db)) -> Viewer:
@@ -100,4 +100,4 @@ def api_viewer(request: Request, db: Session = Depends(get_db)) -> Viewer:
 
 
 def api_context(request: Request, viewer: Viewer = Depends(api_viewer), db: Session = Depends(get_db)) -> Context:
-    return Context(db, config_of(request), viewer, utcnow(), client_ip(request))
+    return Context(db, config_of(request), viewer, utcnow(), client_ip(request), request.app.state.people)
