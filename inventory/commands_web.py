@@ -66,9 +66,10 @@ def user_add(name: str, email: str, role: str, ldap: bool, password_stdin: bool,
         audit.record(db, utcnow(), "steward-cli", None, "user.add", subject="user", subject_id=made.id,
                      detail={"name": made.name, "role": made.role, "auth": made.auth})
         db.commit()
+        where = "not found in the directory" if config.directory is not None else "no directory is configured"
         click.echo(f"added {made.name} ({made.role}, {made.auth} sign-in)"
                    + (f"; directory person {made.person_key}" if made.person_key else
-                      "; not found in the directory, so matched to assets by e-mail address"))
+                      f"; {where}, so matched to assets by e-mail address"))
 
 
 @user.command("list")
