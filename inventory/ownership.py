@@ -74,12 +74,16 @@ def active_decision(session: Session, asset_id: int) -> OwnerDecision | None:
     ).first()
 
 
-def declined(session: Session, asset_id: int) -> dict[str, OwnerDecision]:
-    """People who said they do not own the asset (by directory key): never proposed for it again."""
-    rows = session.scalars(select(OwnerDecision).where(OwnerDecision.asset_id == asset_id,
-                                                       OwnerDecision.action == "decline",
+def declined(session: Session, asset_ids: list[int]) -> dict[int, dict[str, OwnerDecision]]:
+    """Per asset, the people who said they do not own it (by directory key): never proposed for it again."""
+    out: dict[int, dict[str, OwnerDecision]] = {}
+    rows = session.scalars(select(OwnerDecision).where(OwnerDecision.action == "decline",
                                                        OwnerDecision.reverted_at.is_(None)))
-    return {(d.person_key or "").lower(): d for d in rows}
+    wanted = set(asset_ids)
+    for d in rows:
+        if d.asset_id in wanted:
+            out.setdefault(d.asset_id, {})[(d.person_key or "").lower()] = d
+    return out
 
 
 def refresh_ownership(session: Session, config: StewardConfig, source: str, state: DirectoryState,
@@ -92,6 +96,7 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
     assets = list(session.scalars(query))
     now = utcnow()
     summaries = _Summaries(policy)
+    declines = declined(session, [a.id for a in assets])
     for asset in assets:
         folder = session.scalars(select(FolderRecord).where(FolderRecord.source == source,
                                                             FolderRecord.path == asset.key)).first()
@@ -100,7 +105,7 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
         writers = folder_summary.writers if folder_summary else ()
         inference = infer(asset.name, _file_facts(session, asset, summaries, tally), writers,
                           folder.owner if folder else None, state.directory, config.owners, now)
-        refused = declined(session, asset.id)
+        refused = declines.get(asset.id, {})
         if refused:
             inference = replace(inference, candidates=tuple(c for c in inference.candidates
                                                             if c.key.lower() not in refused),
@@ -112,7 +117,7 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
         row.candidates = [c.as_dict() for c in inference.candidates]
         row.notes, row.computed_at = notes, now
         session.add(row)
-        _decide(session, asset, row, config, state.directory, inference)
+        _decide(session, asset, row, config, state.directory, inference, refused)
     session.commit()
     return len(assets)
 
@@ -156,12 +161,12 @@ def _file_facts(session: Session, asset: Asset, summaries: _Summaries, tally: Ac
 
 
 def _decide(session: Session, asset: Asset, row: AssetOwnership, config: StewardConfig, directory: Directory,
-            inference: Any) -> None:
+            inference: Any, refused: dict[str, OwnerDecision]) -> None:
     decision = active_decision(session, asset.id)
     declared = declared_for(asset, config.owners.declared + source_declared(config, asset))
     if declared is not None:
         named = directory.resolve(declared.owner)
-        if (named.key if named else declared.owner).lower() in declined(session, asset.id):
+        if (named.key if named else declared.owner).lower() in refused:
             declared = None
     top = proposal(inference, config.owners.threshold)
     if decision is not None:

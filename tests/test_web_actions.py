@@ -319,3 +319,19 @@ def test_ownership_decisions_wait_for_a_readable_directory(web: Any) -> None:
     body["person"] = "erin"
     assert c.post(f"/api/v1/assets/{housing}/ownership", headers={"X-CSRF-Token": csrf}, json=body).status_code == 200
     assert asset_row(web, "Housing").owner == "Erin Evans"
+
+
+def test_an_owner_declared_in_the_config_can_decline_too(web_store: Any, tmp_path: Any) -> None:
+    declared = {"threshold": 0.35, "declared": [{"path": "share:Housing", "owner": "alice"}]}
+    world = make_world(web_store, tmp_path, owners=declared)
+    rescan(world)
+    assert asset_row(world, "Housing").owner_status == "declared"
+    c, csrf = signed_in(world, "alice")
+    housing = world.asset_id("Housing")
+    r = c.post(f"/api/v1/assets/{housing}/ownership", headers={"X-CSRF-Token": csrf},
+               json={"action": "decline", "reason": "Housing moved to the new directorate"})
+    assert r.status_code == 200
+    rescan(world)
+    a = asset_row(world, "Housing")
+    assert (a.owner, a.owner_status) == (None, "none")  # the mapping no longer names her, nor does inference
+    assert c.get(f"/assets/{housing}").status_code == 404
