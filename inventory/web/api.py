@@ -155,10 +155,7 @@ def approve(asset_id: int, body: DisposalApprovalIn, ctx: Context = Depends(api_
 def approval(asset_id: int, approval_id: int, viewer: Viewer = Depends(api_viewer),
              db: Session = Depends(get_db)) -> dict[str, Any]:
     viewer.require("iao", "siro")
-    a = scope.asset(db, viewer, asset_id)
-    found = next((p for p in views.approvals(db, a.id) if p.id == approval_id), None)
-    if found is None:
-        raise scope.NotVisible(f"approval {approval_id}")
+    found, a = scope.approval(db, viewer, asset_id, approval_id)
     return {"id": found.id, "asset_id": a.id, "by": found.by, "at": found.at.isoformat(timespec="seconds") + "Z",
             "reason": found.reason, "files": found.files, "bytes": found.bytes, "rows": found.rows}
 

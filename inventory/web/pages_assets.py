@@ -100,10 +100,7 @@ def approve_disposal(request: Request, asset_id: int, ctx: Context = Depends(pag
 def approval_csv(asset_id: int, approval_id: int, viewer: Viewer = Depends(page_viewer),
                  db: Session = Depends(get_db)) -> Response:
     viewer.require("iao", "siro")
-    a = scope.asset(db, viewer, asset_id)
-    approval = next((p for p in views.approvals(db, a.id) if p.id == approval_id), None)
-    if approval is None:
-        raise scope.NotVisible(f"approval {approval_id}")
+    approval, _ = scope.approval(db, viewer, asset_id, approval_id)
     out = io.StringIO()
     columns = (*DISPOSAL_COLUMNS, "approved_by", "approved_at", "approval_reason")
     writer = csv.DictWriter(out, columns, extrasaction="ignore")

@@ -14,7 +14,7 @@ from inventory.models import Asset
 from inventory.models_owners import AssetOwnership
 from inventory.models_risks import Risk
 from inventory.models_rules import Finding
-from inventory.models_web import User
+from inventory.models_web import DisposalApproval, User
 
 
 class NotVisible(LookupError):
@@ -95,6 +95,15 @@ def risk(db: Session, viewer: Viewer, risk_id: int) -> Risk:
         asset(db, viewer, found.asset_id)
         return found
     raise NotVisible(f"risk {risk_id}")
+
+
+def approval(db: Session, viewer: Viewer, asset_id: int, approval_id: int) -> tuple[DisposalApproval, Asset]:
+    """An approved disposal list, only through an asset the viewer may see."""
+    a = asset(db, viewer, asset_id)
+    found = db.get(DisposalApproval, approval_id)
+    if found is None or found.asset_id != a.id:
+        raise NotVisible(f"approval {approval_id}")
+    return found, a
 
 
 def is_proposed_to(row: AssetOwnership | None, a: Asset, viewer: Viewer) -> bool:
