@@ -108,8 +108,7 @@ def hr_table(g: Gen, rows: int) -> tuple[tuple[Chunk, ...], set[str]]:
         if g.r.random() < 0.5:
             if fn is None:
                 cols["Sort code"] = [
-                    f"{g.r.randrange(10, 99)}-{g.r.randrange(10, 99)}-{g.r.randrange(10, 99)}"
-                    for _ in range(rows)
+                    f"{g.r.randrange(10, 99)}-{g.r.randrange(10, 99)}-{g.r.randrange(10, 99)}" for _ in range(rows)
                 ]
                 cols["Account number"] = [f"{g.r.randrange(10**7, 10**8)}" for _ in range(rows)]
             else:
@@ -209,17 +208,13 @@ def products(g: Gen, rows: int) -> tuple[Chunk, ...]:
     return _table(
         "Stock",
         {
-            "Product code": [
-                f"PRD-{g.r.randrange(10**4, 10**5)}-{g.r.choice('ABCXYZ')}" for _ in range(rows)
-            ],
+            "Product code": [f"PRD-{g.r.randrange(10**4, 10**5)}-{g.r.choice('ABCXYZ')}" for _ in range(rows)],
             "Description": [
-                g.r.choice(["Grit salt 25kg", "Bin liner roll", "LED lantern", "Sign post 3m"])
-                for _ in range(rows)
+                g.r.choice(["Grit salt 25kg", "Bin liner roll", "LED lantern", "Sign post 3m"]) for _ in range(rows)
             ],
             "Unit price": [f"{g.r.random() * 90:.2f}" for _ in range(rows)],
             "Supplier ref": [
-                f"{g.r.randrange(100, 999)} {g.r.randrange(100, 999)} {g.r.randrange(1000, 9999)}"
-                for _ in range(rows)
+                f"{g.r.randrange(100, 999)} {g.r.randrange(100, 999)} {g.r.randrange(1000, 9999)}" for _ in range(rows)
             ],
         },
     )
@@ -233,8 +228,7 @@ def invoice(g: Gen, filler: int) -> str:
         f"{' '.join(bad_card[i : i + 4] for i in range(0, 16, 4))}\n"
         f"Customer ref QQ{g.r.randrange(10**5, 10**6)}C, "
         f"batch BG {g.r.randrange(10, 99)} {g.r.randrange(10, 99)} {g.r.randrange(10, 99)} A\n"
-        f"Job ref 0161 496 {g.r.randrange(1000, 9999)}\nSupplier: Midland Salt Supplies Ltd\n"
-        + g.filler(filler)
+        f"Job ref 0161 496 {g.r.randrange(1000, 9999)}\nSupplier: Midland Salt Supplies Ltd\n" + g.filler(filler)
     )
 
 

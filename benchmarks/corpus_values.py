@@ -160,9 +160,7 @@ class Gen:
             check = (11 - sum(int(c) * (10 - i) for i, c in enumerate(base)) % 11) % 11
             digits = base + str(check)
             if check != 10 and nhs.is_valid(digits):
-                return self.r.choice(["{} {} {}", "{}-{}-{}", "{}{}{}"]).format(
-                    digits[:3], digits[3:6], digits[6:]
-                )
+                return self.r.choice(["{} {} {}", "{}-{}-{}", "{}{}{}"]).format(digits[:3], digits[3:6], digits[6:])
 
     def bad_nhs(self) -> str:
         good = self.nhs().replace(" ", "").replace("-", "")
@@ -192,9 +190,7 @@ class Gen:
             first, second = "A", "B"
         d = f"{self.r.randrange(0, 999999):06d}"
         suffix = self.r.choice("ABCD")
-        return self.r.choice(
-            [f"{first}{second}{d}{suffix}", f"{first}{second} {d[:2]} {d[2:4]} {d[4:]} {suffix}"]
-        )
+        return self.r.choice([f"{first}{second}{d}{suffix}", f"{first}{second} {d[:2]} {d[2:4]} {d[4:]} {suffix}"])
 
     def card(self) -> str:
         base = self.r.choice(["4", "51", "52", "53", "54", "55"]) + "".join(

@@ -27,14 +27,25 @@ def make_schema(url: str, schema: str, tables: int, rows: int) -> None:
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     meta = MetaData(schema=schema)
-    made = [Table(f"cases_{i:04d}", meta, Column("id", Integer, primary_key=True), Column("client_name", String(100)),
-                  Column("nhs_number", String(20)), Column("email", String(200)), Column("notes", String(200)))
-            for i in range(tables)]
+    made = [
+        Table(
+            f"cases_{i:04d}",
+            meta,
+            Column("id", Integer, primary_key=True),
+            Column("client_name", String(100)),
+            Column("nhs_number", String(20)),
+            Column("email", String(200)),
+            Column("notes", String(200)),
+        )
+        for i in range(tables)
+    ]
     meta.create_all(engine)
     people = People(1)
     persons = [people.person() for _ in range(min(rows, 2000))]
-    values = [{"client_name": p.name, "nhs_number": p.nhs_number, "email": p.email, "notes": "Visit went well."}
-              for p in persons]
+    values = [
+        {"client_name": p.name, "nhs_number": p.nhs_number, "email": p.email, "notes": "Visit went well."}
+        for p in persons
+    ]
     with engine.begin() as conn:
         for table in made:
             for start in range(0, rows, len(values)):
@@ -44,8 +55,9 @@ def make_schema(url: str, schema: str, tables: int, rows: int) -> None:
 
 def timed_scan(config: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "inventory", "scan", "--config", str(config)], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "inventory", "scan", "--config", str(config)], check=True, stdout=subprocess.DEVNULL
+    )
     return time.perf_counter() - start
 
 
@@ -61,16 +73,30 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             config = Path(tmp) / "config.yaml"
-            config.write_text(yaml.safe_dump({
-                "database": f"sqlite:///{tmp}/steward.db", "hash_key": "bench",
-                "detection": {"spacy_model": "none"},
-                "sources": [{"id": "db", "kind": "database", "url": args.url, "schemas": [schema],
-                             "sample_rows": args.sample_rows}],
-            }))
+            config.write_text(
+                yaml.safe_dump(
+                    {
+                        "database": f"sqlite:///{tmp}/steward.db",
+                        "hash_key": "bench",
+                        "detection": {"spacy_model": "none"},
+                        "sources": [
+                            {
+                                "id": "db",
+                                "kind": "database",
+                                "url": args.url,
+                                "schemas": [schema],
+                                "sample_rows": args.sample_rows,
+                            }
+                        ],
+                    }
+                )
+            )
             first, again = timed_scan(config), timed_scan(config)
-        print(f"{args.tables} tables x {args.rows} rows (sample {args.sample_rows}): first scan {first:.1f} s "
-              f"({args.tables / first:.1f} tables/s), unchanged re-scan {again:.1f} s ({args.tables / again:.1f} "
-              "tables/s); both include process start and model-free detector set-up")
+        print(
+            f"{args.tables} tables x {args.rows} rows (sample {args.sample_rows}): first scan {first:.1f} s "
+            f"({args.tables / first:.1f} tables/s), unchanged re-scan {again:.1f} s ({args.tables / again:.1f} "
+            "tables/s); both include process start and model-free detector set-up"
+        )
     finally:
         engine = create_engine(args.url)
         with engine.begin() as conn:

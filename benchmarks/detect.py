@@ -112,9 +112,7 @@ def run_presidio(docs: list[Doc], model: str, mb: float) -> tuple[float, float, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description="Detection throughput: Steward default, pattern-only, presidio."
-    )
+    parser = argparse.ArgumentParser(description="Detection throughput: Steward default, pattern-only, presidio.")
     parser.add_argument("--mb", type=float, default=50.0, help="MB of extracted text in the corpus")
     parser.add_argument("--scale", type=int, default=8, help="document length multiplier")
     parser.add_argument("--seed", type=int, default=3)
@@ -149,8 +147,7 @@ def main() -> None:
     print("payments, email, access_log, meeting_notes; none in the others):")
     for k in kinds:
         speeds = "  ".join(
-            f"{lab.split()[-1]}: {chars[k] / max(per_kind[lab].get(k, 0.0), 1e-9) / 1e6:6.2f}"
-            for lab in per_kind
+            f"{lab.split()[-1]}: {chars[k] / max(per_kind[lab].get(k, 0.0), 1e-9) / 1e6:6.2f}" for lab in per_kind
         )
         print(f"  {k:<13} {chars[k] / 1e6:5.1f} MB  {speeds}")
     print()
@@ -165,8 +162,7 @@ def main() -> None:
     print("|----------------------|-----------|-------------|--------------|----------------|-------------|")
     for label, mbs, per_cpu, fps, procs in rows:
         print(
-            f"| {label:<20} | {procs:9d} | {mbs:11.3f} | {per_cpu:12.3f} | {fps:14.1f} | "
-            f"{per_cpu / base_cpu:10.0f}x |"
+            f"| {label:<20} | {procs:9d} | {mbs:11.3f} | {per_cpu:12.3f} | {fps:14.1f} | {per_cpu / base_cpu:10.0f}x |"
         )
     default, pattern = rows[0][2], rows[1][2]
     print(

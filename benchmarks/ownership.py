@@ -34,14 +34,21 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="steward-own-bench-"))
     hr = tmp / "hr.csv"
     depts = [f"Service {i}" for i in range(20)]
-    hr.write_text("account,sid,name,email,department,manager,status\n" + "".join(
-        f"u{i},S-1-5-21-1-2-3-{1000 + i},Person {i},p{i}@c.gov.uk,{depts[i % 20]},u{i % 20},"
-        f"{'leaver' if i % 17 == 0 else 'active'}\n" for i in range(200)))
-    config = StewardConfig.model_validate({
-        "database": f"sqlite:///{tmp / 'steward.db'}",
-        "sources": [{"id": "share", "kind": "local", "root": str(tmp)}],
-        "directory": {"kind": "csv", "path": str(hr)},
-    })
+    hr.write_text(
+        "account,sid,name,email,department,manager,status\n"
+        + "".join(
+            f"u{i},S-1-5-21-1-2-3-{1000 + i},Person {i},p{i}@c.gov.uk,{depts[i % 20]},u{i % 20},"
+            f"{'leaver' if i % 17 == 0 else 'active'}\n"
+            for i in range(200)
+        )
+    )
+    config = StewardConfig.model_validate(
+        {
+            "database": f"sqlite:///{tmp / 'steward.db'}",
+            "sources": [{"id": "share", "kind": "local", "root": str(tmp)}],
+            "directory": {"kind": "csv", "path": str(hr)},
+        }
+    )
     try:
         run(config, depts, args.files)
     finally:
@@ -60,14 +67,24 @@ def run(config: StewardConfig, depts: list[str], files: int) -> None:
         batch = []
         for i in range(files):
             dept = depts[i % 20]
-            batch.append({
-                "source": "share", "path": f"{dept}/f{i}.docx", "dir": dept, "name": f"f{i}.docx", "ext": "docx",
-                "asset_key": dept, "identity": str(i), "size": rng.randint(1000, 10**6),
-                "mtime": now - timedelta(days=rng.randint(0, 2000)),
-                "owner": f"S-1-5-21-1-2-3-{1000 + rng.randint(0, 199)}",
-                "acl": acls[i % 10], "authors": [f"Person {rng.randint(0, 199)}"] if i % 3 == 0 else None,
-                "status": "ok", "first_seen": now,
-            })
+            batch.append(
+                {
+                    "source": "share",
+                    "path": f"{dept}/f{i}.docx",
+                    "dir": dept,
+                    "name": f"f{i}.docx",
+                    "ext": "docx",
+                    "asset_key": dept,
+                    "identity": str(i),
+                    "size": rng.randint(1000, 10**6),
+                    "mtime": now - timedelta(days=rng.randint(0, 2000)),
+                    "owner": f"S-1-5-21-1-2-3-{1000 + rng.randint(0, 199)}",
+                    "acl": acls[i % 10],
+                    "authors": [f"Person {rng.randint(0, 199)}"] if i % 3 == 0 else None,
+                    "status": "ok",
+                    "first_seen": now,
+                }
+            )
             if len(batch) == 10_000:
                 session.execute(insert(FileRecord), batch)
                 batch.clear()
@@ -78,8 +95,10 @@ def run(config: StewardConfig, depts: list[str], files: int) -> None:
         refresh_ownership(session, config, "share", open_directory(config))
         elapsed = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"refresh_ownership: {files:,} files in 20 assets in {elapsed:.1f} s = "
-          f"{files / elapsed:,.0f} files/s; peak RSS of the process {peak:.0f} MB")
+    print(
+        f"refresh_ownership: {files:,} files in 20 assets in {elapsed:.1f} s = "
+        f"{files / elapsed:,.0f} files/s; peak RSS of the process {peak:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

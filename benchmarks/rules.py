@@ -31,10 +31,28 @@ from inventory.models import DetectionRow, FileRecord
 from inventory.models_rules import Finding
 from inventory.rules import DEFAULT_DIR, load_rulebook
 
-SERVICES = ["Adult Social Care", "Children's Services", "Highways", "HR", "Finance", "GIS", "Planning",
-            "Revenues and Benefits"]
-SUBS = ["Closed 2015", "Referrals 2012-13", "Sensory Support/Left 2018", "Occupational Health", "Exports",
-        "Budgets FY2019", "Team", "Archive", "New folder", "OS MasterMap"]
+SERVICES = [
+    "Adult Social Care",
+    "Children's Services",
+    "Highways",
+    "HR",
+    "Finance",
+    "GIS",
+    "Planning",
+    "Revenues and Benefits",
+]
+SUBS = [
+    "Closed 2015",
+    "Referrals 2012-13",
+    "Sensory Support/Left 2018",
+    "Occupational Health",
+    "Exports",
+    "Budgets FY2019",
+    "Team",
+    "Archive",
+    "New folder",
+    "OS MasterMap",
+]
 
 
 def fill(factory: object, files: int, seed: int = 1) -> None:
@@ -47,16 +65,39 @@ def fill(factory: object, files: int, seed: int = 1) -> None:
             name = f"{'copy of ' if i % 97 == 0 else ''}note {i:06d}{' final' if i % 89 == 0 else ''}.docx"
             mtime = now - timedelta(days=rng.randint(0, 15 * 365))
             personal = rng.random() < 0.1
-            rows.append({"id": i, "source": "share", "path": f"{folder}/{name}", "dir": folder, "name": name,
-                         "ext": "docx", "asset_key": service, "identity": f"1:{i}", "size": rng.randint(1000, 10**6),
-                         "mtime": mtime, "ctime": mtime, "mode": 0o100644 if i % 3 else 0o100640, "gid": 100,
-                         "mime": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                         "status": "encrypted" if i % 211 == 0 else "ok", "first_seen": now,
-                         "special_category": ["health"] if personal and i % 5 == 0 else None,
-                         "content_hash": f"{i % 500:064x}" if personal and i % 4 == 0 else None})
+            rows.append(
+                {
+                    "id": i,
+                    "source": "share",
+                    "path": f"{folder}/{name}",
+                    "dir": folder,
+                    "name": name,
+                    "ext": "docx",
+                    "asset_key": service,
+                    "identity": f"1:{i}",
+                    "size": rng.randint(1000, 10**6),
+                    "mtime": mtime,
+                    "ctime": mtime,
+                    "mode": 0o100644 if i % 3 else 0o100640,
+                    "gid": 100,
+                    "mime": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    "status": "encrypted" if i % 211 == 0 else "ok",
+                    "first_seen": now,
+                    "special_category": ["health"] if personal and i % 5 == 0 else None,
+                    "content_hash": f"{i % 500:064x}" if personal and i % 4 == 0 else None,
+                }
+            )
             if personal:
-                dets.append({"file_id": i, "entity": "PERSON", "count": rng.randint(1, 400), "best_score": 0.9,
-                             "example": "J*** S****", "locators": []})
+                dets.append(
+                    {
+                        "file_id": i,
+                        "entity": "PERSON",
+                        "count": rng.randint(1, 400),
+                        "best_score": 0.9,
+                        "example": "J*** S****",
+                        "locators": [],
+                    }
+                )
             if len(rows) == 5000:
                 session.execute(insert(FileRecord), rows)
                 if dets:
@@ -77,8 +118,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{tmp}/bench.db"
-        config = StewardConfig.model_validate({"database": url, "sources": [
-            {"id": "share", "kind": "local", "root": "/srv/share"}]})
+        config = StewardConfig.model_validate(
+            {"database": url, "sources": [{"id": "share", "kind": "local", "root": "/srv/share"}]}
+        )
         factory = open_store(url)
         fill(factory, args.files)
         book = load_rulebook(DEFAULT_DIR)
@@ -88,8 +130,10 @@ def main() -> None:
                 summary = evaluate_source(session, config, book, "share", datetime(2026, 6, 1))
                 took = time.perf_counter() - started
                 stored = session.scalar(select(func.count()).select_from(Finding))
-            print(f"{label}: {summary.files:,} files in {took:.1f} s = {summary.files / took:,.0f} files/s; "
-                  f"{stored:,} findings stored, {sum(summary.open_by_kind.values()):,} open")
+            print(
+                f"{label}: {summary.files:,} files in {took:.1f} s = {summary.files / took:,.0f} files/s; "
+                f"{stored:,} findings stored, {sum(summary.open_by_kind.values()):,} open"
+            )
 
 
 if __name__ == "__main__":

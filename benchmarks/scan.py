@@ -61,8 +61,12 @@ def tree_rss_kb(pid: int) -> int:
 
 def timed_scan(config: Path) -> tuple[float, int, str]:
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "inventory", "scan", "--config", str(config)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inventory", "scan", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     peak = 0
 
     def sample() -> None:
@@ -84,8 +88,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=0, help="content workers (0 = one per core)")
-    parser.add_argument("--names", action=argparse.BooleanOptionalAction, default=True,
-                        help="person-name recognition during the first scan")
+    parser.add_argument(
+        "--names",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="person-name recognition during the first scan",
+    )
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="steward-bench-"))
@@ -99,11 +107,17 @@ def main() -> None:
         for stale in work.glob("steward.db*"):
             stale.unlink()
         config = work / "config.yaml"
-        config.write_text(yaml.safe_dump({
-            "database": f"sqlite:///{db}", "hash_key": "benchmark",
-            "sources": [{"id": "tree", "kind": "local", "root": str(root)}],
-            "scan": {"workers": args.workers}, "detection": {"names": args.names},
-        }))
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "database": f"sqlite:///{db}",
+                    "hash_key": "benchmark",
+                    "sources": [{"id": "tree", "kind": "local", "root": str(root)}],
+                    "scan": {"workers": args.workers},
+                    "detection": {"names": args.names},
+                }
+            )
+        )
         for label in ("first scan:    ", "no-change scan:"):
             seconds, rss, summary = timed_scan(config)
             rate = args.files / seconds

@@ -57,8 +57,15 @@ def main() -> None:
         t0 = time.perf_counter()
         listed = listing_only(server)
         t1 = time.perf_counter()
-        source = SmbSource(id="bench", kind="smb", server="127.0.0.1", port=server.port, share=server.share,
-                           username="stwscan", password=PASSWORD)
+        source = SmbSource(
+            id="bench",
+            kind="smb",
+            server="127.0.0.1",
+            port=server.port,
+            share=server.share,
+            username="stwscan",
+            password=PASSWORD,
+        )
         walked = sum(1 for _ in SmbCrawler(source).iter_entries())
         t2 = time.perf_counter()
         print(f"listing only:          {listed:,} entries in {t1 - t0:.2f} s = {listed / (t1 - t0):,.0f} entries/s")

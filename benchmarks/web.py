@@ -45,8 +45,9 @@ PASSWORD = "benchmark password"
 
 
 def prepare(url: str, files: int) -> tuple[StewardConfig, int]:
-    config = StewardConfig.model_validate({"database": url, "sources": [
-        {"id": "share", "kind": "local", "root": "/srv/share"}]})
+    config = StewardConfig.model_validate(
+        {"database": url, "sources": [{"id": "share", "kind": "local", "root": "/srv/share"}]}
+    )
     factory = open_store(url)
     fill(factory, files)
     with factory() as db:
@@ -55,15 +56,26 @@ def prepare(url: str, files: int) -> tuple[StewardConfig, int]:
         db.commit()
         biggest = db.scalars(select(Asset).order_by(Asset.file_count.desc())).first()
         assert biggest is not None
-        db.add(AssetOwnership(asset_id=biggest.id, owner_key="iao", owner_email="iao@council.example.gov.uk",
-                              evidence=[], candidates=[], notes=[], computed_at=utcnow()))
+        db.add(
+            AssetOwnership(
+                asset_id=biggest.id,
+                owner_key="iao",
+                owner_email="iao@council.example.gov.uk",
+                evidence=[],
+                candidates=[],
+                notes=[],
+                computed_at=utcnow(),
+            )
+        )
         biggest.owner, biggest.owner_status = "Ivy Owner", "proposed"
         db.commit()
         for name, role in (("iao", "iao"), ("siro", "siro")):
             add_user(db, config, name, f"{name}@council.example.gov.uk", role, PASSWORD, False, utcnow())
         findings = db.scalar(select(func.count()).select_from(Finding).where(Finding.asset_id == biggest.id))
-        print(f"store: {files:,} files; the IAO's asset {biggest.name!r} holds {biggest.file_count:,} files, "
-              f"{biggest.personal_files:,} with personal data, {findings:,} findings")
+        print(
+            f"store: {files:,} files; the IAO's asset {biggest.name!r} holds {biggest.file_count:,} files, "
+            f"{biggest.personal_files:,} with personal data, {findings:,} findings"
+        )
         return config, biggest.id
 
 
@@ -84,8 +96,10 @@ def measure(c: TestClient, path: str, repeat: int) -> None:
         times.append(time.perf_counter() - started)
         assert r.status_code == 200, (path, r.status_code)
         size = len(r.content)
-    print(f"  {path:<34} median {statistics.median(times) * 1000:7.0f} ms   slowest {max(times) * 1000:7.0f} ms"
-          f"   {size / 1024:8.0f} KB")
+    print(
+        f"  {path:<34} median {statistics.median(times) * 1000:7.0f} ms   slowest {max(times) * 1000:7.0f} ms"
+        f"   {size / 1024:8.0f} KB"
+    )
 
 
 def main() -> None:

@@ -66,8 +66,9 @@ def _fact(raw: AccessFact | Mapping[str, Any] | Sequence[Any]) -> AccessFact:
     if isinstance(raw, AccessFact):
         return raw
     if isinstance(raw, Mapping):
-        return AccessFact(str(raw["principal"]), raw["rights"], bool(raw.get("allow", True)),
-                          bool(raw.get("inherited", False)))
+        return AccessFact(
+            str(raw["principal"]), raw["rights"], bool(raw.get("allow", True)), bool(raw.get("inherited", False))
+        )
     principal, rights, allow, *rest = raw
     return AccessFact(str(principal), rights, bool(allow), bool(rest[0]) if rest else False)
 
@@ -84,8 +85,11 @@ def _acl_rights(acl: Iterable[AccessFact | Mapping[str, Any] | Sequence[Any]]) -
 
 def _mode_rights(mode: int, uid: int | None, gid: int | None) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for principal, read_bit, write_bit in ((f"uid:{uid}", 0o400, 0o200), (f"gid:{gid}", 0o040, 0o020),
-                                           (OTHERS, 0o004, 0o002)):
+    for principal, read_bit, write_bit in (
+        (f"uid:{uid}", 0o400, 0o200),
+        (f"gid:{gid}", 0o040, 0o020),
+        (OTHERS, 0o004, 0o002),
+    ):
         if principal.endswith(":None"):
             continue
         rights = ({"read"} if mode & read_bit else set()) | ({"write"} if mode & write_bit else set())
@@ -94,8 +98,13 @@ def _mode_rights(mode: int, uid: int | None, gid: int | None) -> dict[str, set[s
     return out
 
 
-def summarise(acl: Iterable[AccessFact | Mapping[str, Any] | Sequence[Any]] | None = None, mode: int | None = None,
-              uid: int | None = None, gid: int | None = None, policy: AccessPolicy | None = None) -> AccessSummary:
+def summarise(
+    acl: Iterable[AccessFact | Mapping[str, Any] | Sequence[Any]] | None = None,
+    mode: int | None = None,
+    uid: int | None = None,
+    gid: int | None = None,
+    policy: AccessPolicy | None = None,
+) -> AccessSummary:
     """Readers, writers and the broad ones among them, from a DACL when there is one, else from mode bits."""
     policy = policy or AccessPolicy()
     acl = list(acl or ())
@@ -103,7 +112,8 @@ def summarise(acl: Iterable[AccessFact | Mapping[str, Any] | Sequence[Any]] | No
     readers = tuple(sorted(p for p, r in rights.items() if "read" in r))
     writers = tuple(sorted(p for p, r in rights.items() if "write" in r))
     return AccessSummary(
-        readers, writers,
+        readers,
+        writers,
         tuple(sorted({lb for p in readers if (lb := broad_label(p, policy))})),
         tuple(sorted({lb for p in writers if (lb := broad_label(p, policy))})),
     )

@@ -20,7 +20,8 @@ def rekey(session: Session, source: str, depth: int, key_for: Callable[[str], st
     key = key_for or (lambda path: asset_key(path, depth))
     sample = session.execute(
         select(FileRecord.path, FileRecord.asset_key)
-        .where(FileRecord.source == source, FileRecord.path.like("%/%" if key_for else "%/%/%")).limit(1)
+        .where(FileRecord.source == source, FileRecord.path.like("%/%" if key_for else "%/%/%"))
+        .limit(1)
     ).first()
     if sample is None or key(sample.path) == sample.asset_key:
         return
@@ -33,29 +34,52 @@ def roll_up(session: Session, source: str, root: str) -> int:
     present = (FileRecord.source == source) & FileRecord.deleted_at.is_(None)
     stats: dict[str, dict[str, Any]] = {}
     for key, n, size, oldest, newest in session.execute(
-        select(FileRecord.asset_key, func.count(), func.coalesce(func.sum(FileRecord.size), 0),
-               func.min(FileRecord.mtime), func.max(FileRecord.mtime)).where(present).group_by(FileRecord.asset_key)
+        select(
+            FileRecord.asset_key,
+            func.count(),
+            func.coalesce(func.sum(FileRecord.size), 0),
+            func.min(FileRecord.mtime),
+            func.max(FileRecord.mtime),
+        )
+        .where(present)
+        .group_by(FileRecord.asset_key)
     ):
-        stats[key] = {"file_count": n, "bytes": int(size or 0), "oldest_mtime": oldest, "newest_mtime": newest,
-                      "formats": {}, "entities": {}, "status_counts": {}, "personal_files": 0,
-                      "special_category": False, "markings": set()}
+        stats[key] = {
+            "file_count": n,
+            "bytes": int(size or 0),
+            "oldest_mtime": oldest,
+            "newest_mtime": newest,
+            "formats": {},
+            "entities": {},
+            "status_counts": {},
+            "personal_files": 0,
+            "special_category": False,
+            "markings": set(),
+        }
     for key, mime, n in session.execute(
-        select(FileRecord.asset_key, FileRecord.mime, func.count()).where(present, FileRecord.mime.is_not(None))
+        select(FileRecord.asset_key, FileRecord.mime, func.count())
+        .where(present, FileRecord.mime.is_not(None))
         .group_by(FileRecord.asset_key, FileRecord.mime)
     ):
         stats[key]["formats"][mime] = n
     for key, status, n in session.execute(
-        select(FileRecord.asset_key, FileRecord.status, func.count()).where(present)
+        select(FileRecord.asset_key, FileRecord.status, func.count())
+        .where(present)
         .group_by(FileRecord.asset_key, FileRecord.status)
     ):
         stats[key]["status_counts"][status] = n
-    joined = select(FileRecord.asset_key, DetectionRow.entity, func.count(func.distinct(FileRecord.id))).join(
-        DetectionRow, DetectionRow.file_id == FileRecord.id).where(present)
+    joined = (
+        select(FileRecord.asset_key, DetectionRow.entity, func.count(func.distinct(FileRecord.id)))
+        .join(DetectionRow, DetectionRow.file_id == FileRecord.id)
+        .where(present)
+    )
     for key, entity, n in session.execute(joined.group_by(FileRecord.asset_key, DetectionRow.entity)):
         stats[key]["entities"][entity] = n
     for key, n in session.execute(
         select(FileRecord.asset_key, func.count(func.distinct(FileRecord.id)))
-        .join(DetectionRow, DetectionRow.file_id == FileRecord.id).where(present).group_by(FileRecord.asset_key)
+        .join(DetectionRow, DetectionRow.file_id == FileRecord.id)
+        .where(present)
+        .group_by(FileRecord.asset_key)
     ):
         stats[key]["personal_files"] = n
     _flags(session, present, stats)
@@ -66,7 +90,8 @@ def _flags(session: Session, present: Any, stats: dict[str, dict[str, Any]]) -> 
     """Special category and protective markings, from the (few) files that carry them."""
     rows = session.execute(
         select(FileRecord.asset_key, FileRecord.special_category, FileRecord.marking).where(
-            present, FileRecord.marking.is_not(None) | FileRecord.special_category.is_not(None))
+            present, FileRecord.marking.is_not(None) | FileRecord.special_category.is_not(None)
+        )
     )
     for key, special, marking in rows:
         if special:
@@ -100,8 +125,12 @@ def _write(session: Session, source: str, root: str, stats: dict[str, dict[str, 
     for key, st in stats.items():
         asset = existing.pop(key, None)
         if asset is None:
-            asset = Asset(source=source, key=key, name=key.rpartition("/")[2] or f"{source} (root files)",
-                          location=location(root, key))
+            asset = Asset(
+                source=source,
+                key=key,
+                name=key.rpartition("/")[2] or f"{source} (root files)",
+                location=location(root, key),
+            )
             session.add(asset)
         markings = st.pop("markings")
         for field, value in st.items():

@@ -37,19 +37,36 @@ def handle_errors(func: F) -> F:
 
 
 config_option = click.option(
-    "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Config file (default: $STEWARD_CONFIG, else ./config.yaml).",
 )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="steward")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
-              show_default=True, help="How much to log.")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Log lines as text or as JSON objects, one per line.")
-@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Append the log to this file (default: stderr); reopened when logrotate moves it.")
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="How much to log.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines as text or as JSON objects, one per line.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Append the log to this file (default: stderr); reopened when logrotate moves it.",
+)
 def cli(log_level: str, log_format: str, log_file: Path | None) -> None:
     """Steward: finds what a council's shares hold, where the personal data is, and keeps the
     information asset register current."""

@@ -117,7 +117,10 @@ def export_iar(config_file: Path | None, fmt: str, out: Path | None) -> None:
     if fmt == "xlsx" and out is None and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --out FILE")
     writers: dict[str, Callable[[list[dict[str, Any]], IO[Any]], None]] = {
-        "csv": ex.write_iar_csv, "json": ex.write_iar_json, "xlsx": ex.write_iar_xlsx}
+        "csv": ex.write_iar_csv,
+        "json": ex.write_iar_json,
+        "xlsx": ex.write_iar_xlsx,
+    }
     with _output(out, binary=fmt == "xlsx") as fh:
         writers[fmt](rows, fh)
 

@@ -25,14 +25,24 @@ def _ownership_rows(session: Session, status: str | None) -> list[dict[str, Any]
         if status and asset.owner_status != status:
             continue
         row = session.get(AssetOwnership, asset.id)
-        out.append({
-            "id": asset.id, "source": asset.source, "asset": asset.name, "location": asset.location,
-            "owner": asset.owner, "owner_key": row.owner_key if row else None,
-            "owner_email": row.owner_email if row else None, "owner_status": asset.owner_status,
-            "confidence": asset.owner_confidence, "service": asset.service,
-            "evidence": list(row.evidence) if row else [], "candidates": list(row.candidates) if row else [],
-            "notes": list(row.notes) if row else [], "access": asset.access,
-        })
+        out.append(
+            {
+                "id": asset.id,
+                "source": asset.source,
+                "asset": asset.name,
+                "location": asset.location,
+                "owner": asset.owner,
+                "owner_key": row.owner_key if row else None,
+                "owner_email": row.owner_email if row else None,
+                "owner_status": asset.owner_status,
+                "confidence": asset.owner_confidence,
+                "service": asset.service,
+                "evidence": list(row.evidence) if row else [],
+                "candidates": list(row.candidates) if row else [],
+                "notes": list(row.notes) if row else [],
+                "access": asset.access,
+            }
+        )
     return out
 
 
@@ -44,26 +54,34 @@ def _owners_table(rows: list[dict[str, Any]]) -> str:
         status = r["owner_status"] or "none"
         if r["confidence"] is not None:
             status += f" {r['confidence']:.0%}"
-        out.append(f"[{r['id']}] {r['source']}:{r['asset']}  owner: {r['owner'] or '-'} ({status})"
-                   f"  service: {r['service'] or '-'}")
+        out.append(
+            f"[{r['id']}] {r['source']}:{r['asset']}  owner: {r['owner'] or '-'} ({status})"
+            f"  service: {r['service'] or '-'}"
+        )
         out.extend(f"      because: {e}" for e in r["evidence"])
         for c in r["candidates"]:
             flag = "" if c["enabled"] else "  [left: never proposed]"
-            out.append(f"      candidate {c['name']} ({c['key']}) {c['confidence']:.0%}: "
-                       f"{'; '.join(c['evidence'])}{flag}")
+            out.append(
+                f"      candidate {c['name']} ({c['key']}) {c['confidence']:.0%}: {'; '.join(c['evidence'])}{flag}"
+            )
         out.extend(f"      note: {n}" for n in r["notes"])
         access = r["access"] or {}
         if access.get("broad_read") or access.get("broad_write"):
-            out.append(f"      open to: read {', '.join(access.get('broad_read', [])) or '-'}; "
-                       f"write {', '.join(access.get('broad_write', [])) or '-'}")
+            out.append(
+                f"      open to: read {', '.join(access.get('broad_read', [])) or '-'}; "
+                f"write {', '.join(access.get('broad_write', [])) or '-'}"
+            )
     return "\n".join(out)
 
 
 @cli.command()
 @config_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--status", type=click.Choice(["declared", "confirmed", "proposed", "none"]),
-              help="Only assets whose owner has this status.")
+@click.option(
+    "--status",
+    type=click.Choice(["declared", "confirmed", "proposed", "none"]),
+    help="Only assets whose owner has this status.",
+)
 @handle_errors
 def owners(config_file: Path | None, fmt: str, status: str | None) -> None:
     """List each asset's owner and status, the ranked candidates and the evidence for each."""
@@ -90,8 +108,7 @@ def _decide(config_file: Path | None, ref: str, person_ref: str | None, by: str,
     with open_store(config.database)() as session:
         asset = find_asset(session, ref)
         action = "revert" if person_ref is None else "set"
-        return decide_owner(session, config, open_directory(config), asset, action, person_ref, by, reason,
-                            utcnow())
+        return decide_owner(session, config, open_directory(config), asset, action, person_ref, by, reason, utcnow())
 
 
 @owner.command("set")
@@ -129,10 +146,14 @@ def owner_history(asset: str, config_file: Path | None) -> None:
     config, _ = load_config(config_file)
     with open_store(config.database)() as session:
         found = find_asset(session, asset)
-        rows = session.scalars(select(OwnerDecision).where(OwnerDecision.asset_id == found.id)
-                               .order_by(OwnerDecision.id)).all()
-        lines = [f"{d.at:%Y-%m-%d %H:%M} {d.action:<8} {d.person_name or '-'} by {d.by}: {d.reason}"
-                 + (" (reverted)" if d.reverted_at else "") for d in rows]
+        rows = session.scalars(
+            select(OwnerDecision).where(OwnerDecision.asset_id == found.id).order_by(OwnerDecision.id)
+        ).all()
+        lines = [
+            f"{d.at:%Y-%m-%d %H:%M} {d.action:<8} {d.person_name or '-'} by {d.by}: {d.reason}"
+            + (" (reverted)" if d.reverted_at else "")
+            for d in rows
+        ]
     click.echo("\n".join(lines) or f"no decisions about {found.name}")
 
 
@@ -159,8 +180,10 @@ def directory_check(config_file: Path | None) -> None:
     people = list(found.people.values())
     left = sum(not p.enabled for p in people)
     with_sid = sum(bool(p.sid) for p in people)
-    click.echo(f"directory is readable: {len(people)} people ({left} left), {len(found.departments())} departments, "
-               f"{with_sid} with a Windows SID")
+    click.echo(
+        f"directory is readable: {len(people)} people ({left} left), {len(found.departments())} departments, "
+        f"{with_sid} with a Windows SID"
+    )
 
 
 @directory.command("lookup")
@@ -174,6 +197,8 @@ def directory_lookup(principal: str, config_file: Path | None) -> None:
     if person is None:
         raise StewardError(f"{principal!r} is not in the directory")
     chain = " > ".join(boss.name for _, boss in found.managers(person, 5)) or "-"
-    click.echo(f"{person.name} ({person.key}){'' if person.enabled else ' — has left (account disabled)'}\n"
-               f"  e-mail: {person.email or '-'}\n  department: {person.department or '-'}\n"
-               f"  title: {person.title or '-'}\n  SID: {person.sid or '-'}\n  managers: {chain}")
+    click.echo(
+        f"{person.name} ({person.key}){'' if person.enabled else ' — has left (account disabled)'}\n"
+        f"  e-mail: {person.email or '-'}\n  department: {person.department or '-'}\n"
+        f"  title: {person.title or '-'}\n  SID: {person.sid or '-'}\n  managers: {chain}"
+    )

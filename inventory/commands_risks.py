@@ -40,8 +40,12 @@ def _rows(config_file: Path | None, status: str) -> list[dict[str, Any]]:
 
 @cli.command()
 @config_option
-@click.option("--status", default="current", show_default=True,
-              help="current (all but closed), open, treated, tolerated, closed, or all.")
+@click.option(
+    "--status",
+    default="current",
+    show_default=True,
+    help="current (all but closed), open, treated, tolerated, closed, or all.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @handle_errors
 def risks(config_file: Path | None, status: str, fmt: str) -> None:
@@ -58,8 +62,10 @@ def risks(config_file: Path | None, status: str, fmt: str) -> None:
     else:
         click.echo(f"{'ID':>4}  {'L':>1} {'I':>1} {'Score':>5} {'Band':<7}{'Status':<10}{'Trend':<6}{'Owner':<24}Title")
         for r in rows:
-            click.echo(f"{r['id']:>4}  {r['likelihood']:>1} {r['impact']:>1} {r['score']:>5} {r['band']:<7}"
-                       f"{r['status']:<10}{r['trend']:<6}{(r['owner'] or '-')[:23]:<24}{r['title']}")
+            click.echo(
+                f"{r['id']:>4}  {r['likelihood']:>1} {r['impact']:>1} {r['score']:>5} {r['band']:<7}"
+                f"{r['status']:<10}{r['trend']:<6}{(r['owner'] or '-')[:23]:<24}{r['title']}"
+            )
 
 
 class _RiskGroup(click.Group):
@@ -99,8 +105,10 @@ def risk_show(risk_id: int, config_file: Path | None, fmt: str) -> None:
     for key in ("description", "asset", "owner", "status", "origin", "type"):
         click.echo(f"  {key.replace('_', ' ')}: {out[key] or '-'}")
     click.echo(f"  inherent: likelihood {out['likelihood']} x impact {out['impact']} = {out['score']} ({out['band']})")
-    click.echo(f"  residual: likelihood {out['residual_likelihood']} x impact {out['residual_impact']} = "
-               f"{out['residual_score']} ({out['residual_band']}); target {out['target_score'] or '-'}")
+    click.echo(
+        f"  residual: likelihood {out['residual_likelihood']} x impact {out['residual_impact']} = "
+        f"{out['residual_score']} ({out['residual_band']}); target {out['target_score'] or '-'}"
+    )
     for key in ("controls", "treatment", "actions", "reason", "review_date", "decided_by"):
         click.echo(f"  {key.replace('_', ' ')}: {out[key] or '-'}")
     if out["evidence"]:
@@ -125,8 +133,16 @@ def _level(name: str) -> click.IntRange:
 @click.option("--asset", "asset_ref", help="The asset it concerns (id, source:folder or name), if any.")
 @click.option("--by", required=True, help="Who is recording it.")
 @handle_errors
-def risk_add(config_file: Path | None, title: str, description: str | None, likelihood: int, impact: int,
-             owner: str, asset_ref: str | None, by: str) -> None:
+def risk_add(
+    config_file: Path | None,
+    title: str,
+    description: str | None,
+    likelihood: int,
+    impact: int,
+    owner: str,
+    asset_ref: str | None,
+    by: str,
+) -> None:
     """Add a risk from outside the scan (a security incident, a privacy impact assessment)."""
     from inventory.queries import find_asset
     from inventory.risks import register
@@ -139,17 +155,19 @@ def risk_add(config_file: Path | None, title: str, description: str | None, like
 
 
 def _treat_options(func: Any) -> Any:
-    for option in reversed([
-        click.option("--reason", required=True, help="Why this treatment."),
-        click.option("--by", required=True, help="Who decided."),
-        click.option("--review", type=click.DateTime(["%Y-%m-%d"]), help="Review date (YYYY-MM-DD)."),
-        click.option("--control", "controls", multiple=True, help="A control in place (repeatable)."),
-        click.option("--action", "actions", multiple=True, help="An action to take (repeatable)."),
-        click.option("--residual-likelihood", type=click.IntRange(1, 5), help="Likelihood with the controls."),
-        click.option("--residual-impact", type=click.IntRange(1, 5), help="Impact with the controls."),
-        click.option("--target", type=click.IntRange(1, 25), help="Target score."),
-        click.option("--owner", help="Change the risk owner."),
-    ]):
+    for option in reversed(
+        [
+            click.option("--reason", required=True, help="Why this treatment."),
+            click.option("--by", required=True, help="Who decided."),
+            click.option("--review", type=click.DateTime(["%Y-%m-%d"]), help="Review date (YYYY-MM-DD)."),
+            click.option("--control", "controls", multiple=True, help="A control in place (repeatable)."),
+            click.option("--action", "actions", multiple=True, help="An action to take (repeatable)."),
+            click.option("--residual-likelihood", type=click.IntRange(1, 5), help="Likelihood with the controls."),
+            click.option("--residual-impact", type=click.IntRange(1, 5), help="Impact with the controls."),
+            click.option("--target", type=click.IntRange(1, 25), help="Target score."),
+            click.option("--owner", help="Change the risk owner."),
+        ]
+    ):
         func = option(func)
     return config_option(func)
 
@@ -163,16 +181,34 @@ def _decide(config_file: Path | None, risk_id: int, treatment: str, opts: dict[s
     with open_store(config.database)() as session:
         r = register.get(session, risk_id)
         residual = (rl or r.likelihood, ri or r.impact) if (rl or ri) else None
-        register.treat(session, r, treatment, opts["by"], opts["reason"], _now(), review, tuple(opts["controls"]),
-                       tuple(opts["actions"]), residual, opts["target"], opts["owner"])
-        click.echo(f"risk {r.id}: {r.status} ({treatment}), residual score {r.residual_score}"
-                   + (f", review {review}" if review else ""))
+        register.treat(
+            session,
+            r,
+            treatment,
+            opts["by"],
+            opts["reason"],
+            _now(),
+            review,
+            tuple(opts["controls"]),
+            tuple(opts["actions"]),
+            residual,
+            opts["target"],
+            opts["owner"],
+        )
+        click.echo(
+            f"risk {r.id}: {r.status} ({treatment}), residual score {r.residual_score}"
+            + (f", review {review}" if review else "")
+        )
 
 
 @risk.command("treat")
 @click.argument("risk_id", type=int)
-@click.option("--treatment", type=click.Choice(["treat", "tolerate", "transfer", "terminate"]), required=True,
-              help="treat (reduce), tolerate (accept), transfer, or terminate (stop the activity).")
+@click.option(
+    "--treatment",
+    type=click.Choice(["treat", "tolerate", "transfer", "terminate"]),
+    required=True,
+    help="treat (reduce), tolerate (accept), transfer, or terminate (stop the activity).",
+)
 @_treat_options
 @handle_errors
 def risk_treat(risk_id: int, treatment: str, config_file: Path | None, **opts: Any) -> None:
@@ -209,10 +245,16 @@ def export_risks(config_file: Path | None, fmt: str, status: str, out: Path | No
 @cli.command()
 @config_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
-              help="Compare with this date (default: three months ago, the previous quarter).")
-@click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also print it to this PDF file (needs the system's Chromium).")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Compare with this date (default: three months ago, the previous quarter).",
+)
+@click.option(
+    "--pdf",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also print it to this PDF file (needs the system's Chromium).",
+)
 @handle_errors
 def report(config_file: Path | None, out: Path, since: datetime | None, pdf: Path | None) -> None:
     """Write the SIRO's summary: one self-contained HTML file (headline figures, heat map, top risks, change)."""

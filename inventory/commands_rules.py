@@ -40,22 +40,24 @@ def rules_check(directory: Path | None, config_file: Path | None) -> None:
         errors = sum(not p.warning for p in problems)
         raise ConfigProblem(f"{directory}: {errors} problem(s) in the rule files")
     retention = book.retention
-    click.echo(f"rules are valid: {len(retention.classes) if retention else 0} retention classes, "
-               f"{len(retention.holds) if retention else 0} holds, {len(book.policies)} policies "
-               f"({len(book.enabled)} enabled) in {directory}")
+    click.echo(
+        f"rules are valid: {len(retention.classes) if retention else 0} retention classes, "
+        f"{len(retention.holds) if retention else 0} holds, {len(book.policies)} policies "
+        f"({len(book.enabled)} enabled) in {directory}"
+    )
 
 
 @cli.command()
 @config_option
 @click.option("--rule", help="Only this rule id (a retention class, hold or policy).")
 @click.option("--asset", "asset_ref", help="Only this asset (id, source:folder or name).")
-@click.option("--status", default="open", show_default=True,
-              help="open, resolved, dismissed, accepted, or all.")
+@click.option("--status", default="open", show_default=True, help="open, resolved, dismissed, accepted, or all.")
 @click.option("--kind", help="Only this kind (retention, hold, exposure, stale, duplicate, naming, ...).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @handle_errors
-def findings(config_file: Path | None, rule: str | None, asset_ref: str | None, status: str, kind: str | None,
-             fmt: str) -> None:
+def findings(
+    config_file: Path | None, rule: str | None, asset_ref: str | None, status: str, kind: str | None, fmt: str
+) -> None:
     """List findings: rules breached by files or assets, most severe first."""
     from inventory.queries import find_asset
     from inventory.queries_findings import FINDING_COLUMNS, find_findings
@@ -109,8 +111,10 @@ def _decide(finding_id: str, config_file: Path | None, decision: str, reason: st
         if found.status == "resolved":
             raise StewardError(f"finding {found.id} is resolved (its condition no longer holds); nothing to decide")
         decide(session, found, decision, by.strip(), reason.strip(), utcnow())
-        click.echo(f"finding {found.id} {decision} by {by.strip()}: it stays {decision} on later scans "
-                   "until its subject changes")
+        click.echo(
+            f"finding {found.id} {decision} by {by.strip()}: it stays {decision} on later scans "
+            "until its subject changes"
+        )
 
 
 _reason = click.option("--reason", required=True, help="Why (kept with the decision).")

@@ -29,9 +29,15 @@ def serve(config_file: Path | None, host: str | None, port: int | None) -> None:
     app.state.config_path = config_path(config_file).resolve()
     web = config.web
     click.echo(f"Steward's web review on http://{host or web.host}:{port or web.port}/ (Ctrl-C stops it)")
-    uvicorn.run(app, host=host or web.host, port=port or web.port, log_level="warning", server_header=False,
-                proxy_headers=web.forwarded_allow_ips is not None,
-                forwarded_allow_ips=web.forwarded_allow_ips)
+    uvicorn.run(
+        app,
+        host=host or web.host,
+        port=port or web.port,
+        log_level="warning",
+        server_header=False,
+        proxy_headers=web.forwarded_allow_ips is not None,
+        forwarded_allow_ips=web.forwarded_allow_ips,
+    )
 
 
 @cli.group()
@@ -48,8 +54,12 @@ def _password(from_stdin: bool) -> str:
 @user.command("add")
 @click.argument("name")
 @click.option("--email", required=True, help="The person's e-mail address (matches them to their assets).")
-@click.option("--role", type=click.Choice(["iao", "siro", "admin"]), required=True,
-              help="iao: their own assets; siro: everything; admin: accounts and scans.")
+@click.option(
+    "--role",
+    type=click.Choice(["iao", "siro", "admin"]),
+    required=True,
+    help="iao: their own assets; siro: everything; admin: accounts and scans.",
+)
 @click.option("--ldap", is_flag=True, help="Sign in by LDAP bind against the directory (no password here).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else prompted).")
 @config_option
@@ -63,13 +73,26 @@ def user_add(name: str, email: str, role: str, ldap: bool, password_stdin: bool,
     password = None if ldap else _password(password_stdin)
     with open_store(config.database)() as db:
         made = users.add_user(db, config, name, email, role, password, ldap, utcnow())
-        audit.record(db, utcnow(), "steward-cli", None, "user.add", subject="user", subject_id=made.id,
-                     detail={"name": made.name, "role": made.role, "auth": made.auth})
+        audit.record(
+            db,
+            utcnow(),
+            "steward-cli",
+            None,
+            "user.add",
+            subject="user",
+            subject_id=made.id,
+            detail={"name": made.name, "role": made.role, "auth": made.auth},
+        )
         db.commit()
         where = "not found in the directory" if config.directory is not None else "no directory is configured"
-        click.echo(f"added {made.name} ({made.role}, {made.auth} sign-in)"
-                   + (f"; directory person {made.person_key}" if made.person_key else
-                      f"; {where}, so matched to assets by e-mail address"))
+        click.echo(
+            f"added {made.name} ({made.role}, {made.auth} sign-in)"
+            + (
+                f"; directory person {made.person_key}"
+                if made.person_key
+                else f"; {where}, so matched to assets by e-mail address"
+            )
+        )
 
 
 @user.command("list")
@@ -84,8 +107,10 @@ def user_list(config_file: Path | None) -> None:
         rows = users.users(db)
         for u in rows:
             last = u.last_sign_in.isoformat(timespec="minutes") if u.last_sign_in else "never"
-            click.echo(f"{u.name:<20} {u.role:<6} {u.auth:<6} {'enabled' if u.enabled else 'DISABLED':<9} "
-                       f"{u.email}  person: {u.person_key or '-'}  last sign-in: {last}")
+            click.echo(
+                f"{u.name:<20} {u.role:<6} {u.auth:<6} {'enabled' if u.enabled else 'DISABLED':<9} "
+                f"{u.email}  person: {u.person_key or '-'}  last sign-in: {last}"
+            )
     if not rows:
         click.echo("no accounts yet: `steward user add NAME --email E --role iao|siro|admin`")
 
@@ -103,8 +128,16 @@ def _change(config_file: Path | None, name: str, what: str, value: str | None = 
             users.set_enabled(db, u, what == "enable")
         elif what == "role":
             users.set_role(db, u, value or "")
-        audit.record(db, utcnow(), "steward-cli", None, f"user.{what}", subject="user", subject_id=u.id,
-                     detail={"name": u.name, "role": u.role})
+        audit.record(
+            db,
+            utcnow(),
+            "steward-cli",
+            None,
+            f"user.{what}",
+            subject="user",
+            subject_id=u.id,
+            detail={"name": u.name, "role": u.role},
+        )
         db.commit()
         return u.name
 
@@ -163,8 +196,16 @@ def user_token(name: str, label: str, config_file: Path | None) -> None:
         if not u.enabled:
             raise StewardError(f"{u.name} is disabled")
         token = users.issue_token(db, u, label, utcnow())
-        audit.record(db, utcnow(), "steward-cli", None, "token.issue", subject="user", subject_id=u.id,
-                     detail={"name": u.name, "label": label})
+        audit.record(
+            db,
+            utcnow(),
+            "steward-cli",
+            None,
+            "token.issue",
+            subject="user",
+            subject_id=u.id,
+            detail={"name": u.name, "label": label},
+        )
         db.commit()
     click.echo(token)
 

@@ -37,7 +37,7 @@ class RulesConfig(Strict):
     broad_groups: tuple[int | str, ...] = Field(
         default=("Everyone", "Authenticated Users", "Domain Users", "Users"),
         description="Groups (names, SIDs, or numeric local gids) whose access counts as broad exposure; "
-                    "'other' permission bits always count (as Everyone).",
+        "'other' permission bits always count (as Everyone).",
     )
     decisions_lapse_on: Literal["content", "never"] = Field(
         default="content",

@@ -14,8 +14,9 @@ from scanner.config import Strict
 def access_policy(broad_groups: tuple[int | str, ...]) -> AccessPolicy:
     """What counts as broad, from ``rules.broad_groups`` (names or SIDs, and numeric local gids): the same
     setting the exposure rules read, so the register and the findings agree."""
-    return AccessPolicy(tuple(g for g in broad_groups if isinstance(g, str)),
-                        tuple(g for g in broad_groups if isinstance(g, int)))
+    return AccessPolicy(
+        tuple(g for g in broad_groups if isinstance(g, str)), tuple(g for g in broad_groups if isinstance(g, int))
+    )
 
 
 class LdapAttributes(Strict):
@@ -31,7 +32,8 @@ class LdapAttributes(Strict):
     manager: str = Field(default="manager", description="DN of the manager.")
     uid_number: str | None = Field(default="uidNumber", description="POSIX uid (matches local file owners).")
     account_control: str | None = Field(
-        default="userAccountControl", description="AD flags; bit 0x2 means the account is disabled.")
+        default="userAccountControl", description="AD flags; bit 0x2 means the account is disabled."
+    )
 
 
 class LdapDirectory(Strict):
@@ -40,10 +42,13 @@ class LdapDirectory(Strict):
     bind_dn: str | None = Field(default=None, description="Account to bind as (none: anonymous).")
     password: SecretStr | None = Field(default=None, description="Its password; use an ${ENV} reference.")
     base: str = Field(description="Search base for people, e.g. OU=Staff,DC=council,DC=local.")
-    filter: str = Field(default="(objectClass=person)",
-                        description="LDAP filter selecting people (AD: (&(objectCategory=person)(objectClass=user))).")
+    filter: str = Field(
+        default="(objectClass=person)",
+        description="LDAP filter selecting people (AD: (&(objectCategory=person)(objectClass=user))).",
+    )
     disabled_filter: str | None = Field(
-        default=None, description="Filter matching leavers, where no userAccountControl exists (OpenLDAP).")
+        default=None, description="Filter matching leavers, where no userAccountControl exists (OpenLDAP)."
+    )
     attributes: LdapAttributes = Field(default_factory=LdapAttributes, description="Attribute names.")
     timeout: PositiveFloat = Field(default=10.0, description="Seconds to wait for the server.")
 
@@ -57,8 +62,9 @@ class CsvColumns(Strict):
     department: str = Field(default="department", description="Department or service column.")
     title: str | None = Field(default="title", description="Job title column.")
     manager: str = Field(default="manager", description="Manager's account or e-mail column.")
-    status: str = Field(default="status", description="Employment status column; leaver/disabled/left/false/"
-                                                      "inactive/no mean disabled.")
+    status: str = Field(
+        default="status", description="Employment status column; leaver/disabled/left/false/inactive/no mean disabled."
+    )
 
 
 class CsvDirectory(Strict):
@@ -77,14 +83,20 @@ class DeclaredOwner(Strict):
 
 
 class OwnersConfig(Strict):
-    declared: tuple[DeclaredOwner, ...] = Field(default=(), description="Owners stated by the organisation; "
-                                                                        "they win over inference.")
+    declared: tuple[DeclaredOwner, ...] = Field(
+        default=(), description="Owners stated by the organisation; they win over inference."
+    )
     threshold: float = Field(default=0.5, gt=0, le=1, description="Confidence a candidate needs to be proposed.")
     recent_days: PositiveInt = Field(default=365, description="Changes within this many days weigh double.")
-    manager_levels: int = Field(default=1, ge=0, le=5, description="Managers up the chain who inherit their "
-                                                                   "reports' evidence (an IAO heads a service).")
+    manager_levels: int = Field(
+        default=1,
+        ge=0,
+        le=5,
+        description="Managers up the chain who inherit their reports' evidence (an IAO heads a service).",
+    )
     exclude_accounts: tuple[str, ...] = Field(
         default=("svc*", "*svc*", "*service*", "*backup*", "admin*", "*admin", "administrator"),
-        description="Account patterns (shell globs, any case) never proposed: IT and service accounts.")
+        description="Account patterns (shell globs, any case) never proposed: IT and service accounts.",
+    )
     exclude_departments: tuple[str, ...] = Field(default=("ICT", "IT"), description="Departments never proposed.")
     candidates: PositiveInt = Field(default=5, description="Candidates kept per asset.")

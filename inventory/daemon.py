@@ -74,13 +74,21 @@ class QueueExecutor(BaseExecutor):  # type: ignore[misc]
             event = JobExecutionEvent(EVENT_JOB_MISSED, job.id, job._jobstore_alias, run_time)
             self._run_job_success(job.id, [event])
         elif error is None:
-            self._run_job_success(job.id, [JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, job._jobstore_alias,
-                                                             run_time)])
+            self._run_job_success(
+                job.id, [JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, job._jobstore_alias, run_time)]
+            )
         else:
             self._run_job_error(job.id, error, error.__traceback__)
-            self._scheduler._dispatch_event(JobExecutionEvent(
-                EVENT_JOB_ERROR, job.id, job._jobstore_alias, run_time, exception=error,
-                traceback="".join(traceback.format_tb(error.__traceback__))))
+            self._scheduler._dispatch_event(
+                JobExecutionEvent(
+                    EVENT_JOB_ERROR,
+                    job.id,
+                    job._jobstore_alias,
+                    run_time,
+                    exception=error,
+                    traceback="".join(traceback.format_tb(error.__traceback__)),
+                )
+            )
 
 
 def scheduled_scan(source: str, service: Service | None = None) -> None:
@@ -91,8 +99,9 @@ def scheduled_scan(source: str, service: Service | None = None) -> None:
 
 
 class Service:
-    def __init__(self, config: StewardConfig, digest: str, factory: sessionmaker[Session],
-                 schedule: bool, watch: bool) -> None:
+    def __init__(
+        self, config: StewardConfig, digest: str, factory: sessionmaker[Session], schedule: bool, watch: bool
+    ) -> None:
         self.config, self.digest, self.factory = config, digest, factory
         self.with_schedule, self.with_watch = schedule, watch
         self.work: queue.Queue[tuple[Any, ...]] = queue.Queue()
@@ -110,8 +119,10 @@ class Service:
                 self._start_scheduler()
             if self.with_watch:
                 self._start_watcher()
-            log.info("steward service ready", extra={"event": "service_ready", "schedule": self.with_schedule,
-                                                      "watch": self.with_watch})
+            log.info(
+                "steward service ready",
+                extra={"event": "service_ready", "schedule": self.with_schedule, "watch": self.with_watch},
+            )
             self._loop()
         except KeyboardInterrupt:
             log.warning("stopped at once: the file in hand was abandoned; its run resumes next time")
@@ -128,8 +139,9 @@ class Service:
     def _on_signal(self, signum: int, frame: object) -> None:
         if self.stopping.is_set():
             raise KeyboardInterrupt
-        log.info("%s received: stopping after the file in hand", signal.Signals(signum).name,
-                 extra={"event": "stopping"})
+        log.info(
+            "%s received: stopping after the file in hand", signal.Signals(signum).name, extra={"event": "stopping"}
+        )
         self.stopping.set()
 
     def _loop(self) -> None:
@@ -167,8 +179,12 @@ class Service:
         self._reconcile_jobs()
         self.scheduler.resume()
         for job in self.scheduler.get_jobs():
-            log.info("%s: next run %s", job.name, job.next_run_time,
-                     extra={"event": "scheduled", "job": job.id, "next_run": str(job.next_run_time)})
+            log.info(
+                "%s: next run %s",
+                job.name,
+                job.next_run_time,
+                extra={"event": "scheduled", "job": job.id, "next_run": str(job.next_run_time)},
+            )
 
     def _reconcile_jobs(self) -> None:
         """Make the stored jobs match the config, keeping a job's missed run unless its schedule changed."""
@@ -194,8 +210,12 @@ class Service:
         run_time = run_times[-1]
         late = (datetime.now(UTC) - run_time).total_seconds()
         if job.misfire_grace_time is not None and late > job.misfire_grace_time:
-            log.warning("%s missed: %.0f s late, beyond the misfire grace", job.name, late,
-                        extra={"event": "missed", "job": job.id})
+            log.warning(
+                "%s missed: %.0f s late, beyond the misfire grace",
+                job.name,
+                late,
+                extra={"event": "missed", "job": job.id},
+            )
             self.executor.done(job, run_time, missed=True)
             return
         try:
@@ -213,25 +233,54 @@ class Service:
         """Scan one source (incrementally), within its time budget; a busy source is left to its scanner."""
         budget = self.config.schedule.for_source(source).time_budget
         control = RunControl(self.stopping, time.monotonic() + budget if budget else None)
-        log.info("scan of %s started (%s)", source, trigger,
-                 extra={"event": "scan_started", "source": source, "trigger": trigger})
+        log.info(
+            "scan of %s started (%s)",
+            source,
+            trigger,
+            extra={"event": "scan_started", "source": source, "trigger": trigger},
+        )
         began = time.monotonic()
         try:
-            out = scan_source(self.factory, self.config, self.digest, source, progress=Progress(source),
-                              control=control, trigger=trigger)
+            out = scan_source(
+                self.factory,
+                self.config,
+                self.digest,
+                source,
+                progress=Progress(source),
+                control=control,
+                trigger=trigger,
+            )
         except ScanBusy as exc:
             log.warning("scan of %s skipped: %s", source, exc, extra={"event": "scan_skipped", "source": source})
             return
         except KeyboardInterrupt:
-            log.info("scan of %s abandoned", source, extra={"event": "scan_finished", "source": source,
-                                                            "status": "interrupted"})
+            log.info(
+                "scan of %s abandoned",
+                source,
+                extra={"event": "scan_finished", "source": source, "status": "interrupted"},
+            )
             raise
         level = logging.ERROR if out.status == "failed" else logging.INFO
-        log.log(level, "scan of %s %s in %.1f s: %d seen, %d read%s", source, out.status, time.monotonic() - began,
-                out.seen, out.read, f" ({out.stop_reason})" if out.stop_reason else f"; {out.error}" if out.error
-                else "",
-                extra={"event": "scan_finished", "source": source, "run": out.run_id, "status": out.status,
-                       "stop_reason": out.stop_reason, "seen": out.seen, "read": out.read, "error": out.error})
+        log.log(
+            level,
+            "scan of %s %s in %.1f s: %d seen, %d read%s",
+            source,
+            out.status,
+            time.monotonic() - began,
+            out.seen,
+            out.read,
+            f" ({out.stop_reason})" if out.stop_reason else f"; {out.error}" if out.error else "",
+            extra={
+                "event": "scan_finished",
+                "source": source,
+                "run": out.run_id,
+                "status": out.status,
+                "stop_reason": out.stop_reason,
+                "seen": out.seen,
+                "read": out.read,
+                "error": out.error,
+            },
+        )
 
     # -- live folders ---------------------------------------------------------------------------------------
     def _start_watcher(self) -> None:
@@ -244,8 +293,9 @@ class Service:
         config = self.config
         prepare(Job(config.source(next(iter(live))), config.limits.to_limits(), config.detection, hash_key(config)))
         opts = self.config.watch
-        self.watcher = SettleWatcher(live, opts.settle_seconds, opts.poll_seconds,
-                                     lambda sid, rel: self.work.put(("file", sid, rel)))
+        self.watcher = SettleWatcher(
+            live, opts.settle_seconds, opts.poll_seconds, lambda sid, rel: self.work.put(("file", sid, rel))
+        )
         watched = self.watcher.start()
         log.info("watching %s", ", ".join(watched) or "nothing", extra={"event": "watching", "sources": watched})
         if opts.catch_up:
@@ -279,6 +329,10 @@ class Service:
                 log.exception("recording watched files of %s failed", sid)
                 continue
             if done is not None:
-                log.info("watched %s: %d file(s) recorded", sid, done.read,
-                         extra={"event": "watched", "source": sid, "run": done.run_id, "read": done.read})
+                log.info(
+                    "watched %s: %d file(s) recorded",
+                    sid,
+                    done.read,
+                    extra={"event": "watched", "source": sid, "run": done.run_id, "read": done.read},
+                )
         return retry

@@ -53,18 +53,32 @@ def record_table(session: Session, file_id: int, obs: FileObservation) -> None:
         return
     session.execute(delete(TableColumn).where(TableColumn.file_id == file_id))
     session.execute(delete(DatabaseTable).where(DatabaseTable.file_id == file_id))
-    session.execute(insert(DatabaseTable).values(
-        file_id=file_id, schema_name=facts.schema, table_name=facts.name, kind=facts.kind,
-        rows_estimated=facts.rows_estimated, storage_bytes=facts.storage_bytes, modified_from=facts.modified_from))
+    session.execute(
+        insert(DatabaseTable).values(
+            file_id=file_id,
+            schema_name=facts.schema,
+            table_name=facts.name,
+            kind=facts.kind,
+            rows_estimated=facts.rows_estimated,
+            storage_bytes=facts.storage_bytes,
+            modified_from=facts.modified_from,
+        )
+    )
     read: dict[str, ColumnRead] = {c.where: c for c in obs.columns}
     rows = []
     for position, (name, data_type) in enumerate(facts.columns):
         col = read.get(column_letters(position))
-        rows.append({
-            "file_id": file_id, "position": position, "name": name, "data_type": data_type[:200],
-            "entity": col.entity if col else None, "entities": dict(col.found) if col else {},
-            "rows_sampled": col.sampled if col else 0,
-        })
+        rows.append(
+            {
+                "file_id": file_id,
+                "position": position,
+                "name": name,
+                "data_type": data_type[:200],
+                "entity": col.entity if col else None,
+                "entities": dict(col.found) if col else {},
+                "rows_sampled": col.sampled if col else 0,
+            }
+        )
     if rows:
         session.execute(insert(TableColumn), rows)
 
@@ -79,9 +93,15 @@ def describe_assets(session: Session, source: DatabaseSource) -> None:
     present = (FileRecord.source == source.id) & FileRecord.deleted_at.is_(None)
     per: dict[str, dict[str, Any]] = defaultdict(lambda: {"rows": None, "bytes": 0, "formats": {}})
     for key, kind, n, rows, size in session.execute(
-        select(FileRecord.asset_key, DatabaseTable.kind, func.count(), func.sum(FileRecord.size),
-               func.coalesce(func.sum(DatabaseTable.storage_bytes), 0))
-        .join(DatabaseTable, DatabaseTable.file_id == FileRecord.id).where(present)
+        select(
+            FileRecord.asset_key,
+            DatabaseTable.kind,
+            func.count(),
+            func.sum(FileRecord.size),
+            func.coalesce(func.sum(DatabaseTable.storage_bytes), 0),
+        )
+        .join(DatabaseTable, DatabaseTable.file_id == FileRecord.id)
+        .where(present)
         .group_by(FileRecord.asset_key, DatabaseTable.kind)
     ):
         facts = per[key]
@@ -109,22 +129,27 @@ WIDE = 30  # tables with more columns show only the columns where something was 
 def table_detail(session: Session, asset: Asset) -> str | None:
     """The tables of a database asset with their columns, declared types and what was found in each."""
     tables = session.execute(
-        select(FileRecord, DatabaseTable).join(DatabaseTable, DatabaseTable.file_id == FileRecord.id)
+        select(FileRecord, DatabaseTable)
+        .join(DatabaseTable, DatabaseTable.file_id == FileRecord.id)
         .where(FileRecord.source == asset.source, FileRecord.asset_key == asset.key, FileRecord.deleted_at.is_(None))
         .order_by(DatabaseTable.schema_name, DatabaseTable.table_name)
     ).all()
     if not tables:
         return None
     columns: dict[int, list[TableColumn]] = defaultdict(list)
-    for col in session.scalars(select(TableColumn).where(TableColumn.file_id.in_([f.id for f, _ in tables]))
-                               .order_by(TableColumn.file_id, TableColumn.position)):
+    for col in session.scalars(
+        select(TableColumn)
+        .where(TableColumn.file_id.in_([f.id for f, _ in tables]))
+        .order_by(TableColumn.file_id, TableColumn.position)
+    ):
         columns[col.file_id].append(col)
     rows = f"{asset.rows:,}" if asset.rows is not None else "unknown"
     out = [f"\nTables ({len(tables)}; {rows} rows):"]
     for f, t in tables:
         cols = columns[f.id]
-        count = "rows not counted" if f.size is None else f"{f.size:,} rows" + (" (estimate)" if t.rows_estimated
-                                                                                 else "")
+        count = (
+            "rows not counted" if f.size is None else f"{f.size:,} rows" + (" (estimate)" if t.rows_estimated else "")
+        )
         status = "" if f.status == "ok" else f"  [{f.status}: {f.reason}]"
         out.append(f"  {t.schema_name}.{t.table_name}  ({t.kind}, {count}, {len(cols)} columns){status}")
         shown = [c for c in cols if c.entities] if len(cols) > WIDE else cols

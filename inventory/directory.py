@@ -50,9 +50,14 @@ class Directory:
         self._digests: dict[str, str] | None = None
         for person in people:
             self.people[person.key] = person
-            for alias in (person.key, person.email, person.sid, person.name,
-                          f"uid:{person.uid}" if person.uid is not None else None,
-                          str(person.uid) if person.uid is not None else None):
+            for alias in (
+                person.key,
+                person.email,
+                person.sid,
+                person.name,
+                f"uid:{person.uid}" if person.uid is not None else None,
+                str(person.uid) if person.uid is not None else None,
+            ):
                 if alias:
                     self._index.setdefault(alias.lower(), person.key)
 
@@ -125,9 +130,19 @@ def read_csv(config: CsvDirectory) -> list[Person]:
         if not key:
             continue
         uid = get(cols.uid_number)
-        people.append(Person(key, get(cols.name) or key, email, get(cols.department), get(cols.title),
-                             (get(cols.manager) or "").lower() or None, _status_enabled(get(cols.status)),
-                             get(cols.sid), int(uid) if uid and uid.isdigit() else None))
+        people.append(
+            Person(
+                key,
+                get(cols.name) or key,
+                email,
+                get(cols.department),
+                get(cols.title),
+                (get(cols.manager) or "").lower() or None,
+                _status_enabled(get(cols.status)),
+                get(cols.sid),
+                int(uid) if uid and uid.isdigit() else None,
+            )
+        )
     return _managers_by_key(people)
 
 
@@ -144,24 +159,41 @@ def read_ldap(config: LdapDirectory) -> list[Person]:
     from ldap3.core.exceptions import LDAPBindError, LDAPException, LDAPSocketOpenError
 
     attrs = config.attributes
-    wanted = [a for a in (attrs.account, attrs.sid, attrs.name, attrs.email, attrs.department, attrs.title,
-                          attrs.manager, attrs.uid_number, attrs.account_control) if a]
+    wanted = [
+        a
+        for a in (
+            attrs.account,
+            attrs.sid,
+            attrs.name,
+            attrs.email,
+            attrs.department,
+            attrs.title,
+            attrs.manager,
+            attrs.uid_number,
+            attrs.account_control,
+        )
+        if a
+    ]
     password = config.password.get_secret_value() if config.password else None
     try:
         server = Server(config.url, get_info=ALL, connect_timeout=config.timeout)
-        conn = Connection(server, user=config.bind_dn, password=password, auto_bind=True,
-                          receive_timeout=int(config.timeout))
+        conn = Connection(
+            server, user=config.bind_dn, password=password, auto_bind=True, receive_timeout=int(config.timeout)
+        )
     except LDAPSocketOpenError:
         raise DirectoryError(f"directory: cannot connect to the LDAP server {config.url}") from None
     except LDAPBindError:
-        raise DirectoryError(f"directory: the LDAP server {config.url} refused the bind as "
-                             f"{config.bind_dn or 'anonymous'} (wrong DN or password)") from None
+        raise DirectoryError(
+            f"directory: the LDAP server {config.url} refused the bind as "
+            f"{config.bind_dn or 'anonymous'} (wrong DN or password)"
+        ) from None
     except LDAPException as exc:
         raise DirectoryError(f"directory: LDAP error from {config.url} ({type(exc).__name__})") from None
     try:
         wanted = [a for a in wanted if a in server.schema.attribute_types] if server.schema else wanted
-        entries = conn.extend.standard.paged_search(config.base, config.filter, SUBTREE, attributes=wanted,
-                                                    paged_size=500, generator=False)
+        entries = conn.extend.standard.paged_search(
+            config.base, config.filter, SUBTREE, attributes=wanted, paged_size=500, generator=False
+        )
         if conn.result.get("description") == "noSuchObject":
             raise DirectoryError(f"directory: the search base {config.base!r} does not exist on {config.url}")
         disabled: set[str] = set()
@@ -205,11 +237,19 @@ def ldap_people(entries: list[dict[str, Any]], attrs: Any, disabled: set[str]) -
         manager = _first(entry, attrs.manager)
         uid = _first(entry, attrs.uid_number)
         sid = _first(entry, attrs.sid)
-        people.append(Person(
-            key, str(_first(entry, attrs.name) or key), str(email) if email else None,
-            _text(_first(entry, attrs.department)), _text(_first(entry, attrs.title)),
-            dn_key.get(str(manager).lower()) if manager else None, enabled,
-            _sid_text(sid), int(uid) if uid is not None and str(uid).isdigit() else None))
+        people.append(
+            Person(
+                key,
+                str(_first(entry, attrs.name) or key),
+                str(email) if email else None,
+                _text(_first(entry, attrs.department)),
+                _text(_first(entry, attrs.title)),
+                dn_key.get(str(manager).lower()) if manager else None,
+                enabled,
+                _sid_text(sid),
+                int(uid) if uid is not None and str(uid).isdigit() else None,
+            )
+        )
     return people
 
 

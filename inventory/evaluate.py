@@ -28,8 +28,24 @@ from scanner.types import AccessFact
 
 log = logging.getLogger(__name__)
 BATCH = 2000
-FILE_COLUMNS = ("id", "path", "size", "mtime", "ctime", "mime", "status", "reason", "asset_key", "special_category",
-                "marking", "keywords", "content_hash", "mode", "gid", "acl")
+FILE_COLUMNS = (
+    "id",
+    "path",
+    "size",
+    "mtime",
+    "ctime",
+    "mime",
+    "status",
+    "reason",
+    "asset_key",
+    "special_category",
+    "marking",
+    "keywords",
+    "content_hash",
+    "mode",
+    "gid",
+    "acl",
+)
 
 
 @dataclass
@@ -66,8 +82,9 @@ def broad_set(config: StewardConfig) -> frozenset[str]:
     return frozenset(out)
 
 
-def evaluate_source(session: Session, config: StewardConfig, book: Rulebook, source: str, now: datetime,
-                    run_id: int | None = None) -> EvalSummary:
+def evaluate_source(
+    session: Session, config: StewardConfig, book: Rulebook, source: str, now: datetime, run_id: int | None = None
+) -> EvalSummary:
     ctx = Context(now, broad_set(config))
     assets = _assets(session, source)
     copies = _copies(session) if any(isinstance(p, DuplicatePolicy) for p in book.enabled) else {}
@@ -91,9 +108,13 @@ def evaluate_source(session: Session, config: StewardConfig, book: Rulebook, sou
     if book.retention is not None:
         _write_register(session, source, register)
     session.commit()
-    open_by_kind = dict(session.execute(
-        select(Finding.kind, func.count()).where(Finding.source == source, Finding.status == "open")
-        .group_by(Finding.kind)).all())
+    open_by_kind = dict(
+        session.execute(
+            select(Finding.kind, func.count())
+            .where(Finding.source == source, Finding.status == "open")
+            .group_by(Finding.kind)
+        ).all()
+    )
     return EvalSummary(n, counts, {str(k): int(v) for k, v in open_by_kind.items()})
 
 
@@ -114,58 +135,108 @@ def _retention(book: Rulebook, facts: Facts, ctx: Context, order: Any, register:
 def _assets(session: Session, source: str) -> dict[str, AssetFacts]:
     folders: dict[str, list[str]] = defaultdict(list)
     for key, folder in session.execute(
-        select(FileRecord.asset_key, FileRecord.dir).where(FileRecord.source == source,
-                                                          FileRecord.deleted_at.is_(None)).distinct()
+        select(FileRecord.asset_key, FileRecord.dir)
+        .where(FileRecord.source == source, FileRecord.deleted_at.is_(None))
+        .distinct()
     ):
         folders[key].append(folder)
-    left = set(session.scalars(select(AssetOwnership.asset_id).join(Asset, Asset.id == AssetOwnership.asset_id)
-                               .where(Asset.source == source, AssetOwnership.owner_enabled.is_(False))))
+    left = set(
+        session.scalars(
+            select(AssetOwnership.asset_id)
+            .join(Asset, Asset.id == AssetOwnership.asset_id)
+            .where(Asset.source == source, AssetOwnership.owner_enabled.is_(False))
+        )
+    )
     out = {}
     for a in session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))):
-        out[a.key] = AssetFacts(a.id, a.source, a.key, a.name, a.owner, a.file_count, a.bytes, a.personal_files,
-                                tuple(sorted(f for f in folders.get(a.key, ()) if f)), a.id in left)
+        out[a.key] = AssetFacts(
+            a.id,
+            a.source,
+            a.key,
+            a.name,
+            a.owner,
+            a.file_count,
+            a.bytes,
+            a.personal_files,
+            tuple(sorted(f for f in folders.get(a.key, ()) if f)),
+            a.id in left,
+        )
     return out
 
 
 def _copies(session: Session) -> dict[str, list[str]]:
     """Content hash -> every present "source:path" holding it, for hashes found more than once."""
     present = FileRecord.deleted_at.is_(None) & FileRecord.content_hash.is_not(None)
-    repeated = select(FileRecord.content_hash).where(present).group_by(FileRecord.content_hash).having(
-        func.count() > 1).subquery()
+    repeated = (
+        select(FileRecord.content_hash)
+        .where(present)
+        .group_by(FileRecord.content_hash)
+        .having(func.count() > 1)
+        .subquery()
+    )
     out: dict[str, list[str]] = defaultdict(list)
     for digest, source, path in session.execute(  # the content hash is never None here
-        select(FileRecord.content_hash, FileRecord.source, FileRecord.path)
-        .where(present, FileRecord.content_hash.in_(select(repeated.c.content_hash)))
+        select(FileRecord.content_hash, FileRecord.source, FileRecord.path).where(
+            present, FileRecord.content_hash.in_(select(repeated.c.content_hash))
+        )
     ):
         out[str(digest)].append(f"{source}:{path}")
     return out
 
 
-def stream_facts(session: Session, source: str, assets: dict[str, AssetFacts],
-                 copies: dict[str, list[str]], batch: int = BATCH) -> Iterator[tuple[FileFacts, ...]]:
+def stream_facts(
+    session: Session, source: str, assets: dict[str, AssetFacts], copies: dict[str, list[str]], batch: int = BATCH
+) -> Iterator[tuple[FileFacts, ...]]:
     """Present files of ``source`` as facts, ``batch`` at a time: two queries per batch."""
     columns = [getattr(FileRecord, c) for c in FILE_COLUMNS]
     last = 0
     conn = session.connection()
     while True:
-        rows = conn.execute(select(*columns).where(
-            FileRecord.source == source, FileRecord.deleted_at.is_(None), FileRecord.id > last,
-        ).order_by(FileRecord.id).limit(batch)).all()
+        rows = conn.execute(
+            select(*columns)
+            .where(
+                FileRecord.source == source,
+                FileRecord.deleted_at.is_(None),
+                FileRecord.id > last,
+            )
+            .order_by(FileRecord.id)
+            .limit(batch)
+        ).all()
         if not rows:
             return
         lo, hi = rows[0].id, rows[-1].id
         entities: dict[int, dict[str, int]] = defaultdict(dict)
-        for fid, entity, count in conn.execute(select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count)
-                                               .where(DetectionRow.file_id.between(lo, hi))):
+        for fid, entity, count in conn.execute(
+            select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count).where(
+                DetectionRow.file_id.between(lo, hi)
+            )
+        ):
             entities[fid][entity] = count
         yield tuple(_facts(source, r, entities.get(r.id, {}), assets, copies) for r in rows)
         last = hi
 
 
-def _facts(source: str, r: Any, entities: dict[str, int], assets: dict[str, AssetFacts],
-           copies: dict[str, list[str]]) -> FileFacts:
-    (fid, path, size, mtime, ctime, mime, status, reason, asset_key, special, marking, keywords, digest, mode, gid,
-     acl) = r  # positional: the FILE_COLUMNS order, cheaper than attribute access on 100,000 rows
+def _facts(
+    source: str, r: Any, entities: dict[str, int], assets: dict[str, AssetFacts], copies: dict[str, list[str]]
+) -> FileFacts:
+    (
+        fid,
+        path,
+        size,
+        mtime,
+        ctime,
+        mime,
+        status,
+        reason,
+        asset_key,
+        special,
+        marking,
+        keywords,
+        digest,
+        mode,
+        gid,
+        acl,
+    ) = r  # positional: the FILE_COLUMNS order, cheaper than attribute access on 100,000 rows
     asset = assets.get(asset_key)
     access = local_access(mode, group_name(gid) if gid is not None else None)
     if acl:
@@ -174,9 +245,26 @@ def _facts(source: str, r: Any, entities: dict[str, int], assets: dict[str, Asse
     if digest and digest in copies:
         here = f"{source}:{path}"
         others = tuple(c for c in copies[digest] if c != here)
-    return FileFacts(fid, source, path, size, mtime, ctime, mime, status, reason, asset.id if asset else None,
-                     f"{source}:{asset_key}", entities, tuple(special or ()), marking, tuple(keywords or ()),
-                     digest, access, others)
+    return FileFacts(
+        fid,
+        source,
+        path,
+        size,
+        mtime,
+        ctime,
+        mime,
+        status,
+        reason,
+        asset.id if asset else None,
+        f"{source}:{asset_key}",
+        entities,
+        tuple(special or ()),
+        marking,
+        tuple(keywords or ()),
+        digest,
+        access,
+        others,
+    )
 
 
 def _write_register(session: Session, source: str, register: dict[str, _Register]) -> None:

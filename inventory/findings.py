@@ -57,8 +57,9 @@ class FindingSync:
 
     def __post_init__(self) -> None:
         rows = self.session.execute(
-            select(Finding.rule, Finding.subject, Finding.subject_id, *(getattr(Finding, f) for f in _Stored._fields))
-            .where(Finding.source == self.source)
+            select(
+                Finding.rule, Finding.subject, Finding.subject_id, *(getattr(Finding, f) for f in _Stored._fields)
+            ).where(Finding.source == self.source)
         )
         self.stored = {(r[0], r[1], r[2]): _Stored(*r[3:]) for r in rows}
         self.seen: set[tuple[str, str, int]] = set()
@@ -79,10 +80,27 @@ class FindingSync:
                 continue
             status = self._status(old, d, events)
             if (status, d.message, d.severity, d.path, d.fingerprint) != (
-                    old.status, old.message, old.severity, old.path, old.fingerprint):
-                changed.append({"fid": old.id, "status": status, "message": d.message, "severity": d.severity,
-                                "path": d.path, "evidence": d.evidence, "fingerprint": d.fingerprint,
-                                "kind": d.kind, "asset_id": d.asset_id, "last_seen": self.now, "resolved_at": None})
+                old.status,
+                old.message,
+                old.severity,
+                old.path,
+                old.fingerprint,
+            ):
+                changed.append(
+                    {
+                        "fid": old.id,
+                        "status": status,
+                        "message": d.message,
+                        "severity": d.severity,
+                        "path": d.path,
+                        "evidence": d.evidence,
+                        "fingerprint": d.fingerprint,
+                        "kind": d.kind,
+                        "asset_id": d.asset_id,
+                        "last_seen": self.now,
+                        "resolved_at": None,
+                    }
+                )
             else:
                 touched.append(old.id)
         self._write(new, changed, touched, events)
@@ -92,8 +110,14 @@ class FindingSync:
         if old.status == "resolved":
             status = old.decision if old.decision and unchanged else "open"
             self.counts.reopened += 1
-            events.append(self._event(old.id, "reopened", "the condition is back"
-                                      + (f"; the {old.decision} decision still applies" if status != "open" else "")))
+            events.append(
+                self._event(
+                    old.id,
+                    "reopened",
+                    "the condition is back"
+                    + (f"; the {old.decision} decision still applies" if status != "open" else ""),
+                )
+            )
             return status
         if old.status in DECISIONS and not unchanged:
             self.counts.lapsed += 1
@@ -103,26 +127,42 @@ class FindingSync:
 
     def _row(self, d: FindingDraft) -> dict[str, Any]:
         self.counts.new += 1
-        return {"rule": d.rule, "kind": d.kind, "severity": d.severity, "source": self.source, "subject": d.subject,
-                "subject_id": d.key[2], "asset_id": d.asset_id, "path": d.path, "message": d.message,
-                "evidence": d.evidence, "fingerprint": d.fingerprint, "status": "open", "first_seen": self.now,
-                "last_seen": self.now}
+        return {
+            "rule": d.rule,
+            "kind": d.kind,
+            "severity": d.severity,
+            "source": self.source,
+            "subject": d.subject,
+            "subject_id": d.key[2],
+            "asset_id": d.asset_id,
+            "path": d.path,
+            "message": d.message,
+            "evidence": d.evidence,
+            "fingerprint": d.fingerprint,
+            "status": "open",
+            "first_seen": self.now,
+            "last_seen": self.now,
+        }
 
     def _event(self, fid: int, event: str, reason: str | None) -> dict[str, Any]:
-        return {"finding_id": fid, "at": self.now, "event": event, "by": None, "reason": reason,
-                "run_id": self.run_id}
+        return {"finding_id": fid, "at": self.now, "event": event, "by": None, "reason": reason, "run_id": self.run_id}
 
-    def _write(self, new: list[dict[str, Any]], changed: list[dict[str, Any]], touched: list[int],
-               events: list[dict[str, Any]]) -> None:
+    def _write(
+        self, new: list[dict[str, Any]], changed: list[dict[str, Any]], touched: list[int], events: list[dict[str, Any]]
+    ) -> None:
         conn = self.session.connection()
         if new:
             conn.execute(insert(Finding), new)
         if changed:
             table = cast(Table, Finding.__table__)
-            conn.execute(table.update().where(table.c.id == bindparam("fid")).values(
-                {k: bindparam(k) for k in changed[0] if k != "fid"}), changed)
+            conn.execute(
+                table.update()
+                .where(table.c.id == bindparam("fid"))
+                .values({k: bindparam(k) for k in changed[0] if k != "fid"}),
+                changed,
+            )
         for i in range(0, len(touched), BATCH):
-            conn.execute(update(Finding).where(Finding.id.in_(touched[i:i + BATCH])).values(last_seen=self.now))
+            conn.execute(update(Finding).where(Finding.id.in_(touched[i : i + BATCH])).values(last_seen=self.now))
         if events:
             conn.execute(insert(FindingEvent), events)
 
@@ -131,20 +171,26 @@ class FindingSync:
         gone = [s.id for k, s in self.stored.items() if k not in self.seen and s.status != "resolved"]
         conn = self.session.connection()
         for i in range(0, len(gone), BATCH):
-            ids = gone[i:i + BATCH]
+            ids = gone[i : i + BATCH]
             conn.execute(update(Finding).where(Finding.id.in_(ids)).values(status="resolved", resolved_at=self.now))
-            conn.execute(insert(FindingEvent), [self._event(f, "resolved", "the condition no longer holds")
-                                                for f in ids])
+            conn.execute(
+                insert(FindingEvent), [self._event(f, "resolved", "the condition no longer holds") for f in ids]
+            )
         self.counts.resolved = len(gone)
-        conn.execute(insert(FindingEvent).from_select(
-            ["finding_id", "at", "event", "run_id"],
-            select(Finding.id, literal(self.now), literal("opened"), literal(self.run_id))
-            .where(Finding.source == self.source, Finding.first_seen == self.now)))
+        conn.execute(
+            insert(FindingEvent).from_select(
+                ["finding_id", "at", "event", "run_id"],
+                select(Finding.id, literal(self.now), literal("opened"), literal(self.run_id)).where(
+                    Finding.source == self.source, Finding.first_seen == self.now
+                ),
+            )
+        )
         return self.counts
 
 
-def decide(session: Session, finding: Finding, decision: str, by: str, reason: str, now: datetime,
-           verdict: str | None = None) -> None:
+def decide(
+    session: Session, finding: Finding, decision: str, by: str, reason: str, now: datetime, verdict: str | None = None
+) -> None:
     """Record a person's dismissal or acceptance of a finding (kept until its subject changes); a dismissal may
     say why the match is wrong (verdict ``false_positive`` or ``test_data``)."""
     finding.status, finding.decision, finding.verdict = decision, decision, verdict

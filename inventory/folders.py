@@ -29,11 +29,20 @@ class FolderRecorder:
 
     def record(self, entry: FileEntry) -> None:
         path = folder_path(entry)
-        values = {"identity": entry.identity, "owner": entry.owner, "uid": entry.uid, "gid": entry.gid,
-                  "mode": entry.mode, "acl": acl_json(entry.acl), "status": entry.status.value,
-                  "reason": entry.reason, "last_seen_run": self.run_id}
-        found = self.s.scalar(select(FolderRecord.id).where(FolderRecord.source == self.source,
-                                                            FolderRecord.path == path))
+        values = {
+            "identity": entry.identity,
+            "owner": entry.owner,
+            "uid": entry.uid,
+            "gid": entry.gid,
+            "mode": entry.mode,
+            "acl": acl_json(entry.acl),
+            "status": entry.status.value,
+            "reason": entry.reason,
+            "last_seen_run": self.run_id,
+        }
+        found = self.s.scalar(
+            select(FolderRecord.id).where(FolderRecord.source == self.source, FolderRecord.path == path)
+        )
         if found is None:
             self.s.execute(insert(FolderRecord).values(source=self.source, path=path, **values))
         else:
@@ -41,7 +50,10 @@ class FolderRecorder:
         self.seen += 1
 
     def finish(self) -> None:
-        self.s.execute(delete(FolderRecord).where(
-            FolderRecord.source == self.source,
-            or_(FolderRecord.last_seen_run.is_(None), FolderRecord.last_seen_run != self.run_id)))
+        self.s.execute(
+            delete(FolderRecord).where(
+                FolderRecord.source == self.source,
+                or_(FolderRecord.last_seen_run.is_(None), FolderRecord.last_seen_run != self.run_id),
+            )
+        )
         self.s.commit()

@@ -38,8 +38,11 @@ class LiveOutcome:
 
 def busy_elsewhere(session: Session, source: str) -> int | None:
     """The pid of another live process on this host scanning ``source``, if any."""
-    pid = session.scalar(select(ScanRun.pid).where(
-        ScanRun.source == source, ScanRun.status == "running", ScanRun.host == socket.gethostname()))
+    pid = session.scalar(
+        select(ScanRun.pid).where(
+            ScanRun.source == source, ScanRun.status == "running", ScanRun.host == socket.gethostname()
+        )
+    )
     if pid and pid != os.getpid():
         try:
             os.kill(pid, 0)
@@ -51,8 +54,9 @@ def busy_elsewhere(session: Session, source: str) -> int | None:
     return None
 
 
-def record_paths(factory: sessionmaker[Session], config: StewardConfig, config_hash: str, source_id: str,
-                 paths: list[str]) -> LiveOutcome | None:
+def record_paths(
+    factory: sessionmaker[Session], config: StewardConfig, config_hash: str, source_id: str, paths: list[str]
+) -> LiveOutcome | None:
     """Read and record the given files (relative paths) of one source; None when none of them is there."""
     source = config.source(source_id)
     crawler = crawler_for(source)
@@ -68,9 +72,17 @@ def record_paths(factory: sessionmaker[Session], config: StewardConfig, config_h
         other = busy_elsewhere(session, source_id)
         if other:
             raise ScanBusy(f"source {source_id!r} is being scanned by process {other}")
-        run = ScanRun(source=source_id, started_at=utcnow(), status="watching", trigger="watch",
-                      host=socket.gethostname(), pid=os.getpid(), steward_version=__version__,
-                      config_hash=config_hash, provenance=provenance(config))
+        run = ScanRun(
+            source=source_id,
+            started_at=utcnow(),
+            status="watching",
+            trigger="watch",
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            steward_version=__version__,
+            config_hash=config_hash,
+            provenance=provenance(config),
+        )
         session.add(run)
         session.commit()
         recorder = Recorder(session, run, depth, checkpoint_every=config.scan.checkpoint_every)

@@ -9,8 +9,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-NOISY = ("presidio-analyzer", "presidio_analyzer", "alembic", "tldextract", "filelock", "apscheduler.scheduler",
-         "apscheduler.executors", "watchdog")
+NOISY = (
+    "presidio-analyzer",
+    "presidio_analyzer",
+    "alembic",
+    "tldextract",
+    "filelock",
+    "apscheduler.scheduler",
+    "apscheduler.executors",
+    "watchdog",
+)
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and goes into the JSON line.
 STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
@@ -20,8 +28,9 @@ class JsonLines(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace(
-                "+00:00", "Z"),
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),

@@ -42,8 +42,10 @@ class WebSession(Base):
 
 class SignInFailure(Base):
     __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_name_at", "name", "at"),
-                      Index("ix_sign_in_failures_ip_at", "ip", "at"))
+    __table_args__ = (
+        Index("ix_sign_in_failures_name_at", "name", "at"),
+        Index("ix_sign_in_failures_ip_at", "ip", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)

@@ -106,8 +106,9 @@ class ScheduleConfig(Strict):
         else:
             cron, interval = self.cron, self.interval_seconds
         budget = own.time_budget if own.time_budget is not None else self.time_budget
-        return SourceSchedule(cron=None if interval else cron, interval_seconds=interval, time_budget=budget,
-                              enabled=own.enabled)
+        return SourceSchedule(
+            cron=None if interval else cron, interval_seconds=interval, time_budget=budget, enabled=own.enabled
+        )
 
     def trigger_for(self, source_id: str) -> Any:
         """The APScheduler trigger of one source."""

@@ -15,8 +15,17 @@ from inventory.ownership import DirectoryState, active_decision, refresh_ownersh
 from scanner.errors import StewardError
 
 
-def decide_owner(session: Session, config: StewardConfig, state: DirectoryState, asset: Asset, action: str,
-                 person_ref: str | None, by: str, reason: str, now: datetime) -> str:
+def decide_owner(
+    session: Session,
+    config: StewardConfig,
+    state: DirectoryState,
+    asset: Asset,
+    action: str,
+    person_ref: str | None,
+    by: str,
+    reason: str,
+    now: datetime,
+) -> str:
     """Record ACTION (set, decline or revert) on ASSET's owner and recompute its ownership; returns a sentence."""
     if not by.strip() or not reason.strip():
         raise StewardError("a decision about an owner needs who decided and why (a reason)")
@@ -25,16 +34,34 @@ def decide_owner(session: Session, config: StewardConfig, state: DirectoryState,
         if current is None:
             raise StewardError(f"asset {asset.name!r} has no decision to revert")
         current.reverted_at = now
-        session.add(OwnerDecision(asset_id=asset.id, action="revert", person_key=current.person_key,
-                                  person_name=current.person_name, by=by, reason=reason, at=now))
+        session.add(
+            OwnerDecision(
+                asset_id=asset.id,
+                action="revert",
+                person_key=current.person_key,
+                person_name=current.person_name,
+                by=by,
+                reason=reason,
+                at=now,
+            )
+        )
         message = f"{asset.name}: decision for {current.person_name} reverted; the owner is inferred again"
     elif action == "decline":
         if not person_ref:
             raise StewardError("declining ownership needs the person who declines")
         person = state.directory.resolve(person_ref)
-        session.add(OwnerDecision(asset_id=asset.id, action="decline", person_key=person.key if person else person_ref,
-                                  person_name=person.name if person else person_ref, by=by, reason=reason, at=now,
-                                  confidence=asset.owner_confidence))
+        session.add(
+            OwnerDecision(
+                asset_id=asset.id,
+                action="decline",
+                person_key=person.key if person else person_ref,
+                person_name=person.name if person else person_ref,
+                by=by,
+                reason=reason,
+                at=now,
+                confidence=asset.owner_confidence,
+            )
+        )
         message = f"{asset.name}: {person.name if person else person_ref} declined ownership"
     elif action == "set":
         if not person_ref:
@@ -48,9 +75,18 @@ def decide_owner(session: Session, config: StewardConfig, state: DirectoryState,
         top = row.candidates[0]["key"] if row and row.candidates else None
         key = person.key if person else person_ref
         verb = "confirm" if key == top or key == (row.owner_key if row else None) else "correct"
-        session.add(OwnerDecision(asset_id=asset.id, action=verb, person_key=key,
-                                  person_name=person.name if person else person_ref, by=by, reason=reason,
-                                  at=now, confidence=asset.owner_confidence))
+        session.add(
+            OwnerDecision(
+                asset_id=asset.id,
+                action=verb,
+                person_key=key,
+                person_name=person.name if person else person_ref,
+                by=by,
+                reason=reason,
+                at=now,
+                confidence=asset.owner_confidence,
+            )
+        )
         message = f"{asset.name}: owner {verb}ed as {person.name if person else person_ref}"
     else:
         raise StewardError(f"no owner decision {action!r}")

@@ -52,8 +52,15 @@ class Candidate:
     manages: bool = False  # heads people who hold evidence: ranks first on equal confidence
 
     def as_dict(self) -> dict[str, object]:
-        return {"key": self.key, "name": self.name, "email": self.email, "department": self.department,
-                "confidence": round(self.confidence, 2), "evidence": list(self.evidence), "enabled": self.enabled}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "email": self.email,
+            "department": self.department,
+            "confidence": round(self.confidence, 2),
+            "evidence": list(self.evidence),
+            "enabled": self.enabled,
+        }
 
 
 @dataclass
@@ -99,8 +106,15 @@ def excluded(person: Person, config: OwnersConfig) -> bool:
     return any(fnmatch(person.key.lower(), pattern.lower()) for pattern in config.exclude_accounts)
 
 
-def infer(folder_name: str, files: Iterable[FileFacts], writers: Iterable[str], folder_owner: str | None,
-          directory: Directory, config: OwnersConfig, now: datetime) -> Inference:
+def infer(
+    folder_name: str,
+    files: Iterable[FileFacts],
+    writers: Iterable[str],
+    folder_owner: str | None,
+    directory: Directory,
+    config: OwnersConfig,
+    now: datetime,
+) -> Inference:
     """Ranked owner candidates for one asset, each with a confidence and the evidence in words. ``files`` is
     read once, so it can stream from the store."""
     tallies: dict[str, _Tally] = defaultdict(_Tally)
@@ -121,14 +135,23 @@ def infer(folder_name: str, files: Iterable[FileFacts], writers: Iterable[str], 
             if person.department == matched and (person.key in tallies or heads_it):
                 tallies[person.key].department = matched
     _managers(tallies, directory, config, docs_total)
-    candidates = [_candidate(directory.people[k], t, docs_total, config) for k, t in tallies.items()
-                  if k in directory.people and not excluded(directory.people[k], config)]
+    candidates = [
+        _candidate(directory.people[k], t, docs_total, config)
+        for k, t in tallies.items()
+        if k in directory.people and not excluded(directory.people[k], config)
+    ]
     ranked = sorted(candidates, key=lambda c: (-round(c.confidence, 2), not c.manages, c.name))[: config.candidates]
     return Inference(tuple(ranked), tuple(notes), matched)
 
 
-def _bytes_and_documents(files: Iterable[FileFacts], directory: Directory, config: OwnersConfig, now: datetime,
-                         tallies: dict[str, _Tally], notes: list[str]) -> int:
+def _bytes_and_documents(
+    files: Iterable[FileFacts],
+    directory: Directory,
+    config: OwnersConfig,
+    now: datetime,
+    tallies: dict[str, _Tally],
+    notes: list[str],
+) -> int:
     """Byte shares and document counts per person, in one pass; returns the number of documents with authors."""
     recent_since = now - timedelta(days=config.recent_days)
     weights: dict[str, float] = defaultdict(float)
@@ -189,8 +212,11 @@ def _candidate(person: Person, t: _Tally, docs_total: int, config: OwnersConfig)
         people = sorted(set(t.reports))
         names = ", ".join(people[:-1]) + f" and {people[-1]}" if len(people) > 1 else people[0]
         owns = "owns" if len(people) == 1 else "own"
-        evidence.append(f"manages {names}, who {owns} {min(t.reports_bytes, 1.0):.0%} of the bytes"
-                        if t.reports_bytes else f"manages {names}, who wrote documents here")
+        evidence.append(
+            f"manages {names}, who {owns} {min(t.reports_bytes, 1.0):.0%} of the bytes"
+            if t.reports_bytes
+            else f"manages {names}, who wrote documents here"
+        )
     if t.bytes_share:
         text = f"owns {t.bytes_share:.0%} of the bytes"
         if t.recent_share:
@@ -206,10 +232,24 @@ def _candidate(person: Person, t: _Tally, docs_total: int, config: OwnersConfig)
         evidence.append(f"department {t.department} matches the folder name")
     if not person.enabled:
         evidence.append("has left (account disabled): never proposed")
-    score = (_direct(t, docs_total) + WEIGHTS["write"] * t.write + WEIGHTS["folder_owner"] * t.folder_owner
-             + WEIGHTS["department"] * bool(t.department) + t.managed + WEIGHTS["heads"] * bool(t.managed))
-    return Candidate(person.key, person.name, person.email, person.department, min(1.0, score), tuple(evidence),
-                     person.enabled, bool(t.managed))
+    score = (
+        _direct(t, docs_total)
+        + WEIGHTS["write"] * t.write
+        + WEIGHTS["folder_owner"] * t.folder_owner
+        + WEIGHTS["department"] * bool(t.department)
+        + t.managed
+        + WEIGHTS["heads"] * bool(t.managed)
+    )
+    return Candidate(
+        person.key,
+        person.name,
+        person.email,
+        person.department,
+        min(1.0, score),
+        tuple(evidence),
+        person.enabled,
+        bool(t.managed),
+    )
 
 
 def _period(days: int) -> str:

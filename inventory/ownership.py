@@ -69,16 +69,20 @@ def source_declared(config: StewardConfig, asset: Asset) -> tuple[DeclaredOwner,
 def active_decision(session: Session, asset_id: int) -> OwnerDecision | None:
     """The confirmation or correction in force for the asset, if any."""
     return session.scalars(
-        select(OwnerDecision).where(OwnerDecision.asset_id == asset_id, OwnerDecision.action.in_(DECIDING),
-                                    OwnerDecision.reverted_at.is_(None)).order_by(OwnerDecision.id.desc())
+        select(OwnerDecision)
+        .where(
+            OwnerDecision.asset_id == asset_id, OwnerDecision.action.in_(DECIDING), OwnerDecision.reverted_at.is_(None)
+        )
+        .order_by(OwnerDecision.id.desc())
     ).first()
 
 
 def declined(session: Session, asset_ids: list[int]) -> dict[int, dict[str, OwnerDecision]]:
     """Per asset, the people who said they do not own it (by directory key): never proposed for it again."""
     out: dict[int, dict[str, OwnerDecision]] = {}
-    rows = session.scalars(select(OwnerDecision).where(OwnerDecision.action == "decline",
-                                                       OwnerDecision.reverted_at.is_(None)))
+    rows = session.scalars(
+        select(OwnerDecision).where(OwnerDecision.action == "decline", OwnerDecision.reverted_at.is_(None))
+    )
     wanted = set(asset_ids)
     for d in rows:
         if d.asset_id in wanted:
@@ -86,8 +90,9 @@ def declined(session: Session, asset_ids: list[int]) -> dict[int, dict[str, Owne
     return out
 
 
-def refresh_ownership(session: Session, config: StewardConfig, source: str, state: DirectoryState,
-                      asset_ids: set[int] | None = None) -> int:
+def refresh_ownership(
+    session: Session, config: StewardConfig, source: str, state: DirectoryState, asset_ids: set[int] | None = None
+) -> int:
     """Recompute access and ownership for the present assets of one source (or only ASSET_IDS of it)."""
     policy = access_policy(config.rules.broad_groups)
     query = select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))
@@ -98,19 +103,34 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
     summaries = _Summaries(policy)
     declines = declined(session, [a.id for a in assets])
     for asset in assets:
-        folder = session.scalars(select(FolderRecord).where(FolderRecord.source == source,
-                                                            FolderRecord.path == asset.key)).first()
+        folder = session.scalars(
+            select(FolderRecord).where(FolderRecord.source == source, FolderRecord.path == asset.key)
+        ).first()
         folder_summary = summaries.of(folder.acl, folder.mode, folder.uid, folder.gid) if folder else None
         tally = AccessTally()
         writers = folder_summary.writers if folder_summary else ()
-        inference = infer(asset.name, _file_facts(session, asset, summaries, tally), writers,
-                          folder.owner if folder else None, state.directory, config.owners, now)
+        inference = infer(
+            asset.name,
+            _file_facts(session, asset, summaries, tally),
+            writers,
+            folder.owner if folder else None,
+            state.directory,
+            config.owners,
+            now,
+        )
         refused = declines.get(asset.id, {})
         if refused:
-            inference = replace(inference, candidates=tuple(c for c in inference.candidates
-                                                            if c.key.lower() not in refused),
-                                notes=(*inference.notes, *(f"{d.person_name or d.person_key} declined ownership on "
-                                                           f"{d.at:%Y-%m-%d}: {d.reason}" for d in refused.values())))
+            inference = replace(
+                inference,
+                candidates=tuple(c for c in inference.candidates if c.key.lower() not in refused),
+                notes=(
+                    *inference.notes,
+                    *(
+                        f"{d.person_name or d.person_key} declined ownership on {d.at:%Y-%m-%d}: {d.reason}"
+                        for d in refused.values()
+                    ),
+                ),
+            )
         asset.access = _named(tally.result(folder_summary), state.directory)
         notes = list(inference.notes) + ([state.problem] if state.problem else [])
         row = session.get(AssetOwnership, asset.id) or AssetOwnership(asset_id=asset.id)
@@ -125,8 +145,7 @@ def refresh_ownership(session: Session, config: StewardConfig, source: str, stat
 def _named(access: dict[str, Any], directory: Directory) -> dict[str, Any]:
     """Readers and writers as people's names where the directory knows them ("Alice Smith (asmith)")."""
     for field in ("readers", "writers"):
-        access[field] = [p.label() if (p := directory.resolve(principal)) else principal
-                         for principal in access[field]]
+        access[field] = [p.label() if (p := directory.resolve(principal)) else principal for principal in access[field]]
     return access
 
 
@@ -150,8 +169,16 @@ class _Summaries:
 def _file_facts(session: Session, asset: Asset, summaries: _Summaries, tally: AccessTally) -> Iterator[FileFacts]:
     """The asset's present files as ownership facts, streamed; each file's access is added to ``tally``."""
     rows = session.execute(
-        select(FileRecord.owner, FileRecord.size, FileRecord.mtime, FileRecord.authors, FileRecord.acl,
-               FileRecord.mode, FileRecord.uid, FileRecord.gid)
+        select(
+            FileRecord.owner,
+            FileRecord.size,
+            FileRecord.mtime,
+            FileRecord.authors,
+            FileRecord.acl,
+            FileRecord.mode,
+            FileRecord.uid,
+            FileRecord.gid,
+        )
         .where(FileRecord.source == asset.source, FileRecord.asset_key == asset.key, FileRecord.deleted_at.is_(None))
         .execution_options(yield_per=2000)
     )
@@ -160,8 +187,15 @@ def _file_facts(session: Session, asset: Asset, summaries: _Summaries, tally: Ac
         yield FileFacts(owner, size or 0, mtime, tuple(authors or ()))
 
 
-def _decide(session: Session, asset: Asset, row: AssetOwnership, config: StewardConfig, directory: Directory,
-            inference: Any, refused: dict[str, OwnerDecision]) -> None:
+def _decide(
+    session: Session,
+    asset: Asset,
+    row: AssetOwnership,
+    config: StewardConfig,
+    directory: Directory,
+    inference: Any,
+    refused: dict[str, OwnerDecision],
+) -> None:
     decision = active_decision(session, asset.id)
     declared = declared_for(asset, config.owners.declared + source_declared(config, asset))
     if declared is not None:
@@ -171,12 +205,28 @@ def _decide(session: Session, asset: Asset, row: AssetOwnership, config: Steward
     top = proposal(inference, config.owners.threshold)
     if decision is not None:
         person = directory.get(decision.person_key)
-        _set(asset, row, decision.person_key, person, decision.person_name, "confirmed", None,
-             [f"{decision.action}ed by {decision.by} on {decision.at:%Y-%m-%d}: {decision.reason}"])
+        _set(
+            asset,
+            row,
+            decision.person_key,
+            person,
+            decision.person_name,
+            "confirmed",
+            None,
+            [f"{decision.action}ed by {decision.by} on {decision.at:%Y-%m-%d}: {decision.reason}"],
+        )
     elif declared is not None:
         person = directory.resolve(declared.owner)
-        _set(asset, row, person.key if person else declared.owner, person, declared.owner, "declared", None,
-             [f"declared in config for {declared.path}"])
+        _set(
+            asset,
+            row,
+            person.key if person else declared.owner,
+            person,
+            declared.owner,
+            "declared",
+            None,
+            [f"declared in config for {declared.path}"],
+        )
         if declared.service:
             asset.service = declared.service
     elif top is not None:
@@ -188,8 +238,16 @@ def _decide(session: Session, asset: Asset, row: AssetOwnership, config: Steward
         asset.service = (owner.department if owner else None) or inference.matched_department
 
 
-def _set(asset: Asset, row: AssetOwnership, key: str | None, person: Person | None, fallback: str | None,
-         status: str, confidence: float | None, evidence: list[str]) -> None:
+def _set(
+    asset: Asset,
+    row: AssetOwnership,
+    key: str | None,
+    person: Person | None,
+    fallback: str | None,
+    status: str,
+    confidence: float | None,
+    evidence: list[str],
+) -> None:
     asset.owner = person.name if person else fallback
     asset.owner_status, asset.owner_confidence = status, round(confidence, 2) if confidence is not None else None
     row.owner_key, row.owner_email = key, person.email if person else None

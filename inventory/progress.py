@@ -31,8 +31,10 @@ class Progress:
             return
         self._last = now
         rate = run.seen / max(now - self.started, 1e-6)
-        line = (f"{self.source}: {run.seen:,} seen, {run.read:,} read, {run.unchanged:,} unchanged, "
-                f"{run.moved:,} moved ({rate:,.0f} files/s)")
+        line = (
+            f"{self.source}: {run.seen:,} seen, {run.read:,} read, {run.unchanged:,} unchanged, "
+            f"{run.moved:,} moved ({rate:,.0f} files/s)"
+        )
         if self.live:
             self.stream.write("\r\033[K" + line)
             self.stream.flush()

@@ -86,7 +86,8 @@ def start_run(session: Session, source: str, config_hash: str, provenance: dict[
     """Open a run for ``source``, or resume the one a killed scan left open."""
     host, pid = socket.gethostname(), os.getpid()
     open_run = session.scalars(
-        select(ScanRun).where(ScanRun.source == source, ScanRun.status.in_(("running", "paused")))
+        select(ScanRun)
+        .where(ScanRun.source == source, ScanRun.status.in_(("running", "paused")))
         .order_by(ScanRun.id.desc())
     ).first()
     if open_run is not None:
@@ -102,8 +103,16 @@ def start_run(session: Session, source: str, config_hash: str, provenance: dict[
         session.commit()
         log.info("resuming scan run %d of source %s", open_run.id, source)
         return open_run
-    run = ScanRun(source=source, started_at=utcnow(), status="running", host=host, pid=pid,
-                  steward_version=__version__, config_hash=config_hash, provenance=provenance)
+    run = ScanRun(
+        source=source,
+        started_at=utcnow(),
+        status="running",
+        host=host,
+        pid=pid,
+        steward_version=__version__,
+        config_hash=config_hash,
+        provenance=provenance,
+    )
     session.add(run)
     session.commit()
     return run
@@ -126,9 +135,16 @@ class Recorder:
     """``key_for`` maps a path to its asset key (default: its first ``depth`` folders); ``on_record`` is called
     with the file's id after each observation is recorded, for facts a source kind keeps beside the file row."""
 
-    def __init__(self, session: Session, run: ScanRun, depth: int, full: bool = False,
-                 checkpoint_every: int = 500, key_for: Callable[[str], str] | None = None,
-                 on_record: OnRecord | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        run: ScanRun,
+        depth: int,
+        full: bool = False,
+        checkpoint_every: int = 500,
+        key_for: Callable[[str], str] | None = None,
+        on_record: OnRecord | None = None,
+    ) -> None:
         self.s, self.run, self.depth, self.full = session, run, depth, full
         self.key_for = key_for or (lambda path: asset_key(path, depth))
         self.on_record = on_record
@@ -167,21 +183,35 @@ class Recorder:
     @staticmethod
     def _same(known: _Known, entry: FileEntry) -> bool:
         return (known.identity, known.size, known.mtime_us, known.version) == (
-            entry.identity, entry.size, micros(entry.mtime), entry.version)
+            entry.identity,
+            entry.size,
+            micros(entry.mtime),
+            entry.version,
+        )
 
     def _access_changed(self, known: _Known, entry: FileEntry) -> None:
-        self.s.execute(update(FileRecord).where(FileRecord.id == known.id).values(
-            uid=entry.uid, gid=entry.gid, mode=entry.mode, owner=entry.owner, acl=acl_rows(entry)))
+        self.s.execute(
+            update(FileRecord)
+            .where(FileRecord.id == known.id)
+            .values(uid=entry.uid, gid=entry.gid, mode=entry.mode, owner=entry.owner, acl=acl_rows(entry))
+        )
         self._known[entry.path] = known._replace(mode=entry.mode, gid=entry.gid, acl=acl_rows(entry))
 
     def _lookup(self, path: str) -> _Known | None:
         folder = path.rpartition("/")[0]
         if folder != self._dir:
             self._dir = folder
-            rows = self.s.connection().execute(
-                select(*(getattr(FileRecord, f) for f in _Known._fields))
-                .where(FileRecord.source == self.run.source, FileRecord.dir == folder)
-            ).all() if self._has_rows else []
+            rows = (
+                self.s.connection()
+                .execute(
+                    select(*(getattr(FileRecord, f) for f in _Known._fields)).where(
+                        FileRecord.source == self.run.source, FileRecord.dir == folder
+                    )
+                )
+                .all()
+                if self._has_rows
+                else []
+            )
             self._known = {r.path: _Known(*r) for r in rows}
         return self._known.get(path)
 
@@ -189,17 +219,23 @@ class Recorder:
         """A new path whose identity, size and mtime match a file not yet seen in this run: a rename."""
         row = self.s.execute(
             select(FileRecord.id, FileRecord.path, FileRecord.last_seen_run).where(
-                FileRecord.source == self.run.source, FileRecord.identity == entry.identity,
-                FileRecord.size == entry.size, FileRecord.mtime_us == micros(entry.mtime),
+                FileRecord.source == self.run.source,
+                FileRecord.identity == entry.identity,
+                FileRecord.size == entry.size,
+                FileRecord.mtime_us == micros(entry.mtime),
                 FileRecord.deleted_at.is_(None),
             )
         ).first()
         if row is None or row.last_seen_run == self.run.id:
             return False  # unknown, or a hard link to a file already seen
-        self.s.execute(update(FileRecord).where(FileRecord.id == row.id).values(
-            **self._path_fields(entry.path), last_seen_run=self.run.id))
-        self.s.execute(insert(FileEvent).values(file_id=row.id, run_id=self.run.id, kind="moved", at=utcnow(),
-                                                old_path=row.path))
+        self.s.execute(
+            update(FileRecord)
+            .where(FileRecord.id == row.id)
+            .values(**self._path_fields(entry.path), last_seen_run=self.run.id)
+        )
+        self.s.execute(
+            insert(FileEvent).values(file_id=row.id, run_id=self.run.id, kind="moved", at=utcnow(), old_path=row.path)
+        )
         self.moved += 1
         self._tick()
         return True
@@ -207,25 +243,41 @@ class Recorder:
     def _path_fields(self, path: str) -> dict[str, Any]:
         folder, _, name = path.rpartition("/")
         ext = name.rpartition(".")[2].lower() if "." in name.lstrip(".") else ""
-        return {"path": path, "dir": folder, "name": name, "ext": ext[:40],
-                "asset_key": self.key_for(path)}
+        return {"path": path, "dir": folder, "name": name, "ext": ext[:40], "asset_key": self.key_for(path)}
 
     # -- recording ------------------------------------------------------------------------------------
     def record(self, obs: FileObservation) -> int:
         """Store one observation; returns the file's id."""
         entry, now = obs.entry, utcnow()
         values: dict[str, Any] = {
-            "source": entry.source, **self._path_fields(entry.path), "identity": entry.identity,
-            "size": entry.size, "mtime": naive(entry.mtime), "mtime_us": micros(entry.mtime), "version": entry.version,
-            "ctime": naive(entry.ctime), "atime": naive(entry.atime),
-            "uid": entry.uid, "gid": entry.gid, "mode": entry.mode,
-            "owner": entry.owner, "authors": list(obs.authors) or None,
-            "mime": obs.mime, "extension_mismatch": obs.extension_mismatch,
-            "status": obs.status.value, "reason": obs.reason, "special_category": list(obs.special_category) or None,
-            "marking": obs.marking, "chunks": obs.chunks, "chars": obs.chars,
-            "content_hash": obs.content_hash, "acl": acl_rows(entry), "keywords": list(obs.keywords) or None,
+            "source": entry.source,
+            **self._path_fields(entry.path),
+            "identity": entry.identity,
+            "size": entry.size,
+            "mtime": naive(entry.mtime),
+            "mtime_us": micros(entry.mtime),
+            "version": entry.version,
+            "ctime": naive(entry.ctime),
+            "atime": naive(entry.atime),
+            "uid": entry.uid,
+            "gid": entry.gid,
+            "mode": entry.mode,
+            "owner": entry.owner,
+            "authors": list(obs.authors) or None,
+            "mime": obs.mime,
+            "extension_mismatch": obs.extension_mismatch,
+            "status": obs.status.value,
+            "reason": obs.reason,
+            "special_category": list(obs.special_category) or None,
+            "marking": obs.marking,
+            "chunks": obs.chunks,
+            "chars": obs.chars,
+            "content_hash": obs.content_hash,
+            "acl": acl_rows(entry),
+            "keywords": list(obs.keywords) or None,
             "content_read_at": now if entry.status is Status.OK else None,
-            "last_seen_run": self.run.id, "deleted_at": None,
+            "last_seen_run": self.run.id,
+            "deleted_at": None,
         }
         known = self._lookup(entry.path)
         if known is None:
@@ -237,16 +289,37 @@ class Recorder:
             self.s.execute(update(FileRecord).where(FileRecord.id == file_id).values(**values))
             self.s.execute(delete(DetectionRow).where(DetectionRow.file_id == file_id))
             kind = "restored" if known.deleted_at is not None else "changed"
-        self._known[entry.path] = _Known(file_id, entry.path, entry.identity, entry.size, micros(entry.mtime),
-                                         obs.status.value, None, entry.version, entry.mode, entry.gid,
-                                         acl_rows(entry))
+        self._known[entry.path] = _Known(
+            file_id,
+            entry.path,
+            entry.identity,
+            entry.size,
+            micros(entry.mtime),
+            obs.status.value,
+            None,
+            entry.version,
+            entry.mode,
+            entry.gid,
+            acl_rows(entry),
+        )
         if obs.detections:
-            self.s.execute(insert(DetectionRow), [
-                {"file_id": file_id, "entity": d.entity, "count": d.count, "best_score": d.best_score,
-                 "example": d.example, "locators": list(d.where), "recognizer": d.recognizer,
-                 "validated": d.validated, "context_words": list(d.context_words)}
-                for d in obs.detections
-            ])
+            self.s.execute(
+                insert(DetectionRow),
+                [
+                    {
+                        "file_id": file_id,
+                        "entity": d.entity,
+                        "count": d.count,
+                        "best_score": d.best_score,
+                        "example": d.example,
+                        "locators": list(d.where),
+                        "recognizer": d.recognizer,
+                        "validated": d.validated,
+                        "context_words": list(d.context_words),
+                    }
+                    for d in obs.detections
+                ],
+            )
         self.s.execute(insert(FileEvent).values(file_id=file_id, run_id=self.run.id, kind=kind, at=now))
         if entry.status is Status.OK:
             self.read += 1
@@ -268,9 +341,10 @@ class Recorder:
     def checkpoint(self) -> None:
         """Commit what is recorded so far; a killed scan loses at most the files since the last call."""
         for i in range(0, len(self._seen_ids), SEEN_BATCH):
-            batch = self._seen_ids[i:i + SEEN_BATCH]
+            batch = self._seen_ids[i : i + SEEN_BATCH]
             self.s.connection().execute(
-                update(FileRecord).where(FileRecord.id.in_(batch)).values(last_seen_run=self.run.id))
+                update(FileRecord).where(FileRecord.id.in_(batch)).values(last_seen_run=self.run.id)
+            )
         self._seen_ids.clear()
         for counter in COUNTERS:
             setattr(self.run, counter, getattr(self, counter))
@@ -283,14 +357,18 @@ class Recorder:
         """After a complete walk: mark what was not seen as deleted, count outcomes, close the run."""
         self.checkpoint()
         now, run = utcnow(), self.run
-        gone = and_(FileRecord.source == run.source, FileRecord.deleted_at.is_(None),
-                    or_(FileRecord.last_seen_run.is_(None), FileRecord.last_seen_run != run.id))
+        gone = and_(
+            FileRecord.source == run.source,
+            FileRecord.deleted_at.is_(None),
+            or_(FileRecord.last_seen_run.is_(None), FileRecord.last_seen_run != run.id),
+        )
         gone_ids = list(self.s.scalars(select(FileRecord.id).where(gone)))
         for i in range(0, len(gone_ids), 500):
-            ids = gone_ids[i:i + 500]
+            ids = gone_ids[i : i + 500]
             self.s.execute(update(FileRecord).where(FileRecord.id.in_(ids)).values(deleted_at=now))
-            self.s.execute(insert(FileEvent), [{"file_id": f, "run_id": run.id, "kind": "deleted", "at": now}
-                                               for f in ids])
+            self.s.execute(
+                insert(FileEvent), [{"file_id": f, "run_id": run.id, "kind": "deleted", "at": now} for f in ids]
+            )
         run.deleted = len(gone_ids)
         run.counts = status_counts(self.s, run)
         run.status, run.finished_at = "completed", now
@@ -299,9 +377,9 @@ class Recorder:
 
 def status_counts(session: Session, run: ScanRun) -> dict[str, int]:
     rows = session.execute(
-        select(FileRecord.status, func.count()).where(
-            FileRecord.source == run.source, FileRecord.last_seen_run == run.id, FileRecord.deleted_at.is_(None)
-        ).group_by(FileRecord.status)
+        select(FileRecord.status, func.count())
+        .where(FileRecord.source == run.source, FileRecord.last_seen_run == run.id, FileRecord.deleted_at.is_(None))
+        .group_by(FileRecord.status)
     )
     return {status: n for status, n in rows}
 

@@ -31,14 +31,31 @@ def _entities(entities: dict[str, int], limit: int = 4) -> str:
 def register_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "The register is empty: run `steward scan` first."
-    header = ["ID", "Source", "Asset", "Files", "Size", "Personal files", "Personal data (files)", "Special",
-              "Owner", "Newest change"]
+    header = [
+        "ID",
+        "Source",
+        "Asset",
+        "Files",
+        "Size",
+        "Personal files",
+        "Personal data (files)",
+        "Special",
+        "Owner",
+        "Newest change",
+    ]
     body = [
-        [str(r["id"]), r["source"], r["name"], f"{r['file_count']:,}",
-         human_bytes(r["bytes"]) + (f", {r['rows']:,} rows" if r.get("rows") is not None else ""),
-         f"{r['personal_files']:,}", _entities(r["personal_data"]) or "-",
-         {True: "yes", False: "no", None: "-"}[r["special_category"]], r["owner"] or "-",
-         (r["newest_modified"] or "-")[:10]]
+        [
+            str(r["id"]),
+            r["source"],
+            r["name"],
+            f"{r['file_count']:,}",
+            human_bytes(r["bytes"]) + (f", {r['rows']:,} rows" if r.get("rows") is not None else ""),
+            f"{r['personal_files']:,}",
+            _entities(r["personal_data"]) or "-",
+            {True: "yes", False: "no", None: "-"}[r["special_category"]],
+            r["owner"] or "-",
+            (r["newest_modified"] or "-")[:10],
+        ]
         for r in rows
     ]
     total_files = sum(r["file_count"] for r in rows)
@@ -78,8 +95,9 @@ def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
             if d.context_words:
                 how += f", context: {', '.join(d.context_words[:3])}"
             where = ", ".join(d.locators[:3])
-            out.append(f"    {d.entity:<20} x{d.count:<5} e.g. {d.example:<22} at {where}  ({how}; "
-                       f"score {d.best_score:.2f})")
+            out.append(
+                f"    {d.entity:<20} x{d.count:<5} e.g. {d.example:<22} at {where}  ({how}; score {d.best_score:.2f})"
+            )
     problems = [f for f in files if f.status != "ok"]
     if problems:
         out.append(f"\nFiles not fully read ({len(problems)}):")

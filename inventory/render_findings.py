@@ -17,11 +17,23 @@ def findings_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No findings match."
     header = ["ID", "Severity", "Kind", "Rule", "Asset", "Subject", "Status", "Message"]
-    body = [[str(r["id"]), r["severity"], r["kind"], r["rule"], r["asset_name"] or "-",
-             _cut(r["path"] or "(the asset)", 50), r["status"], _cut(r["message"], 70)] for r in rows]
+    body = [
+        [
+            str(r["id"]),
+            r["severity"],
+            r["kind"],
+            r["rule"],
+            r["asset_name"] or "-",
+            _cut(r["path"] or "(the asset)", 50),
+            r["status"],
+            _cut(r["message"], 70),
+        ]
+        for r in rows
+    ]
     by_severity = Counter(r["severity"] for r in rows)
-    summary = ", ".join(f"{by_severity[s]} {s}" for s in ("critical", "high", "medium", "low", "info")
-                        if by_severity[s])
+    summary = ", ".join(
+        f"{by_severity[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if by_severity[s]
+    )
     return _table(header, body) + f"\n\n{len(rows)} finding(s): {summary}"
 
 

@@ -84,9 +84,17 @@ def workers_for(config: StewardConfig) -> int:
     return config.scan.workers or os.cpu_count() or 1
 
 
-def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_hash: str, source_id: str,
-                full: bool = False, progress: Progress | None = None, control: ScanControl | None = None,
-                trigger: str = "manual", directory: DirectoryState | None = None) -> ScanOutcome:
+def scan_source(
+    factory: sessionmaker[Session],
+    config: StewardConfig,
+    config_hash: str,
+    source_id: str,
+    full: bool = False,
+    progress: Progress | None = None,
+    control: ScanControl | None = None,
+    trigger: str = "manual",
+    directory: DirectoryState | None = None,
+) -> ScanOutcome:
     """Scan one source into the store. A problem with the source fails this run only.
 
     Content is read riskiest first (``scan.risk_batch``). When ``control`` asks to stop, the scan checkpoints
@@ -109,8 +117,15 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
         run = start_run(session, source.id, config_hash, {**provenance(config), "rules": book.digests})
         run.trigger = trigger
         rekey(session, source.id, depth, key_for)
-        recorder = Recorder(session, run, depth, full=full, checkpoint_every=config.scan.checkpoint_every,
-                            key_for=key_for, on_record=databases.record_table if database else None)
+        recorder = Recorder(
+            session,
+            run,
+            depth,
+            full=full,
+            checkpoint_every=config.scan.checkpoint_every,
+            key_for=key_for,
+            on_record=databases.record_table if database else None,
+        )
         folders = FolderRecorder(session, source.id, run.id)
         job = Job(source, config.limits.to_limits(), config.detection, hash_key(config), reading_for(book))
         crawler = None
@@ -147,8 +162,12 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
             if stopped:
                 recorder.checkpoint()
                 pause_run(session, run, stopped[0])
-                log.info("scan of %s paused (%s) after %d entries; the next run carries on", source.id,
-                         stopped[0], recorder.seen)
+                log.info(
+                    "scan of %s paused (%s) after %d entries; the next run carries on",
+                    source.id,
+                    stopped[0],
+                    recorder.seen,
+                )
                 return _outcome(run, 0)
             recorder.finish()
             folders.finish()
@@ -160,8 +179,9 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
             now = utcnow()
             evaluated = evaluate_source(session, config, book, source.id, now, run.id)
             risks = sync_source(session, load_risk_rules(config.rules.dir), source.id, now, run.id)
-            log.info("%s: scan took %.1f s, rule evaluation %.1f s", source.id, walked - began,
-                     time.monotonic() - walked)
+            log.info(
+                "%s: scan took %.1f s, rule evaluation %.1f s", source.id, walked - began, time.monotonic() - walked
+            )
         except KeyboardInterrupt:
             recorder.checkpoint()
             log.warning("scan of %s interrupted after %d entries; run it again to resume", source.id, recorder.seen)
@@ -178,7 +198,22 @@ def scan_source(factory: sessionmaker[Session], config: StewardConfig, config_ha
         return _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
 
 
-def _outcome(run: ScanRun, assets: int, findings: dict[str, int] | None = None,
-             risks: dict[str, int] | None = None) -> ScanOutcome:
-    return ScanOutcome(run.source, run.id, run.status, run.seen, run.read, run.unchanged, run.moved, run.deleted,
-                       assets, dict(run.counts or {}), run.error, run.stop_reason, findings, risks)
+def _outcome(
+    run: ScanRun, assets: int, findings: dict[str, int] | None = None, risks: dict[str, int] | None = None
+) -> ScanOutcome:
+    return ScanOutcome(
+        run.source,
+        run.id,
+        run.status,
+        run.seen,
+        run.read,
+        run.unchanged,
+        run.moved,
+        run.deleted,
+        assets,
+        dict(run.counts or {}),
+        run.error,
+        run.stop_reason,
+        findings,
+        risks,
+    )

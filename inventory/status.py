@@ -39,8 +39,11 @@ def next_runs(session: Session) -> dict[str, datetime]:
     if not inspect(session.connection()).has_table(JOBS_TABLE):
         return {}
     rows = session.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE}"))
-    return {job.removeprefix("scan:"): datetime.fromtimestamp(when, UTC).replace(tzinfo=None)
-            for job, when in rows if when is not None}
+    return {
+        job.removeprefix("scan:"): datetime.fromtimestamp(when, UTC).replace(tzinfo=None)
+        for job, when in rows
+        if when is not None
+    }
 
 
 def _run(run: ScanRun | None) -> dict[str, Any] | None:
@@ -48,11 +51,20 @@ def _run(run: ScanRun | None) -> dict[str, Any] | None:
         return None
     end = run.finished_at
     return {
-        "id": run.id, "trigger": run.trigger or "manual", "status": run.status, "stop_reason": run.stop_reason,
-        "started": _iso(run.started_at), "finished": _iso(end),
+        "id": run.id,
+        "trigger": run.trigger or "manual",
+        "status": run.status,
+        "stop_reason": run.stop_reason,
+        "started": _iso(run.started_at),
+        "finished": _iso(end),
         "duration_seconds": round((end - run.started_at).total_seconds(), 1) if end else None,
-        "resumed": run.resumed, "seen": run.seen, "read": run.read, "unchanged": run.unchanged, "moved": run.moved,
-        "deleted": run.deleted, "error": run.error,
+        "resumed": run.resumed,
+        "seen": run.seen,
+        "read": run.read,
+        "unchanged": run.unchanged,
+        "moved": run.moved,
+        "deleted": run.deleted,
+        "error": run.error,
         "errors": {status: len(samples) for status, samples in sorted((run.errors or {}).items())},
         "error_samples": {status: samples[:3] for status, samples in sorted((run.errors or {}).items())},
     }
@@ -61,12 +73,17 @@ def _run(run: ScanRun | None) -> dict[str, Any] | None:
 def source_status(session: Session, source: str, next_run: datetime | None) -> dict[str, Any]:
     scans = select(ScanRun).where(ScanRun.source == source, ScanRun.trigger.is_distinct_from("watch"))
     last = session.scalars(scans.order_by(ScanRun.id.desc())).first()
-    watched = session.scalars(select(ScanRun).where(ScanRun.source == source, ScanRun.trigger == "watch")
-                              .order_by(ScanRun.id.desc())).first()
+    watched = session.scalars(
+        select(ScanRun).where(ScanRun.source == source, ScanRun.trigger == "watch").order_by(ScanRun.id.desc())
+    ).first()
     done = session.scalars(scans.where(ScanRun.status.in_(("completed", "failed"))).order_by(ScanRun.id.desc())).first()
-    files = dict(session.execute(
-        select(FileRecord.status, func.count()).where(FileRecord.source == source, FileRecord.deleted_at.is_(None))
-        .group_by(FileRecord.status)).all())
+    files = dict(
+        session.execute(
+            select(FileRecord.status, func.count())
+            .where(FileRecord.source == source, FileRecord.deleted_at.is_(None))
+            .group_by(FileRecord.status)
+        ).all()
+    )
     state = "never scanned"
     if last is not None:
         state = last.status
@@ -74,10 +91,14 @@ def source_status(session: Session, source: str, next_run: datetime | None) -> d
             alive = _alive(last)
             state = "interrupted" if alive is False else "running"
     return {
-        "source": source, "state": state, "in_progress": state == "running",
-        "last_run": _run(last), "last_finished_run": _run(done) if done is not last else None,
+        "source": source,
+        "state": state,
+        "in_progress": state == "running",
+        "last_run": _run(last),
+        "last_finished_run": _run(done) if done is not last else None,
         "last_watched": _iso(watched.finished_at) if watched else None,
-        "next_run": _iso(next_run), "files": dict(sorted(files.items())),
+        "next_run": _iso(next_run),
+        "files": dict(sorted(files.items())),
         "failed": done is not None and done.status == "failed",
     }
 
@@ -99,8 +120,10 @@ def render_status(report: dict[str, Any]) -> str:
             head += f" — last run {last['id']} ({last['trigger']}) started {last['started']}{took}{why}"
         lines.append(head)
         if last:
-            lines.append(f"  {last['seen']:,} seen, {last['read']:,} read, {last['unchanged']:,} unchanged, "
-                         f"{last['moved']:,} moved, {last['deleted']:,} deleted")
+            lines.append(
+                f"  {last['seen']:,} seen, {last['read']:,} read, {last['unchanged']:,} unchanged, "
+                f"{last['moved']:,} moved, {last['deleted']:,} deleted"
+            )
             if last["error"]:
                 lines.append(f"  error: {last['error']}")
             if last["errors"]:

@@ -104,7 +104,8 @@ class DatabaseSource(Strict):
         default=1000, le=1_000_000, description="Rows read from each table (by primary key order where there is one)."
     )
     exact_count_below: int = Field(
-        default=1_000_000, ge=0,
+        default=1_000_000,
+        ge=0,
         description="Tables the planner estimates smaller than this are counted exactly; larger keep the estimate.",
     )
     statement_timeout: PositiveFloat = Field(
@@ -201,8 +202,18 @@ class DetectionConfig(Strict):
         default=1, description="Term occurrences of one category needed (with an identifier) to flag it."
     )
     special_category_identifiers: tuple[str, ...] = Field(
-        default=("PERSON", "UK_NHS", "UK_NINO", "DATE_OF_BIRTH", "UK_UPN", "UK_ADDRESS", "EMAIL_ADDRESS",
-                 "PHONE_NUMBER", "UK_PASSPORT", "UK_DRIVING_LICENCE"),
+        default=(
+            "PERSON",
+            "UK_NHS",
+            "UK_NINO",
+            "DATE_OF_BIRTH",
+            "UK_UPN",
+            "UK_ADDRESS",
+            "EMAIL_ADDRESS",
+            "PHONE_NUMBER",
+            "UK_PASSPORT",
+            "UK_DRIVING_LICENCE",
+        ),
         description="Entity types that count as identifying a person for the special-category rule.",
     )
     markings: bool = Field(default=True, description="Look for protective markings in headers, first lines.")
@@ -214,9 +225,7 @@ class DetectionConfig(Strict):
         default=100_000, le=1_000_000, description="Longer chunks are split (spaCy refuses 1M+ characters)."
     )
     context_chars: PositiveInt = Field(default=60, description="Characters before a match read for context.")
-    ner_window_chars: PositiveInt = Field(
-        default=200, description="Characters either side of a name cue given to NER."
-    )
+    ner_window_chars: PositiveInt = Field(default=200, description="Characters either side of a name cue given to NER.")
     ner_batch_chars: PositiveInt = Field(default=50_000, description="Text gathered per nlp.pipe batch.")
     table_sample_rows: PositiveInt = Field(
         default=100, description="Rows of each table column analysed; counts beyond are extrapolated."
@@ -227,7 +236,9 @@ class DetectionConfig(Strict):
         "column are checked with that type's patterns and checksums only.",
     )
     column_min_share: float = Field(
-        default=0.5, gt=0.0, le=1.0,
+        default=0.5,
+        gt=0.0,
+        le=1.0,
         description="Share of a column's sampled values matching an entity for the column to take its type.",
     )
     dense_direct: int = Field(
@@ -247,6 +258,8 @@ class ScanConfig(Strict):
     workers: int = Field(default=0, ge=0, le=64, description="Content worker processes; 0 = one per core.")
     checkpoint_every: PositiveInt = Field(default=500, description="Files recorded between commits.")
     risk_batch: int = Field(
-        default=2000, ge=0, le=100_000,
+        default=2000,
+        ge=0,
+        le=100_000,
         description="Files needing content gathered and read riskiest first; 0 = in walk order.",
     )

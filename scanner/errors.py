@@ -1,14 +1,14 @@
 """Steward's exceptions.
 
-    StewardError
-     ├── ConfigError      bad config or rule file: the command stops, exit code 2
-     ├── SourceError      a source cannot be reached: the run is recorded as failed, other sources go on
-     └── ItemError        one file cannot be read; carries the Status it is recorded with
-          ├── Encrypted
-          ├── TooLarge
-          ├── Timeout
-          ├── Corrupt
-          └── Unsupported
+StewardError
+ ├── ConfigError      bad config or rule file: the command stops, exit code 2
+ ├── SourceError      a source cannot be reached: the run is recorded as failed, other sources go on
+ └── ItemError        one file cannot be read; carries the Status it is recorded with
+      ├── Encrypted
+      ├── TooLarge
+      ├── Timeout
+      ├── Corrupt
+      └── Unsupported
 """
 
 from __future__ import annotations

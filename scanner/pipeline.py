@@ -124,8 +124,14 @@ def content_hash(fh: Any, entry: FileEntry, reading: Reading, key: bytes | None,
     return digest.hexdigest()
 
 
-def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits, reading: Reading = NOTHING_MORE,
-            key: bytes | None = None) -> FileObservation:
+def observe(
+    entry: FileEntry,
+    crawler: Crawler,
+    detector: Any,
+    limits: Limits,
+    reading: Reading = NOTHING_MORE,
+    key: bytes | None = None,
+) -> FileObservation:
     """Read one entry and return what was found in it. Never raises for a problem with the file."""
     if entry.status is not Status.OK:
         return FileObservation(entry, None, entry.status, entry.reason)
@@ -152,10 +158,20 @@ def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits, r
             authors = tuple(sorted({principal_digest(a, key) for a in document_authors(fh, mime)})) if key else ()
         reason = "text beyond the per-file limit was not read" if counted.truncated else None
         return FileObservation(
-            entry, mime, Status.OK, reason, result.detections, mismatch,
-            special_category=result.special_category, marking=result.marking,
-            chunks=counted.count, chars=counted.chars, columns=_columns(result),
-            content_hash=digest, keywords=tuple(sorted(counted.found)), authors=authors,
+            entry,
+            mime,
+            Status.OK,
+            reason,
+            result.detections,
+            mismatch,
+            special_category=result.special_category,
+            marking=result.marking,
+            chunks=counted.count,
+            chars=counted.chars,
+            columns=_columns(result),
+            content_hash=digest,
+            keywords=tuple(sorted(counted.found)),
+            authors=authors,
         )
     except ItemError as exc:
         return FileObservation(entry, mime, exc.status, f"{type(exc).__name__}: {exc}", extension_mismatch=mismatch)
@@ -173,8 +189,10 @@ def observe(entry: FileEntry, crawler: Crawler, detector: Any, limits: Limits, r
 
 
 def _columns(result: Any) -> tuple[ColumnRead, ...]:
-    return tuple(ColumnRead(c.where, c.column, c.rows, c.sampled, c.entity, c.matched, c.found)
-                 for c in getattr(result, "columns", ()))
+    return tuple(
+        ColumnRead(c.where, c.column, c.rows, c.sampled, c.entity, c.matched, c.found)
+        for c in getattr(result, "columns", ())
+    )
 
 
 _WORKER: dict[str, Any] = {}  # this process's crawler, detector and limits, set by _init_worker
@@ -203,8 +221,9 @@ def prepare(job: Job) -> None:
 
 
 def _observe_in_worker(entry: FileEntry) -> FileObservation:
-    return observe(entry, _WORKER["crawler"], _WORKER["detector"], _WORKER["limits"], _WORKER["reading"],
-                   _WORKER["key"])
+    return observe(
+        entry, _WORKER["crawler"], _WORKER["detector"], _WORKER["limits"], _WORKER["reading"], _WORKER["key"]
+    )
 
 
 def _provenance_in_worker() -> dict[str, Any]:
@@ -212,8 +231,9 @@ def _provenance_in_worker() -> dict[str, Any]:
     return provenance
 
 
-def observe_stream(entries: Iterable[FileEntry], job: Job, workers: int,
-                   on_provenance: Callable[[dict[str, Any]], None] | None = None) -> Iterator[FileObservation]:
+def observe_stream(
+    entries: Iterable[FileEntry], job: Job, workers: int, on_provenance: Callable[[dict[str, Any]], None] | None = None
+) -> Iterator[FileObservation]:
     """Observe entries, in ``workers`` processes (1 = in this process), yielding as each completes.
 
     If a worker process dies (a crash in a parsing library, the kernel's OOM killer), the files it and its

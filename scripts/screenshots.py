@@ -24,9 +24,17 @@ from server_process import start_server, stop_server  # type: ignore[import-not-
 from web_world import PASSWORD, make_world, scanned_store  # type: ignore[import-not-found]  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                 "--font-render-hinting=none"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--font-render-hinting=none",
+]
 VIEWPORT = ViewportSize(width=1280, height=900)
 MAX_HEIGHT = 4000  # a taller page is clipped here, to keep each PNG small
 
@@ -42,7 +50,8 @@ def shoot(page: Page, out: Path, name: str) -> None:
     shot = Image.open(io.BytesIO(page.screenshot(full_page=True, clip=clip)))
     path = out / name
     shot.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        path, optimize=True)
+        path, optimize=True
+    )
     print(f"{path} ({path.stat().st_size // 1024} KB, page {height}px high)")
 
 
@@ -95,8 +104,12 @@ def take(browser: Browser, url: str, housing: int, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/steward-council"),
-                        help="scratch folder for the council's share and store (emptied first)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path("/tmp/steward-council"),
+        help="scratch folder for the council's share and store (emptied first)",
+    )
     args = parser.parse_args()
     work: Path = args.work
     shutil.rmtree(work, ignore_errors=True)
@@ -108,8 +121,12 @@ def main() -> None:
     world = make_world(store, work / "site")
     housing = world.asset_id("Housing")
     port = free_port()
-    server = start_server([sys.executable, "-m", "inventory", "serve", "--config", str(world.config_path),
-                           "--port", str(port)], port, work / "serve.log", timeout=30)
+    server = start_server(
+        [sys.executable, "-m", "inventory", "serve", "--config", str(world.config_path), "--port", str(port)],
+        port,
+        work / "serve.log",
+        timeout=30,
+    )
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

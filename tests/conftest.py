@@ -121,6 +121,8 @@ def ldap_directory(samba: object, tmp_path_factory: pytest.TempPathFactory) -> I
         yield server
     finally:
         server.stop()
+
+
 MARIA_URL = os.environ.get("STEWARD_TEST_MARIA_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 
 

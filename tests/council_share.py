@@ -1,11 +1,11 @@
 """The small council share the ownership tests scan over SMB, and the directory of the people behind it.
 
-    Highways/          folder owned by Diane Head; Everyone may read, Alice and Bob may change, the backup
-                       service account has full control. Alice owns most bytes and wrote the documents.
-    Social Care/       Domain Users may read (a broad group); Carol Davis (a leaver) owns the case files.
-      Restricted/      only Peter Green: the scanner's account is refused.
-    Finance/           files owned by an account the directory does not know; its owner is declared in config.
-    Projects/          only the backup service account's files: no owner can be inferred.
+Highways/          folder owned by Diane Head; Everyone may read, Alice and Bob may change, the backup
+                   service account has full control. Alice owns most bytes and wrote the documents.
+Social Care/       Domain Users may read (a broad group); Carol Davis (a leaver) owns the case files.
+  Restricted/      only Peter Green: the scanner's account is refused.
+Finance/           files owned by an account the directory does not know; its owner is declared in config.
+Projects/          only the backup service account's files: no owner can be inferred.
 """
 
 from __future__ import annotations
@@ -103,11 +103,21 @@ def build_council_share(server: SambaServer) -> None:
     """Write the files (owners set on the Unix side), start smbd, then set the DACLs over SMB."""
     old = NOW - 3 * YEAR
     server.folder("Highways", "stwdhead")
-    server.write("Highways/inspections 2026.xlsx",
-                 xlsx_bytes([["Road", "Inspector", "Email"], ["A46", "Alice Smith", "alice.smith@example.co.uk"]]
-                            + [["B1234", "ok", "-"]] * 400, "Alice Smith", "Alice Smith"), "stwasmith")
-    server.write("Highways/gritting routes.docx",
-                 docx_bytes(["Gritting routes for winter."] * 200, "Alice Smith", "Bob Jones"), "stwasmith")
+    server.write(
+        "Highways/inspections 2026.xlsx",
+        xlsx_bytes(
+            [["Road", "Inspector", "Email"], ["A46", "Alice Smith", "alice.smith@example.co.uk"]]
+            + [["B1234", "ok", "-"]] * 400,
+            "Alice Smith",
+            "Alice Smith",
+        ),
+        "stwasmith",
+    )
+    server.write(
+        "Highways/gritting routes.docx",
+        docx_bytes(["Gritting routes for winter."] * 200, "Alice Smith", "Bob Jones"),
+        "stwasmith",
+    )
     server.write("Highways/briefing.pptx", pptx_bytes("Highways briefing", "Alice Smith"), "stwasmith")
     server.write("Highways/bridge survey.pdf", pdf_bytes("Bridge survey: no defects.", "Bob Jones"), "stwbjones")
     server.write("Highways/old notes.txt", b"Old notes from 2019.\n" * 50, "stwbjones", mtime=old)
@@ -129,18 +139,44 @@ def build_council_share(server: SambaServer) -> None:
     sid = server.accounts
     domain_users = f"{server.domain_sid}-513"
     server.set_dacl("", [(EVERYONE, READ, True), (sid["stwadmin"], FULL, True)])
-    server.set_dacl("Highways", [(EVERYONE, READ, True), (sid["stwasmith"], MODIFY, True),
-                                 (sid["stwbjones"], MODIFY, True), (sid["stwsvcbackup"], FULL, True),
-                                 (sid["stwdhead"], FULL, True)], inherit=True)
-    for name in ("inspections 2026.xlsx", "gritting routes.docx", "briefing.pptx", "bridge survey.pdf",
-                 "old notes.txt", "backup.log"):
-        server.set_dacl(f"Highways/{name}", [(EVERYONE, READ, True), (sid["stwasmith"], MODIFY, True),
-                                             (sid["stwbjones"], MODIFY, True)])
-    server.set_dacl("Social Care", [(domain_users, READ, True), (sid["stwcdavis"], MODIFY, True),
-                                    (sid["stwpgreen"], FULL, True), (sid["stwscan"], READ, True)], inherit=True)
+    server.set_dacl(
+        "Highways",
+        [
+            (EVERYONE, READ, True),
+            (sid["stwasmith"], MODIFY, True),
+            (sid["stwbjones"], MODIFY, True),
+            (sid["stwsvcbackup"], FULL, True),
+            (sid["stwdhead"], FULL, True),
+        ],
+        inherit=True,
+    )
+    for name in (
+        "inspections 2026.xlsx",
+        "gritting routes.docx",
+        "briefing.pptx",
+        "bridge survey.pdf",
+        "old notes.txt",
+        "backup.log",
+    ):
+        server.set_dacl(
+            f"Highways/{name}",
+            [(EVERYONE, READ, True), (sid["stwasmith"], MODIFY, True), (sid["stwbjones"], MODIFY, True)],
+        )
+    server.set_dacl(
+        "Social Care",
+        [
+            (domain_users, READ, True),
+            (sid["stwcdavis"], MODIFY, True),
+            (sid["stwpgreen"], FULL, True),
+            (sid["stwscan"], READ, True),
+        ],
+        inherit=True,
+    )
     for name in ("case 1.txt", "case 2.txt"):
-        server.set_dacl(f"Social Care/{name}", [(domain_users, READ, True), (sid["stwcdavis"], MODIFY, True),
-                                                (sid["stwscan"], READ, True)])
+        server.set_dacl(
+            f"Social Care/{name}",
+            [(domain_users, READ, True), (sid["stwcdavis"], MODIFY, True), (sid["stwscan"], READ, True)],
+        )
     server.set_dacl("Social Care/Restricted", [(sid["stwpgreen"], FULL, True), (sid["stwscan"], READ, True)])
     server.set_dacl("Social Care/Restricted/complaint.txt", [(sid["stwpgreen"], FULL, True)])
     server.set_dacl("Finance", [(AUTHENTICATED_USERS, READ, True), (sid["stwxunknown"], FULL, True)], inherit=True)
@@ -153,13 +189,31 @@ def build_council_share(server: SambaServer) -> None:
 
 
 def smb_source(server: SambaServer, **extra: object) -> dict[str, object]:
-    return {"id": "council", "kind": "smb", "server": "127.0.0.1", "port": server.port, "share": server.share,
-            "username": "stwscan", "password": "${STEWARD_TEST_SMB_PASSWORD}", **extra}
+    return {
+        "id": "council",
+        "kind": "smb",
+        "server": "127.0.0.1",
+        "port": server.port,
+        "share": server.share,
+        "username": "stwscan",
+        "password": "${STEWARD_TEST_SMB_PASSWORD}",
+        **extra,
+    }
 
 
 def write_people(server: SambaServer | None) -> list[dict[str, object]]:
     """The directory's people as plain records (SIDs from the Samba server where it knows the account)."""
     sids = server.accounts if server else {}
-    return [{"account": p.account, "name": p.name, "department": p.department, "title": p.title,
-             "manager": p.manager, "enabled": p.enabled, "email": p.email, "sid": sids.get(p.account)}
-            for p in PEOPLE]
+    return [
+        {
+            "account": p.account,
+            "name": p.name,
+            "department": p.department,
+            "title": p.title,
+            "manager": p.manager,
+            "enabled": p.enabled,
+            "email": p.email,
+            "sid": sids.get(p.account),
+        }
+        for p in PEOPLE
+    ]

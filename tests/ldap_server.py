@@ -60,10 +60,12 @@ rootpw {ADMIN_PASSWORD}
 directory {self.base}/db
 """)
         (self.base / "data.ldif").write_text(ldif(people))
-        subprocess.run(["slapadd", "-f", str(conf), "-l", str(self.base / "data.ldif"), "-q"], check=True,
-                       capture_output=True)
-        self.process = start_server(["slapd", "-f", str(conf), "-h", f"{self.url}/", "-d", "0"], self.port,
-                                    self.base / "slapd.out")
+        subprocess.run(
+            ["slapadd", "-f", str(conf), "-l", str(self.base / "data.ldif"), "-q"], check=True, capture_output=True
+        )
+        self.process = start_server(
+            ["slapd", "-f", str(conf), "-h", f"{self.url}/", "-d", "0"], self.port, self.base / "slapd.out"
+        )
 
     def stop(self) -> None:
         stop_server(self.process)
@@ -71,14 +73,24 @@ directory {self.base}/db
 
 
 def ldif(people: list[dict[str, object]]) -> str:
-    out = [f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Council\ndc: council\n",
-           f"dn: ou=people,{SUFFIX}\nobjectClass: organizationalUnit\nou: people\n"]
+    out = [
+        f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Council\ndc: council\n",
+        f"dn: ou=people,{SUFFIX}\nobjectClass: organizationalUnit\nou: people\n",
+    ]
     for p in people:
         last = str(p["name"]).split()[-1]
-        lines = [f"dn: uid={p['account']},ou=people,{SUFFIX}", "objectClass: inetOrgPerson",
-                 "objectClass: stewardAccount", f"uid: {p['account']}", f"cn: {p['name']}", f"sn: {last}",
-                 f"mail: {p['email']}", f"departmentNumber: {p['department']}", f"title: {p['title']}",
-                 f"userAccountControl: {512 if p['enabled'] else 514}"]
+        lines = [
+            f"dn: uid={p['account']},ou=people,{SUFFIX}",
+            "objectClass: inetOrgPerson",
+            "objectClass: stewardAccount",
+            f"uid: {p['account']}",
+            f"cn: {p['name']}",
+            f"sn: {last}",
+            f"mail: {p['email']}",
+            f"departmentNumber: {p['department']}",
+            f"title: {p['title']}",
+            f"userAccountControl: {512 if p['enabled'] else 514}",
+        ]
         if p.get("manager"):
             lines.append(f"manager: uid={p['manager']},ou=people,{SUFFIX}")
         if p.get("sid"):

@@ -92,7 +92,7 @@ class SambaServer:
    vfs objects = acl_xattr
    acl_xattr:ignore system acls = yes
    admin users = {admin}
-   valid users = {admin} {scanner} {' '.join(users)}
+   valid users = {admin} {scanner} {" ".join(users)}
 """)
 
     def add_account(self, name: str, password: str = PASSWORD) -> None:
@@ -100,12 +100,17 @@ class SambaServer:
             added = subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", name], capture_output=True)
             if added.returncode != 0 and subprocess.run(["id", name], capture_output=True).returncode != 0:
                 raise RuntimeError(f"useradd {name} failed: {added.stderr.decode(errors='replace').strip()}")
-        subprocess.run(["smbpasswd", "-c", str(self.conf()), "-s", "-a", name],
-                       input=f"{password}\n{password}\n".encode(), check=True, capture_output=True)
+        subprocess.run(
+            ["smbpasswd", "-c", str(self.conf()), "-s", "-a", name],
+            input=f"{password}\n{password}\n".encode(),
+            check=True,
+            capture_output=True,
+        )
 
     def read_sids(self) -> None:
-        out = subprocess.run(["pdbedit", "-s", str(self.conf()), "-L", "-v"], check=True, capture_output=True,
-                             text=True).stdout
+        out = subprocess.run(
+            ["pdbedit", "-s", str(self.conf()), "-L", "-v"], check=True, capture_output=True, text=True
+        ).stdout
         for block in out.split("---------------"):
             user = re.search(r"Unix username:\s+(\S+)", block)
             sid = re.search(r"User SID:\s+(S-[\d-]+)", block)
@@ -117,7 +122,9 @@ class SambaServer:
     def start(self) -> None:
         self.process = start_server(
             ["smbd", "-s", str(self.conf()), "--foreground", "--no-process-group", "--debug-stdout", "-d", "1"],
-            self.port, self.base / "log" / "smbd.out")
+            self.port,
+            self.base / "log" / "smbd.out",
+        )
 
     def stop(self) -> None:
         stop_server(self.process)
@@ -171,17 +178,25 @@ class SambaServer:
         sd.set_dacl(acl)
         smbclient.register_session("127.0.0.1", username="stwadmin", password=PASSWORD, port=self.port)
         access = FilePipePrinterAccessMask.READ_CONTROL | FilePipePrinterAccessMask.WRITE_DAC
-        with smbclient.open_file(self.unc(rel), mode="rb", buffering=0, port=self.port, desired_access=access,
-                                 file_type="dir" if (self.root / rel).is_dir() else "file",
-                                 username="stwadmin", password=PASSWORD) as fh:
+        with smbclient.open_file(
+            self.unc(rel),
+            mode="rb",
+            buffering=0,
+            port=self.port,
+            desired_access=access,
+            file_type="dir" if (self.root / rel).is_dir() else "file",
+            username="stwadmin",
+            password=PASSWORD,
+        ) as fh:
             fd = fh.fd
             req = SMB2SetInfoRequest()
             req["info_type"] = InfoType.SMB2_0_INFO_SECURITY
             req["additional_information"] = 0x4
             req["file_id"] = fd.file_id
             req["buffer"] = sd
-            request = fd.connection.send(req, sid=fd.tree_connect.session.session_id,
-                                         tid=fd.tree_connect.tree_connect_id)
+            request = fd.connection.send(
+                req, sid=fd.tree_connect.session.session_id, tid=fd.tree_connect.tree_connect_id
+            )
             SMB2SetInfoResponse().unpack(fd.connection.receive(request)["data"].get_value())
 
     @staticmethod

@@ -86,8 +86,9 @@ def test_bad_config_exits_2_with_one_sentence(tmp_path: Path, steward: Callable[
         assert result.output.strip() == f"Error: {bad}: sources[0].colour: unknown key"
 
 
-def test_unknown_source_and_unreachable_root(tmp_path: Path, write_config: Callable[..., Path],
-                                             steward: Callable[..., Result]) -> None:
+def test_unknown_source_and_unreachable_root(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     config = write_config(tmp_path / "no-such-folder")
     wrong = steward("scan", "--config", str(config), "--source", "nope")
     assert wrong.exit_code == 2 and "no source with id 'nope'" in wrong.output
@@ -95,8 +96,9 @@ def test_unknown_source_and_unreachable_root(tmp_path: Path, write_config: Calla
     assert failed.exit_code == 1 and "share: FAILED" in failed.output and "not a readable folder" in failed.output
 
 
-def test_config_show_redacts_secrets(tmp_path: Path, write_config: Callable[..., Path],
-                                     steward: Callable[..., Result]) -> None:
+def test_config_show_redacts_secrets(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     config = write_config(tmp_path, database="postgresql+psycopg://steward:hunter2@db.example/steward")
     shown = steward("config", "show", "--config", str(config)).output
     assert "hunter2" not in shown and "test-key" not in shown and "max_file_size" in shown

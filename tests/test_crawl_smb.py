@@ -87,23 +87,41 @@ def test_missing_share_is_a_clear_source_error(samba: Any) -> None:
         list(crawler(samba, share="nosuch").iter_entries())
 
 
-@pytest.mark.parametrize(("mask", "rights"), [
-    (0x1F01FF, ("full",)), (0x10000000, ("full",)), (0x1200A9, ("read",)), (0x1301BF, ("read", "write")),
-    (0x80000000, ("read",)), (0x40000000, ("write",)), (0x100080, ()), (0x40000, ("write",)),
-])
+@pytest.mark.parametrize(
+    ("mask", "rights"),
+    [
+        (0x1F01FF, ("full",)),
+        (0x10000000, ("full",)),
+        (0x1200A9, ("read",)),
+        (0x1301BF, ("read", "write")),
+        (0x80000000, ("read",)),
+        (0x40000000, ("write",)),
+        (0x100080, ()),
+        (0x40000, ("write",)),
+    ],
+)
 def test_access_masks_map_to_rights(mask: int, rights: tuple[str, ...]) -> None:
     assert rights_of(mask) == rights
 
 
 def test_deny_inherited_and_inherit_only_entries() -> None:
-    facts = access_facts([RawAce("S-1-5-21-1-2-3-1105", 0x1F01FF, False), RawAce(EVERYONE, 0x1200A9, True, 0x10),
-                          RawAce("S-1-5-11", 0x1200A9, True, 0x08 | 0x01)])
+    facts = access_facts(
+        [
+            RawAce("S-1-5-21-1-2-3-1105", 0x1F01FF, False),
+            RawAce(EVERYONE, 0x1200A9, True, 0x10),
+            RawAce("S-1-5-11", 0x1200A9, True, 0x08 | 0x01),
+        ]
+    )
     assert facts == (AccessFact("S-1-5-21-1-2-3-1105", "full", False), AccessFact(EVERYONE, "read", True, True))
 
 
 def test_scan_of_the_share_fills_the_register_and_a_bad_password_fails_only_that_run(
-        samba: Any, tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    samba: Any,
+    tmp_path: Path,
+    write_config: Callable[..., Path],
+    steward: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import json
 
     import yaml
@@ -155,9 +173,11 @@ def test_security_descriptor_parser_agrees_with_smbprotocol() -> None:
         return packet
 
     aces = []
-    for cls, who, mask, flags in ((AccessDeniedAce, "S-1-5-21-1-2-3-1105", 0x1F01FF, 0),
-                                  (AccessAllowedAce, EVERYONE, 0x1200A9, 0x10),
-                                  (AccessAllowedAce, "S-1-5-32-545", 0x1301BF, 0x3)):
+    for cls, who, mask, flags in (
+        (AccessDeniedAce, "S-1-5-21-1-2-3-1105", 0x1F01FF, 0),
+        (AccessAllowedAce, EVERYONE, 0x1200A9, 0x10),
+        (AccessAllowedAce, "S-1-5-32-545", 0x1301BF, 0x3),
+    ):
         ace = cls()
         ace["sid"], ace["mask"], ace["ace_flags"] = sid(who), mask, flags
         aces.append(ace)
@@ -171,5 +191,7 @@ def test_security_descriptor_parser_agrees_with_smbprotocol() -> None:
     parsed = parse_descriptor(sd.pack())
     assert (parsed.owner, parsed.group) == ("S-1-5-21-9-8-7-1001", "S-1-5-21-9-8-7-513")
     assert [(a.sid, a.mask, a.allow, a.flags) for a in parsed.aces] == [
-        ("S-1-5-21-1-2-3-1105", 0x1F01FF, False, 0), (EVERYONE, 0x1200A9, True, 0x10),
-        ("S-1-5-32-545", 0x1301BF, True, 0x3)]
+        ("S-1-5-21-1-2-3-1105", 0x1F01FF, False, 0),
+        (EVERYONE, 0x1200A9, True, 0x10),
+        ("S-1-5-32-545", 0x1301BF, True, 0x3),
+    ]

@@ -39,26 +39,56 @@ class Planted:
 def plant(admin: Engine, schema: str | None) -> tuple[list[str], list[str]]:
     """Tables with synthetic UK people, a wide table, an empty table and one the scan account will not read."""
     meta = MetaData(schema=schema)
-    clients = Table("clients", meta, Column("id", Integer, primary_key=True), Column("full_name", String(100)),
-                    Column("nhs_number", String(20)), Column("ni_number", String(20)), Column("email", String(200)),
-                    Column("date_of_birth", String(20)), Column("notes", Text))
-    wide = Table("wide_assessments", meta, Column("id", Integer, primary_key=True),
-                 *(Column("nhs_no", String(20)) if i == NHS_AT else Column(f"score_{i:03d}", String(8))
-                   for i in range(1, WIDE_COLUMNS)))
+    clients = Table(
+        "clients",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("full_name", String(100)),
+        Column("nhs_number", String(20)),
+        Column("ni_number", String(20)),
+        Column("email", String(200)),
+        Column("date_of_birth", String(20)),
+        Column("notes", Text),
+    )
+    wide = Table(
+        "wide_assessments",
+        meta,
+        Column("id", Integer, primary_key=True),
+        *(
+            Column("nhs_no", String(20)) if i == NHS_AT else Column(f"score_{i:03d}", String(8))
+            for i in range(1, WIDE_COLUMNS)
+        ),
+    )
     Table("empty_referrals", meta, Column("id", Integer, primary_key=True), Column("client_name", String(100)))
     secret = Table("secret_cases", meta, Column("id", Integer, primary_key=True), Column("ni_number", String(20)))
     meta.create_all(admin)
     people = People(2016)
     persons = [people.person() for _ in range(PEOPLE)]
     with admin.begin() as conn:
-        conn.execute(insert(clients), [
-            {"full_name": p.name, "nhs_number": p.nhs_number, "ni_number": p.ni_number, "email": p.email,
-             "date_of_birth": p.dob.isoformat(),
-             "notes": "Diagnosed with diabetes; GP review booked." if i % 4 == 0 else "Visit went well."}
-            for i, p in enumerate(persons)])
-        conn.execute(insert(wide), [
-            {**{f"score_{i:03d}": str(i % 7) for i in range(1, WIDE_COLUMNS) if i != NHS_AT}, "nhs_no": p.nhs_number}
-            for p in persons[:25]])
+        conn.execute(
+            insert(clients),
+            [
+                {
+                    "full_name": p.name,
+                    "nhs_number": p.nhs_number,
+                    "ni_number": p.ni_number,
+                    "email": p.email,
+                    "date_of_birth": p.dob.isoformat(),
+                    "notes": "Diagnosed with diabetes; GP review booked." if i % 4 == 0 else "Visit went well.",
+                }
+                for i, p in enumerate(persons)
+            ],
+        )
+        conn.execute(
+            insert(wide),
+            [
+                {
+                    **{f"score_{i:03d}": str(i % 7) for i in range(1, WIDE_COLUMNS) if i != NHS_AT},
+                    "nhs_no": p.nhs_number,
+                }
+                for p in persons[:25]
+            ],
+        )
         conn.execute(insert(secret), [{"ni_number": p.ni_number} for p in persons[:5]])
         flush_statistics(conn)
     return [p.nhs_number for p in persons], [p.ni_number for p in persons]
@@ -81,8 +111,9 @@ def planted_pg(pg_url: str) -> Iterator[Planted]:
     with admin.begin() as conn:
         conn.execute(text(f"CREATE ROLE {role} LOGIN"))
         conn.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO {role}"))
-        conn.execute(text(f"GRANT SELECT ON {schema}.clients, {schema}.wide_assessments, {schema}.empty_referrals "
-                          f"TO {role}"))
+        conn.execute(
+            text(f"GRANT SELECT ON {schema}.clients, {schema}.wide_assessments, {schema}.empty_referrals TO {role}")
+        )
     scan_url = make_url(pg_url).set(username=role).render_as_string(hide_password=False)
     yield Planted("postgresql", admin, scan_url, schema, nhs, ni)
     with admin.begin() as conn:
@@ -117,17 +148,30 @@ def planted(request: pytest.FixtureRequest) -> Planted:
 
 def db_config(tmp_path: Path, *sources: dict[str, object]) -> Path:
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump({
-        "database": f"sqlite:///{tmp_path / 'steward.db'}", "hash_key": "test-key",
-        "sources": list(sources), "scan": {"workers": 1, "checkpoint_every": 50},
-        "detection": {"spacy_model": "none"},
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "database": f"sqlite:///{tmp_path / 'steward.db'}",
+                "hash_key": "test-key",
+                "sources": list(sources),
+                "scan": {"workers": 1, "checkpoint_every": 50},
+                "detection": {"spacy_model": "none"},
+            }
+        )
+    )
     return path
 
 
 def db_source(planted: Planted, **extra: object) -> dict[str, object]:
-    return {"id": "socialcare", "kind": "database", "url": planted.scan_url, "schemas": [planted.schema],
-            "owner": "Head of Adult Social Care", "sample_rows": 100, **extra}
+    return {
+        "id": "socialcare",
+        "kind": "database",
+        "url": planted.scan_url,
+        "schemas": [planted.schema],
+        "owner": "Head of Adult Social Care",
+        "sample_rows": 100,
+        **extra,
+    }
 
 
 def register(steward: Callable[..., Result], config: Path) -> dict[str, dict[str, object]]:
@@ -135,8 +179,9 @@ def register(steward: Callable[..., Result], config: Path) -> dict[str, dict[str
     return {r["name"]: r for r in json.loads(out.output)}
 
 
-def test_tables_become_assets_with_their_personal_data(planted: Planted, tmp_path: Path,
-                                                       steward: Callable[..., Result]) -> None:
+def test_tables_become_assets_with_their_personal_data(
+    planted: Planted, tmp_path: Path, steward: Callable[..., Result]
+) -> None:
     config = db_config(tmp_path, db_source(planted))
     result = steward("scan", "--config", str(config))
     assert result.exit_code == 0, result.output
@@ -155,15 +200,17 @@ def test_tables_become_assets_with_their_personal_data(planted: Planted, tmp_pat
     assert rows[f"{s}.empty_referrals"]["rows"] == 0 and rows[f"{s}.empty_referrals"]["personal_data"] == {}
     assert rows[f"{s}.secret_cases"]["statuses"] == {"denied": 1}
 
-    files = {f["path"]: f for f in map(json.loads, steward("export", "files", "--config", str(config))
-                                       .output.splitlines())}
+    files = {
+        f["path"]: f for f in map(json.loads, steward("export", "files", "--config", str(config)).output.splitlines())
+    }
     secret = files[f"{s}/secret_cases"]
     assert secret["status"] == "denied" and "may not read" in secret["reason"] and "SELECT" in secret["reason"]
     assert files[f"{s}/clients"]["mime"] == "text/csv" and files[f"{s}/clients"]["size"] == PEOPLE
 
 
-def test_asset_detail_names_columns_types_and_findings_without_values(planted: Planted, tmp_path: Path,
-                                                                      steward: Callable[..., Result]) -> None:
+def test_asset_detail_names_columns_types_and_findings_without_values(
+    planted: Planted, tmp_path: Path, steward: Callable[..., Result]
+) -> None:
     config = db_config(tmp_path, db_source(planted))
     assert steward("scan", "--config", str(config)).exit_code == 0
     s = planted.schema
@@ -200,8 +247,9 @@ def test_rescan_reads_only_changed_tables(planted: Planted, tmp_path: Path, stew
     assert register(steward, config)[f"{planted.schema}.clients"]["rows"] == PEOPLE + 1
 
 
-def test_schema_assets_and_declared_schema_owners(planted: Planted, tmp_path: Path,
-                                                  steward: Callable[..., Result]) -> None:
+def test_schema_assets_and_declared_schema_owners(
+    planted: Planted, tmp_path: Path, steward: Callable[..., Result]
+) -> None:
     source = db_source(planted, asset_level="schema", schema_owners={planted.schema: "Caldicott Guardian"})
     config = db_config(tmp_path, source)
     assert steward("scan", "--config", str(config)).exit_code == 0
@@ -215,8 +263,9 @@ def test_schema_assets_and_declared_schema_owners(planted: Planted, tmp_path: Pa
     assert "Tables (4;" in detail and f"{planted.schema}.empty_referrals" in detail
 
 
-def test_a_slow_view_times_out_and_the_scan_goes_on(planted: Planted, tmp_path: Path,
-                                                    steward: Callable[..., Result]) -> None:
+def test_a_slow_view_times_out_and_the_scan_goes_on(
+    planted: Planted, tmp_path: Path, steward: Callable[..., Result]
+) -> None:
     sleep = "pg_sleep(3)::text" if planted.engine_name == "postgresql" else "SLEEP(3)"
     prefix = f"{planted.schema}." if planted.engine_name == "postgresql" else ""
     with planted.admin.begin() as conn:
@@ -228,8 +277,9 @@ def test_a_slow_view_times_out_and_the_scan_goes_on(planted: Planted, tmp_path: 
             conn.execute(text(f"GRANT SELECT ON `{planted.schema}`.`slow_report` TO '{grantee}'@'%'"))
     config = db_config(tmp_path, db_source(planted, views=True, statement_timeout=0.5))
     result = steward("scan", "--config", str(config))
-    files = {f["path"]: f for f in map(json.loads, steward("export", "files", "--config", str(config))
-                                       .output.splitlines())}
+    files = {
+        f["path"]: f for f in map(json.loads, steward("export", "files", "--config", str(config)).output.splitlines())
+    }
     assert result.exit_code == 0 and "5 entries" in result.output and "timeout 1" in result.output, files
     view = files[f"{planted.schema}/slow_report"]
     assert view["status"] == "timeout" and "statement timeout" in view["reason"]
@@ -247,8 +297,10 @@ def test_unreachable_server_fails_its_source_only(tmp_path: Path, steward: Calla
     )
     result = steward("scan", "--config", str(config))
     assert result.exit_code == 1
-    assert "revenues: FAILED — source 'revenues': cannot connect to postgresql+psycopg://scanner@127.0.0.1:9/" \
-           "revenues" in result.output
+    assert (
+        "revenues: FAILED — source 'revenues': cannot connect to postgresql+psycopg://scanner@127.0.0.1:9/"
+        "revenues" in result.output
+    )
     assert "share: 1 entries, 1 read" in result.output
     assert set(register(steward, config)) == {"HR"}
     engine = create_engine(f"sqlite:///{tmp_path / 'steward.db'}")
@@ -258,9 +310,16 @@ def test_unreachable_server_fails_its_source_only(tmp_path: Path, steward: Calla
 
 
 def test_sessions_are_read_only_and_time_limited(planted: Planted) -> None:
-    crawler = DatabaseCrawler(DatabaseSource.model_validate(
-        {"id": "x", "kind": "database", "url": str(planted.admin.url.render_as_string(hide_password=False)),
-         "statement_timeout": 0.5}))
+    crawler = DatabaseCrawler(
+        DatabaseSource.model_validate(
+            {
+                "id": "x",
+                "kind": "database",
+                "url": str(planted.admin.url.render_as_string(hide_password=False)),
+                "statement_timeout": 0.5,
+            }
+        )
+    )
     table = f"{planted.schema}.empty_referrals" if planted.engine_name == "postgresql" else "empty_referrals"
     try:
         with crawler.engine.connect() as conn, pytest.raises(Exception, match=r"(?i)read.only"):

@@ -75,9 +75,7 @@ def test_letter_reports_each_kind_once_with_masked_examples(detector: Detector) 
     assert found["PERSON"].example == "Mrs S**** T*******"
     assert found["CREDIT_CARD"].example == "**** **** **** 1111"
     assert found["UK_NHS"].where == ("p1",) and found["UK_NHS"].validated
-    assert (
-        "PHONE_NUMBER" in found and found["PHONE_NUMBER"].count == 1
-    )  # the NHS number is not a phone number
+    assert "PHONE_NUMBER" in found and found["PHONE_NUMBER"].count == 1  # the NHS number is not a phone number
     assert result.marking == "OFFICIAL-SENSITIVE"
 
 
@@ -94,9 +92,7 @@ def test_hashes_are_keyed_and_absent_without_a_key(detector: Detector, patterns:
     with_key = detector.detect([Chunk(text, "p1")])
     assert [e for e, _ in with_key.hashes] == ["UK_NHS"]  # one value, normalised
     assert all(len(h) == 64 for _, h in with_key.hashes)
-    other_key = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"other").detect(
-        [Chunk(text, "p")]
-    )
+    other_key = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"other").detect([Chunk(text, "p")])
     assert other_key.hashes != with_key.hashes
     no_key = build_detector(DetectionConfig(spacy_model="none")).detect([Chunk(text, "p1")])
     assert no_key.hashes == ()

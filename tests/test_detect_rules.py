@@ -85,8 +85,7 @@ recognizers:
     [
         ("version: 2\n", "key 'version'"),
         (
-            "version: 1\nrecognizers: [{name: x, entity: lower,\n"
-            "  patterns: [{name: p, regex: a, score: 1}]}]\n",
+            "version: 1\nrecognizers: [{name: x, entity: lower,\n  patterns: [{name: p, regex: a, score: 1}]}]\n",
             "key 'recognizers.0.entity'",
         ),
         (

@@ -68,9 +68,7 @@ def test_a_table_row_joins_its_columns(detector: Detector) -> None:
         ("Some official guidance on restricted parking.", "p1", None, None),
     ],
 )
-def test_protective_markings(
-    detector: Detector, text: str, where: str, marking: str | None, found: str | None
-) -> None:
+def test_protective_markings(detector: Detector, text: str, where: str, marking: str | None, found: str | None) -> None:
     result = detector.detect([Chunk(text, where)])
     assert (result.marking, result.marking_found) == (marking, found)
 

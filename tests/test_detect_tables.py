@@ -50,13 +50,13 @@ def test_columns_take_types_from_header_and_values(detector: Detector) -> None:
 def test_a_column_is_continued_across_chunks_and_large_tables_are_sampled() -> None:
     small = build_detector(DetectionConfig(spacy_model="none", table_sample_rows=100))
     chunks = [
-        column("Sheet1!B", "NHS No", ["943 476 5919", "401 023 2137"] * 100, first_row=2 + 200 * i)
-        for i in range(5)
+        column("Sheet1!B", "NHS No", ["943 476 5919", "401 023 2137"] * 100, first_row=2 + 200 * i) for i in range(5)
     ]
     result = small.detect(chunks)
     assert result.columns == (
-        ColumnSample("Sheet1!B", "NHS No", rows=1000, sampled=100, entity="UK_NHS", matched=100,
-                     found=(("UK_NHS", 1000),)),
+        ColumnSample(
+            "Sheet1!B", "NHS No", rows=1000, sampled=100, entity="UK_NHS", matched=100, found=(("UK_NHS", 1000),)
+        ),
     )
     assert result.entities() == {"UK_NHS": 1000}  # extrapolated from the sample
 
@@ -82,9 +82,7 @@ def test_dob_column_counts_dates_of_birth(detector: Detector) -> None:
 def test_typed_columns_beyond_the_first_rows_are_still_counted(detector: Detector) -> None:
     mobiles = [f"07911 {100000 + i}" for i in range(60)]
     accounts = [f"{12345678 + i}" for i in range(60)]  # bare 8-digit numbers: not personal data alone
-    result = detector.detect(
-        [column("Staff!E", "Mobile", mobiles), column("Staff!F", "Account number", accounts)]
-    )
+    result = detector.detect([column("Staff!E", "Mobile", mobiles), column("Staff!F", "Account number", accounts)])
     assert result.entities() == {"PHONE_NUMBER": 60}
     (mobile, account) = result.columns
     assert (mobile.entity, mobile.matched, account.entity) == ("PHONE_NUMBER", 60, None)

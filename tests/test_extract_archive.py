@@ -20,10 +20,6 @@ NI = "AB 12 34 56 C"
 CSV = f"Name,Postcode,NHS number\nAnn Hughes,CV1 5RR,000\nBen Ward,B1 1AA,{NHS}\n".encode()
 
 
-
-
-
-
 def test_members_are_located_by_path(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "hr.zip", {"2024/staff.csv": CSV, "notes/readme.txt": f"NI {NI}\n".encode()})
     chunks = extract(path)

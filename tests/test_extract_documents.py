@@ -23,8 +23,6 @@ STAFF: list[list[object]] = [
 ]
 
 
-
-
 def at(chunks: list[Chunk], where: str) -> str:
     return "\n".join(c.text for c in chunks if c.where == where)
 

@@ -27,10 +27,6 @@ CSV = f"Name,Postcode,NHS number\nAnn Hughes,CV1 5RR,000\nBen Ward,B1 1AA,{NHS}\
 HERE = Path(__file__).parent
 
 
-
-
-
-
 def people() -> tuple[str, str]:
     fake = Faker("en_GB")
     fake.seed_instance(11)
@@ -47,9 +43,14 @@ def attachments(tmp_path: Path) -> list[tuple[str, bytes]]:
 
 def test_eml_headers_body_and_attachments(tmp_path: Path) -> None:
     sender, recipient = people()
-    path = write_eml(tmp_path / "mail.eml", "Payroll query", f"Hello,\nNI {NI} is wrong.\n",
-                     f"{sender} <hr@council.example.gov.uk>", [f"{recipient} <pay@council.example.gov.uk>"],
-                     attachments(tmp_path))
+    path = write_eml(
+        tmp_path / "mail.eml",
+        "Payroll query",
+        f"Hello,\nNI {NI} is wrong.\n",
+        f"{sender} <hr@council.example.gov.uk>",
+        [f"{recipient} <pay@council.example.gov.uk>"],
+        attachments(tmp_path),
+    )
     chunks = extract(path)
     headers = chunks[0]
     assert headers.where == "headers"
@@ -61,13 +62,13 @@ def test_eml_headers_body_and_attachments(tmp_path: Path) -> None:
 
 def test_eml_html_body_and_forwarded_message(tmp_path: Path) -> None:
     inner = BytesParser(policy=policy.default).parsebytes(
-        write_eml(tmp_path / "inner.eml", "Original", "See list", "a@example.org", "b@example.org",
-                  [("list.csv", CSV)]).read_bytes()
+        write_eml(
+            tmp_path / "inner.eml", "Original", "See list", "a@example.org", "b@example.org", [("list.csv", CSV)]
+        ).read_bytes()
     )
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = "c@example.org", "d@example.org", "Fwd: Original"
-    msg.set_content(f"<html><body><script>var x='{NHS}';</script><p>Sarah, NI {NI}</p></body></html>",
-                    subtype="html")
+    msg.set_content(f"<html><body><script>var x='{NHS}';</script><p>Sarah, NI {NI}</p></body></html>", subtype="html")
     msg.add_attachment(inner, filename="original.eml")
     path = tmp_path / "fwd.eml"
     path.write_bytes(bytes(msg))
@@ -78,8 +79,14 @@ def test_eml_html_body_and_forwarded_message(tmp_path: Path) -> None:
 
 def test_eml_goes_on_past_an_encrypted_attachment(tmp_path: Path) -> None:
     locked = build_zip({"a.txt": b"secret"}, password="pw")
-    path = write_eml(tmp_path / "m.eml", "Files", f"NI {NI}", "a@example.org", "b@example.org",
-                     [("locked.zip", locked), ("staff.csv", CSV)])
+    path = write_eml(
+        tmp_path / "m.eml",
+        "Files",
+        f"NI {NI}",
+        "a@example.org",
+        "b@example.org",
+        [("locked.zip", locked), ("staff.csv", CSV)],
+    )
     got: list[Chunk] = []
     with path.open("rb") as fh, pytest.raises(Encrypted):
         for chunk in for_mime("message/rfc822")(fh, Limits()):  # type: ignore[misc]
@@ -99,8 +106,13 @@ def test_msg_is_a_real_outlook_file(tmp_path: Path) -> None:
 
 
 def test_msg_headers_body_and_attachments(tmp_path: Path) -> None:
-    path = write_msg(tmp_path / "payroll.msg", "Quarterly payroll £", f"Hi,\n\nNI {NI} attached.",
-                     "alice@example.co.uk", attachments(tmp_path))
+    path = write_msg(
+        tmp_path / "payroll.msg",
+        "Quarterly payroll £",
+        f"Hi,\n\nNI {NI} attached.",
+        "alice@example.co.uk",
+        attachments(tmp_path),
+    )
     chunks = extract(path)
     headers = chunks[0]
     assert headers.where == "headers"

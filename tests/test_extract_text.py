@@ -18,8 +18,6 @@ NHS = "943 476 5919"
 NI = "AB 12 34 56 C"
 
 
-
-
 def cells(chunks: list[Chunk]) -> dict[str, str]:
     """Column chunks expanded to one locator per cell ("C7" -> value)."""
     out = {}
@@ -60,10 +58,7 @@ def test_paragraphs_are_chunked_and_located_by_their_first_line(tmp_path: Path) 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "cp1252", "latin-1", "utf-8-sig", "utf-8"])
 def test_council_encodings_decode_pound_and_accents(tmp_path: Path, encoding: str) -> None:
-    text = (
-        "Dear Ms Renée Dupré,\nYour council tax arrears are £1,250.50 for the café at 12 Rue Élise.\n"
-        f"Ref {NI}\n" * 3
-    )
+    text = f"Dear Ms Renée Dupré,\nYour council tax arrears are £1,250.50 for the café at 12 Rue Élise.\nRef {NI}\n" * 3
     # libmagic does not call UTF-16 without a byte-order mark text; the decoder still reads it
     mime = "text/plain" if encoding == "utf-16-le" else None
     chunks = extract(write_text(tmp_path / "letter.txt", text, encoding), mime=mime)
@@ -142,8 +137,7 @@ def patients(n: int = 6) -> dict[str, object]:
     fake.seed_instance(5)
     return {
         "service": "Adult social care",
-        "patients": [{"name": fake.name(), "nhs": f"000 000 {i:04d}", "age": 30 + i, "ok": True}
-                     for i in range(n)],
+        "patients": [{"name": fake.name(), "nhs": f"000 000 {i:04d}", "age": 30 + i, "ok": True} for i in range(n)],
     }
 
 
@@ -215,8 +209,12 @@ def test_truncated_xml_is_corrupt(tmp_path: Path) -> None:
 
 
 def test_html_visible_text_only(tmp_path: Path) -> None:
-    path = write_html(tmp_path / "page.html", "Staff list", ["Intro", f"Sarah Thompson, NI {NI}"],
-                      script="var secret = 'AB 99 99 99 A';")
+    path = write_html(
+        tmp_path / "page.html",
+        "Staff list",
+        ["Intro", f"Sarah Thompson, NI {NI}"],
+        script="var secret = 'AB 99 99 99 A';",
+    )
     chunks = extract(path)
     text = "\n".join(c.text for c in chunks)
     assert f"Sarah Thompson, NI {NI}" in text and "Staff list" in text

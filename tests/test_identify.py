@@ -96,9 +96,7 @@ def test_legacy_and_outlook_files_swapped_names_are_mismatches(tmp_path: Path) -
 
 
 def test_xlsx_whose_head_lacks_the_content_types_is_still_xlsx(tmp_path: Path) -> None:
-    path = office.write_xlsx(
-        tmp_path / "staff.xlsx", {"Staff": [["Name", "NHS number"], ["Sarah", "943 476 5919"]]}
-    )
+    path = office.write_xlsx(tmp_path / "staff.xlsx", {"Staff": [["Name", "NHS number"], ["Sarah", "943 476 5919"]]})
     head = path.read_bytes()[:2048]
     assert magic.Magic(mime=True).from_buffer(head) == "application/zip"  # libmagic alone cannot tell
     assert _identify(path)[0] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

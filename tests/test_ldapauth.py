@@ -17,12 +17,32 @@ from inventory.web.ldapauth import ldap_authenticate
 from scanner.errors import StewardError
 
 PEOPLE: list[dict[str, object]] = [
-    {"account": "ahill", "name": "Ann Hill", "email": "ann.hill@council.example", "department": "Finance",
-     "title": "Accountant", "enabled": True, "password": "Corr3ct-horse"},
-    {"account": "bleft", "name": "Bob Left", "email": "bob.left@council.example", "department": "Leavers",
-     "title": "Clerk", "enabled": False, "password": "0ld-pass"},
-    {"account": "cnopass", "name": "Cat Nopass", "email": "cat.nopass@council.example", "department": "Planning",
-     "title": "Planner", "enabled": True},
+    {
+        "account": "ahill",
+        "name": "Ann Hill",
+        "email": "ann.hill@council.example",
+        "department": "Finance",
+        "title": "Accountant",
+        "enabled": True,
+        "password": "Corr3ct-horse",
+    },
+    {
+        "account": "bleft",
+        "name": "Bob Left",
+        "email": "bob.left@council.example",
+        "department": "Leavers",
+        "title": "Clerk",
+        "enabled": False,
+        "password": "0ld-pass",
+    },
+    {
+        "account": "cnopass",
+        "name": "Cat Nopass",
+        "email": "cat.nopass@council.example",
+        "department": "Planning",
+        "title": "Planner",
+        "enabled": True,
+    },
 ]
 
 
@@ -39,11 +59,26 @@ def ldap_people(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LdapServer
 
 
 def directory(url: str, **extra: Any) -> LdapDirectory:
-    attributes = {"account": "uid", "name": "cn", "department": "departmentNumber", "sid": "objectSid",
-                  "account_control": "userAccountControl", **extra.pop("attributes", {})}
-    return LdapDirectory.model_validate({"kind": "ldap", "url": url, "bind_dn": ADMIN_DN, "password": ADMIN_PASSWORD,
-                                         "base": f"ou=people,{SUFFIX}", "timeout": 2, "attributes": attributes,
-                                         **extra})
+    attributes = {
+        "account": "uid",
+        "name": "cn",
+        "department": "departmentNumber",
+        "sid": "objectSid",
+        "account_control": "userAccountControl",
+        **extra.pop("attributes", {}),
+    }
+    return LdapDirectory.model_validate(
+        {
+            "kind": "ldap",
+            "url": url,
+            "bind_dn": ADMIN_DN,
+            "password": ADMIN_PASSWORD,
+            "base": f"ou=people,{SUFFIX}",
+            "timeout": 2,
+            "attributes": attributes,
+            **extra,
+        }
+    )
 
 
 def test_right_password_gives_the_directory_key(ldap_people: LdapServer) -> None:
@@ -69,8 +104,10 @@ def test_account_without_a_password_cannot_sign_in(ldap_people: LdapServer) -> N
     assert ldap_authenticate(cfg, "cnopass", "") is None
 
 
-@pytest.mark.parametrize("account", ["nobody", "", "*", "a*", "a)(uid=*", "ahill)(uid=*", "*)(|(uid=*",
-                                     "ahill\\2a", "uid=ahill,ou=people," + SUFFIX])
+@pytest.mark.parametrize(
+    "account",
+    ["nobody", "", "*", "a*", "a)(uid=*", "ahill)(uid=*", "*)(|(uid=*", "ahill\\2a", "uid=ahill,ou=people," + SUFFIX],
+)
 def test_unknown_or_injected_account_is_refused(ldap_people: LdapServer, account: str) -> None:
     assert ldap_authenticate(directory(ldap_people.url), account, "Corr3ct-horse") is None
 
@@ -120,8 +157,10 @@ def test_a_server_that_does_not_speak_ldap_is_an_error_naming_the_url() -> None:
         conn, _ = listener.accept()
         with conn:
             conn.recv(4096)
-            conn.sendall(b"HTTP/1.0 426 Upgrade Required\r\nserver: web\r\nconnection: close\r\n"
-                         b"content-length: 0\r\ndate: Wed, 25 Nov 2026 16:24:11 GMT\r\n\r\n")
+            conn.sendall(
+                b"HTTP/1.0 426 Upgrade Required\r\nserver: web\r\nconnection: close\r\n"
+                b"content-length: 0\r\ndate: Wed, 25 Nov 2026 16:24:11 GMT\r\n\r\n"
+            )
 
     thread = threading.Thread(target=answer_http, daemon=True)
     thread.start()
@@ -144,20 +183,41 @@ def test_a_directory_account_signs_in_to_the_web_review_by_ldap_bind(ldap_people
     cfg = directory(ldap_people.url).model_dump(mode="json")
     cfg["password"] = ADMIN_PASSWORD
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({
-        "database": f"sqlite:///{tmp_path / 'steward.db'}", "hash_key": "k",
-        "sources": [{"id": "share", "kind": "local", "root": str(tmp_path / "share")}],
-        "directory": cfg, "web": {"sign_in": {"ldap": True}}}))
-    added = CliRunner().invoke(cli, ["user", "add", "ahill", "--email", "ann.hill@council.example", "--role", "iao",
-                                     "--ldap", "--config", str(config)])
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": f"sqlite:///{tmp_path / 'steward.db'}",
+                "hash_key": "k",
+                "sources": [{"id": "share", "kind": "local", "root": str(tmp_path / "share")}],
+                "directory": cfg,
+                "web": {"sign_in": {"ldap": True}},
+            }
+        )
+    )
+    added = CliRunner().invoke(
+        cli,
+        [
+            "user",
+            "add",
+            "ahill",
+            "--email",
+            "ann.hill@council.example",
+            "--role",
+            "iao",
+            "--ldap",
+            "--config",
+            str(config),
+        ],
+    )
     assert added.exit_code == 0 and "added ahill (iao, ldap sign-in); directory person ahill" in added.output
     from web_world import World
 
     world = World(tmp_path, config)
     assert sign_in(client(world), "ahill", "wrong").status_code == 401
     assert sign_in(client(world), "ahill", "Corr3ct-horse").url.path == "/my-assets"
-    outsider = CliRunner().invoke(cli, ["user", "add", "zed", "--email", "zed@else.example", "--role", "iao",
-                                        "--ldap", "--config", str(config)])
+    outsider = CliRunner().invoke(
+        cli, ["user", "add", "zed", "--email", "zed@else.example", "--role", "iao", "--ldap", "--config", str(config)]
+    )
     assert "is not in the directory" in outsider.output
     data = yaml.safe_load(config.read_text())
     data["directory"]["url"] = f"ldap://127.0.0.1:{free_port()}"  # the directory goes away

@@ -29,8 +29,9 @@ def add_source(config: Path, **source: object) -> None:
     config.write_text(yaml.safe_dump(data))
 
 
-def test_status_reports_a_failed_source_and_exits_1(tmp_path: Path, write_config: Callable[..., Path],
-                                                    steward: Callable[..., Result]) -> None:
+def test_status_reports_a_failed_source_and_exits_1(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     root = tmp_path / "share"
     (root / "HR").mkdir(parents=True)
     text.write_text(root / "HR" / "note.txt", "Contact jane@example.org")
@@ -85,7 +86,8 @@ def test_spent_budget_stops_the_walk() -> None:
 
 
 def test_time_budget_pauses_riskiest_first_and_the_next_run_carries_on(
-        tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
     root = tmp_path / "share"
     risky_tree(root)
     config_file = write_config(root, detection=FAST, scan={"workers": 1, "checkpoint_every": 5})
@@ -106,13 +108,15 @@ def test_time_budget_pauses_riskiest_first_and_the_next_run_carries_on(
     assert len(paths) == 80 and all(p.startswith("Social Care/") for p in paths[:20])
 
 
-def test_schedule_config_is_checked(tmp_path: Path, write_config: Callable[..., Path],
-                                    steward: Callable[..., Result]) -> None:
+def test_schedule_config_is_checked(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     good = write_config(tmp_path, schedule={"cron": "30 1 * * 0", "sources": {"share": {"cron": "*/5 * * * * *"}}})
     config, _ = load_config(good)
     assert "second='*/5'" in str(config.schedule.trigger_for("share"))
-    assert "day_of_week='sun'" in str(load_config(write_config(tmp_path, schedule={"cron": "30 1 * * 0"}))[0]
-                                      .schedule.trigger_for("share"))
+    assert "day_of_week='sun'" in str(
+        load_config(write_config(tmp_path, schedule={"cron": "30 1 * * 0"}))[0].schedule.trigger_for("share")
+    )
     for schedule, reason in (
         ({"cron": "61 * * * *"}, "schedule.cron: not a valid cron expression"),
         ({"cron": "* * *"}, "schedule.cron: not a valid cron expression (has 5 fields"),
@@ -125,7 +129,8 @@ def test_schedule_config_is_checked(tmp_path: Path, write_config: Callable[..., 
 
 
 @pytest.mark.parametrize("cron, fields", [("0 2 * * *", "hour='2'"), ("0 2 * * 1-5", "day_of_week='mon-fri'")])
-def test_crontab_weekdays_count_from_sunday(cron: str, fields: str, tmp_path: Path,
-                                           write_config: Callable[..., Path]) -> None:
+def test_crontab_weekdays_count_from_sunday(
+    cron: str, fields: str, tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
     config, _ = load_config(write_config(tmp_path, schedule={"cron": cron}))
     assert fields in str(config.schedule.trigger_for("share"))

@@ -16,21 +16,33 @@ from samba_server import PASSWORD
 
 
 def ldap_config(ldap: Any, **extra: Any) -> dict[str, Any]:
-    return {"kind": "ldap", "url": ldap.url, "bind_dn": ADMIN_DN, "password": ADMIN_PASSWORD,
-            "base": f"ou=people,{SUFFIX}", **extra,
-            "attributes": {"account": "uid", "name": "cn", "department": "departmentNumber", "uid_number": None}}
+    return {
+        "kind": "ldap",
+        "url": ldap.url,
+        "bind_dn": ADMIN_DN,
+        "password": ADMIN_PASSWORD,
+        "base": f"ou=people,{SUFFIX}",
+        **extra,
+        "attributes": {"account": "uid", "name": "cn", "department": "departmentNumber", "uid_number": None},
+    }
 
 
 @pytest.fixture
 def council(samba: Any, ldap_directory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STEWARD_TEST_SMB_PASSWORD", PASSWORD)
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({
-        "database": f"sqlite:///{tmp_path / 'steward.db'}", "hash_key": "k",
-        "sources": [smb_source(samba)], "scan": {"workers": 1},
-        "directory": ldap_config(ldap_directory),
-        "owners": {"declared": [{"path": "council:Finance", "owner": "stwfwhite", "service": "Finance"}]},
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": f"sqlite:///{tmp_path / 'steward.db'}",
+                "hash_key": "k",
+                "sources": [smb_source(samba)],
+                "scan": {"workers": 1},
+                "directory": ldap_config(ldap_directory),
+                "owners": {"declared": [{"path": "council:Finance", "owner": "stwfwhite", "service": "Finance"}]},
+            }
+        )
+    )
     return config
 
 
@@ -41,7 +53,8 @@ def owners_json(steward: Callable[..., Result], config: Path) -> dict[str, dict[
 
 
 def test_each_asset_gets_the_owner_a_person_would_name_with_the_evidence(
-        council: Path, steward: Callable[..., Result], samba: Any) -> None:
+    council: Path, steward: Callable[..., Result], samba: Any
+) -> None:
     assert steward("scan", "--config", str(council)).exit_code == 0
     rows = owners_json(steward, council)
     highways = rows["Highways"]
@@ -77,8 +90,9 @@ def test_each_asset_gets_the_owner_a_person_would_name_with_the_evidence(
     table = steward("owners", "--config", str(council)).output
     assert "owner: Diane Head (proposed" in table
     assert "because: manages Alice Smith and Bob Jones, who own 100% of the bytes" in table
-    register = {r["name"]: r for r in json.loads(steward("assets", "--config", str(council), "--format",
-                                                         "json").output)}
+    register = {
+        r["name"]: r for r in json.loads(steward("assets", "--config", str(council), "--format", "json").output)
+    }
     assert register["Highways"]["owner"] == "Diane Head" and register["Highways"]["service"] == "Highways"
     detail = steward("asset", "council:Highways", "--config", str(council)).output
     found = json.loads(steward("findings", "--config", str(council), "--format", "json").output)
@@ -91,18 +105,30 @@ def test_each_asset_gets_the_owner_a_person_would_name_with_the_evidence(
 
 def test_a_confirmed_owner_survives_rescans_until_reverted(council: Path, steward: Callable[..., Result]) -> None:
     assert steward("scan", "--config", str(council)).exit_code == 0
-    done = steward("owner", "set", "council:Highways", "alice.smith@council.example.gov.uk", "--by", "SIRO",
-                   "--reason", "Alice runs the inspections", "--config", str(council))
+    done = steward(
+        "owner",
+        "set",
+        "council:Highways",
+        "alice.smith@council.example.gov.uk",
+        "--by",
+        "SIRO",
+        "--reason",
+        "Alice runs the inspections",
+        "--config",
+        str(council),
+    )
     assert done.exit_code == 0 and "owner corrected as Alice Smith" in done.output
     assert steward("scan", "--config", str(council), "--full").exit_code == 0
     highways = owners_json(steward, council)["Highways"]
     assert (highways["owner"], highways["owner_status"]) == ("Alice Smith", "confirmed")
     assert highways["evidence"][0].startswith("corrected by SIRO on ")
-    left = steward("owner", "set", "council:Social Care", "stwcdavis", "--by", "IG", "--reason", "x",
-                   "--config", str(council))
+    left = steward(
+        "owner", "set", "council:Social Care", "stwcdavis", "--by", "IG", "--reason", "x", "--config", str(council)
+    )
     assert left.exit_code == 1 and "Carol Davis has left" in left.output
-    reverted = steward("owner", "revert", "council:Highways", "--by", "SIRO", "--reason", "mistake",
-                       "--config", str(council))
+    reverted = steward(
+        "owner", "revert", "council:Highways", "--by", "SIRO", "--reason", "mistake", "--config", str(council)
+    )
     assert reverted.exit_code == 0
     assert owners_json(steward, council)["Highways"]["owner"] == "Diane Head"
     history = steward("owner", "history", "council:Highways", "--config", str(council)).output
@@ -111,14 +137,24 @@ def test_a_confirmed_owner_survives_rescans_until_reverted(council: Path, stewar
 
 
 def test_unreachable_directory_is_told_and_nothing_is_lost(
-        samba: Any, tmp_path: Path, steward: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    samba: Any, tmp_path: Path, steward: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from samba_server import free_port
 
     monkeypatch.setenv("STEWARD_TEST_SMB_PASSWORD", PASSWORD)
     config = tmp_path / "config.yaml"
     dead = {"kind": "ldap", "url": f"ldap://127.0.0.1:{free_port()}", "base": "dc=x", "timeout": 2}
-    config.write_text(yaml.safe_dump({"database": f"sqlite:///{tmp_path / 's.db'}", "hash_key": "k",
-                                      "sources": [smb_source(samba)], "scan": {"workers": 1}, "directory": dead}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": f"sqlite:///{tmp_path / 's.db'}",
+                "hash_key": "k",
+                "sources": [smb_source(samba)],
+                "scan": {"workers": 1},
+                "directory": dead,
+            }
+        )
+    )
     result = steward("scan", "--config", str(config))
     assert result.exit_code == 0 and "council: 11 entries" in result.output
     highways = owners_json(steward, config)["Highways"]
@@ -127,8 +163,9 @@ def test_unreachable_directory_is_told_and_nothing_is_lost(
     assert highways["access"]["broad_read"] == ["Everyone"]  # access facts need no directory
 
 
-def test_local_share_with_an_hr_csv_directory(tmp_path: Path, write_config: Callable[..., Path],
-                                              steward: Callable[..., Result]) -> None:
+def test_local_share_with_an_hr_csv_directory(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     import os
 
     root = tmp_path / "share"
@@ -140,10 +177,12 @@ def test_local_share_with_an_hr_csv_directory(tmp_path: Path, write_config: Call
     (root / "Planning" / "applications.csv").chmod(0o644)
     (root / "Planning" / "notes.txt").chmod(0o660)
     hr = tmp_path / "hr.csv"
-    hr.write_text("account,uid,name,email,department,manager,status\n"
-                  "mhead,4100,Mary Head,mary.head@c.gov.uk,Planning,,active\n"
-                  "tofficer,4101,Tom Officer,tom.officer@c.gov.uk,Planning,mhead,active\n"
-                  "lleaver,4102,Lee Leaver,lee.leaver@c.gov.uk,Planning,mhead,leaver\n")
+    hr.write_text(
+        "account,uid,name,email,department,manager,status\n"
+        "mhead,4100,Mary Head,mary.head@c.gov.uk,Planning,,active\n"
+        "tofficer,4101,Tom Officer,tom.officer@c.gov.uk,Planning,mhead,active\n"
+        "lleaver,4102,Lee Leaver,lee.leaver@c.gov.uk,Planning,mhead,leaver\n"
+    )
     config = write_config(root, directory={"kind": "csv", "path": str(hr)}, rules={"broad_groups": ["Everyone", 4100]})
     assert steward("scan", "--config", str(config)).exit_code == 0
     planning = owners_json(steward, config)["Planning"]
@@ -181,8 +220,21 @@ def test_ownership_on_postgresql(council: Path, pg_url: str, steward: Callable[.
     data["database"] = pg_url
     council.write_text(yaml.safe_dump(data))
     assert steward("scan", "--config", str(council)).exit_code == 0
-    assert steward("owner", "set", "council:Projects", "stwbjones", "--by", "IG team", "--reason", "Bob leads it",
-                   "--config", str(council)).exit_code == 0
+    assert (
+        steward(
+            "owner",
+            "set",
+            "council:Projects",
+            "stwbjones",
+            "--by",
+            "IG team",
+            "--reason",
+            "Bob leads it",
+            "--config",
+            str(council),
+        ).exit_code
+        == 0
+    )
     assert steward("scan", "--config", str(council)).exit_code == 0
     rows = owners_json(steward, council)
     assert rows["Highways"]["owner"] == "Diane Head"
@@ -190,7 +242,8 @@ def test_ownership_on_postgresql(council: Path, pg_url: str, steward: Callable[.
 
 
 def test_directory_commands_resolve_sids_and_say_why_a_bind_fails(
-        council: Path, steward: Callable[..., Result], samba: Any) -> None:
+    council: Path, steward: Callable[..., Result], samba: Any
+) -> None:
     check = steward("directory", "check", "--config", str(council))
     assert check.output.strip() == "directory is readable: 8 people (1 left), 5 departments, 6 with a Windows SID"
     found = steward("directory", "lookup", samba.accounts["stwasmith"], "--config", str(council)).output

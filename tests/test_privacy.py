@@ -15,8 +15,13 @@ from click.testing import Result
 from scanner.samples import office, text
 
 PLANTED = {
-    "nhs": "943 476 5919", "nino": "AB 12 34 56 C", "email": "sarah.thompson@example.co.uk",
-    "phone": "07700 900123", "name": "Sarah Thompson", "postcode": "CV1 5RR", "card": "4111 1111 1111 1111",
+    "nhs": "943 476 5919",
+    "nino": "AB 12 34 56 C",
+    "email": "sarah.thompson@example.co.uk",
+    "phone": "07700 900123",
+    "name": "Sarah Thompson",
+    "postcode": "CV1 5RR",
+    "card": "4111 1111 1111 1111",
     "iban": "GB82WEST12345698765432",
 }
 
@@ -31,22 +36,30 @@ def leaks(blob: bytes) -> list[str]:
     return [key for key, value in PLANTED.items() if any(f in blob for f in forms(value))]
 
 
-def test_no_raw_value_in_store_logs_or_exports(tmp_path: Path, write_config: Callable[..., Path],
-                                               steward: Callable[..., Result],
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_no_raw_value_in_store_logs_or_exports(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result], caplog: pytest.LogCaptureFixture
+) -> None:
     root = tmp_path / "share" / "Adult Social Care"
     root.mkdir(parents=True)
     p = PLANTED
-    line = (f"Client {p['name']}, NHS number {p['nhs']}, NI number {p['nino']}, email {p['email']}, "
-            f"telephone {p['phone']}, postcode {p['postcode']}, card {p['card']}, IBAN {p['iban']}.")
+    line = (
+        f"Client {p['name']}, NHS number {p['nhs']}, NI number {p['nino']}, email {p['email']}, "
+        f"telephone {p['phone']}, postcode {p['postcode']}, card {p['card']}, IBAN {p['iban']}."
+    )
     office.write_docx(root / "case.docx", ["Case summary", line])
     document = docx.Document(str(root / "case.docx"))
     document.core_properties.author = p["name"]  # a document property is a value found in the file too
     document.core_properties.last_modified_by = p["email"]
     document.save(str(root / "case.docx"))
     text.write_csv(root / "clients.csv", [["Name", "NHS number", "Email"], [p["name"], p["nhs"], p["email"]]])
-    text.write_eml(root / "referral.eml", "Referral", line, "team@council.example.gov.uk", "care@example.org",
-                   [("notes.txt", line.encode())])
+    text.write_eml(
+        root / "referral.eml",
+        "Referral",
+        line,
+        "team@council.example.gov.uk",
+        "care@example.org",
+        [("notes.txt", line.encode())],
+    )
     text.write_zip(root / "export.zip", {"inner/list.txt": line.encode()})
     config = write_config(tmp_path / "share")
     outputs = tmp_path / "out"

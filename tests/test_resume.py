@@ -55,8 +55,12 @@ def test_killed_scan_resumes(tmp_path: Path, write_config: Callable[..., Path]) 
         assert conn.scalar(select(func.count(func.distinct(FileRecord.path)))) == 600
         runs = conn.execute(select(ScanRun.id, ScanRun.status, ScanRun.resumed)).all()
         assert runs == [(1, "completed", 1)]  # the killed run was carried on, not started afresh
-    export = subprocess.run([sys.executable, "-m", "inventory", "export", "files", "--config", str(config)],
-                            capture_output=True, text=True, check=True)
+    export = subprocess.run(
+        [sys.executable, "-m", "inventory", "export", "files", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lines = [json.loads(line) for line in export.stdout.splitlines()]
     assert len(lines) == 600
     assert all(line["entities"].get("EMAIL_ADDRESS") == 1 for line in lines)

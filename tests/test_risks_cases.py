@@ -27,12 +27,30 @@ def _book(case: dict[str, Any]) -> RiskFile:
 
 def _asset(case: dict[str, Any]) -> AssetRiskFacts:
     a = case["asset"]
-    findings = tuple(FindingFact(f["kind"], f["rule"], f.get("evidence", {}), f.get("size", 0),
-                                 f.get("entities", {}), tuple(f.get("special_category", ())))
-                     for f in case.get("findings", ()))
-    return AssetRiskFacts(1, "share", a["key"], a["key"], a.get("owner"), a.get("owner_status", "none"),
-                          a.get("file_count", 10), a.get("personal_files", 0), a.get("special_files", 0),
-                          a.get("entities", {}), findings)
+    findings = tuple(
+        FindingFact(
+            f["kind"],
+            f["rule"],
+            f.get("evidence", {}),
+            f.get("size", 0),
+            f.get("entities", {}),
+            tuple(f.get("special_category", ())),
+        )
+        for f in case.get("findings", ())
+    )
+    return AssetRiskFacts(
+        1,
+        "share",
+        a["key"],
+        a["key"],
+        a.get("owner"),
+        a.get("owner_status", "none"),
+        a.get("file_count", 10),
+        a.get("personal_files", 0),
+        a.get("special_files", 0),
+        a.get("entities", {}),
+        findings,
+    )
 
 
 @pytest.mark.parametrize("path", CASES, ids=[c.stem for c in CASES])
@@ -59,11 +77,14 @@ def test_every_risk_type_has_a_case() -> None:
 
 def test_a_bad_risk_file_names_file_line_and_key(tmp_path: Path) -> None:
     path = tmp_path / "risk.yaml"
-    path.write_text("version: 1\nbands:\n  - {name: Low, min: 1, max: 4}\nrisks:\n  no_owner:\n    title: x\n"
-                    "    likelihood: 7\n    impact: 1\n    steps:\n      - {factor: owner, at_least: 3, impact: 1}\n")
+    path.write_text(
+        "version: 1\nbands:\n  - {name: Low, min: 1, max: 4}\nrisks:\n  no_owner:\n    title: x\n"
+        "    likelihood: 7\n    impact: 1\n    steps:\n      - {factor: owner, at_least: 3, impact: 1}\n"
+    )
     _, problems = check(path)
     text = [str(p) for p in problems]
     assert f"{path}:2: bands: bands must cover every score from 1 to 25 exactly once" in text or any(
-        "bands must cover" in t for t in text)
+        "bands must cover" in t for t in text
+    )
     assert f"{path}:7: risks.no_owner.likelihood: Input should be less than or equal to 5" in text
     assert f"{path}:10: risks.no_owner.steps[0]: an owner step needs 'in' (and no at_least)" in text

@@ -53,8 +53,13 @@ def share(tmp_path: Path) -> Path:
     root = tmp_path / "share"
     for folder in ("HR", "Team"):
         (root / folder).mkdir(parents=True)
-    office.write_docx(root / "HR/referral.docx", ["Occupational health referral for Sarah Thompson, NHS number "
-                                                  "943 476 5919: diagnosed with diabetes, medication reviewed."])
+    office.write_docx(
+        root / "HR/referral.docx",
+        [
+            "Occupational health referral for Sarah Thompson, NHS number "
+            "943 476 5919: diagnosed with diabetes, medication reviewed."
+        ],
+    )
     text.write_text(root / "HR/old appraisal.txt", "Appraisal of John Smith, NI number AB 12 34 56 C, 2016.")
     text.write_text(root / "Team/notes.txt", "Minutes of the team meeting. Nothing personal.")
     _age(root / "HR/referral.docx", 30, 0o644)  # other-readable: special-category data open to all
@@ -91,12 +96,17 @@ def register(steward: Callable[..., Result], config: Path) -> dict[tuple[str | N
 
 
 @pytest.mark.parametrize("store", ["sqlite", "postgresql"], indirect=True)
-def test_risks_open_persist_worsen_close_and_reopen(share: Path, config: Path, steward: Callable[..., Result],
-                                                   tmp_path: Path) -> None:
+def test_risks_open_persist_worsen_close_and_reopen(
+    share: Path, config: Path, steward: Callable[..., Result], tmp_path: Path
+) -> None:
     assert "open risks: " in run(steward, "scan", "--config", str(config)).output
     first = register(steward, config)
-    assert set(first) == {("share:HR", "special_open"), ("share:HR", "past_retention"), ("share:HR", "no_owner"),
-                          ("share:Team", "no_owner")}
+    assert set(first) == {
+        ("share:HR", "special_open"),
+        ("share:HR", "past_retention"),
+        ("share:HR", "no_owner"),
+        ("share:Team", "no_owner"),
+    }
     special = first[("share:HR", "special_open")]
     assert {"id", "title", "asset", "owner", "likelihood", "impact", "score", "band", "status"} <= set(special)
     assert special["status"] == "open" and special["score"] == special["likelihood"] * special["impact"]
@@ -111,8 +121,20 @@ def test_risks_open_persist_worsen_close_and_reopen(share: Path, config: Path, s
     refused = steward("risk", "accept", sid, "--config", str(config), "--by", "SIRO", "--reason", "x")
     assert refused.exit_code == 1 and "review date" in refused.output
     review = (date.today() + timedelta(days=90)).isoformat()
-    run(steward, "risk", "accept", sid, "--config", str(config), "--by", "Jane Doe (SIRO)",
-        "--reason", "Moving the folder next month", "--review", review)
+    run(
+        steward,
+        "risk",
+        "accept",
+        sid,
+        "--config",
+        str(config),
+        "--by",
+        "Jane Doe (SIRO)",
+        "--reason",
+        "Moving the folder next month",
+        "--review",
+        review,
+    )
     run(steward, "scan", "--config", str(config))
     assert register(steward, config)[("share:HR", "special_open")]["status"] == "tolerated"
     os.chmod(share / "HR/referral.docx", 0o666)
@@ -128,23 +150,51 @@ def test_risks_open_persist_worsen_close_and_reopen(share: Path, config: Path, s
     os.chmod(share / "HR/referral.docx", 0o640)
     run(steward, "scan", "--config", str(config))
     assert register(steward, config)[("share:HR", "special_open")]["status"] == "closed"
-    assert ("share:HR", "special_open") not in {(r["asset"], r["type"]) for r in json.loads(
-        run(steward, "risks", "--config", str(config), "--format", "json").output)}
+    assert ("share:HR", "special_open") not in {
+        (r["asset"], r["type"])
+        for r in json.loads(run(steward, "risks", "--config", str(config), "--format", "json").output)
+    }
     os.chmod(share / "HR/referral.docx", 0o644)
     run(steward, "scan", "--config", str(config))
     again = register(steward, config)[("share:HR", "special_open")]
     assert again["id"] == special["id"] and again["status"] == "open"
 
 
-def test_an_acceptance_reopens_when_its_review_date_passes(config: Path, steward: Callable[..., Result],
-                                                           tmp_path: Path) -> None:
+def test_an_acceptance_reopens_when_its_review_date_passes(
+    config: Path, steward: Callable[..., Result], tmp_path: Path
+) -> None:
     run(steward, "scan", "--config", str(config))
     rid = register(steward, config)[("share:Team", "no_owner")]["id"]
-    moved = steward("risk", "treat", str(rid), "--config", str(config), "--treatment", "treat", "--by", "IAO",
-                    "--reason", "x", "--owner", "Someone Else")
+    moved = steward(
+        "risk",
+        "treat",
+        str(rid),
+        "--config",
+        str(config),
+        "--treatment",
+        "treat",
+        "--by",
+        "IAO",
+        "--reason",
+        "x",
+        "--owner",
+        "Someone Else",
+    )
     assert moved.exit_code == 1 and "steward owner set" in moved.output
-    run(steward, "risk", "accept", str(rid), "--config", str(config), "--by", "IAO", "--reason", "low value",
-        "--review", (date.today() + timedelta(days=1)).isoformat())
+    run(
+        steward,
+        "risk",
+        "accept",
+        str(rid),
+        "--config",
+        str(config),
+        "--by",
+        "IAO",
+        "--reason",
+        "low value",
+        "--review",
+        (date.today() + timedelta(days=1)).isoformat(),
+    )
     assert register(steward, config)[("share:Team", "no_owner")]["status"] == "tolerated"
     engine = create_engine(f"sqlite:///{tmp_path / 'steward.db'}")
     with engine.begin() as conn:  # a day later than the review date
@@ -153,18 +203,59 @@ def test_an_acceptance_reopens_when_its_review_date_passes(config: Path, steward
 
 
 def test_a_risk_from_outside_the_scan_is_added_treated_and_exported(
-        config: Path, steward: Callable[..., Result], tmp_path: Path) -> None:
+    config: Path, steward: Callable[..., Result], tmp_path: Path
+) -> None:
     run(steward, "scan", "--config", str(config))
-    out = run(steward, "risk", "add", "--config", str(config), "--title", "Laptop lost with unencrypted case notes",
-              "--likelihood", "2", "--impact", "5", "--owner", "Head of ICT", "--by", "Security team").output
+    out = run(
+        steward,
+        "risk",
+        "add",
+        "--config",
+        str(config),
+        "--title",
+        "Laptop lost with unencrypted case notes",
+        "--likelihood",
+        "2",
+        "--impact",
+        "5",
+        "--owner",
+        "Head of ICT",
+        "--by",
+        "Security team",
+    ).output
     rid = out.split()[1]
-    run(steward, "risk", "treat", rid, "--config", str(config), "--treatment", "treat", "--by", "Head of ICT",
-        "--reason", "Full-disk encryption", "--control", "BitLocker on every laptop", "--action", "Audit in May",
-        "--residual-likelihood", "1", "--target", "5", "--review", "2027-06-30")
+    run(
+        steward,
+        "risk",
+        "treat",
+        rid,
+        "--config",
+        str(config),
+        "--treatment",
+        "treat",
+        "--by",
+        "Head of ICT",
+        "--reason",
+        "Full-disk encryption",
+        "--control",
+        "BitLocker on every laptop",
+        "--action",
+        "Audit in May",
+        "--residual-likelihood",
+        "1",
+        "--target",
+        "5",
+        "--review",
+        "2027-06-30",
+    )
     rows = register(steward, config)
     manual = rows[(None, "manual")]
-    assert (manual["score"], manual["residual_score"], manual["status"], manual["treatment"]) == (10, 5, "treated",
-                                                                                                   "treat")
+    assert (manual["score"], manual["residual_score"], manual["status"], manual["treatment"]) == (
+        10,
+        5,
+        "treated",
+        "treat",
+    )
     run(steward, "scan", "--config", str(config))  # a scan never closes a risk it did not derive
     assert register(steward, config)[(None, "manual")]["status"] == "treated"
     table = run(steward, "risks", "--config", str(config)).output
@@ -175,12 +266,31 @@ def test_a_risk_from_outside_the_scan_is_added_treated_and_exported(
     run(steward, "export", "risks", "--config", str(config), "--format", "xlsx", "--out", str(xlsx))
     sheet = openpyxl.load_workbook(xlsx).active
     header = [c.value for c in sheet[1]]
-    for column in ("Id", "Title", "Description", "Asset", "Owner", "Inherent L", "Inherent I", "Inherent score",
-                   "Controls", "Residual L", "Residual I", "Residual score", "Treatment", "Actions", "Review date",
-                   "Status"):
+    for column in (
+        "Id",
+        "Title",
+        "Description",
+        "Asset",
+        "Owner",
+        "Inherent L",
+        "Inherent I",
+        "Inherent score",
+        "Controls",
+        "Residual L",
+        "Residual I",
+        "Residual score",
+        "Treatment",
+        "Actions",
+        "Review date",
+        "Status",
+    ):
         assert column in header
-    values = {header[i]: c.value for row in sheet.iter_rows(min_row=2) for i, c in enumerate(row)
-              if row[1].value.startswith("Laptop")}
+    values = {
+        header[i]: c.value
+        for row in sheet.iter_rows(min_row=2)
+        for i, c in enumerate(row)
+        if row[1].value.startswith("Laptop")
+    }
     assert values["Controls"] == "BitLocker on every laptop" and values["Residual score"] == 5
     assert sheet.max_row == 1 + len(rows)
 
@@ -189,23 +299,48 @@ def _chromium_dom(page: Path) -> str:
     """The page as a real headless Chromium renders it (its DOM after parsing)."""
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     assert exe, "chromium is needed (scripts/setup.sh test installs it)"
-    done = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                           "--disable-component-update", "--no-first-run", "--dump-dom", page.as_uri()],
-                          capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return done.stdout
 
 
 def test_the_siro_report_shows_the_figures_the_heat_map_and_the_top_risks(
-        share: Path, config: Path, steward: Callable[..., Result], tmp_path: Path) -> None:
+    share: Path, config: Path, steward: Callable[..., Result], tmp_path: Path
+) -> None:
     run(steward, "scan", "--config", str(config))
-    run(steward, "owner", "set", "share:Team", "Head of Democratic Services", "--config", str(config), "--by", "IG",
-        "--reason", "named at the IAO workshop")
+    run(
+        steward,
+        "owner",
+        "set",
+        "share:Team",
+        "Head of Democratic Services",
+        "--config",
+        str(config),
+        "--by",
+        "IG",
+        "--reason",
+        "named at the IAO workshop",
+    )
     run(steward, "scan", "--config", str(config))  # the owner now answers for Team: its no-owner risk closes
     rows = json.loads(run(steward, "risks", "--config", str(config), "--format", "json").output)
     page = tmp_path / "report.html"
     pdf = tmp_path / "report.pdf"
-    assert "open risks" in run(steward, "report", "--config", str(config), "--out", str(page), "--pdf",
-                               str(pdf)).output
+    assert "open risks" in run(steward, "report", "--config", str(config), "--out", str(page), "--pdf", str(pdf)).output
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
     html = page.read_text()
     dom = _chromium_dom(page)
@@ -217,8 +352,10 @@ def test_the_siro_report_shows_the_figures_the_heat_map_and_the_top_risks(
     assert figures["Special-category data"] == "1 files in 1 assets"
     assert figures["Past retention"].endswith("in 1 files")
     assert figures["Volume scanned"].endswith("in 3 files")
-    cells = {(int(lk), int(im)): int(n) for lk, im, n in re.findall(
-        r'class="cell" data-likelihood="(\d)" data-impact="(\d)" data-count="(\d+)"', dom)}
+    cells = {
+        (int(lk), int(im)): int(n)
+        for lk, im, n in re.findall(r'class="cell" data-likelihood="(\d)" data-impact="(\d)" data-count="(\d+)"', dom)
+    }
     assert len(cells) == 25 and sum(cells.values()) == len(rows) == 3
     for r in rows:
         assert cells[(r["likelihood"], r["impact"])] >= 1

@@ -34,23 +34,42 @@ def file_facts(i: int, spec: dict[str, Any]) -> FileFacts:
     access = local_access(mode, spec.get("group"))
     access += tuple(AccessFact(p, r, allow) for p, r, allow in (spec.get("acl") or ()))
     return FileFacts(
-        id=i, source="share", path=path, size=spec.get("size", 1000), mtime=_when(spec.get("mtime")),
-        ctime=_when(spec.get("ctime")), mime=spec.get("mime"), status=spec.get("status", "ok"),
-        asset_id=1, asset=f"share:{folder}", entities=spec.get("entities", {}),
-        special_category=tuple(spec.get("special_category", ())), marking=spec.get("marking"),
-        keywords=tuple(spec.get("keywords", ())), content_hash=spec.get("content_hash"), access=access,
+        id=i,
+        source="share",
+        path=path,
+        size=spec.get("size", 1000),
+        mtime=_when(spec.get("mtime")),
+        ctime=_when(spec.get("ctime")),
+        mime=spec.get("mime"),
+        status=spec.get("status", "ok"),
+        asset_id=1,
+        asset=f"share:{folder}",
+        entities=spec.get("entities", {}),
+        special_category=tuple(spec.get("special_category", ())),
+        marking=spec.get("marking"),
+        keywords=tuple(spec.get("keywords", ())),
+        content_hash=spec.get("content_hash"),
+        access=access,
         copies=tuple(spec.get("copies", ())),
     )
 
 
 def evaluate_case(case: dict[str, Any]) -> list[FindingDraft]:
-    ctx = Context(_when(case["now"]) or datetime.now(),
-                  frozenset(g.casefold() for g in case.get("broad_groups", ())))
+    ctx = Context(_when(case["now"]) or datetime.now(), frozenset(g.casefold() for g in case.get("broad_groups", ())))
     files = tuple(file_facts(i + 1, spec) for i, spec in enumerate(case.get("files", ())))
-    assets = tuple(AssetFacts(id=i + 1, source="share", key=a["key"], name=a["key"], owner=a.get("owner"),
-                              file_count=a.get("file_count", 1), folders=tuple(a.get("folders", ())),
-                              owner_left=a.get("owner_left", False))
-                   for i, a in enumerate(case.get("assets", ())))
+    assets = tuple(
+        AssetFacts(
+            id=i + 1,
+            source="share",
+            key=a["key"],
+            name=a["key"],
+            owner=a.get("owner"),
+            file_count=a.get("file_count", 1),
+            folders=tuple(a.get("folders", ())),
+            owner_left=a.get("owner_left", False),
+        )
+        for i, a in enumerate(case.get("assets", ()))
+    )
     if "retention" in case:
         schedule = RetentionFile.model_validate({"version": 1, **case["retention"]})
         return [d for _, _, d in retention_kind.evaluate(schedule, files, ctx) if d is not None]
@@ -63,13 +82,15 @@ def test_rule_case(path: Path) -> None:
     case = yaml.safe_load(path.read_text())
     drafts = evaluate_case(case)
     got = {(d.path or f"asset:{d.asset_id}", d.rule, d.kind) for d in drafts}
-    want = {(e["subject"], e["rule"], e.get("kind", case.get("rule", {}).get("kind", "retention")))
-            for e in case["expected"]}
+    want = {
+        (e["subject"], e["rule"], e.get("kind", case.get("rule", {}).get("kind", "retention")))
+        for e in case["expected"]
+    }
     assert got == want, f"{path.name}: {case.get('description', '')}"
     by_subject = {(d.path or f"asset:{d.asset_id}", d.rule): d for d in drafts}
     for e in case["expected"]:
         d = by_subject[(e["subject"], e["rule"])]
-        for text in ([e["message"]] if "message" in e else []):
+        for text in [e["message"]] if "message" in e else []:
             assert text in d.message, (path.name, d.message)
         for key, value in e.get("evidence", {}).items():
             assert d.evidence[key] == value, (path.name, key, d.evidence)

@@ -50,21 +50,32 @@ def test_shipped_rules_are_valid_and_detection_files_are_not_rejected(steward: C
     book = load_rulebook(DEFAULT_DIR)
     ids = {c.id for c in book.retention.classes} if book.retention else set()
     assert {"team-documents", "occupational-health", "erdf-projects", "sensory-support"} <= ids
-    assert {p.kind for p in book.policies} == {"exposure", "third_party_licensed", "stale", "duplicate", "naming",
-                                               "unscannable", "bulk_export", "unowned", "owner_left"}
+    assert {p.kind for p in book.policies} == {
+        "exposure",
+        "third_party_licensed",
+        "stale",
+        "duplicate",
+        "naming",
+        "unscannable",
+        "bulk_export",
+        "unowned",
+        "owner_left",
+    }
 
 
-def test_broken_file_is_rejected_with_file_line_key_and_reason(rules_dir: Path,
-                                                               steward: Callable[..., Result]) -> None:
+def test_broken_file_is_rejected_with_file_line_key_and_reason(rules_dir: Path, steward: Callable[..., Result]) -> None:
     broken = RETENTION.replace("    period: 6y\n", "    period: six years\n").replace(
-        "    mandate: CIPD\n", "    mandate: CIPD\n    colour: red\n")
+        "    mandate: CIPD\n", "    mandate: CIPD\n    colour: red\n"
+    )
     (rules_dir / "retention.yaml").write_text(broken)
     result = steward("rules", "check", str(rules_dir))
     assert result.exit_code == 2
     lines = result.output.splitlines()
     path = rules_dir / "retention.yaml"
-    assert f"{path}:13: classes[1].period: 'six years' is not a period (write e.g. '3y', '45 years', " \
-           "'18 months', '90d')" in lines
+    assert (
+        f"{path}:13: classes[1].period: 'six years' is not a period (write e.g. '3y', '45 years', "
+        "'18 months', '90d')" in lines
+    )
     assert f"{path}:17: classes[1].colour: unknown key" in lines
     assert lines[-1] == f"Error: {rules_dir}: 2 problem(s) in the rule files"
 
@@ -74,28 +85,41 @@ def test_broken_file_is_rejected_with_file_line_key_and_reason(rules_dir: Path,
     [
         (RETENTION.replace("priority: 10", "priority: 0\n    priority: 5"), ":13: classes[1].priority: duplicate key"),
         (RETENTION.replace("default: team", "default: teams"), ":2: default: names no class (have: team, hr)"),
-        (RETENTION.replace("      paths: ['HR/**']", "      names: ['(unclosed']"),
-         ":15: classes[1].match.names: regular expression '(unclosed' is invalid"),
+        (
+            RETENTION.replace("      paths: ['HR/**']", "      names: ['(unclosed']"),
+            ":15: classes[1].match.names: regular expression '(unclosed' is invalid",
+        ),
         (RETENTION.replace("category: Major", "category: Huge"), ":11: classes[1].category: Input should be"),
-        (RETENTION.replace("      paths: ['HR/**']", "      entities: [UK_NSH, NHS]"),
-         ":15: classes[1].match.entities: unknown entity type 'NHS'"),
-        (RETENTION.replace("      paths: ['HR/**']", "      special_category: [helth]"),
-         ":15: classes[1].match.special_category: unknown category 'helth'"),
+        (
+            RETENTION.replace("      paths: ['HR/**']", "      entities: [UK_NSH, NHS]"),
+            ":15: classes[1].match.entities: unknown entity type 'NHS'",
+        ),
+        (
+            RETENTION.replace("      paths: ['HR/**']", "      special_category: [helth]"),
+            ":15: classes[1].match.special_category: unknown category 'helth'",
+        ),
         (RETENTION.replace("    match:\n      paths: ['HR/**']\n", ""), ":9: classes[1]: needs a match"),
-        (RETENTION.replace("      paths: ['HR/**']", "      exclude: ['HR/x']"),
-         ":14: classes[1].match: gives no condition, so it would match every file"),
+        (
+            RETENTION.replace("      paths: ['HR/**']", "      exclude: ['HR/x']"),
+            ":14: classes[1].match: gives no condition, so it would match every file",
+        ),
         (RETENTION.replace("priority: 10", "priority: 0"), ""),  # the default class has no priority to clash
-        (RETENTION + "  - id: hr2\n    name: HR2\n    category: Major\n    priority: 10\n    period: 1y\n"
-                     "    match: {paths: ['HR/x']}\n    mandate: m\n",
-         ":20: classes[2].priority: 10 is also the priority of 'hr'"),
+        (
+            RETENTION + "  - id: hr2\n    name: HR2\n    category: Major\n    priority: 10\n    period: 1y\n"
+            "    match: {paths: ['HR/x']}\n    mandate: m\n",
+            ":20: classes[2].priority: 10 is also the priority of 'hr'",
+        ),
         (RETENTION.replace("version: 1", "version: 2"), ":1: version: Input should be 1"),
-        (RETENTION.replace("    period: 3y\n", "    period: 3y\n    action: retain_permanently\n"),
-         ":4: classes[0]: a permanent class has no period"),
+        (
+            RETENTION.replace("    period: 3y\n", "    period: 3y\n    action: retain_permanently\n"),
+            ":4: classes[0]: a permanent class has no period",
+        ),
         ("version: 1\nclasses: [\n", ":3: (file): not valid YAML"),
     ],
 )
-def test_each_kind_of_mistake_is_named(rules_dir: Path, steward: Callable[..., Result], text: str,
-                                       expected: str) -> None:
+def test_each_kind_of_mistake_is_named(
+    rules_dir: Path, steward: Callable[..., Result], text: str, expected: str
+) -> None:
     (rules_dir / "retention.yaml").write_text(text)
     result = steward("rules", "check", str(rules_dir))
     if not expected:
@@ -108,13 +132,15 @@ def test_each_kind_of_mistake_is_named(rules_dir: Path, steward: Callable[..., R
 def test_policy_mistakes(rules_dir: Path, steward: Callable[..., Result]) -> None:
     (rules_dir / "policies.yaml").write_text(
         "version: 1\npolicies:\n  - id: a\n    kind: stael\n    severity: low\n"
-        "  - id: b\n    kind: stale\n    severity: urgent\n    period: 3y\n")
+        "  - id: b\n    kind: stale\n    severity: urgent\n    period: 3y\n"
+    )
     out = steward("rules", "check", str(rules_dir)).output
     path = rules_dir / "policies.yaml"
     assert f"{path}:4: policies[0].kind: unknown kind 'stael'" in out
     assert f"{path}:8: policies[1].severity: Input should be 'info', 'low', 'medium', 'high' or 'critical'" in out
-    (rules_dir / "policies.yaml").write_text("version: 1\npolicies:\n  - {id: team-documents, kind: unowned, "
-                                             "severity: low}\n")
+    (rules_dir / "policies.yaml").write_text(
+        "version: 1\npolicies:\n  - {id: team-documents, kind: unowned, severity: low}\n"
+    )
     out = steward("rules", "check", str(rules_dir)).output
     assert "'team-documents' is also the id of one of the classes; rule ids must be unique" in out
 
@@ -123,12 +149,15 @@ def test_unknown_yaml_file_is_a_warning(rules_dir: Path, steward: Callable[..., 
     (rules_dir / "retension.yaml").write_text("version: 1\n")
     result = steward("rules", "check", str(rules_dir))
     assert result.exit_code == 0
-    assert "retension.yaml:1: (file): not a file Steward reads (expected retention.yaml or policies.yaml); " \
-           "ignored (warning)" in result.output
+    assert (
+        "retension.yaml:1: (file): not a file Steward reads (expected retention.yaml or policies.yaml); "
+        "ignored (warning)" in result.output
+    )
 
 
-def test_scan_refuses_a_broken_rule_file(rules_dir: Path, tmp_path: Path, write_config: Callable[..., Path],
-                                         steward: Callable[..., Result]) -> None:
+def test_scan_refuses_a_broken_rule_file(
+    rules_dir: Path, tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     (rules_dir / "policies.yaml").write_text("version: 1\npolicies:\n  - id: a\n    kind: stale\n")
     (tmp_path / "share").mkdir()
     config = write_config(tmp_path / "share", rules={"dir": "rules"})  # relative to the config file
@@ -139,8 +168,10 @@ def test_scan_refuses_a_broken_rule_file(rules_dir: Path, tmp_path: Path, write_
         load_rulebook(rules_dir)
 
 
-@pytest.mark.parametrize(("text", "months", "days"), [("3y", 36, 0), ("45 years", 540, 0), ("18 months", 18, 0),
-                                                      ("90d", 0, 90), ("2 weeks", 0, 14)])
+@pytest.mark.parametrize(
+    ("text", "months", "days"),
+    [("3y", 36, 0), ("45 years", 540, 0), ("18 months", 18, 0), ("90d", 0, 90), ("2 weeks", 0, 14)],
+)
 def test_periods(text: str, months: int, days: int) -> None:
     assert parse_period(text) == (months, days)
     assert parse_period("3y").after(datetime(2016, 2, 29)) == datetime(2019, 2, 28)

@@ -41,8 +41,11 @@ policies:
   - {id: locked, kind: unscannable, severity: medium}
   - {id: no-owner, kind: unowned, severity: medium}
 """
-PEOPLE = [["Name", "Email", "NHS Number"], ["John Smith", "john.smith@example.co.uk", "943 476 5919"],
-          ["Mary Jones", "mary.jones@example.co.uk", "401 023 2137"]]
+PEOPLE = [
+    ["Name", "Email", "NHS Number"],
+    ["John Smith", "john.smith@example.co.uk", "943 476 5919"],
+    ["Mary Jones", "mary.jones@example.co.uk", "401 023 2137"],
+]
 
 
 def _age(path: Path, days: float, mode: int = 0o640) -> None:
@@ -59,8 +62,10 @@ def aged_share(tmp_path: Path) -> Path:
     text.write_text(root / "Team/notes.txt", "Minutes of the team meeting. Nothing personal.")
     text.write_text(root / "Team/recent.txt", "This week's rota.")
     text.write_text(root / "Team/Copy of rota.txt", "Last week's rota.")
-    office.write_docx(root / "HR/Occupational Health/referral.docx",
-                      ["Employee: Sarah Thompson, NHS number 943 476 5919.", "Referred for back pain."])
+    office.write_docx(
+        root / "HR/Occupational Health/referral.docx",
+        ["Employee: Sarah Thompson, NHS number 943 476 5919.", "Referred for back pain."],
+    )
     text.write_text(root / "HR/Staff/old appraisal.txt", "Appraisal notes for the team, 2016.")
     text.write_csv(root / "Exports/people.csv", PEOPLE)
     text.write_csv(root / "Exports/old/people copy.csv", PEOPLE)
@@ -104,32 +109,43 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_scan_raises_findings_fills_the_register_and_lists_disposals(
-        aged_share: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result],
-        store_url: str, tmp_path: Path) -> None:
+    aged_share: Path,
+    rules_dir: Path,
+    write_config: Callable[..., Path],
+    steward: Callable[..., Result],
+    store_url: str,
+    tmp_path: Path,
+) -> None:
     config = write_config(aged_share, database=store_url, rules={"dir": str(rules_dir)})
     out = run(steward, "scan", "--config", str(config)).output
     assert "open findings:" in out
     found = findings(steward, config)
     assert set(found) == {
-        ("team", "Team/notes.txt"), ("stale", "Team/notes.txt"),
-        ("sar-7", "HR/Staff/old appraisal.txt"), ("stale", "HR/Staff/old appraisal.txt"),
+        ("team", "Team/notes.txt"),
+        ("stale", "Team/notes.txt"),
+        ("sar-7", "HR/Staff/old appraisal.txt"),
+        ("stale", "HR/Staff/old appraisal.txt"),
         ("stale", "HR/Occupational Health/referral.docx"),
         ("open-personal", "HR/Occupational Health/referral.docx"),
-        ("dupes", "Exports/people.csv"), ("dupes", "Exports/old/people copy.csv"),
-        ("names", "Team/Copy of rota.txt"), ("locked", "HR/Staff/salaries.docx"),
-        ("no-owner", "share:Team"), ("no-owner", "share:HR"), ("no-owner", "share:Exports"),
+        ("dupes", "Exports/people.csv"),
+        ("dupes", "Exports/old/people copy.csv"),
+        ("names", "Team/Copy of rota.txt"),
+        ("locked", "HR/Staff/salaries.docx"),
+        ("no-owner", "share:Team"),
+        ("no-owner", "share:HR"),
+        ("no-owner", "share:Exports"),
     }
     team = found[("team", "Team/notes.txt")]
     assert {"id", "rule", "kind", "severity", "asset", "path", "status"} <= set(team)
     assert team["kind"] == "retention" and team["status"] == "open" and team["asset"] == "share:Team"
     assert found[("no-owner", "share:Team")]["path"] is None
     assert found[("sar-7", "HR/Staff/old appraisal.txt")]["kind"] == "hold"
-    assert found[("open-personal", "HR/Occupational Health/referral.docx")]["evidence"]["grants"] == [
-        "Everyone: read"]
+    assert found[("open-personal", "HR/Occupational Health/referral.docx")]["evidence"]["grants"] == ["Everyone: read"]
     assert found[("dupes", "Exports/people.csv")]["evidence"]["copies"] == ["share:Exports/old/people copy.csv"]
 
-    register = {r["name"]: r for r in json.loads(run(steward, "assets", "--config", str(config),
-                                                     "--format", "json").output)}
+    register = {
+        r["name"]: r for r in json.loads(run(steward, "assets", "--config", str(config), "--format", "json").output)
+    }
     assert register["HR"]["retention_classes"] == {"hr": 2, "occ-health": 1}
     assert register["HR"]["past_retention_files"] == 0  # the old appraisal is held
     assert register["Team"]["retention_class"] == "team" and register["Team"]["past_retention_files"] == 1
@@ -145,14 +161,17 @@ def test_scan_raises_findings_fills_the_register_and_lists_disposals(
 
 
 def test_changed_rule_file_changes_findings_on_the_next_scan(
-        aged_share: Path, rules_dir: Path, write_config: Callable[..., Path],
-        steward: Callable[..., Result]) -> None:
+    aged_share: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     config = write_config(aged_share, rules={"dir": str(rules_dir)})
     run(steward, "scan", "--config", str(config))
     assert ("team", "Team/notes.txt") in findings(steward, config)
     (rules_dir / "retention.yaml").write_text(RETENTION.replace("period: 3y", "period: 5y"))
-    (rules_dir / "policies.yaml").write_text(POLICIES.replace("period: 3y", "period: 2y").replace(
-        "  - {id: no-owner, kind: unowned, severity: medium}\n", ""))
+    (rules_dir / "policies.yaml").write_text(
+        POLICIES.replace("period: 3y", "period: 2y").replace(
+            "  - {id: no-owner, kind: unowned, severity: medium}\n", ""
+        )
+    )
     run(steward, "scan", "--config", str(config))
     now = findings(steward, config)
     assert ("team", "Team/notes.txt") not in now
@@ -164,17 +183,35 @@ def test_changed_rule_file_changes_findings_on_the_next_scan(
 
 
 def test_a_dismissal_survives_rescans_and_lapses_when_the_file_changes(
-        aged_share: Path, rules_dir: Path, write_config: Callable[..., Path],
-        steward: Callable[..., Result]) -> None:
+    aged_share: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     config = write_config(aged_share, rules={"dir": str(rules_dir)})
     run(steward, "scan", "--config", str(config))
     exposed = findings(steward, config)[("open-personal", "HR/Occupational Health/referral.docx")]
     stale = findings(steward, config)[("stale", "Team/notes.txt")]
-    said = run(steward, "dismiss", str(exposed["id"]), "--config", str(config), "--reason",
-               "the folder is on a restricted share", "--by", "J Bloggs (IAO)")
+    said = run(
+        steward,
+        "dismiss",
+        str(exposed["id"]),
+        "--config",
+        str(config),
+        "--reason",
+        "the folder is on a restricted share",
+        "--by",
+        "J Bloggs (IAO)",
+    )
     assert "dismissed by J Bloggs (IAO)" in said.output
-    run(steward, "accept", str(stale["id"]), "--config", str(config), "--reason", "kept for the archive",
-        "--by", "A Clerk")
+    run(
+        steward,
+        "accept",
+        str(stale["id"]),
+        "--config",
+        str(config),
+        "--reason",
+        "kept for the archive",
+        "--by",
+        "A Clerk",
+    )
     run(steward, "scan", "--config", str(config))
     after = findings(steward, config, "--status", "all")
     assert after[("open-personal", "HR/Occupational Health/referral.docx")]["status"] == "dismissed"
@@ -198,23 +235,31 @@ def test_a_dismissal_survives_rescans_and_lapses_when_the_file_changes(
     assert ("open-personal", "HR/Occupational Health/referral.docx") in resolved
 
 
-def test_filters_table_and_csv(aged_share: Path, rules_dir: Path, write_config: Callable[..., Path],
-                               steward: Callable[..., Result]) -> None:
+def test_filters_table_and_csv(
+    aged_share: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     config = write_config(aged_share, rules={"dir": str(rules_dir)})
     run(steward, "scan", "--config", str(config))
     table = run(steward, "findings", "--config", str(config), "--asset", "share:Team").output
     assert "Team/notes.txt" in table and "referral" not in table and "finding(s):" in table
-    rows = list(csv.DictReader(io.StringIO(run(steward, "findings", "--config", str(config), "--rule", "stale",
-                                               "--format", "csv").output)))
-    assert {r["path"] for r in rows} == {"Team/notes.txt", "HR/Staff/old appraisal.txt",
-                                         "HR/Occupational Health/referral.docx"}
+    rows = list(
+        csv.DictReader(
+            io.StringIO(run(steward, "findings", "--config", str(config), "--rule", "stale", "--format", "csv").output)
+        )
+    )
+    assert {r["path"] for r in rows} == {
+        "Team/notes.txt",
+        "HR/Staff/old appraisal.txt",
+        "HR/Occupational Health/referral.docx",
+    }
     bad = steward("dismiss", "99999", "--config", str(config), "--reason", "x", "--by", "y")
     assert bad.exit_code == 1 and "no finding '99999'" in bad.output
     assert "943 476 5919" not in run(steward, "findings", "--config", str(config), "--format", "json").output
 
 
-def test_shipped_rules_on_the_sample_share(sample_share: Path, write_config: Callable[..., Path],
-                                           steward: Callable[..., Result]) -> None:
+def test_shipped_rules_on_the_sample_share(
+    sample_share: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     config = write_config(sample_share)
     run(steward, "scan", "--config", str(config))
     found = findings(steward, config, "--status", "all")
@@ -225,17 +270,24 @@ def test_shipped_rules_on_the_sample_share(sample_share: Path, write_config: Cal
 
 
 def test_content_keywords_are_found_while_reading_and_classify_files(
-        tmp_path: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result]) -> None:
+    tmp_path: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     root = tmp_path / "kw"
     (root / "Legal").mkdir(parents=True)
     office.write_docx(root / "Legal/lease.docx", ["This lease was executed UNDER\nSEAL by the council."])
     text.write_text(root / "Legal/letter.txt", "A letter about the lease.")
-    (rules_dir / "retention.yaml").write_text(RETENTION.replace("holds:", """\
+    (rules_dir / "retention.yaml").write_text(
+        RETENTION.replace(
+            "holds:",
+            """\
   - {id: deeds, name: Deeds, category: Permanent, priority: 30, match: {keywords: [under seal]},
      action: retain_permanently, mandate: Law of Property Act 1925}
-holds:"""))
+holds:""",
+        )
+    )
     config = write_config(root, rules={"dir": str(rules_dir)})
     run(steward, "scan", "--config", str(config))
-    register = {r["name"]: r for r in json.loads(run(steward, "assets", "--config", str(config),
-                                                     "--format", "json").output)}
+    register = {
+        r["name"]: r for r in json.loads(run(steward, "assets", "--config", str(config), "--format", "json").output)
+    }
     assert register["Legal"]["retention_classes"] == {"deeds": 1, "team": 1}

@@ -26,10 +26,14 @@ def small_share(tmp_path: Path) -> Path:
     root = tmp_path / "share"
     for folder in ("HR/Staff", "Highways", "GIS"):
         (root / folder).mkdir(parents=True)
-    office.write_docx(root / "HR/Staff/letter.docx",
-                      ["Dear Sarah Thompson,", "Your NHS number is 943 476 5919 and NI number AB 12 34 56 C."])
-    text.write_csv(root / "HR/Staff/list.csv",
-                   [["Name", "Email", "NHS Number"], ["John Smith", "john.smith@example.co.uk", "943 476 5919"]])
+    office.write_docx(
+        root / "HR/Staff/letter.docx",
+        ["Dear Sarah Thompson,", "Your NHS number is 943 476 5919 and NI number AB 12 34 56 C."],
+    )
+    text.write_csv(
+        root / "HR/Staff/list.csv",
+        [["Name", "Email", "NHS Number"], ["John Smith", "john.smith@example.co.uk", "943 476 5919"]],
+    )
     text.write_text(root / "Highways/inspection.txt", "Road surface inspected on the A46. No defects found.")
     text.write_text(root / "GIS/layers.txt", "Layer list: buildings, roads, rivers.")
     text.write_text(root / "readme.txt", "Shared drive for the council.")
@@ -54,8 +58,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
-def test_first_scan_fills_the_register(small_share: Path, write_config: Callable[..., Path],
-                                       steward: Callable[..., Result], store_url: str) -> None:
+def test_first_scan_fills_the_register(
+    small_share: Path, write_config: Callable[..., Path], steward: Callable[..., Result], store_url: str
+) -> None:
     config = write_config(small_share, database=store_url)
     out = scan(steward, config)
     assert "5 entries, 5 read" in out.output
@@ -74,8 +79,9 @@ def test_first_scan_fills_the_register(small_share: Path, write_config: Callable
     assert exported["readme.txt"]["status"] == "ok"
 
 
-def test_rescan_reads_only_what_changed(small_share: Path, write_config: Callable[..., Path],
-                                        steward: Callable[..., Result], store_url: str) -> None:
+def test_rescan_reads_only_what_changed(
+    small_share: Path, write_config: Callable[..., Path], steward: Callable[..., Result], store_url: str
+) -> None:
     config = write_config(small_share, database=store_url)
     scan(steward, config)
     again = scan(steward, config)
@@ -103,23 +109,26 @@ def test_rescan_reads_only_what_changed(small_share: Path, write_config: Callabl
     assert "GIS" not in {r["name"] for r in register}
 
 
-def test_full_flag_rereads_everything(small_share: Path, write_config: Callable[..., Path],
-                                      steward: Callable[..., Result]) -> None:
+def test_full_flag_rereads_everything(
+    small_share: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     config = write_config(small_share)
     scan(steward, config)
     assert "5 entries, 5 read, 0 unchanged" in scan(steward, config, "--full").output
 
 
-def test_asset_depth_two_splits_folders(small_share: Path, write_config: Callable[..., Path],
-                                        steward: Callable[..., Result]) -> None:
+def test_asset_depth_two_splits_folders(
+    small_share: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     config = write_config(small_share, assets={"depth": 2})
     scan(steward, config)
     names = {r["name"] for r in json.loads(steward("assets", "--config", str(config), "--format", "json").output)}
     assert names == {"Staff", "Highways", "GIS", "share (root files)"}
 
 
-def test_every_outcome_is_recorded_and_the_scan_goes_on(sample_share: Path, write_config: Callable[..., Path],
-                                                        steward: Callable[..., Result], tmp_path: Path) -> None:
+def test_every_outcome_is_recorded_and_the_scan_goes_on(
+    sample_share: Path, write_config: Callable[..., Path], steward: Callable[..., Result], tmp_path: Path
+) -> None:
     root = tmp_path / "odd"
     shutil.copytree(sample_share, root, symlinks=True)
     os.mkfifo(root / "HR" / "pipe")
@@ -147,15 +156,17 @@ def test_every_outcome_is_recorded_and_the_scan_goes_on(sample_share: Path, writ
         assert run.steward_version and run.config_hash
 
 
-def test_slow_file_times_out_and_the_scan_goes_on(tmp_path: Path, write_config: Callable[..., Path],
-                                                  steward: Callable[..., Result]) -> None:
+def test_slow_file_times_out_and_the_scan_goes_on(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     root = tmp_path / "share"
     root.mkdir()
     rows = [["Name", "Email"]] + [[f"Person {i}", f"person{i}@example.co.uk"] for i in range(60_000)]
     text.write_csv(root / "huge export.csv", rows)
     text.write_text(root / "small.txt", "Contact jo.bloggs@example.co.uk")
-    config = write_config(root, limits={"file_timeout": 0.2, "max_table_rows": 1_000_000},
-                          detection={"table_sample_rows": 1_000_000})
+    config = write_config(
+        root, limits={"file_timeout": 0.2, "max_table_rows": 1_000_000}, detection={"table_sample_rows": 1_000_000}
+    )
     scan(steward, config)
     exported = files_by_path(steward("export", "files", "--config", str(config)).output)
     assert exported["huge export.csv"]["status"] == "timeout"

@@ -45,8 +45,11 @@ def wait_for(check: Callable[[], bool], proc: subprocess.Popen[bytes] | None, se
 
 def start(config: Path, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
     logging = ["--log-format", "json", "--log-file", str(log)] if log else []
-    return subprocess.Popen([sys.executable, "-m", "inventory", *logging, *args, "--config", str(config)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "inventory", *logging, *args, "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def stop(proc: subprocess.Popen[bytes]) -> int:
@@ -66,14 +69,19 @@ def events(log: Path) -> list[dict[str, object]]:
 
 
 def test_schedule_runs_never_overlaps_stops_on_sigterm_and_resumes(
-        tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]) -> None:
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     root = tmp_path / "share"
     for i in range(100):
         folder = root / f"Service {i % 4}"
         folder.mkdir(parents=True, exist_ok=True)
         text.write_text(folder / f"case {i:03d}.txt", f"Case {i}: write to case.worker{i}@example.co.uk today.")
-    config = write_config(root, scan={"workers": 1, "checkpoint_every": 5}, detection=FAST,
-                          schedule={"interval_seconds": 1, "misfire_grace": 60})
+    config = write_config(
+        root,
+        scan={"workers": 1, "checkpoint_every": 5},
+        detection=FAST,
+        schedule={"interval_seconds": 1, "misfire_grace": 60},
+    )
     url = yaml.safe_load(config.read_text())["database"]
     files = select(func.count()).select_from(FileRecord)
     log = tmp_path / "steward.log"
@@ -81,7 +89,7 @@ def test_schedule_runs_never_overlaps_stops_on_sigterm_and_resumes(
     proc = start(config, "schedule", log=log)
     wait_for(lambda: (query(url, files) or [(0,)])[0][0] >= 10, proc, 60, "the first scan to be under way")
     assert stop(proc) == 0, proc.stderr.read() if proc.stderr else ""
-    run, = query(url, select(ScanRun.id, ScanRun.status, ScanRun.stop_reason, ScanRun.trigger))
+    (run,) = query(url, select(ScanRun.id, ScanRun.status, ScanRun.stop_reason, ScanRun.trigger))
     assert run == (1, "paused", "signal", "schedule")
     partial = query(url, files)[0][0]
     assert 10 <= partial < 100, "stop on SIGTERM mid-scan"
@@ -92,8 +100,12 @@ def test_schedule_runs_never_overlaps_stops_on_sigterm_and_resumes(
     completed = select(ScanRun.id).where(ScanRun.status == "completed")
     wait_for(lambda: len(query(url, completed)) >= 2, proc, 60, "the resumed run and the next")
     assert stop(proc) == 0
-    runs = query(url, select(ScanRun.id, ScanRun.status, ScanRun.resumed, ScanRun.read, ScanRun.started_at,
-                             ScanRun.finished_at).order_by(ScanRun.id))
+    runs = query(
+        url,
+        select(
+            ScanRun.id, ScanRun.status, ScanRun.resumed, ScanRun.read, ScanRun.started_at, ScanRun.finished_at
+        ).order_by(ScanRun.id),
+    )
     assert runs[0][:3] == (1, "completed", 1) and runs[0][3] == 100 - partial
     assert all(r[3] == 0 for r in runs[1:] if r[1] == "completed"), "later runs read nothing: nothing changed"
     for before, after in itertools.pairwise(runs):
@@ -101,7 +113,8 @@ def test_schedule_runs_never_overlaps_stops_on_sigterm_and_resumes(
     assert "skipped: maximum number of running instances reached (1)" in log.read_text()
     started = [e["event"] for e in events(log) if e["event"] in ("scan_started", "scan_finished")]
     assert started[:4] == ["scan_started", "scan_finished"] * 2 and "scan_started scan_started" not in " ".join(
-        started), "a scan started while another was running"
+        started
+    ), "a scan started while another was running"
 
     exported = [json.loads(line) for line in steward("export", "files", "--config", str(config)).output.splitlines()]
     assert len(exported) == 100 and all(line["entities"] == {"EMAIL_ADDRESS": 1} for line in exported)
@@ -112,7 +125,8 @@ def test_schedule_runs_never_overlaps_stops_on_sigterm_and_resumes(
 
 
 def test_file_dropped_into_live_folder_is_recorded_within_seconds(
-        tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]) -> None:
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
     exports = tmp_path / "exports"
     exports.mkdir()
     config = write_config(exports, detection=FAST, watch={"settle_seconds": 1, "poll_seconds": 0.2})
@@ -122,8 +136,12 @@ def test_file_dropped_into_live_folder_is_recorded_within_seconds(
     log = tmp_path / "watch.log"
     proc = start(config, "watch", log=log)
     try:
-        wait_for(lambda: log.exists() and any(e["event"] == "scan_finished" for e in events(log)), proc, 30,
-                 "the watcher to start and catch up")
+        wait_for(
+            lambda: log.exists() and any(e["event"] == "scan_finished" for e in events(log)),
+            proc,
+            30,
+            "the watcher to start and catch up",
+        )
         dropped = time.monotonic()
         with (exports / "benefits export.csv").open("w") as fh:  # written in two goes, as a slow copy would be
             fh.write("Name,NI number,Email\nJohn Smith,AB 12 34 56 C,")
@@ -137,7 +155,7 @@ def test_file_dropped_into_live_folder_is_recorded_within_seconds(
 
         wait_for(lambda: bool(exported()), proc, 10, "the dropped file in `steward export files`")
         assert time.monotonic() - dropped < 10
-        line, = exported()
+        (line,) = exported()
         assert line["path"] == "benefits export.csv"
         assert line["size"] == (exports / "benefits export.csv").stat().st_size, "read once it stopped changing"
         assert line["entities"]["UK_NINO"] == 1 and line["entities"]["EMAIL_ADDRESS"] == 1

@@ -60,8 +60,9 @@ def test_the_queue_puts_ownership_to_confirm_first_and_counts_what_is_open(web: 
 def test_confirming_ownership_survives_a_rescan(web: Any) -> None:
     c, csrf = signed_in(web, "alice")
     housing = web.asset_id("Housing")
-    page = c.post(f"/assets/{housing}/ownership", data={"action": "confirm", "reason": "I manage housing",
-                                                         "csrf_token": csrf})
+    page = c.post(
+        f"/assets/{housing}/ownership", data={"action": "confirm", "reason": "I manage housing", "csrf_token": csrf}
+    )
     assert notice(page) == "Housing: owner confirmed as Alice Archer"
     rescan(web)
     a = asset_row(web, "Housing")
@@ -76,8 +77,9 @@ def test_confirming_ownership_survives_a_rescan(web: Any) -> None:
 def test_declining_hands_the_asset_back_and_it_stays_declined(web: Any) -> None:
     c, csrf = signed_in(web, "alice")
     housing = web.asset_id("Housing")
-    page = c.post(f"/assets/{housing}/ownership", data={"action": "decline", "reason": "not my service",
-                                                         "csrf_token": csrf})
+    page = c.post(
+        f"/assets/{housing}/ownership", data={"action": "decline", "reason": "not my service", "csrf_token": csrf}
+    )
     assert notice(page) == "Housing: Alice Archer declined ownership"
     assert c.get(f"/assets/{housing}").status_code == 404  # no longer hers
     rescan(web)
@@ -92,12 +94,20 @@ def test_reassigning_moves_the_asset_to_the_new_owners_queue(web: Any) -> None:
     app = web.app()
     c, csrf = signed_in(web, "alice", app)
     housing = web.asset_id("Housing")
-    bad = c.post(f"/assets/{housing}/ownership", data={"action": "reassign", "person": "nobody@else.example",
-                                                        "reason": "moved", "csrf_token": csrf})
+    bad = c.post(
+        f"/assets/{housing}/ownership",
+        data={"action": "reassign", "person": "nobody@else.example", "reason": "moved", "csrf_token": csrf},
+    )
     assert "is not in the directory" in notice(bad)
-    done = c.post(f"/api/v1/assets/{housing}/ownership", headers={"X-CSRF-Token": csrf},
-                  json={"action": "reassign", "person": "erin.evans@council.example.gov.uk",
-                        "reason": "Erin took over tenancy services"})
+    done = c.post(
+        f"/api/v1/assets/{housing}/ownership",
+        headers={"X-CSRF-Token": csrf},
+        json={
+            "action": "reassign",
+            "person": "erin.evans@council.example.gov.uk",
+            "reason": "Erin took over tenancy services",
+        },
+    )
     assert done.status_code == 200 and done.json()["message"] == "Housing: owner corrected as Erin Evans"
     erin, _ = signed_in(web, "erin", app)
     assert [r["name"] for r in erin.get("/api/v1/assets").json()] == ["Housing"]
@@ -109,19 +119,30 @@ def test_finding_verdicts_are_kept_with_who_and_why(web: Any) -> None:
     housing = web.asset_id("Housing")
     findings = [f for f in c.get(f"/api/v1/assets/{housing}").json()["findings"] if f["status"] == "open"]
     first, second = findings[0]["id"], findings[1]["id"]
-    page = c.post(f"/findings/{first}/decision", data={"verdict": "test_data", "reason": "training copy",
-                                                        "csrf_token": csrf})
+    page = c.post(
+        f"/findings/{first}/decision", data={"verdict": "test_data", "reason": "training copy", "csrf_token": csrf}
+    )
     assert "test data" in notice(page)
-    r = c.post(f"/api/v1/findings/{second}/decision", headers={"X-CSRF-Token": csrf},
-               json={"verdict": "confirmed", "reason": "real tenants"})
+    r = c.post(
+        f"/api/v1/findings/{second}/decision",
+        headers={"X-CSRF-Token": csrf},
+        json={"verdict": "confirmed", "reason": "real tenants"},
+    )
     assert r.status_code == 200
-    missing = c.post(f"/api/v1/findings/{second}/decision", headers={"X-CSRF-Token": csrf},
-                     json={"verdict": "confirmed", "reason": "   "})
+    missing = c.post(
+        f"/api/v1/findings/{second}/decision",
+        headers={"X-CSRF-Token": csrf},
+        json={"verdict": "confirmed", "reason": "   "},
+    )
     assert missing.status_code == 400 and "say why" in missing.json()["detail"]
     with open_store(web.config.database)() as db:
         one, two = db.get(Finding, first), db.get(Finding, second)
         assert (one.status, one.verdict, one.decided_by, one.decision_reason) == (
-            "dismissed", "test_data", "alice", "training copy")
+            "dismissed",
+            "test_data",
+            "alice",
+            "training copy",
+        )
         assert (two.status, two.verdict, two.decided_by) == ("open", "confirmed", "alice")
     rescan(web)
     with open_store(web.config.database)() as db:
@@ -133,25 +154,33 @@ def test_treating_and_accepting_a_risk_needs_a_reason_and_a_future_review_date(w
     housing = web.asset_id("Housing")
     risk = c.get(f"/api/v1/assets/{housing}").json()["risks"][0]
     url = f"/api/v1/risks/{risk['id']}/decision"
-    past = c.post(url, headers={"X-CSRF-Token": csrf}, json={"treatment": "tolerate", "reason": "low value",
-                                                             "review_date": "2020-01-01"})
+    past = c.post(
+        url,
+        headers={"X-CSRF-Token": csrf},
+        json={"treatment": "tolerate", "reason": "low value", "review_date": "2020-01-01"},
+    )
     assert past.status_code == 400 and "future" in past.json()["detail"]
     review = (date.today() + timedelta(days=90)).isoformat()
-    page = c.post(f"/risks/{risk['id']}/decision", data={"treatment": "tolerate", "reason": "within appetite",
-                                                         "review_date": review, "csrf_token": csrf})
+    page = c.post(
+        f"/risks/{risk['id']}/decision",
+        data={"treatment": "tolerate", "reason": "within appetite", "review_date": review, "csrf_token": csrf},
+    )
     assert notice(page).startswith(f"risk {risk['id']}: accepted, review on")
     with open_store(web.config.database)() as db:
         r = db.get(Risk, risk["id"])
         assert (r.status, r.treatment, r.decided_by, r.review_date.isoformat()) == (
-            "tolerated", "tolerate", "alice", review)
+            "tolerated",
+            "tolerate",
+            "alice",
+            review,
+        )
     assert c.get(f"/api/v1/risks/{risk['id']}").json()["status"] == "tolerated"
 
 
 def test_approving_disposal_records_and_exports_the_list_and_deletes_nothing(web: Any) -> None:
     c, csrf = signed_in(web, "alice")
     housing = web.asset_id("Housing")
-    page = c.post(f"/assets/{housing}/disposal-approvals", data={"reason": "retention schedule 3y",
-                                                                  "csrf_token": csrf})
+    page = c.post(f"/assets/{housing}/disposal-approvals", data={"reason": "retention schedule 3y", "csrf_token": csrf})
     assert notice(page) == "disposal of 2 files approved; the list is ready to download"
     approval = c.get(f"/api/v1/assets/{housing}").json()["approvals"][0]
     download = c.get(f"/assets/{housing}/disposal-approvals/{approval['id']}.csv")
@@ -182,7 +211,7 @@ def test_comments_and_the_audit_log_the_siro_exports(web: Any, steward: Callable
 def test_a_spreadsheet_formula_in_a_reason_is_neutralised_in_exports(web: Any) -> None:
     c, csrf = signed_in(web, "alice")
     housing = web.asset_id("Housing")
-    c.post(f"/assets/{housing}/disposal-approvals", data={"reason": "=HYPERLINK(\"x\")", "csrf_token": csrf})
+    c.post(f"/assets/{housing}/disposal-approvals", data={"reason": '=HYPERLINK("x")', "csrf_token": csrf})
     carol, _ = signed_in(web, "carol")
     assert "'=HYPERLINK" in carol.get("/audit.csv").text
 
@@ -192,14 +221,56 @@ def test_user_commands_and_api_tokens(web: Any, steward: Callable[..., Result]) 
 
     cfg = str(web.config_path)
     runner = CliRunner()
-    added = runner.invoke(cli, ["user", "add", "Fay", "--email", "fay@council.example.gov.uk", "--role", "siro",
-                                "--password-stdin", "--config", cfg], input="a long enough secret\n")
+    added = runner.invoke(
+        cli,
+        [
+            "user",
+            "add",
+            "Fay",
+            "--email",
+            "fay@council.example.gov.uk",
+            "--role",
+            "siro",
+            "--password-stdin",
+            "--config",
+            cfg,
+        ],
+        input="a long enough secret\n",
+    )
     assert added.exit_code == 0 and "added fay (siro, local sign-in)" in added.output
-    short = runner.invoke(cli, ["user", "add", "gus", "--email", "gus@council.example.gov.uk", "--role", "iao",
-                                "--password-stdin", "--config", cfg], input="short\n")
+    short = runner.invoke(
+        cli,
+        [
+            "user",
+            "add",
+            "gus",
+            "--email",
+            "gus@council.example.gov.uk",
+            "--role",
+            "iao",
+            "--password-stdin",
+            "--config",
+            cfg,
+        ],
+        input="short\n",
+    )
     assert short.exit_code != 0 and "at least 12 characters" in short.output
-    again = runner.invoke(cli, ["user", "add", "fay", "--email", "f@council.example.gov.uk", "--role", "iao",
-                                "--password-stdin", "--config", cfg], input="a long enough secret\n")
+    again = runner.invoke(
+        cli,
+        [
+            "user",
+            "add",
+            "fay",
+            "--email",
+            "f@council.example.gov.uk",
+            "--role",
+            "iao",
+            "--password-stdin",
+            "--config",
+            cfg,
+        ],
+        input="a long enough secret\n",
+    )
     assert "there is already an account 'fay'" in again.output
     listed = steward("user", "list", "--config", cfg).output
     assert "fay" in listed and "alice" in listed and "a long enough secret" not in listed
@@ -207,7 +278,8 @@ def test_user_commands_and_api_tokens(web: Any, steward: Callable[..., Result]) 
     api = client(web)
     assert api.get("/api/v1/assets").status_code == 401
     assert [r["name"] for r in api.get("/api/v1/assets", headers={"Authorization": f"Bearer {token}"}).json()] == [
-        "Housing"]
+        "Housing"
+    ]
     finance = web.asset_id("Finance")
     assert api.get(f"/api/v1/assets/{finance}", headers={"Authorization": f"Bearer {token}"}).status_code == 404
     assert steward("user", "disable", "alice", "--config", cfg).exit_code == 0
@@ -221,10 +293,19 @@ def test_the_api_is_described_by_openapi_and_every_route_needs_sign_in(web: Any)
     spec = c.get("/api/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     paths = set(spec["paths"])
-    assert {"/api/v1/assets", "/api/v1/assets/{asset_id}", "/api/v1/assets/{asset_id}/ownership",
-            "/api/v1/findings/{finding_id}/decision", "/api/v1/risks/{risk_id}/decision",
-            "/api/v1/assets/{asset_id}/disposal-approvals", "/api/v1/assets/{asset_id}/comments",
-            "/api/v1/audit", "/api/v1/summary", "/api/v1/risks", "/api/v1/me"} <= paths
+    assert {
+        "/api/v1/assets",
+        "/api/v1/assets/{asset_id}",
+        "/api/v1/assets/{asset_id}/ownership",
+        "/api/v1/findings/{finding_id}/decision",
+        "/api/v1/risks/{risk_id}/decision",
+        "/api/v1/assets/{asset_id}/disposal-approvals",
+        "/api/v1/assets/{asset_id}/comments",
+        "/api/v1/audit",
+        "/api/v1/summary",
+        "/api/v1/risks",
+        "/api/v1/me",
+    } <= paths
     assert not any(p.startswith("/assets") or p == "/sign-in" for p in paths)  # pages are not API
     for path, methods in all_routes(app):
         if path.startswith("/api/v1/"):
@@ -247,8 +328,17 @@ def test_the_siro_sees_the_summary_and_downloads_the_report(web: Any) -> None:
 def test_admin_adds_and_disables_accounts_and_starts_a_scan(web: Any) -> None:
     app = web.app()
     c, csrf = signed_in(web, "dan", app)
-    page = c.post("/admin/users", data={"name": "hana", "email": "hana@council.example.gov.uk", "role": "iao",
-                                        "auth": "local", "password": "another long secret", "csrf_token": csrf})
+    page = c.post(
+        "/admin/users",
+        data={
+            "name": "hana",
+            "email": "hana@council.example.gov.uk",
+            "role": "iao",
+            "auth": "local",
+            "password": "another long secret",
+            "csrf_token": csrf,
+        },
+    )
     assert notice(page) == "account hana added (iao)"
     assert sign_in(client(web, app), "hana", "another long secret").url.path == "/my-assets"
     with open_store(web.config.database)() as db:
@@ -280,8 +370,11 @@ def test_the_review_works_on_postgresql(web_store: Any, tmp_path: Any, pg_url: s
     world = make_world(web_store, tmp_path, database=pg_url)
     c, csrf = signed_in(world, "alice")
     housing = world.asset_id("Housing")
-    r = c.post(f"/api/v1/assets/{housing}/ownership", headers={"X-CSRF-Token": csrf},
-               json={"action": "confirm", "reason": "mine"})
+    r = c.post(
+        f"/api/v1/assets/{housing}/ownership",
+        headers={"X-CSRF-Token": csrf},
+        json={"action": "confirm", "reason": "mine"},
+    )
     assert r.status_code == 200
     assert c.get(f"/api/v1/assets/{world.asset_id('Finance')}").status_code == 404
     assert json.loads(c.get("/api/v1/me").text)["role"] == "iao"
@@ -328,8 +421,11 @@ def test_an_owner_declared_in_the_config_can_decline_too(web_store: Any, tmp_pat
     assert asset_row(world, "Housing").owner_status == "declared"
     c, csrf = signed_in(world, "alice")
     housing = world.asset_id("Housing")
-    r = c.post(f"/api/v1/assets/{housing}/ownership", headers={"X-CSRF-Token": csrf},
-               json={"action": "decline", "reason": "Housing moved to the new directorate"})
+    r = c.post(
+        f"/api/v1/assets/{housing}/ownership",
+        headers={"X-CSRF-Token": csrf},
+        json={"action": "decline", "reason": "Housing moved to the new directorate"},
+    )
     assert r.status_code == 200
     rescan(world)
     a = asset_row(world, "Housing")

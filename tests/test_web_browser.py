@@ -25,8 +25,16 @@ from server_process import start_server, stop_server
 from web_world import PASSWORD, World, make_world
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SESSION_COOKIE = "steward_session"
 
 
@@ -62,8 +70,12 @@ def browser() -> Iterator[Browser]:
 def site(web_store: Path, tmp_path: Path, browser: Browser) -> Iterator[Site]:
     world = make_world(web_store, tmp_path)
     port = free_port()
-    process = start_server([sys.executable, "-m", "inventory", "serve", "--config", str(world.config_path),
-                            "--port", str(port)], port, tmp_path / "serve.log", timeout=30)
+    process = start_server(
+        [sys.executable, "-m", "inventory", "serve", "--config", str(world.config_path), "--port", str(port)],
+        port,
+        tmp_path / "serve.log",
+        timeout=30,
+    )
     try:
         yield Site(f"http://127.0.0.1:{port}", world, browser)
     finally:
@@ -141,7 +153,8 @@ def test_iao_reviews_an_asset_end_to_end(site: Site, page: Page) -> None:
     expect(notice(page)).to_contain_text("confirmed")
     expect(page.locator("#owner")).to_contain_text("confirmed")
     expect(page.locator("#ownership").locator("xpath=following-sibling::div[1]")).to_contain_text(
-        "I run the housing team")
+        "I run the housing team"
+    )
 
     # Findings: one dismissed as test data, another confirmed as a true match.
     findings = card_ids(page, "finding")
@@ -208,8 +221,9 @@ def test_iao_reviews_an_asset_end_to_end(site: Site, page: Page) -> None:
     history = page.locator("#history + table tbody tr")
     expect(history).to_have_count(6)
     actions = history.locator("td:nth-child(3)").all_inner_texts()
-    assert sorted(actions) == sorted(["ownership.confirm", "finding.test_data", "finding.confirmed", "risk.tolerate",
-                                      "disposal.approve", "comment"])
+    assert sorted(actions) == sorted(
+        ["ownership.confirm", "finding.test_data", "finding.confirmed", "risk.tolerate", "disposal.approve", "comment"]
+    )
     assert set(history.locator("td:nth-child(2)").all_inner_texts()) == {"alice"}
     expect(page.locator("#history + table")).to_contain_text("files are being moved this quarter")
 
@@ -276,8 +290,13 @@ def test_siro_summary_report_and_audit_log(site: Site, page: Page) -> None:
     expect(page).to_have_url(f"{site.url}/siro")
     headline = page.locator("#headline")
     expect(headline).to_be_visible()
-    figures = dict(zip(headline.locator(".figure span").all_inner_texts(),
-                       headline.locator(".figure b").all_inner_texts(), strict=True))
+    figures = dict(
+        zip(
+            headline.locator(".figure span").all_inner_texts(),
+            headline.locator(".figure b").all_inner_texts(),
+            strict=True,
+        )
+    )
     assert "Open risks" in figures and "Past retention" in figures, figures
     expect(page.get_by_role("img", name=re.compile("Heat map of open risks"))).to_be_visible()
     assert page.locator("svg g.cell").count() == 25
@@ -390,7 +409,6 @@ def test_iao_declines_ownership(site: Site, page: Page) -> None:
         assert a.owner != "Bob Baker" or a.owner_status != "proposed", (a.owner, a.owner_status)
         decisions = [(d.action, d.by, d.reason) for d in db.scalars(select(OwnerDecision))]
     assert decisions == [("decline", "bob", "I left finance in March")], decisions
-
 
 
 def test_siro_acts_on_any_asset(site: Site, page: Page) -> None:

@@ -38,18 +38,24 @@ def ids_of(world: Any, asset: str, db_factory: Any) -> dict[str, int]:
 
 
 def routes(app: Any) -> list[tuple[str, str]]:
-    return [(method, path) for path, methods in all_routes(app) for method in sorted(methods)
-            if method in ("GET", "POST") and PARAMS.search(path)]
+    return [
+        (method, path)
+        for path, methods in all_routes(app)
+        for method in sorted(methods)
+        if method in ("GET", "POST") and PARAMS.search(path)
+    ]
 
 
 def state(factory: Any) -> tuple[Any, ...]:
     """Everything an action could change."""
     with factory() as db:
-        return (tuple(db.execute(select(Finding.id, Finding.status, Finding.verdict).order_by(Finding.id))),
-                tuple(db.execute(select(Risk.id, Risk.status, Risk.review_date).order_by(Risk.id))),
-                db.scalar(select(func.count()).select_from(OwnerDecision)),
-                db.scalar(select(func.count()).select_from(Comment)),
-                db.scalar(select(func.count()).select_from(DisposalApproval)))
+        return (
+            tuple(db.execute(select(Finding.id, Finding.status, Finding.verdict).order_by(Finding.id))),
+            tuple(db.execute(select(Risk.id, Risk.status, Risk.review_date).order_by(Risk.id))),
+            db.scalar(select(func.count()).select_from(OwnerDecision)),
+            db.scalar(select(func.count()).select_from(Comment)),
+            db.scalar(select(func.count()).select_from(DisposalApproval)),
+        )
 
 
 def call(c: Any, method: str, path: str, csrf: str) -> Any:
@@ -67,15 +73,25 @@ def bobs_approval(web: Any) -> None:
     c = client(web)
     sign_in(c, "bob")
     page = c.get(f"/assets/{web.asset_id('Finance')}")
-    r = c.post(f"/assets/{web.asset_id('Finance')}/disposal-approvals",
-               data={"reason": "past schedule", "csrf_token": csrf_of(page.text)})
+    r = c.post(
+        f"/assets/{web.asset_id('Finance')}/disposal-approvals",
+        data={"reason": "past schedule", "csrf_token": csrf_of(page.text)},
+    )
     assert "approved" in r.text
     from inventory.record import utcnow
     from inventory.risks import register
 
     with open_store(web.config.database)() as db:  # and a risk recorded by hand against Finance
-        register.add(db, "Supplier list shared too widely", 3, 3, "Bob Baker", "carol", utcnow(),
-                     asset_id=web.asset_id("Finance"))
+        register.add(
+            db,
+            "Supplier list shared too widely",
+            3,
+            3,
+            "Bob Baker",
+            "carol",
+            utcnow(),
+            asset_id=web.asset_id("Finance"),
+        )
 
 
 def test_no_route_shows_or_changes_another_owners_asset(web: Any, bobs_approval: None) -> None:
@@ -104,8 +120,19 @@ def test_no_route_shows_or_changes_another_owners_asset(web: Any, bobs_approval:
         assert r.status_code == 200 and "Housing" in r.text and "Finance" not in r.text, listing
 
 
-@pytest.mark.parametrize("path", ["/siro", "/siro/report.html", "/audit", "/audit.csv", "/admin/users",
-                                  "/admin/scans", "/api/v1/summary", "/api/v1/audit"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/siro",
+        "/siro/report.html",
+        "/audit",
+        "/audit.csv",
+        "/admin/users",
+        "/admin/scans",
+        "/api/v1/summary",
+        "/api/v1/audit",
+    ],
+)
 def test_an_iao_cannot_open_the_siro_or_admin_pages(web: Any, path: str) -> None:
     c = client(web)
     sign_in(c, "alice")
@@ -140,8 +167,10 @@ def test_a_form_without_this_sessions_csrf_token_is_refused(web: Any) -> None:
     assert state(app.state.factory) == before
     mine = csrf_of(c.get("/my-assets").text)
     assert c.post(url, data={"text": "with the token", "csrf_token": mine}).status_code == 200
-    assert c.post(f"/api/v1/assets/{housing}/comments", json={"text": "api"},
-                  headers={"X-CSRF-Token": mine}).status_code == 200
+    assert (
+        c.post(f"/api/v1/assets/{housing}/comments", json={"text": "api"}, headers={"X-CSRF-Token": mine}).status_code
+        == 200
+    )
     assert state(app.state.factory)[3] == before[3] + 2
     # Signing in needs the sign-in form's own token too (no login CSRF).
     fresh = client(web, app)
@@ -241,15 +270,21 @@ def test_passwords_and_tokens_are_kept_only_as_hashes(web: Any) -> None:
 
 def _dump(factory: Any) -> list[tuple[Any, ...]]:
     with factory() as db:
-        return [tuple(r) for name in ("users", "web_sessions", "api_tokens", "audit_log", "sign_in_failures")
-                for r in db.execute(text(f"SELECT * FROM {name}"))]
+        return [
+            tuple(r)
+            for name in ("users", "web_sessions", "api_tokens", "audit_log", "sign_in_failures")
+            for r in db.execute(text(f"SELECT * FROM {name}"))
+        ]
 
 
 def test_cookies_headers_and_redirects_are_safe(web: Any) -> None:
     c = client(web)
     page = c.get("/sign-in")
-    r = c.post("/sign-in?next=//evil.example/", follow_redirects=False,
-               data={"name": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text), "next": "//evil.example"})
+    r = c.post(
+        "/sign-in?next=//evil.example/",
+        follow_redirects=False,
+        data={"name": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text), "next": "//evil.example"},
+    )
     assert r.status_code == 303 and r.headers["location"] == "/my-assets"
     cookie = r.headers["set-cookie"].lower()
     assert "steward_session=" in cookie and "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie

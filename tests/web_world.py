@@ -18,8 +18,14 @@ from click.testing import CliRunner
 from scanner.samples import text
 
 PASSWORD = "correct horse battery"
-PLANTED = {"nhs": "943 476 5919", "nino": "AB 12 34 56 C", "email": "sarah.thompson@example.co.uk",
-           "phone": "07700 900123", "postcode": "CV1 5RR", "name": "Sarah Thompson"}
+PLANTED = {
+    "nhs": "943 476 5919",
+    "nino": "AB 12 34 56 C",
+    "email": "sarah.thompson@example.co.uk",
+    "phone": "07700 900123",
+    "postcode": "CV1 5RR",
+    "name": "Sarah Thompson",
+}
 PEOPLE = {  # account: (uid, name, e-mail, role)
     "alice": (4201, "Alice Archer", "alice.archer@council.example.gov.uk", "iao"),
     "bob": (4202, "Bob Baker", "bob.baker@council.example.gov.uk", "iao"),
@@ -32,13 +38,17 @@ OLD = time.mktime((2018, 3, 1, 12, 0, 0, 0, 0, -1))
 
 def build_share(root: Path) -> None:
     p = PLANTED
-    line = (f"Tenant {p['name']}, NHS number {p['nhs']}, NI number {p['nino']}, email {p['email']}, "
-            f"telephone {p['phone']}, postcode {p['postcode']}.")
+    line = (
+        f"Tenant {p['name']}, NHS number {p['nhs']}, NI number {p['nino']}, email {p['email']}, "
+        f"telephone {p['phone']}, postcode {p['postcode']}."
+    )
     housing, finance = root / "Housing", root / "Finance"
     housing.mkdir(parents=True)
     finance.mkdir(parents=True)
-    text.write_csv(housing / "tenants.csv", [["Name", "NHS number", "NI number", "Email"],
-                                             [p["name"], p["nhs"], p["nino"], p["email"]]])
+    text.write_csv(
+        housing / "tenants.csv",
+        [["Name", "NHS number", "NI number", "Email"], [p["name"], p["nhs"], p["nino"], p["email"]]],
+    )
     (housing / "case-notes.txt").write_text(f"Visit notes. {line}\n")
     (housing / "repairs-2017.txt").write_text(f"Old repairs log. {line}\n")
     (housing / "rota.txt").write_text("Team rota, nothing personal.\n")
@@ -60,7 +70,8 @@ def write_directory(path: Path) -> None:
 
 def write_config(folder: Path, root: Path, database: str, **extra: Any) -> Path:
     data: dict[str, Any] = {
-        "database": database, "hash_key": "test-key",
+        "database": database,
+        "hash_key": "test-key",
         "sources": [{"id": "share", "kind": "local", "root": str(root)}],
         "scan": {"workers": 1},
         "directory": {"kind": "csv", "path": str(folder / "hr.csv")},
@@ -186,5 +197,6 @@ def all_routes(app: Any) -> list[tuple[str, set[str]]]:
                 walk(inner.routes, prefix + getattr(route.include_context, "prefix", ""))
             elif getattr(route, "methods", None):
                 out.append((prefix + route.path, set(route.methods)))
+
     walk(app.routes, "")
     return out

@@ -24,7 +24,6 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
 
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
-                  include_name=include_name)
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True, include_name=include_name)
 with context.begin_transaction():
     context.run_migrations()

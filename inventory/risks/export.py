@@ -6,11 +6,36 @@ import csv
 from collections.abc import Iterable
 from typing import IO, Any
 
-PAPER = ("id", "title", "description", "asset", "owner", "likelihood", "impact", "score", "band", "controls",
-         "residual_likelihood", "residual_impact", "residual_score", "residual_band", "treatment", "actions",
-         "target_score", "review_date", "status", "trend")
-HEADERS = {"likelihood": "Inherent L", "impact": "Inherent I", "score": "Inherent score", "band": "Inherent band",
-           "residual_likelihood": "Residual L", "residual_impact": "Residual I"}
+PAPER = (
+    "id",
+    "title",
+    "description",
+    "asset",
+    "owner",
+    "likelihood",
+    "impact",
+    "score",
+    "band",
+    "controls",
+    "residual_likelihood",
+    "residual_impact",
+    "residual_score",
+    "residual_band",
+    "treatment",
+    "actions",
+    "target_score",
+    "review_date",
+    "status",
+    "trend",
+)
+HEADERS = {
+    "likelihood": "Inherent L",
+    "impact": "Inherent I",
+    "score": "Inherent score",
+    "band": "Inherent band",
+    "residual_likelihood": "Residual L",
+    "residual_impact": "Residual I",
+}
 
 
 def header() -> list[str]:

@@ -35,26 +35,36 @@ def heat_map(heat: dict[tuple[int, int], int], book: RiskFile) -> str:
     """5x5: likelihood across, impact up; each cell coloured by its band and labelled with its open risks."""
     cell, left, top = 60, 70, 10
     names = [b.name for b in sorted(book.bands, key=lambda b: b.min)]
-    parts = [f'<svg width="{left + 5 * cell + 10}" height="{top + 5 * cell + 50}"'
-             ' role="img" aria-label="Heat map of open risks: likelihood by impact">']
+    parts = [
+        f'<svg width="{left + 5 * cell + 10}" height="{top + 5 * cell + 50}"'
+        ' role="img" aria-label="Heat map of open risks: likelihood by impact">'
+    ]
     for impact in range(5, 0, -1):
         for likelihood in range(1, 6):
             x, y = left + (likelihood - 1) * cell, top + (5 - impact) * cell
             count = heat.get((likelihood, impact), 0)
             band = book.band(likelihood * impact)
             colour = COLOURS[min(2, round(2 * names.index(band) / max(1, len(names) - 1)))]
-            parts.append(f'<g class="cell" data-likelihood="{likelihood}" data-impact="{impact}" '
-                         f'data-count="{count}"><rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
-                         f'fill="{colour}" stroke="#fff"/><text x="{x + cell / 2}" y="{y + cell / 2 + 7}" '
-                         f'text-anchor="middle" font-size="20">{count or ""}</text></g>')
-        parts.append(f'<text x="{left - 8}" y="{top + (5 - impact) * cell + cell / 2 + 5}" text-anchor="end" '
-                     f'font-size="13">{impact}</text>')
+            parts.append(
+                f'<g class="cell" data-likelihood="{likelihood}" data-impact="{impact}" '
+                f'data-count="{count}"><rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
+                f'fill="{colour}" stroke="#fff"/><text x="{x + cell / 2}" y="{y + cell / 2 + 7}" '
+                f'text-anchor="middle" font-size="20">{count or ""}</text></g>'
+            )
+        parts.append(
+            f'<text x="{left - 8}" y="{top + (5 - impact) * cell + cell / 2 + 5}" text-anchor="end" '
+            f'font-size="13">{impact}</text>'
+        )
     for likelihood in range(1, 6):
-        parts.append(f'<text x="{left + (likelihood - 0.5) * cell}" y="{top + 5 * cell + 18}" text-anchor="middle" '
-                     f'font-size="13">{likelihood}</text>')
-    parts.append(f'<text x="{left + 2.5 * cell}" y="{top + 5 * cell + 40}" text-anchor="middle" font-size="13">'
-                 'Likelihood</text><text x="15" y="{0}" font-size="13" transform="rotate(-90 15 {0})" '
-                 'text-anchor="middle">Impact</text></svg>'.format(top + 2.5 * cell))
+        parts.append(
+            f'<text x="{left + (likelihood - 0.5) * cell}" y="{top + 5 * cell + 18}" text-anchor="middle" '
+            f'font-size="13">{likelihood}</text>'
+        )
+    parts.append(
+        f'<text x="{left + 2.5 * cell}" y="{top + 5 * cell + 40}" text-anchor="middle" font-size="13">'
+        'Likelihood</text><text x="15" y="{0}" font-size="13" transform="rotate(-90 15 {0})" '
+        'text-anchor="middle">Impact</text></svg>'.format(top + 2.5 * cell)
+    )
     return "".join(parts)
 
 
@@ -63,13 +73,16 @@ def bars(values: dict[str, int], label: str) -> str:
     if not values:
         return "<p>None.</p>"
     peak, width, row = max(values.values()) or 1, 300, 24
-    out = [f'<svg width="{220 + width + 60}" height="{row * len(values) + 10}" '
-           f'role="img" aria-label="{escape(label)}">']
+    out = [
+        f'<svg width="{220 + width + 60}" height="{row * len(values) + 10}" role="img" aria-label="{escape(label)}">'
+    ]
     for i, (name, n) in enumerate(values.items()):
         y = 5 + i * row
-        out.append(f'<text x="210" y="{y + 16}" text-anchor="end" font-size="13">{escape(name)}</text>'
-                   f'<rect x="220" y="{y + 3}" width="{max(1, width * n / peak):.0f}" height="{row - 8}" '
-                   f'fill="#5c6bc0"/><text x="{225 + width * n / peak:.0f}" y="{y + 16}" font-size="13">{n:,}</text>')
+        out.append(
+            f'<text x="210" y="{y + 16}" text-anchor="end" font-size="13">{escape(name)}</text>'
+            f'<rect x="220" y="{y + 3}" width="{max(1, width * n / peak):.0f}" height="{row - 8}" '
+            f'fill="#5c6bc0"/><text x="{225 + width * n / peak:.0f}" y="{y + 16}" font-size="13">{n:,}</text>'
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -93,15 +106,18 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
 
 def render(s: Summary, book: RiskFile, title: str = "Information risk: summary for the SIRO") -> str:
     """The whole report: one self-contained HTML page."""
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<style>{CSS}</style></head><body>{body(s, book, title)}</body></html>\n")
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{CSS}</style></head><body>{body(s, book, title)}</body></html>\n"
+    )
 
 
 def body(s: Summary, book: RiskFile, title: str = "Information risk: summary for the SIRO") -> str:
     """The report's content (every value escaped), for the file and for the SIRO's page in the web review."""
     h = s.headline
     figures = [
-        ("Information assets", f"{h['assets']:,}"), ("Volume scanned", f"{size(h['bytes'])} in {h['files']:,} files"),
+        ("Information assets", f"{h['assets']:,}"),
+        ("Volume scanned", f"{size(h['bytes'])} in {h['files']:,} files"),
         ("Assets with a confirmed owner", f"{h['owned_share']:.0%} ({h['owned_assets']:,} of {h['assets']:,})"),
         ("Personal data", f"{h['personal_files']:,} files in {h['personal_assets']:,} assets"),
         ("Special-category data", f"{h['special_files']:,} files in {h['special_assets']:,} assets"),
@@ -114,30 +130,60 @@ def body(s: Summary, book: RiskFile, title: str = "Information risk: summary for
     sections = [
         f"<h1>{escape(title)}</h1><p class='sub'>As at {s.now:%d %B %Y %H:%M} UTC; changes since "
         f"{s.since:%d %B %Y}.</p>",
-        "<h2>Headline figures</h2><div class='figures' id='headline'>" + "".join(
+        "<h2>Headline figures</h2><div class='figures' id='headline'>"
+        + "".join(
             f"<div class='figure' data-figure='{escape(k)}'><span>{escape(k)}</span><b>{escape(v)}</b></div>"
-            for k, v in figures) + "</div>",
+            for k, v in figures
+        )
+        + "</div>",
         "<h2>Open risks by likelihood and impact</h2>" + heat_map(s.heat, book),
-        "<h2>Top ten risks</h2>" + _table(top, [("id", "ID"), ("title", "Risk"), ("owner", "Owner"),
-                                                ("likelihood", "L"), ("impact", "I"), ("score", "Score"),
-                                                ("band", "Band"), ("status", "Status"), ("trend", "Trend")]),
+        "<h2>Top ten risks</h2>"
+        + _table(
+            top,
+            [
+                ("id", "ID"),
+                ("title", "Risk"),
+                ("owner", "Owner"),
+                ("likelihood", "L"),
+                ("impact", "I"),
+                ("score", "Score"),
+                ("band", "Band"),
+                ("status", "Status"),
+                ("trend", "Trend"),
+            ],
+        ),
         f"<h2>Change since {s.since:%d %B %Y}</h2><ul id='change'>"
         f"<li>Open risks: {c['open_then']:,} then, {c['open_now']:,} now.</li>"
         f"<li>{c['opened']:,} opened, {c['closed']:,} closed; {c['up']:,} worse and {c['down']:,} better.</li>"
-        "<li>By band then: " + (", ".join(f"{b} {n}" for b, n in sorted(c["bands_then"].items())) or "none")
-        + "; now: " + (", ".join(f"{b} {n}" for b, n in sorted(c["bands_now"].items())) or "none") + ".</li></ul>",
-        "<h2>By service</h2>" + _table(s.services, [("service", "Service"), ("assets", "Assets"),
-                                                   ("owned", "With owner"), ("files", "Files"),
-                                                   ("personal_files", "Personal-data files"),
-                                                   ("risks", "Open risks"), ("high_risks", "High")]),
+        "<li>By band then: "
+        + (", ".join(f"{b} {n}" for b, n in sorted(c["bands_then"].items())) or "none")
+        + "; now: "
+        + (", ".join(f"{b} {n}" for b, n in sorted(c["bands_now"].items())) or "none")
+        + ".</li></ul>",
+        "<h2>By service</h2>"
+        + _table(
+            s.services,
+            [
+                ("service", "Service"),
+                ("assets", "Assets"),
+                ("owned", "With owner"),
+                ("files", "Files"),
+                ("personal_files", "Personal-data files"),
+                ("risks", "Open risks"),
+                ("high_risks", "High"),
+            ],
+        ),
         "<h2>Special-category data by exposure</h2>" + bars(s.special_exposure, "Special-category files by exposure"),
-        "<h2>Retention overdue by class</h2>" + _table(
+        "<h2>Retention overdue by class</h2>"
+        + _table(
             [{**r, "volume": size(r["bytes"])} for r in s.retention],
-            [("name", "Class"), ("files", "Files"), ("volume", "Volume")]),
+            [("name", "Class"), ("files", "Files"), ("volume", "Volume")],
+        ),
     ]
     for m in s.maturity:
         sections.append(
             f"<h2>Maturity: {escape(m.dimension)}</h2><p class='maturity'>Assessed at level {level(m.baseline)}; "
             f"target {level(m.target)}: {escape(m.target_means)}.</p>"
-            + _table([{"measure": k, "value": v} for k, v in m.measures], [("measure", "Measure"), ("value", "Now")]))
+            + _table([{"measure": k, "value": v} for k, v in m.measures], [("measure", "Measure"), ("value", "Now")])
+        )
     return "".join(sections)

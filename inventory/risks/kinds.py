@@ -10,8 +10,17 @@ from typing import Any
 
 from inventory.risks.scoring import Evidence, RiskFile, score
 
-IDENTIFIERS = ("UK_NHS", "UK_NINO", "EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER", "UK_POSTCODE", "UK_DRIVING_LICENCE",
-               "UK_PASSPORT", "DATE_OF_BIRTH")
+IDENTIFIERS = (
+    "UK_NHS",
+    "UK_NINO",
+    "EMAIL_ADDRESS",
+    "PERSON",
+    "PHONE_NUMBER",
+    "UK_POSTCODE",
+    "UK_DRIVING_LICENCE",
+    "UK_PASSPORT",
+    "DATE_OF_BIRTH",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,22 +87,41 @@ def evidence_of(a: AssetRiskFacts, found: Iterable[FindingFact], book: RiskFile,
         if f.kind == "retention" and due:
             days = max(days, (now.date() - date.fromisoformat(str(due))).days)
     return Evidence(
-        files=len(found), people=sum(_people(f) for f in found),
+        files=len(found),
+        people=sum(_people(f) for f in found),
         special=sum(bool(f.special_category) for f in found),
         children=sum(bool(set(f.special_category) & set(sens.children)) for f in found),
         criminal=sum(bool(set(f.special_category) & set(sens.criminal)) for f in found),
-        breadth=breadth, days_past=days, bytes=sum(f.size for f in found), owner=a.owner_status)
+        breadth=breadth,
+        days_past=days,
+        bytes=sum(f.size for f in found),
+        owner=a.owner_status,
+    )
 
 
-def _draft(kind: str, a: AssetRiskFacts, found: tuple[FindingFact, ...], book: RiskFile, now: datetime,
-           what: str, ev: Evidence | None = None) -> RiskDraft | None:
+def _draft(
+    kind: str,
+    a: AssetRiskFacts,
+    found: tuple[FindingFact, ...],
+    book: RiskFile,
+    now: datetime,
+    what: str,
+    ev: Evidence | None = None,
+) -> RiskDraft | None:
     rule = book.risks.get(kind)  # type: ignore[call-overload]
     if rule is None or not rule.enabled or not found:
         return None
     ev = ev or evidence_of(a, found, book, now)
     likelihood, impact = score(rule, ev)
-    return RiskDraft(kind, a.id, f"{rule.title}: {a.ref}", f"{a.ref}: {what}", likelihood, impact,
-                     {**ev.model_dump(), "rules": sorted({f.rule for f in found})})
+    return RiskDraft(
+        kind,
+        a.id,
+        f"{rule.title}: {a.ref}",
+        f"{a.ref}: {what}",
+        likelihood,
+        impact,
+        {**ev.model_dump(), "rules": sorted({f.rule for f in found})},
+    )
 
 
 def _of(a: AssetRiskFacts, test: Callable[[FindingFact], bool]) -> tuple[FindingFact, ...]:
@@ -102,29 +130,41 @@ def _of(a: AssetRiskFacts, test: Callable[[FindingFact], bool]) -> tuple[Finding
 
 def special_open(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskDraft | None:
     found = _of(a, lambda f: f.kind == "exposure" and bool(f.special_category))
-    return _draft("special_open", a, found, book, now,
-                  f"{len(found):,} file(s) with special-category data open to a broad group")
+    return _draft(
+        "special_open", a, found, book, now, f"{len(found):,} file(s) with special-category data open to a broad group"
+    )
 
 
 def past_retention(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskDraft | None:
     found = _of(a, lambda f: f.kind == "retention" and bool(f.entities))
-    return _draft("past_retention", a, found, book, now,
-                  f"{len(found):,} file(s) with personal data past their retention period")
+    return _draft(
+        "past_retention", a, found, book, now, f"{len(found):,} file(s) with personal data past their retention period"
+    )
 
 
 def no_owner(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskDraft | None:
     found = _of(a, lambda f: f.kind in ("unowned", "owner_left"))
-    ev = Evidence(files=a.file_count, people=max(a.entities.values(), default=0), special=a.special_files,
-                  owner=a.owner_status)  # the whole asset is the evidence: what nobody answers for
-    return _draft("no_owner", a, found, book, now,
-                  f"no accountable owner for {a.file_count:,} files ({a.personal_files:,} with personal data)", ev)
+    ev = Evidence(
+        files=a.file_count, people=max(a.entities.values(), default=0), special=a.special_files, owner=a.owner_status
+    )  # the whole asset is the evidence: what nobody answers for
+    return _draft(
+        "no_owner",
+        a,
+        found,
+        book,
+        now,
+        f"no accountable owner for {a.file_count:,} files ({a.personal_files:,} with personal data)",
+        ev,
+    )
 
 
 def licensed_writable(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskDraft | None:
-    found = _of(a, lambda f: f.kind == "third_party_licensed"
-                and any(": write" in g for g in f.evidence.get("grants") or ()))
-    return _draft("licensed_writable", a, found, book, now,
-                  f"{len(found):,} licensed file(s) that any member of staff can change")
+    found = _of(
+        a, lambda f: f.kind == "third_party_licensed" and any(": write" in g for g in f.evidence.get("grants") or ())
+    )
+    return _draft(
+        "licensed_writable", a, found, book, now, f"{len(found):,} licensed file(s) that any member of staff can change"
+    )
 
 
 def encrypted_unknown(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskDraft | None:
@@ -134,8 +174,14 @@ def encrypted_unknown(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskD
 
 def duplicate_personal(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskDraft | None:
     found = _of(a, lambda f: f.kind == "duplicate" and bool(f.evidence.get("personal_data")))
-    return _draft("duplicate_personal", a, found, book, now,
-                  f"{len(found):,} file(s) with personal data held in more than one place")
+    return _draft(
+        "duplicate_personal",
+        a,
+        found,
+        book,
+        now,
+        f"{len(found):,} file(s) with personal data held in more than one place",
+    )
 
 
 def bulk_export(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskDraft | None:
@@ -144,9 +190,13 @@ def bulk_export(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskDraft |
 
 
 KINDS: dict[str, Callable[[AssetRiskFacts, RiskFile, datetime], RiskDraft | None]] = {
-    "special_open": special_open, "past_retention": past_retention, "no_owner": no_owner,
-    "licensed_writable": licensed_writable, "encrypted_unknown": encrypted_unknown,
-    "duplicate_personal": duplicate_personal, "bulk_export": bulk_export,
+    "special_open": special_open,
+    "past_retention": past_retention,
+    "no_owner": no_owner,
+    "licensed_writable": licensed_writable,
+    "encrypted_unknown": encrypted_unknown,
+    "duplicate_personal": duplicate_personal,
+    "bulk_export": bulk_export,
 }
 
 

@@ -42,19 +42,27 @@ def readouts(session: Session, book: RiskFile, special_open_files: int, high_ris
         return Readout(name, dim.baseline, dim.target, means, tuple(measures))
 
     return [
-        readout("Asset Management", book.maturity.asset_management,
-                "records management implemented across the enterprise; all information under a lifecycle", [
-                    ("Assets with an accountable owner", _share(owned, n)),
-                    ("Assets whose files fall under the retention schedule", _share(classified, n)),
-                    ("Assets holding files past retention", _share(overdue, n)),
-                ]),
-        readout("Access & Security", book.maturity.access_security,
-                "a security and access-controls model deployed", [
-                    ("Assets open to all staff", _share(broad, n)),
-                    ("Assets writable by all staff", _share(writable, n)),
-                    ("Special-category files open to all staff", f"{special_open_files:,}"),
-                    ("High risks open", f"{high_risks:,}"),
-                ]),
+        readout(
+            "Asset Management",
+            book.maturity.asset_management,
+            "records management implemented across the enterprise; all information under a lifecycle",
+            [
+                ("Assets with an accountable owner", _share(owned, n)),
+                ("Assets whose files fall under the retention schedule", _share(classified, n)),
+                ("Assets holding files past retention", _share(overdue, n)),
+            ],
+        ),
+        readout(
+            "Access & Security",
+            book.maturity.access_security,
+            "a security and access-controls model deployed",
+            [
+                ("Assets open to all staff", _share(broad, n)),
+                ("Assets writable by all staff", _share(writable, n)),
+                ("Special-category files open to all staff", f"{special_open_files:,}"),
+                ("High risks open", f"{high_risks:,}"),
+            ],
+        ),
     ]
 
 

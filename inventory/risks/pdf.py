@@ -29,9 +29,18 @@ def print_pdf(html: str, out: Path, timeout: float = 120) -> None:
         page = Path(tmp) / "report.html"
         page.write_text(html, encoding="utf-8")
         target = Path(tmp) / "report.pdf"
-        args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--no-pdf-header-footer",
-                f"--print-to-pdf={target}", page.as_uri()]
+        args = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={target}",
+            page.as_uri(),
+        ]
         try:
             done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:

@@ -15,9 +15,30 @@ from inventory.risks.scoring import RiskFile
 from inventory.risks.sync import event_row
 from scanner.errors import StewardError
 
-COLUMNS = ("id", "title", "description", "asset", "owner", "likelihood", "impact", "score", "band", "controls",
-           "residual_likelihood", "residual_impact", "residual_score", "residual_band", "treatment", "actions",
-           "target_score", "review_date", "status", "trend", "origin", "type")
+COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "asset",
+    "owner",
+    "likelihood",
+    "impact",
+    "score",
+    "band",
+    "controls",
+    "residual_likelihood",
+    "residual_impact",
+    "residual_score",
+    "residual_band",
+    "treatment",
+    "actions",
+    "target_score",
+    "review_date",
+    "status",
+    "trend",
+    "origin",
+    "type",
+)
 TREATED_STATUS = {"treat": "treated", "tolerate": "tolerated", "transfer": "treated", "terminate": "treated"}
 
 
@@ -30,8 +51,12 @@ def trend(session: Session, risk: Risk, since: datetime | None = None) -> str:
     the risk had no score then."""
     query = select(RiskScore.score).where(RiskScore.risk_id == risk.id).order_by(RiskScore.at, RiskScore.id)
     if since is not None:
-        before = session.scalars(query.where(RiskScore.at <= since).order_by(None)
-                                 .order_by(RiskScore.at.desc(), RiskScore.id.desc()).limit(1)).first()
+        before = session.scalars(
+            query.where(RiskScore.at <= since)
+            .order_by(None)
+            .order_by(RiskScore.at.desc(), RiskScore.id.desc())
+            .limit(1)
+        ).first()
         if before is None:
             return "new"
     else:
@@ -41,18 +66,32 @@ def trend(session: Session, risk: Risk, since: datetime | None = None) -> str:
     return "up" if risk.score > before else "down"
 
 
-def row(session: Session, risk: Risk, book: RiskFile, refs: dict[int, str], since: datetime | None = None
-        ) -> dict[str, Any]:
+def row(
+    session: Session, risk: Risk, book: RiskFile, refs: dict[int, str], since: datetime | None = None
+) -> dict[str, Any]:
     return {
-        "id": risk.id, "title": risk.title, "description": risk.description,
-        "asset": refs.get(risk.asset_id) if risk.asset_id else None, "owner": risk.owner,
-        "likelihood": risk.likelihood, "impact": risk.impact, "score": risk.score, "band": book.band(risk.score),
-        "controls": "; ".join(risk.controls or ()), "residual_likelihood": risk.residual_likelihood or risk.likelihood,
-        "residual_impact": risk.residual_impact or risk.impact, "residual_score": risk.residual_score,
-        "residual_band": book.band(risk.residual_score), "treatment": risk.treatment,
-        "actions": "; ".join(risk.actions or ()), "target_score": risk.target_score,
-        "review_date": risk.review_date.isoformat() if risk.review_date else None, "status": risk.status,
-        "trend": trend(session, risk, since), "origin": risk.origin, "type": risk.type,
+        "id": risk.id,
+        "title": risk.title,
+        "description": risk.description,
+        "asset": refs.get(risk.asset_id) if risk.asset_id else None,
+        "owner": risk.owner,
+        "likelihood": risk.likelihood,
+        "impact": risk.impact,
+        "score": risk.score,
+        "band": book.band(risk.score),
+        "controls": "; ".join(risk.controls or ()),
+        "residual_likelihood": risk.residual_likelihood or risk.likelihood,
+        "residual_impact": risk.residual_impact or risk.impact,
+        "residual_score": risk.residual_score,
+        "residual_band": book.band(risk.residual_score),
+        "treatment": risk.treatment,
+        "actions": "; ".join(risk.actions or ()),
+        "target_score": risk.target_score,
+        "review_date": risk.review_date.isoformat() if risk.review_date else None,
+        "status": risk.status,
+        "trend": trend(session, risk, since),
+        "origin": risk.origin,
+        "type": risk.type,
     }
 
 
@@ -77,19 +116,49 @@ def get(session: Session, risk_id: int) -> Risk:
 def history(session: Session, risk: Risk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     events = session.scalars(select(RiskEvent).where(RiskEvent.risk_id == risk.id).order_by(RiskEvent.id)).all()
     scores = session.scalars(select(RiskScore).where(RiskScore.risk_id == risk.id).order_by(RiskScore.id)).all()
-    return [event_row(e) for e in events], [{"at": s.at.isoformat(timespec="seconds"), "score": s.score,
-                                             "residual_score": s.residual_score, "status": s.status} for s in scores]
+    return [event_row(e) for e in events], [
+        {
+            "at": s.at.isoformat(timespec="seconds"),
+            "score": s.score,
+            "residual_score": s.residual_score,
+            "status": s.status,
+        }
+        for s in scores
+    ]
 
 
-def add(session: Session, title: str, likelihood: int, impact: int, owner: str, by: str, now: datetime,
-        description: str | None = None, asset_id: int | None = None) -> Risk:
+def add(
+    session: Session,
+    title: str,
+    likelihood: int,
+    impact: int,
+    owner: str,
+    by: str,
+    now: datetime,
+    description: str | None = None,
+    asset_id: int | None = None,
+) -> Risk:
     """A risk from outside the scan (a security incident, a DPIA): managed by hand, never closed by a scan."""
     n = (session.scalar(select(func.count()).select_from(Risk).where(Risk.origin == "manual")) or 0) + 1
     while session.scalar(select(Risk.id).where(Risk.key == f"manual:{n}")) is not None:
         n += 1
-    risk = Risk(key=f"manual:{n}", type="manual", origin="manual", asset_id=asset_id, title=title,
-                description=description, owner=owner, likelihood=likelihood, impact=impact, controls=[], actions=[],
-                status="open", evidence={}, first_seen=now, last_seen=now)
+    risk = Risk(
+        key=f"manual:{n}",
+        type="manual",
+        origin="manual",
+        asset_id=asset_id,
+        title=title,
+        description=description,
+        owner=owner,
+        likelihood=likelihood,
+        impact=impact,
+        controls=[],
+        actions=[],
+        status="open",
+        evidence={},
+        first_seen=now,
+        last_seen=now,
+    )
     session.add(risk)
     session.flush()
     session.add(RiskEvent(risk_id=risk.id, at=now, event="added", by=by, reason=description or title))
@@ -98,9 +167,20 @@ def add(session: Session, title: str, likelihood: int, impact: int, owner: str, 
     return risk
 
 
-def treat(session: Session, risk: Risk, treatment: str, by: str, reason: str, now: datetime,
-          review: date | None = None, controls: tuple[str, ...] = (), actions: tuple[str, ...] = (),
-          residual: tuple[int, int] | None = None, target: int | None = None, owner: str | None = None) -> None:
+def treat(
+    session: Session,
+    risk: Risk,
+    treatment: str,
+    by: str,
+    reason: str,
+    now: datetime,
+    review: date | None = None,
+    controls: tuple[str, ...] = (),
+    actions: tuple[str, ...] = (),
+    residual: tuple[int, int] | None = None,
+    target: int | None = None,
+    owner: str | None = None,
+) -> None:
     """Record a treatment. Tolerating (accepting) needs a reason and a review date, in the future."""
     if treatment not in TREATMENTS:
         raise StewardError(f"treatment must be one of {', '.join(TREATMENTS)}")
@@ -123,14 +203,32 @@ def treat(session: Session, risk: Risk, treatment: str, by: str, reason: str, no
         risk.target_score = target
     if owner:
         risk.owner = owner
-    detail = "; ".join([reason, *(f"control: {c}" for c in controls), *(f"action: {a}" for a in actions)]
-                       + ([f"review {review}"] if review else []))
-    session.add(RiskEvent(risk_id=risk.id, at=now, event=TREATED_STATUS[treatment] if treatment != "tolerate"
-                          else "tolerated", by=by, reason=f"{treatment}: {detail}"))
+    detail = "; ".join(
+        [reason, *(f"control: {c}" for c in controls), *(f"action: {a}" for a in actions)]
+        + ([f"review {review}"] if review else [])
+    )
+    session.add(
+        RiskEvent(
+            risk_id=risk.id,
+            at=now,
+            event=TREATED_STATUS[treatment] if treatment != "tolerate" else "tolerated",
+            by=by,
+            reason=f"{treatment}: {detail}",
+        )
+    )
     _score(session, risk, now)
     session.commit()
 
 
 def _score(session: Session, risk: Risk, now: datetime) -> None:
-    session.add(RiskScore(risk_id=risk.id, at=now, likelihood=risk.likelihood, impact=risk.impact, score=risk.score,
-                          residual_score=risk.residual_score, status=risk.status))
+    session.add(
+        RiskScore(
+            risk_id=risk.id,
+            at=now,
+            likelihood=risk.likelihood,
+            impact=risk.impact,
+            score=risk.score,
+            residual_score=risk.residual_score,
+            status=risk.status,
+        )
+    )

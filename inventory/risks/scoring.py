@@ -14,8 +14,15 @@ from scanner.errors import ConfigError
 
 FILE_NAME = "risk.yaml"
 SHIPPED = Path(__file__).resolve().parents[2] / "rules" / FILE_NAME
-RISK_TYPES = ("special_open", "past_retention", "no_owner", "licensed_writable", "encrypted_unknown",
-              "duplicate_personal", "bulk_export")
+RISK_TYPES = (
+    "special_open",
+    "past_retention",
+    "no_owner",
+    "licensed_writable",
+    "encrypted_unknown",
+    "duplicate_personal",
+    "bulk_export",
+)
 Factor = Literal["files", "people", "special", "children", "criminal", "breadth", "days_past", "bytes", "owner"]
 OWNER_STATES = ("none", "proposed", "declared", "confirmed", "left")
 
@@ -34,7 +41,8 @@ class Step(_Strict):
     factor: Factor
     at_least: float | None = Field(default=None, ge=0)
     in_: tuple[Literal["none", "proposed", "declared", "confirmed", "left"], ...] | None = Field(
-        default=None, alias="in")
+        default=None, alias="in"
+    )
     likelihood: int = Field(default=0, ge=-4, le=4)
     impact: int = Field(default=0, ge=-4, le=4)
 
@@ -80,12 +88,25 @@ class Maturity(_Strict):
 
 class RiskFile(_Strict):
     version: Literal[1]
-    bands: tuple[Band, ...] = (Band(name="Low", min=1, max=4), Band(name="Medium", min=5, max=11),
-                               Band(name="High", min=12, max=25))
+    bands: tuple[Band, ...] = (
+        Band(name="Low", min=1, max=4),
+        Band(name="Medium", min=5, max=11),
+        Band(name="High", min=12, max=25),
+    )
     sensitivity: Sensitivity = Sensitivity()
     maturity: Maturity = Maturity()
-    risks: dict[Literal["special_open", "past_retention", "no_owner", "licensed_writable", "encrypted_unknown",
-                        "duplicate_personal", "bulk_export"], RiskType]
+    risks: dict[
+        Literal[
+            "special_open",
+            "past_retention",
+            "no_owner",
+            "licensed_writable",
+            "encrypted_unknown",
+            "duplicate_personal",
+            "bulk_export",
+        ],
+        RiskType,
+    ]
 
     @field_validator("bands")
     @classmethod

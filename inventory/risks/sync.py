@@ -40,8 +40,9 @@ def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
     """Each present asset of ``source`` with its open findings (and their files' entity types and categories)."""
     found: dict[int, list[tuple[Finding, int | None]]] = defaultdict(list)
     file_ids: list[int] = []
-    for f in session.scalars(select(Finding).where(Finding.source == source, Finding.status == "open",
-                                                   Finding.asset_id.is_not(None))):
+    for f in session.scalars(
+        select(Finding).where(Finding.source == source, Finding.status == "open", Finding.asset_id.is_not(None))
+    ):
         fid = f.subject_id if f.subject == "file" else None
         found[f.asset_id or 0].append((f, fid))
         if fid is not None:
@@ -49,34 +50,63 @@ def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
     files: dict[int, tuple[int, tuple[str, ...]]] = {}
     entities: dict[int, dict[str, int]] = defaultdict(dict)
     for i in range(0, len(file_ids), BATCH):
-        ids = file_ids[i:i + BATCH]
-        for fid, size, special in session.execute(select(FileRecord.id, FileRecord.size, FileRecord.special_category)
-                                                  .where(FileRecord.id.in_(ids))):
+        ids = file_ids[i : i + BATCH]
+        for fid, size, special in session.execute(
+            select(FileRecord.id, FileRecord.size, FileRecord.special_category).where(FileRecord.id.in_(ids))
+        ):
             files[fid] = (size or 0, tuple(special or ()))
-        for fid, entity, count in session.execute(select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count)
-                                                  .where(DetectionRow.file_id.in_(ids))):
+        for fid, entity, count in session.execute(
+            select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count).where(DetectionRow.file_id.in_(ids))
+        ):
             entities[fid][entity] = count
-    left = set(session.scalars(select(AssetOwnership.asset_id).join(Asset, Asset.id == AssetOwnership.asset_id)
-                               .where(Asset.source == source, AssetOwnership.owner_enabled.is_(False))))
+    left = set(
+        session.scalars(
+            select(AssetOwnership.asset_id)
+            .join(Asset, Asset.id == AssetOwnership.asset_id)
+            .where(Asset.source == source, AssetOwnership.owner_enabled.is_(False))
+        )
+    )
     special = _special_files(session, source)
     for a in session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))):
-        facts = tuple(_finding_fact(f, files.get(fid or -1, (0, ())), entities.get(fid or -1, {}))
-                      for f, fid in found.get(a.id, ()))
+        facts = tuple(
+            _finding_fact(f, files.get(fid or -1, (0, ())), entities.get(fid or -1, {}))
+            for f, fid in found.get(a.id, ())
+        )
         status = "left" if a.id in left else (a.owner_status or ("declared" if a.owner else "none"))
-        yield AssetRiskFacts(a.id, a.source, a.key, a.name, a.owner, status, a.file_count, a.personal_files,
-                             special.get(a.key, 0), dict(a.entities or {}), facts)
+        yield AssetRiskFacts(
+            a.id,
+            a.source,
+            a.key,
+            a.name,
+            a.owner,
+            status,
+            a.file_count,
+            a.personal_files,
+            special.get(a.key, 0),
+            dict(a.entities or {}),
+            facts,
+        )
 
 
 def _finding_fact(f: Finding, file: tuple[int, tuple[str, ...]], entities: dict[str, int]) -> FindingFact:
     evidence = dict(f.evidence or {})
-    return FindingFact(f.kind, f.rule, evidence, file[0], entities or dict(evidence.get("entities") or {}),
-                       file[1] or tuple(evidence.get("special_category") or ()))
+    return FindingFact(
+        f.kind,
+        f.rule,
+        evidence,
+        file[0],
+        entities or dict(evidence.get("entities") or {}),
+        file[1] or tuple(evidence.get("special_category") or ()),
+    )
 
 
 def _special_files(session: Session, source: str) -> dict[str, int]:
     out: dict[str, int] = defaultdict(int)
-    for key, special in session.execute(select(FileRecord.asset_key, FileRecord.special_category).where(
-            FileRecord.source == source, FileRecord.deleted_at.is_(None), FileRecord.special_category.is_not(None))):
+    for key, special in session.execute(
+        select(FileRecord.asset_key, FileRecord.special_category).where(
+            FileRecord.source == source, FileRecord.deleted_at.is_(None), FileRecord.special_category.is_not(None)
+        )
+    ):
         out[key] += bool(special)
     return out
 
@@ -110,9 +140,24 @@ def sync_source(session: Session, book: RiskFile, source: str, now: datetime, ru
 
 
 def _new(session: Session, d: RiskDraft, a: AssetRiskFacts, source: str, now: datetime) -> Risk:
-    risk = Risk(key=d.key, type=d.type, origin="scan", asset_id=a.id, source=source, title=d.title,
-                description=d.description, owner=a.owner, likelihood=d.likelihood, impact=d.impact, controls=[],
-                actions=[], status="open", evidence=d.evidence, first_seen=now, last_seen=now)
+    risk = Risk(
+        key=d.key,
+        type=d.type,
+        origin="scan",
+        asset_id=a.id,
+        source=source,
+        title=d.title,
+        description=d.description,
+        owner=a.owner,
+        likelihood=d.likelihood,
+        impact=d.impact,
+        controls=[],
+        actions=[],
+        status="open",
+        evidence=d.evidence,
+        first_seen=now,
+        last_seen=now,
+    )
     session.add(risk)
     session.flush()
     return risk
@@ -129,8 +174,14 @@ def _update(session: Session, risk: Risk, d: RiskDraft, a: AssetRiskFacts, now: 
         return 1
     if risk.status in ("treated", "tolerated") and risk.score > (risk.decision_score or risk.score):
         risk.status = "open"
-        _event(session, risk, now, "worsened", f"score rose from {risk.decision_score} to {risk.score} after it "
-               f"was {risk.treatment or 'treated'}d", run_id)
+        _event(
+            session,
+            risk,
+            now,
+            "worsened",
+            f"score rose from {risk.decision_score} to {risk.score} after it was {risk.treatment or 'treated'}d",
+            run_id,
+        )
         return 1
     if risk.score != before:
         _event(session, risk, now, "rescored", f"score {before} -> {risk.score}", run_id)
@@ -147,12 +198,29 @@ def review_due(session: Session, now: datetime) -> int:
 
 
 def _score(session: Session, risk: Risk, now: datetime, run_id: int | None) -> None:
-    session.add(RiskScore(risk_id=risk.id, at=now, run_id=run_id, likelihood=risk.likelihood, impact=risk.impact,
-                          score=risk.score, residual_score=risk.residual_score, status=risk.status))
+    session.add(
+        RiskScore(
+            risk_id=risk.id,
+            at=now,
+            run_id=run_id,
+            likelihood=risk.likelihood,
+            impact=risk.impact,
+            score=risk.score,
+            residual_score=risk.residual_score,
+            status=risk.status,
+        )
+    )
 
 
-def _event(session: Session, risk: Risk, now: datetime, event: str, reason: str | None, run_id: int | None,
-           by: str | None = None) -> None:
+def _event(
+    session: Session,
+    risk: Risk,
+    now: datetime,
+    event: str,
+    reason: str | None,
+    run_id: int | None,
+    by: str | None = None,
+) -> None:
     session.add(RiskEvent(risk_id=risk.id, at=now, event=event, by=by, reason=reason, run_id=run_id))
 
 

@@ -40,8 +40,11 @@ from scanner.errors import ConfigError
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "rules"
 RULE_FILES: dict[str, type[BaseModel]] = {"retention.yaml": RetentionFile, "policies.yaml": PoliciesFile}
 OTHER_FILES = {
-    "recognizers.yaml": "detection", "allowlist.yaml": "detection", "special_category.yaml": "detection",
-    "owners.yaml": "ownership", "risk.yaml": "risk scoring",
+    "recognizers.yaml": "detection",
+    "allowlist.yaml": "detection",
+    "special_category.yaml": "detection",
+    "owners.yaml": "ownership",
+    "risk.yaml": "risk scoring",
 }
 Kind = Callable[[Any, Facts, Context], Iterator[FindingDraft]]
 KINDS: dict[str, Kind] = {
@@ -98,8 +101,15 @@ def check_dir(directory: Path) -> tuple[Rulebook | None, list[Problem]]:
     for path in sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml")):
         if path.name not in RULE_FILES:
             if path.name not in OTHER_FILES:
-                problems.append(Problem(str(path), 1, "(file)", "not a file Steward reads (expected "
-                                        f"{' or '.join(RULE_FILES)}); ignored", warning=True))
+                problems.append(
+                    Problem(
+                        str(path),
+                        1,
+                        "(file)",
+                        f"not a file Steward reads (expected {' or '.join(RULE_FILES)}); ignored",
+                        warning=True,
+                    )
+                )
             continue
         located = read(path)
         doc = validate(located, RULE_FILES[path.name]) if located.data is not None and not located.problems else None
@@ -152,14 +162,19 @@ def _categories(doc: BaseModel, directory: Path) -> list[tuple[tuple[int | str, 
     known = _known_categories(directory)
     if known is None:
         return []
-    pairs = _matches(doc if isinstance(doc, RetentionFile) else None,
-                     doc.policies if isinstance(doc, PoliciesFile) else ())
+    pairs = _matches(
+        doc if isinstance(doc, RetentionFile) else None, doc.policies if isinstance(doc, PoliciesFile) else ()
+    )
     out = []
     for loc, m in pairs:
         for name in m.special_category:
             if name != "any" and name not in known:
-                out.append(((*loc, "special_category"),
-                            f"unknown category {name!r} (special_category.yaml has: {', '.join(sorted(known))})"))
+                out.append(
+                    (
+                        (*loc, "special_category"),
+                        f"unknown category {name!r} (special_category.yaml has: {', '.join(sorted(known))})",
+                    )
+                )
     return out
 
 
@@ -183,7 +198,13 @@ def _shared_ids(directory: Path, docs: dict[str, Any]) -> list[Problem]:
     named += [(p.id, "policies.yaml", "policies") for p in (policies.policies if policies else ())]
     for rid, name, where in named:
         if rid in seen and seen[rid] != where:
-            out.append(Problem(str(directory / name), 1, f"{where}.id",
-                               f"{rid!r} is also the id of one of the {seen[rid]}; rule ids must be unique"))
+            out.append(
+                Problem(
+                    str(directory / name),
+                    1,
+                    f"{where}.id",
+                    f"{rid!r} is also the id of one of the {seen[rid]}; rule ids must be unique",
+                )
+            )
         seen.setdefault(rid, where)
     return out

@@ -18,7 +18,10 @@ def evaluate(rule: BulkExportPolicy, facts: Facts, ctx: Context) -> Iterator[Fin
         people = people_estimate(f, rule.identifiers)
         if people > rule.min_people:
             age = (ctx.now - f.mtime).days
-            yield file_draft(rule, f, f"export about ~{people:,} people, last changed {f.mtime:%Y-%m-%d} (limit: "
-                             f"{rule.min_people} people, {rule.older_than})",
-                             {"people_estimate": people, "age_days": age,
-                              "entities": dict(sorted(f.entities.items()))})
+            yield file_draft(
+                rule,
+                f,
+                f"export about ~{people:,} people, last changed {f.mtime:%Y-%m-%d} (limit: "
+                f"{rule.min_people} people, {rule.older_than})",
+                {"people_estimate": people, "age_days": age, "entities": dict(sorted(f.entities.items()))},
+            )

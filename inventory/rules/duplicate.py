@@ -22,7 +22,15 @@ def evaluate(rule: DuplicatePolicy, facts: Facts, ctx: Context) -> Iterator[Find
             continue
         copies = sorted(f.copies)
         what = "personal data, " if f.entities else ""
-        yield file_draft(rule, f, f"same content ({what}{f.size or 0:,} bytes) in {len(copies)} other place(s): "
-                         f"{', '.join(copies[:3])}{' ...' if len(copies) > 3 else ''}",
-                         {"copies": copies[:MAX_LISTED], "copy_count": len(copies), "size": f.size,
-                          "personal_data": bool(f.entities)})
+        yield file_draft(
+            rule,
+            f,
+            f"same content ({what}{f.size or 0:,} bytes) in {len(copies)} other place(s): "
+            f"{', '.join(copies[:3])}{' ...' if len(copies) > 3 else ''}",
+            {
+                "copies": copies[:MAX_LISTED],
+                "copy_count": len(copies),
+                "size": f.size,
+                "personal_data": bool(f.entities),
+            },
+        )

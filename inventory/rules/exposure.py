@@ -17,6 +17,13 @@ def evaluate(rule: ExposurePolicy, facts: Facts, ctx: Context) -> Iterator[Findi
         grants = broad_grants(f, rule.rights, ctx)
         if grants:
             what = "special-category data" if rule.data == "special_category" else "personal data"
-            yield file_draft(rule, f, f"{what} ({', '.join(sorted(held))}) open to {'; '.join(grants)}",
-                             {"grants": grants, "entities": dict(sorted(f.entities.items())),
-                              "special_category": list(f.special_category)})
+            yield file_draft(
+                rule,
+                f,
+                f"{what} ({', '.join(sorted(held))}) open to {'; '.join(grants)}",
+                {
+                    "grants": grants,
+                    "entities": dict(sorted(f.entities.items())),
+                    "special_category": list(f.special_category),
+                },
+            )

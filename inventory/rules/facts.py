@@ -104,16 +104,33 @@ class FindingDraft:
         return (self.rule, self.subject, (self.file_id if self.subject == "file" else self.asset_id) or 0)
 
 
-def file_draft(rule: Any, f: FileFacts, message: str, evidence: dict[str, Any], kind: str | None = None,
-               severity: str | None = None) -> FindingDraft:
-    return FindingDraft(rule.id, kind or rule.kind, severity or rule.severity, "file", message, evidence,
-                        file_id=f.id, asset_id=f.asset_id, source=f.source, path=f.path,
-                        fingerprint=f.fingerprint)
+def file_draft(
+    rule: Any,
+    f: FileFacts,
+    message: str,
+    evidence: dict[str, Any],
+    kind: str | None = None,
+    severity: str | None = None,
+) -> FindingDraft:
+    return FindingDraft(
+        rule.id,
+        kind or rule.kind,
+        severity or rule.severity,
+        "file",
+        message,
+        evidence,
+        file_id=f.id,
+        asset_id=f.asset_id,
+        source=f.source,
+        path=f.path,
+        fingerprint=f.fingerprint,
+    )
 
 
 def asset_draft(rule: Any, a: AssetFacts, message: str, evidence: dict[str, Any]) -> FindingDraft:
-    return FindingDraft(rule.id, rule.kind, rule.severity, "asset", message, evidence, asset_id=a.id,
-                        source=a.source, fingerprint=None)
+    return FindingDraft(
+        rule.id, rule.kind, rule.severity, "asset", message, evidence, asset_id=a.id, source=a.source, fingerprint=None
+    )
 
 
 def broad_grants(f: FileFacts, rights: tuple[str, ...], ctx: Context) -> list[str]:

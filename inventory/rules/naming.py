@@ -21,8 +21,9 @@ def evaluate(rule: NamingPolicy, facts: Facts, ctx: Context) -> Iterator[Finding
         stem = f.name.rpartition(".")[0] if "." in f.name.lstrip(".") else f.name
         found = broken(rule, stem)
         if found and matches(rule.where, f):
-            yield file_draft(rule, f, "; ".join(p.message for p in found),
-                             {"name": f.name, "conventions": [p.id for p in found]})
+            yield file_draft(
+                rule, f, "; ".join(p.message for p in found), {"name": f.name, "conventions": [p.id for p in found]}
+            )
     if not rule.folders:
         return
     for a in facts.assets:
@@ -34,6 +35,9 @@ def evaluate(rule: NamingPolicy, facts: Facts, ctx: Context) -> Iterator[Finding
                     bad.setdefault(folder, [p.id for p in hits])
         if bad:
             listed = sorted(bad)[:MAX_LISTED]
-            yield asset_draft(rule, a, f"{len(bad)} folder name(s) break the naming convention, e.g. "
-                              f"{', '.join(repr(x) for x in listed[:3])}",
-                              {"folders": {k: bad[k] for k in listed}, "folder_count": len(bad)})
+            yield asset_draft(
+                rule,
+                a,
+                f"{len(bad)} folder name(s) break the naming convention, e.g. {', '.join(repr(x) for x in listed[:3])}",
+                {"folders": {k: bad[k] for k in listed}, "folder_count": len(bad)},
+            )

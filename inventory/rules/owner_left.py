@@ -12,5 +12,10 @@ from inventory.rules.schema import OwnerLeftPolicy
 def evaluate(rule: OwnerLeftPolicy, facts: Facts, ctx: Context) -> Iterator[FindingDraft]:
     for a in facts.assets:
         if a.owner_left:
-            yield asset_draft(rule, a, f"the owner, {a.owner}, has left (account disabled in the directory); "
-                              "confirm a new owner with `steward owner set`", {"owner": a.owner})
+            yield asset_draft(
+                rule,
+                a,
+                f"the owner, {a.owner}, has left (account disabled in the directory); "
+                "confirm a new owner with `steward owner set`",
+                {"owner": a.owner},
+            )

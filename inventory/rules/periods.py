@@ -49,8 +49,9 @@ YEAR = r"((?:19|20)\d{2})"
 # Each kind: a pattern and how its match becomes the date the period starts (the end of the period named).
 DATE_PATTERNS: dict[str, re.Pattern[str]] = {
     # "2012-13", "2012/13", "2012-2013", "FY2019" (the year from April 2019 to March 2020), "FY 2019-20"
-    "financial_year": re.compile(rf"(?<![\d])(?:FY\s?)?{YEAR}\s?[-/_]\s?(\d{{2}}|\d{{4}})(?![\d])|\bFY\s?{YEAR}\b",
-                                 re.IGNORECASE),
+    "financial_year": re.compile(
+        rf"(?<![\d])(?:FY\s?)?{YEAR}\s?[-/_]\s?(\d{{2}}|\d{{4}})(?![\d])|\bFY\s?{YEAR}\b", re.IGNORECASE
+    ),
     "closed": re.compile(rf"\bclosed\s*(?:in\s+)?{YEAR}\b", re.IGNORECASE),
     # A child leaving school: the end of that school year (31 August).
     "left": re.compile(rf"\b(?:left(?:\s+school)?|leavers?|leaving)\s*(?:in\s+)?{YEAR}\b", re.IGNORECASE),

@@ -12,8 +12,11 @@ from inventory.rules.match import _path_match, matches
 from inventory.rules.periods import date_in_path, parse_period
 from inventory.rules.schema import Hold, RetentionClass, RetentionFile
 
-ACTION_WORDS = {"destroy": "due for destruction", "review": "due for review",
-                "transfer_to_archive": "due for transfer to the archive"}
+ACTION_WORDS = {
+    "destroy": "due for destruction",
+    "review": "due for review",
+    "transfer_to_archive": "due for transfer to the archive",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +38,9 @@ def ordered(schedule: RetentionFile) -> tuple[RetentionClass, ...]:
     return tuple(sorted((c for c in schedule.classes if c.id != schedule.default), key=lambda c: -c.priority))
 
 
-def classify(schedule: RetentionFile, f: FileFacts, now: datetime,
-             order: tuple[RetentionClass, ...] | None = None) -> Disposition:
+def classify(
+    schedule: RetentionFile, f: FileFacts, now: datetime, order: tuple[RetentionClass, ...] | None = None
+) -> Disposition:
     cls = next((c for c in order or ordered(schedule) if matches(c.match, f)), None)
     if cls is None:
         cls = next(c for c in schedule.classes if c.id == schedule.default)
@@ -68,9 +72,9 @@ def hold_for(schedule: RetentionFile, f: FileFacts, now: datetime) -> Hold | Non
     return None
 
 
-def evaluate(schedule: RetentionFile, files: tuple[FileFacts, ...], ctx: Context,
-             order: tuple[RetentionClass, ...] | None = None) -> Iterator[tuple[FileFacts, Disposition,
-                                                                                 FindingDraft | None]]:
+def evaluate(
+    schedule: RetentionFile, files: tuple[FileFacts, ...], ctx: Context, order: tuple[RetentionClass, ...] | None = None
+) -> Iterator[tuple[FileFacts, Disposition, FindingDraft | None]]:
     """Each file with its disposition and, when past retention, a finding (a hold finding if held)."""
     order = order or ordered(schedule)
     for f in files:
@@ -83,20 +87,40 @@ def draft(d: Disposition, f: FileFacts, now: datetime) -> FindingDraft | None:
         return None
     cls = d.cls
     evidence = {
-        "class": cls.id, "class_name": cls.name, "category": cls.category, "period": cls.period,
-        "trigger": d.started_by, "start": d.start.date().isoformat(), "due": d.due.date().isoformat(),
-        "action": cls.action, "mandate": cls.mandate, "size": f.size,
+        "class": cls.id,
+        "class_name": cls.name,
+        "category": cls.category,
+        "period": cls.period,
+        "trigger": d.started_by,
+        "start": d.start.date().isoformat(),
+        "due": d.due.date().isoformat(),
+        "action": cls.action,
+        "mandate": cls.mandate,
+        "size": f.size,
     }
     if d.hold is not None:
         h = d.hold
-        evidence.update({"hold": h.id, "hold_reason": h.reason, "hold_reference": h.reference,
-                         "hold_since": h.since.isoformat()})
-        return file_draft(_HoldRule(h.id), f, f"past retention under '{cls.name}' since {d.due:%Y-%m-%d}, but "
-                          f"disposal is suspended by hold {h.id} ({h.reason.replace('_', ' ')})", evidence,
-                          kind="hold", severity="info")
-    return file_draft(cls, f, f"{ACTION_WORDS[cls.action]} since {d.due:%Y-%m-%d} under "
-                      f"'{cls.name}' ({cls.category}, {cls.period} from {d.started_by})", evidence,
-                      kind="retention", severity=cls.severity)
+        evidence.update(
+            {"hold": h.id, "hold_reason": h.reason, "hold_reference": h.reference, "hold_since": h.since.isoformat()}
+        )
+        return file_draft(
+            _HoldRule(h.id),
+            f,
+            f"past retention under '{cls.name}' since {d.due:%Y-%m-%d}, but "
+            f"disposal is suspended by hold {h.id} ({h.reason.replace('_', ' ')})",
+            evidence,
+            kind="hold",
+            severity="info",
+        )
+    return file_draft(
+        cls,
+        f,
+        f"{ACTION_WORDS[cls.action]} since {d.due:%Y-%m-%d} under "
+        f"'{cls.name}' ({cls.category}, {cls.period} from {d.started_by})",
+        evidence,
+        kind="retention",
+        severity=cls.severity,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,37 @@ Severity = Literal["info", "low", "medium", "high", "critical"]
 Category = Literal["Minor", "Normal", "Major", "Permanent", "Exceptions"]
 Action = Literal["destroy", "review", "transfer_to_archive", "retain_permanently"]
 DateKind = Literal["financial_year", "closed", "left", "iso_date", "year"]
-Status = Literal["ok", "encrypted", "too_large", "timeout", "corrupt", "unsupported", "unreadable", "denied",
-                 "vanished", "special", "link"]
+Status = Literal[
+    "ok",
+    "encrypted",
+    "too_large",
+    "timeout",
+    "corrupt",
+    "unsupported",
+    "unreadable",
+    "denied",
+    "vanished",
+    "special",
+    "link",
+]
 ID = r"^[a-z0-9][a-z0-9_-]*$"
-GENERIC_ENTITIES = frozenset({
-    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
-    "URL", "LOCATION", "DATE_TIME", "NRP", "MEDICAL_LICENSE", "CRYPTO",
-})
+GENERIC_ENTITIES = frozenset(
+    {
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "DATE_OF_BIRTH",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "IP_ADDRESS",
+        "URL",
+        "LOCATION",
+        "DATE_TIME",
+        "NRP",
+        "MEDICAL_LICENSE",
+        "CRYPTO",
+    }
+)
 
 
 class Strict(BaseModel):
@@ -89,8 +113,9 @@ class Match(Strict):
     def _mime(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:
             if not re.fullmatch(r"[a-z0-9.+-]+/(?:\*|[a-zA-Z0-9.+_-]+\*?)", item):
-                raise ValueError(f"{item!r} is not a MIME type (like 'application/pdf', 'image/*' or "
-                                 "'application/vnd.ms-*')")
+                raise ValueError(
+                    f"{item!r} is not a MIME type (like 'application/pdf', 'image/*' or 'application/vnd.ms-*')"
+                )
         return value
 
     @field_validator("entities")
@@ -98,8 +123,10 @@ class Match(Strict):
     def _entities(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:
             if item != "any" and item not in GENERIC_ENTITIES and not re.fullmatch(r"UK_[A-Z0-9_]+", item):
-                raise ValueError(f"unknown entity type {item!r} (use 'any', a UK_... type or one of "
-                                 f"{', '.join(sorted(GENERIC_ENTITIES))})")
+                raise ValueError(
+                    f"unknown entity type {item!r} (use 'any', a UK_... type or one of "
+                    f"{', '.join(sorted(GENERIC_ENTITIES))})"
+                )
         return value
 
     @field_validator("keywords")
@@ -131,7 +158,8 @@ class Trigger(Strict):
         description="For path_date: which kinds of date to look for in the folder and file names.",
     )
     otherwise: Literal["modified", "created", "none"] = Field(
-        default="none", description="For path_date: what starts the period when no date is in the path.")
+        default="none", description="For path_date: what starts the period when no date is in the path."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -173,7 +201,8 @@ class Hold(Strict):
 
     id: str = Field(pattern=ID, description="Short stable identifier.")
     reason: Literal["legal_hold", "foi", "subject_access", "inquiry", "audit", "other"] = Field(
-        description="Why disposal is suspended.")
+        description="Why disposal is suspended."
+    )
     reference: str | None = Field(default=None, description="Case, request or inquiry reference.")
     paths: tuple[str, ...] = Field(default=(), description="Globs of held paths (any source).")
     assets: tuple[str, ...] = Field(default=(), description="Held assets, as 'source:folder'.")
@@ -219,16 +248,18 @@ class PolicyBase(Strict):
 class ExposurePolicy(PolicyBase):
     kind: Literal["exposure"] = Field(description="Personal data open to broad groups.")
     data: Literal["personal", "special_category"] = Field(default="personal", description="What must be held.")
-    rights: tuple[Literal["read", "write"], ...] = Field(default=("read", "write"), min_length=1,
-                                                         description="Which broad rights count.")
+    rights: tuple[Literal["read", "write"], ...] = Field(
+        default=("read", "write"), min_length=1, description="Which broad rights count."
+    )
 
 
 class ThirdPartyPolicy(PolicyBase):
     kind: Literal["third_party_licensed"] = Field(description="Licensed data writable by broad groups.")
     where: Match = Field(description="Where the licensed data is (paths, extensions, formats).")
     licence: str = Field(description="The licence, e.g. 'Ordnance Survey PSGA member licence'.")
-    rights: tuple[Literal["read", "write"], ...] = Field(default=("write",), min_length=1,
-                                                         description="Which broad rights count.")
+    rights: tuple[Literal["read", "write"], ...] = Field(
+        default=("write",), min_length=1, description="Which broad rights count."
+    )
 
 
 class StalePolicy(PolicyBase):
@@ -267,8 +298,9 @@ class NamingPolicy(PolicyBase):
 
 class UnscannablePolicy(PolicyBase):
     kind: Literal["unscannable"] = Field(description="Files whose content Steward could not read.")
-    statuses: tuple[Status, ...] = Field(default=("encrypted", "unreadable", "denied"), min_length=1,
-                                         description="Outcomes reported.")
+    statuses: tuple[Status, ...] = Field(
+        default=("encrypted", "unreadable", "denied"), min_length=1, description="Outcomes reported."
+    )
 
 
 class BulkExportPolicy(PolicyBase):
@@ -278,7 +310,8 @@ class BulkExportPolicy(PolicyBase):
     older_than: str = Field(default="30d", description="Older than this since last modified.")
     identifiers: tuple[str, ...] = Field(
         default=("PERSON", "UK_NHS", "UK_NINO", "EMAIL_ADDRESS", "UK_UPN", "DATE_OF_BIRTH", "PHONE_NUMBER"),
-        description="Entity types whose largest count estimates the number of people.")
+        description="Entity types whose largest count estimates the number of people.",
+    )
 
     @field_validator("older_than")
     @classmethod
@@ -297,8 +330,15 @@ class OwnerLeftPolicy(PolicyBase):
 
 
 Policy = Annotated[
-    ExposurePolicy | ThirdPartyPolicy | StalePolicy | DuplicatePolicy | NamingPolicy | UnscannablePolicy
-    | BulkExportPolicy | UnownedPolicy | OwnerLeftPolicy,
+    ExposurePolicy
+    | ThirdPartyPolicy
+    | StalePolicy
+    | DuplicatePolicy
+    | NamingPolicy
+    | UnscannablePolicy
+    | BulkExportPolicy
+    | UnownedPolicy
+    | OwnerLeftPolicy,
     Field(discriminator="kind"),
 ]
 
@@ -325,9 +365,13 @@ def cross_checks(doc: BaseModel) -> list[tuple[tuple[int | str, ...], str]]:
         seen: dict[int, str] = {}
         for cls in matched:
             if cls.priority in seen:
-                out.append((("classes", ids[cls.id], "priority"),
-                            f"{cls.priority} is also the priority of {seen[cls.priority]!r}; priorities decide "
-                            "between matching classes, so they must differ"))
+                out.append(
+                    (
+                        ("classes", ids[cls.id], "priority"),
+                        f"{cls.priority} is also the priority of {seen[cls.priority]!r}; priorities decide "
+                        "between matching classes, so they must differ",
+                    )
+                )
             seen[cls.priority] = cls.id
         _unique(out, "holds", [h.id for h in doc.holds], "id")
     if isinstance(doc, PoliciesFile):

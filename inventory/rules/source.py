@@ -54,8 +54,13 @@ class Located:
         """``loc`` without the tags pydantic adds for a member of a discriminated union ("policies.0.stale")."""
         kept: list[int | str] = []
         for i, part in enumerate(loc):
-            is_tag = (i > 0 and isinstance(loc[i - 1], int) and isinstance(part, str) and i < len(loc) - 1
-                      and (*kept, part) not in self.lines)
+            is_tag = (
+                i > 0
+                and isinstance(loc[i - 1], int)
+                and isinstance(part, str)
+                and i < len(loc) - 1
+                and (*kept, part) not in self.lines
+            )
             if not is_tag:
                 kept.append(part)
         return tuple(kept)
@@ -99,8 +104,9 @@ def _build(node: yaml.Node, loc: Loc, located: Located) -> Any:
             key = _scalar(key_node)
             child = (*loc, str(key))
             if str(key) in out:
-                located.problems.append(Problem(str(located.path), key_node.start_mark.line + 1,
-                                                key_name(child), "duplicate key"))
+                located.problems.append(
+                    Problem(str(located.path), key_node.start_mark.line + 1, key_name(child), "duplicate key")
+                )
             located.lines[child] = key_node.start_mark.line + 1
             out[str(key)] = _build(value_node, child, located)
         return out

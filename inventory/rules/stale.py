@@ -16,5 +16,9 @@ def evaluate(rule: StalePolicy, facts: Facts, ctx: Context) -> Iterator[FindingD
         if f.mtime is None or f.mtime > cutoff or not matches(rule.where, f):
             continue
         age = (ctx.now - f.mtime).days
-        yield file_draft(rule, f, f"not modified since {f.mtime:%Y-%m-%d} (limit {rule.period})",
-                         {"modified": f.mtime.date().isoformat(), "age_days": age, "limit": rule.period})
+        yield file_draft(
+            rule,
+            f,
+            f"not modified since {f.mtime:%Y-%m-%d} (limit {rule.period})",
+            {"modified": f.mtime.date().isoformat(), "age_days": age, "limit": rule.period},
+        )

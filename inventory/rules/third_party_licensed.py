@@ -15,5 +15,9 @@ def evaluate(rule: ThirdPartyPolicy, facts: Facts, ctx: Context) -> Iterator[Fin
             continue
         grants = broad_grants(f, rule.rights, ctx)
         if grants:
-            yield file_draft(rule, f, f"licensed data ({rule.licence}) open to {'; '.join(grants)}",
-                             {"licence": rule.licence, "grants": grants, "mime": f.mime})
+            yield file_draft(
+                rule,
+                f,
+                f"licensed data ({rule.licence}) open to {'; '.join(grants)}",
+                {"licence": rule.licence, "grants": grants, "mime": f.mime},
+            )

@@ -80,8 +80,14 @@ def ownership(ctx: Context, asset_id: int, action: str, reason: str, person: str
         raise StewardError(f"no ownership action {action!r}")
     state = ctx.people.get(ctx.config) if ctx.people is not None else open_directory(ctx.config)
     message = decide_owner(ctx.db, ctx.config, state, a, verb, target, ctx.viewer.name, why, ctx.now)
-    ctx.log(f"ownership.{action}", subject="asset", subject_id=a.id, asset_id=a.id, reason=why,
-            detail={"person": target, "owner_now": a.owner, "status_now": a.owner_status})
+    ctx.log(
+        f"ownership.{action}",
+        subject="asset",
+        subject_id=a.id,
+        asset_id=a.id,
+        reason=why,
+        detail={"person": target, "owner_now": a.owner, "status_now": a.owner_status},
+    )
     ctx.db.commit()
     return message
 
@@ -102,8 +108,14 @@ def finding(ctx: Context, finding_id: int, verdict: str, reason: str) -> str:
         confirm(ctx.db, f, ctx.viewer.name, why, ctx.now)
     else:
         decide(ctx.db, f, "dismissed", ctx.viewer.name, why, ctx.now, verdict=verdict)
-    ctx.log(f"finding.{verdict}", subject="finding", subject_id=f.id, asset_id=a.id, reason=why,
-            detail={"rule": f.rule, "severity": f.severity})
+    ctx.log(
+        f"finding.{verdict}",
+        subject="finding",
+        subject_id=f.id,
+        asset_id=a.id,
+        reason=why,
+        detail={"rule": f.rule, "severity": f.severity},
+    )
     ctx.db.commit()
     return f"finding {f.id} ({f.rule}): {verdict.replace('_', ' ')}"
 
@@ -121,8 +133,14 @@ def risk(ctx: Context, risk_id: int, treatment: str, reason: str, review: date |
     if review <= ctx.now.date():
         raise StewardError("the review date must be in the future")
     register.treat(ctx.db, r, treatment, ctx.viewer.name, why, ctx.now, review=review)
-    ctx.log(f"risk.{treatment}", subject="risk", subject_id=r.id, asset_id=r.asset_id, reason=why,
-            detail={"review": review.isoformat(), "score": r.score})
+    ctx.log(
+        f"risk.{treatment}",
+        subject="risk",
+        subject_id=r.id,
+        asset_id=r.asset_id,
+        reason=why,
+        detail={"review": review.isoformat(), "score": r.score},
+    )
     ctx.db.commit()
     return f"risk {r.id}: {'accepted' if treatment == 'tolerate' else treatment}, review on {review:%d %b %Y}"
 
@@ -137,8 +155,11 @@ def approved_findings(db: Session, asset_id: int) -> set[int]:
     """Findings on an earlier approved list of the asset: approved, awaiting disposal outside Steward."""
     from sqlalchemy import select
 
-    return {row["finding"] for rows in db.scalars(select(DisposalApproval.rows)
-                                                  .where(DisposalApproval.asset_id == asset_id)) for row in rows}
+    return {
+        row["finding"]
+        for rows in db.scalars(select(DisposalApproval.rows).where(DisposalApproval.asset_id == asset_id))
+        for row in rows
+    }
 
 
 def approve_disposal(ctx: Context, asset_id: int, reason: str) -> DisposalApproval:
@@ -152,14 +173,29 @@ def approve_disposal(ctx: Context, asset_id: int, reason: str) -> DisposalApprov
     done = approved_findings(ctx.db, a.id)
     rows = [r for r in listed if r["finding"] not in done]
     if not rows:
-        raise StewardError(f"every file on {a.name}'s disposal list is approved already; it leaves the list "
-                           "once it has been disposed of and the next scan no longer finds it")
-    approval = DisposalApproval(asset_id=a.id, by=ctx.viewer.name, at=ctx.now, reason=why, files=len(rows),
-                                bytes=sum(r["size"] or 0 for r in rows), rows=rows)
+        raise StewardError(
+            f"every file on {a.name}'s disposal list is approved already; it leaves the list "
+            "once it has been disposed of and the next scan no longer finds it"
+        )
+    approval = DisposalApproval(
+        asset_id=a.id,
+        by=ctx.viewer.name,
+        at=ctx.now,
+        reason=why,
+        files=len(rows),
+        bytes=sum(r["size"] or 0 for r in rows),
+        rows=rows,
+    )
     ctx.db.add(approval)
     ctx.db.flush()
-    ctx.log("disposal.approve", subject="disposal", subject_id=approval.id, asset_id=a.id, reason=why,
-            detail={"files": len(rows), "bytes": approval.bytes})
+    ctx.log(
+        "disposal.approve",
+        subject="disposal",
+        subject_id=approval.id,
+        asset_id=a.id,
+        reason=why,
+        detail={"files": len(rows), "bytes": approval.bytes},
+    )
     ctx.db.commit()
     return approval
 

@@ -46,8 +46,9 @@ class QueueItem(BaseModel):
 class AssetReview(BaseModel):
     asset: dict[str, Any] = Field(description="The register entry.")
     ownership: dict[str, Any] = Field(description="Owner, status, evidence, candidates and decisions.")
-    personal_files: list[dict[str, Any]] = Field(description="Files holding personal data: entity types, counts, "
-                                                             "masked examples and locators only.")
+    personal_files: list[dict[str, Any]] = Field(
+        description="Files holding personal data: entity types, counts, masked examples and locators only."
+    )
     findings: list[dict[str, Any]] = Field(description="Open findings first, most severe first (at most 300).")
     findings_total: int
     open_findings: int
@@ -77,8 +78,7 @@ class FindingDecision(BaseModel):
 
 
 class RiskDecision(BaseModel):
-    treatment: Literal["treat", "tolerate", "transfer", "terminate"] = Field(
-        description="tolerate = accept the risk.")
+    treatment: Literal["treat", "tolerate", "transfer", "terminate"] = Field(description="tolerate = accept the risk.")
     reason: str = Reason
     review_date: date = Field(description="When the decision is reviewed (in the future).")
 
@@ -120,8 +120,11 @@ def ownership(asset_id: int, body: OwnershipDecision, ctx: Context = Depends(api
     return Done(message=actions.ownership(ctx, asset_id, body.action, body.reason, body.person))
 
 
-@router.post("/findings/{finding_id}/decision", response_model=Done,
-             summary="Confirm a finding, or dismiss it as a false positive or test data")
+@router.post(
+    "/findings/{finding_id}/decision",
+    response_model=Done,
+    summary="Confirm a finding, or dismiss it as a false positive or test data",
+)
 def finding(finding_id: int, body: FindingDecision, ctx: Context = Depends(api_context)) -> Done:
     return Done(message=actions.finding(ctx, finding_id, body.verdict, body.reason))
 
@@ -143,21 +146,32 @@ def risk_decision(risk_id: int, body: RiskDecision, ctx: Context = Depends(api_c
     return Done(message=actions.risk(ctx, risk_id, body.treatment, body.reason, body.review_date))
 
 
-@router.post("/assets/{asset_id}/disposal-approvals", response_model=Approval,
-             summary="Approve the asset's past-retention files for disposal (Steward never deletes)")
+@router.post(
+    "/assets/{asset_id}/disposal-approvals",
+    response_model=Approval,
+    summary="Approve the asset's past-retention files for disposal (Steward never deletes)",
+)
 def approve(asset_id: int, body: DisposalApprovalIn, ctx: Context = Depends(api_context)) -> Approval:
     done = actions.approve_disposal(ctx, asset_id, body.reason)
-    return Approval(id=done.id, files=done.files, bytes=done.bytes,
-                    message=f"disposal of {done.files} files approved")
+    return Approval(id=done.id, files=done.files, bytes=done.bytes, message=f"disposal of {done.files} files approved")
 
 
 @router.get("/assets/{asset_id}/disposal-approvals/{approval_id}", summary="One approved disposal list")
-def approval(asset_id: int, approval_id: int, viewer: Viewer = Depends(api_viewer),
-             db: Session = Depends(get_db)) -> dict[str, Any]:
+def approval(
+    asset_id: int, approval_id: int, viewer: Viewer = Depends(api_viewer), db: Session = Depends(get_db)
+) -> dict[str, Any]:
     viewer.require("iao", "siro")
     found, a = scope.approval(db, viewer, asset_id, approval_id)
-    return {"id": found.id, "asset_id": a.id, "by": found.by, "at": found.at.isoformat(timespec="seconds") + "Z",
-            "reason": found.reason, "files": found.files, "bytes": found.bytes, "rows": found.rows}
+    return {
+        "id": found.id,
+        "asset_id": a.id,
+        "by": found.by,
+        "at": found.at.isoformat(timespec="seconds") + "Z",
+        "reason": found.reason,
+        "files": found.files,
+        "bytes": found.bytes,
+        "rows": found.rows,
+    }
 
 
 @router.post("/assets/{asset_id}/comments", response_model=Done, summary="Comment on an asset")
@@ -175,7 +189,8 @@ def summary(viewer: Viewer = Depends(api_viewer), db: Session = Depends(get_db))
 
 
 @router.get("/audit", summary="The audit log, newest first (SIRO and administrators)")
-def audit_log(limit: int = 500, viewer: Viewer = Depends(api_viewer),
-              db: Session = Depends(get_db)) -> list[dict[str, Any]]:
+def audit_log(
+    limit: int = 500, viewer: Viewer = Depends(api_viewer), db: Session = Depends(get_db)
+) -> list[dict[str, Any]]:
     viewer.require("siro", "admin")
     return [audit.row(e) for e in audit.entries(db, limit=max(1, min(limit, 10000)))]

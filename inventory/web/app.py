@@ -25,7 +25,7 @@ from scanner.errors import StewardError
 HERE = Path(__file__).parent
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -47,12 +47,17 @@ def create_app(config: StewardConfig, factory: sessionmaker[Session] | None = No
     from inventory.db import open_store
     from inventory.web import api, pages_admin, pages_assets, pages_auth, pages_siro
 
-    app = FastAPI(title="Steward", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json",
-                  description="The information asset register, findings and risks of Steward, for the council's "
-                              "other systems. Authenticate with `Authorization: Bearer <token>` "
-                              "(`steward user token NAME`). Personal data is never returned: only types, counts, "
-                              "masked examples and locators.")
+    app = FastAPI(
+        title="Steward",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        description="The information asset register, findings and risks of Steward, for the council's "
+        "other systems. Authenticate with `Authorization: Bearer <token>` "
+        "(`steward user token NAME`). Personal data is never returned: only types, counts, "
+        "masked examples and locators.",
+    )
     app.state.config = config
     app.state.factory = factory or open_store(config.database)
     app.state.config_path = None  # set by `steward serve`: lets an administrator start scans
@@ -74,13 +79,17 @@ def create_app(config: StewardConfig, factory: sessionmaker[Session] | None = No
         if _api(request):
             return JSONResponse({"detail": message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path if request.method == "GET" else "/"
-        return RedirectResponse(f"/sign-in?next={quote(target)}" + ("&expired=1" if exc.expired else ""),
-                                status_code=303)
+        return RedirectResponse(
+            f"/sign-in?next={quote(target)}" + ("&expired=1" if exc.expired else ""), status_code=303
+        )
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
-        return _problem(request, 403, "The form was refused: it did not carry this session's security token. "
-                                      "Reload the page and try again.")
+        return _problem(
+            request,
+            403,
+            "The form was refused: it did not carry this session's security token. Reload the page and try again.",
+        )
 
     @app.exception_handler(NotVisible)
     async def not_visible(request: Request, exc: NotVisible) -> Response:

@@ -17,17 +17,43 @@ from inventory.reports.export import safe_cell
 COLUMNS = ("id", "at", "actor", "role", "action", "subject", "subject_id", "asset_id", "reason", "detail", "ip")
 
 
-def record(db: Session, now: datetime, actor: str, role: str | None, action: str, *, subject: str | None = None,
-           subject_id: int | None = None, asset_id: int | None = None, reason: str | None = None,
-           detail: dict[str, Any] | None = None, ip: str | None = None) -> AuditEntry:
-    entry = AuditEntry(at=now, actor=actor, role=role, action=action, subject=subject, subject_id=subject_id,
-                       asset_id=asset_id, reason=reason, detail=detail or {}, ip=ip)
+def record(
+    db: Session,
+    now: datetime,
+    actor: str,
+    role: str | None,
+    action: str,
+    *,
+    subject: str | None = None,
+    subject_id: int | None = None,
+    asset_id: int | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=now,
+        actor=actor,
+        role=role,
+        action=action,
+        subject=subject,
+        subject_id=subject_id,
+        asset_id=asset_id,
+        reason=reason,
+        detail=detail or {},
+        ip=ip,
+    )
     db.add(entry)
     return entry
 
 
-def entries(db: Session, asset_id: int | None = None, actor: str | None = None, action: str | None = None,
-            limit: int | None = None) -> list[AuditEntry]:
+def entries(
+    db: Session,
+    asset_id: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int | None = None,
+) -> list[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if asset_id is not None:
         query = query.where(AuditEntry.asset_id == asset_id)
@@ -41,9 +67,19 @@ def entries(db: Session, asset_id: int | None = None, actor: str | None = None, 
 
 
 def row(e: AuditEntry) -> dict[str, Any]:
-    return {"id": e.id, "at": e.at.isoformat(timespec="seconds") + "Z", "actor": e.actor, "role": e.role,
-            "action": e.action, "subject": e.subject, "subject_id": e.subject_id, "asset_id": e.asset_id,
-            "reason": e.reason, "detail": e.detail, "ip": e.ip}
+    return {
+        "id": e.id,
+        "at": e.at.isoformat(timespec="seconds") + "Z",
+        "actor": e.actor,
+        "role": e.role,
+        "action": e.action,
+        "subject": e.subject,
+        "subject_id": e.subject_id,
+        "asset_id": e.asset_id,
+        "reason": e.reason,
+        "detail": e.detail,
+        "ip": e.ip,
+    }
 
 
 def to_csv(items: Iterable[AuditEntry]) -> str:

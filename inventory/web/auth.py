@@ -70,10 +70,20 @@ def _password_ok(user: User | None, password: str) -> bool:
 def _refuse_if_limited(db: Session, config: StewardConfig, name: str, ip: str, now: datetime) -> None:
     rules = config.web.sign_in
     since = now - timedelta(minutes=rules.window_minutes)
-    by_name = db.scalar(select(func.count()).select_from(SignInFailure)
-                        .where(SignInFailure.name == digest(name), SignInFailure.at >= since)) or 0
-    by_ip = db.scalar(select(func.count()).select_from(SignInFailure)
-                      .where(SignInFailure.ip == ip, SignInFailure.at >= since)) or 0
+    by_name = (
+        db.scalar(
+            select(func.count())
+            .select_from(SignInFailure)
+            .where(SignInFailure.name == digest(name), SignInFailure.at >= since)
+        )
+        or 0
+    )
+    by_ip = (
+        db.scalar(
+            select(func.count()).select_from(SignInFailure).where(SignInFailure.ip == ip, SignInFailure.at >= since)
+        )
+        or 0
+    )
     if by_name >= rules.max_failures or by_ip >= rules.max_failures_per_address:
         raise SignInRefused(f"Too many failed sign-ins: wait {rules.window_minutes} minutes and try again.", 429)
 
@@ -113,8 +123,7 @@ def _ldap_ok(config: StewardConfig, user: User, password: str) -> bool:
         key = ldap_authenticate(config.directory, user.person_key or user.name, password)
     except StewardError as exc:
         log.warning("directory sign-in of %s failed: %s", user.name, exc)
-        raise SignInRefused("The directory cannot be reached to check your password: try again shortly.",
-                            503) from None
+        raise SignInRefused("The directory cannot be reached to check your password: try again shortly.", 503) from None
     return key is not None and key == (user.person_key or user.name).lower()
 
 
@@ -143,8 +152,12 @@ def load_session(db: Session, config: StewardConfig, token: str | None, now: dat
         return Current(None, None)
     web = config.web
     user = db.get(User, row.user_id)
-    if (user is None or not user.enabled or now - row.last_seen > timedelta(minutes=web.session_idle_minutes)
-            or now - row.created_at > timedelta(hours=web.session_hours)):
+    if (
+        user is None
+        or not user.enabled
+        or now - row.last_seen > timedelta(minutes=web.session_idle_minutes)
+        or now - row.created_at > timedelta(hours=web.session_hours)
+    ):
         db.delete(row)
         db.commit()
         return Current(None, None, expired=True)

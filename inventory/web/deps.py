@@ -66,8 +66,9 @@ async def form_data(request: Request) -> dict[str, Any]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def page_form(request: Request, form: dict[str, Any] = Depends(form_data),
-              cur: auth.Current = Depends(current)) -> dict[str, Any]:
+def page_form(
+    request: Request, form: dict[str, Any] = Depends(form_data), cur: auth.Current = Depends(current)
+) -> dict[str, Any]:
     """A submitted form, only if it carries this session's CSRF token (kept on request.state.form)."""
     if cur.session is None:
         raise SignInNeeded(cur.expired)
@@ -77,8 +78,12 @@ def page_form(request: Request, form: dict[str, Any] = Depends(form_data),
     return form
 
 
-def page_context(request: Request, form: dict[str, Any] = Depends(page_form),
-                 viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)) -> Context:
+def page_context(
+    request: Request,
+    form: dict[str, Any] = Depends(page_form),
+    viewer: Viewer = Depends(page_viewer),
+    db: Session = Depends(get_db),
+) -> Context:
     return Context(db, config_of(request), viewer, utcnow(), client_ip(request), request.app.state.people)
 
 

@@ -37,20 +37,23 @@ def ldap_authenticate(cfg: LdapDirectory, account: str, password: str) -> str | 
     people = cfg.filter if cfg.filter.startswith("(") else f"({cfg.filter})"
     query = f"(&{people}({attrs.account}={escape_filter_chars(account)}))"
     try:
-        conn = Connection(server, user=cfg.bind_dn, password=service_password, auto_bind=True, read_only=True,
-                          receive_timeout=wait)
+        conn = Connection(
+            server, user=cfg.bind_dn, password=service_password, auto_bind=True, read_only=True, receive_timeout=wait
+        )
     except LDAPCommunicationError as exc:
         raise _unreachable(cfg, exc) from None
     except LDAPBindError:
-        raise DirectoryError(f"the directory at {cfg.url} refused the bind as {cfg.bind_dn or 'anonymous'} "
-                             "(wrong DN or password)") from None
+        raise DirectoryError(
+            f"the directory at {cfg.url} refused the bind as {cfg.bind_dn or 'anonymous'} (wrong DN or password)"
+        ) from None
     except LDAPException as exc:
         raise DirectoryError(f"the directory at {cfg.url} failed: {type(exc).__name__}") from None
     except NOT_LDAP as exc:
         raise _not_ldap(cfg, exc) from None
     try:
-        conn.search(cfg.base, query, SUBTREE, attributes=[a for a in (attrs.account, attrs.account_control) if a],
-                    size_limit=2)
+        conn.search(
+            cfg.base, query, SUBTREE, attributes=[a for a in (attrs.account, attrs.account_control) if a], size_limit=2
+        )
         entries: list[dict[str, Any]] = [e for e in conn.response or [] if e.get("type") == "searchResEntry"]
         if len(entries) != 1:
             log.info("sign-in refused for %r: %d directory entries match", account, len(entries))
@@ -64,8 +67,9 @@ def ldap_authenticate(cfg: LdapDirectory, account: str, password: str) -> str | 
     except LDAPCommunicationError as exc:
         raise _unreachable(cfg, exc) from None
     except LDAPException as exc:
-        raise DirectoryError(f"the directory at {cfg.url} failed the search under {cfg.base!r}: "
-                             f"{type(exc).__name__}") from None
+        raise DirectoryError(
+            f"the directory at {cfg.url} failed the search under {cfg.base!r}: {type(exc).__name__}"
+        ) from None
     except NOT_LDAP as exc:
         raise _not_ldap(cfg, exc) from None
     finally:
@@ -74,8 +78,7 @@ def ldap_authenticate(cfg: LdapDirectory, account: str, password: str) -> str | 
     if not found or not found[0].enabled:
         log.info("sign-in refused for %r: no usable account or the account is disabled", account)
         return None
-    user = Connection(server, user=dn, password=password, auto_bind=False, read_only=True,
-                      receive_timeout=wait)
+    user = Connection(server, user=dn, password=password, auto_bind=False, read_only=True, receive_timeout=wait)
     try:
         accepted = user.bind()
     except LDAPCommunicationError as exc:

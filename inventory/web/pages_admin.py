@@ -42,13 +42,25 @@ def add_user(request: Request, ctx: Context = Depends(page_context)) -> Response
     form = request.state.form
 
     def work() -> str:
-        user = users.add_user(ctx.db, ctx.config, str(form.get("name", "")), str(form.get("email", "")),
-                              str(form.get("role", "")), str(form.get("password", "")) or None,
-                              form.get("auth") == "ldap", ctx.now)
-        ctx.log("user.add", subject="user", subject_id=user.id, detail={"name": user.name, "role": user.role,
-                                                                        "auth": user.auth})
+        user = users.add_user(
+            ctx.db,
+            ctx.config,
+            str(form.get("name", "")),
+            str(form.get("email", "")),
+            str(form.get("role", "")),
+            str(form.get("password", "")) or None,
+            form.get("auth") == "ldap",
+            ctx.now,
+        )
+        ctx.log(
+            "user.add",
+            subject="user",
+            subject_id=user.id,
+            detail={"name": user.name, "role": user.role, "auth": user.auth},
+        )
         ctx.db.commit()
         return f"account {user.name} added ({user.role})"
+
     return _admin_act(request, ctx, work)
 
 
@@ -72,6 +84,7 @@ def change_user(request: Request, user_id: int, ctx: Context = Depends(page_cont
         ctx.log(f"user.{change}", subject="user", subject_id=user.id, detail={"name": user.name, "role": user.role})
         ctx.db.commit()
         return f"account {user.name}: {change}d" if change != "role" else f"account {user.name} is now {user.role}"
+
     return _admin_act(request, ctx, work)
 
 
@@ -80,8 +93,12 @@ def scans_page(request: Request, viewer: Viewer = Depends(page_viewer), db: Sess
     from inventory.status import status_report
 
     viewer.require("admin")
-    return render(request, "admin_scans.html", report=status_report(db, request.app.state.config),
-                  can_start=request.app.state.config_path is not None)
+    return render(
+        request,
+        "admin_scans.html",
+        report=status_report(db, request.app.state.config),
+        can_start=request.app.state.config_path is not None,
+    )
 
 
 @router.post("/admin/scans")
@@ -99,9 +116,13 @@ def start_scan(request: Request, ctx: Context = Depends(page_context)) -> Respon
             raise StewardError(f"{source} is being scanned already")
     except StewardError as exc:
         return done(request, "/admin/scans", str(exc), ok=False)
-    subprocess.Popen([sys.executable, "-m", "inventory", "scan", "--config", str(config_path), "--source", source],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
+    subprocess.Popen(
+        [sys.executable, "-m", "inventory", "scan", "--config", str(config_path), "--source", source],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     ctx.log("scan.start", subject="scan", detail={"source": source})
     ctx.db.commit()
     return done(request, "/admin/scans", f"scan of {source} started; this page shows its progress")

@@ -39,13 +39,20 @@ def my_assets(request: Request, viewer: Viewer = Depends(page_viewer), db: Sessi
 
 
 @router.get("/assets/{asset_id}")
-def asset_page(request: Request, asset_id: int, viewer: Viewer = Depends(page_viewer),
-               db: Session = Depends(get_db)) -> Response:
+def asset_page(
+    request: Request, asset_id: int, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)
+) -> Response:
     viewer.require("iao", "siro")
     a = scope.asset(db, viewer, asset_id)
     today = utcnow().date()
-    return render(request, "asset.html", view=views.asset_view(db, a, viewer, today), today=today,
-                  verdicts=actions.VERDICTS, treatments=actions.RISK_DECISIONS)
+    return render(
+        request,
+        "asset.html",
+        view=views.asset_view(db, a, viewer, today),
+        today=today,
+        verdicts=actions.VERDICTS,
+        treatments=actions.RISK_DECISIONS,
+    )
 
 
 def _act(request: Request, target: str, work: Any) -> Response:
@@ -59,8 +66,13 @@ def _act(request: Request, target: str, work: Any) -> Response:
 @router.post("/assets/{asset_id}/ownership")
 def ownership(request: Request, asset_id: int, ctx: Context = Depends(page_context)) -> Response:
     form = request.state.form
-    response = _act(request, f"/assets/{asset_id}", lambda: actions.ownership(
-        ctx, asset_id, str(form.get("action", "")), str(form.get("reason", "")), form.get("person")))
+    response = _act(
+        request,
+        f"/assets/{asset_id}",
+        lambda: actions.ownership(
+            ctx, asset_id, str(form.get("action", "")), str(form.get("reason", "")), form.get("person")
+        ),
+    )
     if asset_id not in scope.visible_asset_ids(ctx.db, ctx.viewer):
         # Declined or reassigned by its proposed owner, the asset is no longer theirs: back to their list (with the
         # notice), not to a "Not found" page.
@@ -72,8 +84,11 @@ def ownership(request: Request, asset_id: int, ctx: Context = Depends(page_conte
 def finding_decision(request: Request, finding_id: int, ctx: Context = Depends(page_context)) -> Response:
     form = request.state.form
     f, a = scope.finding(ctx.db, ctx.viewer, finding_id)
-    return _act(request, f"/assets/{a.id}#finding-{f.id}", lambda: actions.finding(
-        ctx, finding_id, str(form.get("verdict", "")), str(form.get("reason", ""))))
+    return _act(
+        request,
+        f"/assets/{a.id}#finding-{f.id}",
+        lambda: actions.finding(ctx, finding_id, str(form.get("verdict", "")), str(form.get("reason", ""))),
+    )
 
 
 @router.post("/risks/{risk_id}/decision")
@@ -81,9 +96,17 @@ def risk_decision(request: Request, risk_id: int, ctx: Context = Depends(page_co
     form = request.state.form
     r = scope.risk(ctx.db, ctx.viewer, risk_id)
     target = f"/assets/{r.asset_id}#risk-{r.id}" if r.asset_id else "/siro"
-    return _act(request, target, lambda: actions.risk(
-        ctx, risk_id, str(form.get("treatment", "")), str(form.get("reason", "")),
-        _review_date(form.get("review_date"))))
+    return _act(
+        request,
+        target,
+        lambda: actions.risk(
+            ctx,
+            risk_id,
+            str(form.get("treatment", "")),
+            str(form.get("reason", "")),
+            _review_date(form.get("review_date")),
+        ),
+    )
 
 
 @router.post("/assets/{asset_id}/disposal-approvals")
@@ -93,12 +116,14 @@ def approve_disposal(request: Request, asset_id: int, ctx: Context = Depends(pag
     def work() -> str:
         approval = actions.approve_disposal(ctx, asset_id, str(form.get("reason", "")))
         return f"disposal of {approval.files} files approved; the list is ready to download"
+
     return _act(request, f"/assets/{asset_id}#disposal", work)
 
 
 @router.get("/assets/{asset_id}/disposal-approvals/{approval_id}.csv")
-def approval_csv(asset_id: int, approval_id: int, viewer: Viewer = Depends(page_viewer),
-                 db: Session = Depends(get_db)) -> Response:
+def approval_csv(
+    asset_id: int, approval_id: int, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)
+) -> Response:
     viewer.require("iao", "siro")
     approval, _ = scope.approval(db, viewer, asset_id, approval_id)
     out = io.StringIO()
@@ -106,16 +131,30 @@ def approval_csv(asset_id: int, approval_id: int, viewer: Viewer = Depends(page_
     writer = csv.DictWriter(out, columns, extrasaction="ignore")
     writer.writeheader()
     for row in approval.rows:
-        writer.writerow({k: safe_cell(v) for k, v in (row | {
-            "approved_by": approval.by, "approved_at": approval.at.isoformat(timespec="seconds") + "Z",
-            "approval_reason": approval.reason}).items()})
+        writer.writerow(
+            {
+                k: safe_cell(v)
+                for k, v in (
+                    row
+                    | {
+                        "approved_by": approval.by,
+                        "approved_at": approval.at.isoformat(timespec="seconds") + "Z",
+                        "approval_reason": approval.reason,
+                    }
+                ).items()
+            }
+        )
     name = f"disposal-approval-{approval.id}.csv"
-    return Response(out.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        out.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.post("/assets/{asset_id}/comments")
 def comment(request: Request, asset_id: int, ctx: Context = Depends(page_context)) -> Response:
     form = request.state.form
-    return _act(request, f"/assets/{asset_id}#comments",
-                lambda: (actions.comment(ctx, asset_id, str(form.get("text", ""))), "comment added")[1])
+    return _act(
+        request,
+        f"/assets/{asset_id}#comments",
+        lambda: (actions.comment(ctx, asset_id, str(form.get("text", ""))), "comment added")[1],
+    )

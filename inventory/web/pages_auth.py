@@ -42,14 +42,26 @@ def home(viewer: Viewer = Depends(page_viewer)) -> Response:
     return RedirectResponse(HOME.get(viewer.role, "/sign-in"), status_code=303)
 
 
-def _sign_in_page(request: Request, message: str | None = None, status_code: int = 200,
-                  name: str = "") -> Response:
+def _sign_in_page(request: Request, message: str | None = None, status_code: int = 200, name: str = "") -> Response:
     token = auth.new_token()
-    response = render(request, "sign_in.html", status_code, sign_in_token=token, message=message,
-                      name=name, next=_safe_next(request.query_params.get("next")) or "",
-                      expired=request.query_params.get("expired") == "1")
-    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="strict", path="/sign-in",
-                        secure=config_of(request).web.secure_cookies)
+    response = render(
+        request,
+        "sign_in.html",
+        status_code,
+        sign_in_token=token,
+        message=message,
+        name=name,
+        next=_safe_next(request.query_params.get("next")) or "",
+        expired=request.query_params.get("expired") == "1",
+    )
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/sign-in",
+        secure=config_of(request).web.secure_cookies,
+    )
     return response
 
 
@@ -79,18 +91,37 @@ def sign_in(request: Request, form: dict[str, Any] = Depends(form_data), db: Ses
     db.commit()
     response = RedirectResponse(_safe_next(form.get("next")) or HOME.get(user.role, "/"), status_code=303)
     web = config.web
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/", secure=web.secure_cookies,
-                        max_age=web.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=web.secure_cookies,
+        max_age=web.session_hours * 3600,
+    )
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
     return response
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, form: dict[str, Any] = Depends(page_form), cur: auth.Current = Depends(current),
-             db: Session = Depends(get_db)) -> Response:
+def sign_out(
+    request: Request,
+    form: dict[str, Any] = Depends(page_form),
+    cur: auth.Current = Depends(current),
+    db: Session = Depends(get_db),
+) -> Response:
     if cur.session is not None and cur.user is not None:
-        audit.record(db, utcnow(), cur.user.name, cur.user.role, "sign-out", subject="user", subject_id=cur.user.id,
-                     ip=client_ip(request))
+        audit.record(
+            db,
+            utcnow(),
+            cur.user.name,
+            cur.user.role,
+            "sign-out",
+            subject="user",
+            subject_id=cur.user.id,
+            ip=client_ip(request),
+        )
         auth.end_session(db, cur.session)
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

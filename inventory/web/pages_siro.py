@@ -46,8 +46,11 @@ def report_html(request: Request, viewer: Viewer = Depends(page_viewer), db: Ses
     viewer.require("siro")
     s, book = summary(request, db)
     name = f"steward-risk-summary-{utcnow():%Y-%m-%d}.html"
-    return Response(html.render(s, book), media_type="text/html",  # type: ignore[arg-type]
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        html.render(s, book),
+        media_type="text/html",  # type: ignore[arg-type]
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/siro/report.pdf")
@@ -65,8 +68,9 @@ def report_pdf(request: Request, viewer: Viewer = Depends(page_viewer), db: Sess
         print_pdf(html.render(s, book), out)  # type: ignore[arg-type]
         data = out.read_bytes()
     name = f"steward-risk-summary-{utcnow():%Y-%m-%d}.pdf"
-    return Response(data, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get("/risks")
@@ -79,8 +83,9 @@ def risks(request: Request, viewer: Viewer = Depends(page_viewer), db: Session =
 def audit_page(request: Request, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)) -> Response:
     viewer.require("siro", "admin")
     q = request.query_params
-    rows = [audit.row(e) for e in audit.entries(db, actor=q.get("actor") or None, action=q.get("action") or None,
-                                                  limit=500)]
+    rows = [
+        audit.row(e) for e in audit.entries(db, actor=q.get("actor") or None, action=q.get("action") or None, limit=500)
+    ]
     return render(request, "audit.html", rows=rows, actor=q.get("actor", ""), action=q.get("action", ""))
 
 
@@ -88,5 +93,8 @@ def audit_page(request: Request, viewer: Viewer = Depends(page_viewer), db: Sess
 def audit_csv(request: Request, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)) -> Response:
     viewer.require("siro", "admin")
     name = f"steward-audit-{utcnow():%Y-%m-%d}.csv"
-    return Response(audit.to_csv(reversed(audit.entries(db))), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        audit.to_csv(reversed(audit.entries(db))),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -40,12 +40,17 @@ def render(request: Request, template: str, status_code: int = 200, /, **context
     cur = getattr(request.state, "current", None)
     user = cur.user if cur else None
     notice = request.cookies.get(NOTICE_COOKIE)
-    response = TEMPLATES.TemplateResponse(request, template, {
-        "viewer": Viewer.of(user) if user else None,
-        "csrf": cur.session.csrf if cur and cur.session else "",
-        "notice": unquote(notice) if notice else None,
-        **context,
-    }, status_code=status_code)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "viewer": Viewer.of(user) if user else None,
+            "csrf": cur.session.csrf if cur and cur.session else "",
+            "notice": unquote(notice) if notice else None,
+            **context,
+        },
+        status_code=status_code,
+    )
     if notice:
         response.delete_cookie(NOTICE_COOKIE, path="/")
     return response
@@ -54,6 +59,13 @@ def render(request: Request, template: str, status_code: int = 200, /, **context
 def done(request: Request, target: str, message: str, ok: bool = True) -> Response:
     """Redirect after a form (303), carrying a one-line notice for the next page."""
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(NOTICE_COOKIE, quote(("" if ok else "! ") + message), max_age=60, httponly=True,
-                        samesite="strict", path="/", secure=request.app.state.config.web.secure_cookies)
+    response.set_cookie(
+        NOTICE_COOKIE,
+        quote(("" if ok else "! ") + message),
+        max_age=60,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.app.state.config.web.secure_cookies,
+    )
     return response

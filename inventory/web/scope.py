@@ -59,20 +59,30 @@ def _mine(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def visible_assets(db: Session, viewer: Viewer) -> list[Asset]:
-    query = (select(Asset).outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
-             .where(Asset.deleted_at.is_(None), _mine(viewer)).order_by(Asset.source, Asset.key))
+    query = (
+        select(Asset)
+        .outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
+        .where(Asset.deleted_at.is_(None), _mine(viewer))
+        .order_by(Asset.source, Asset.key)
+    )
     return list(db.scalars(query))
 
 
 def visible_asset_ids(db: Session, viewer: Viewer) -> set[int]:
-    query = (select(Asset.id).outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
-             .where(Asset.deleted_at.is_(None), _mine(viewer)))
+    query = (
+        select(Asset.id)
+        .outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
+        .where(Asset.deleted_at.is_(None), _mine(viewer))
+    )
     return set(db.scalars(query))
 
 
 def asset(db: Session, viewer: Viewer, asset_id: int) -> Asset:
-    found = db.scalars(select(Asset).outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
-                       .where(Asset.id == asset_id, Asset.deleted_at.is_(None), _mine(viewer))).first()
+    found = db.scalars(
+        select(Asset)
+        .outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
+        .where(Asset.id == asset_id, Asset.deleted_at.is_(None), _mine(viewer))
+    ).first()
     if found is None:
         raise NotVisible(f"asset {asset_id}")
     return found
@@ -110,5 +120,7 @@ def is_proposed_to(row: AssetOwnership | None, a: Asset, viewer: Viewer) -> bool
     """Whether the asset's owner is only proposed, and proposed to this person."""
     if a.owner_status != "proposed" or row is None:
         return False
-    return bool((viewer.person_key and (row.owner_key or "").lower() == viewer.person_key)
-                or (row.owner_email or "").lower() == viewer.email)
+    return bool(
+        (viewer.person_key and (row.owner_key or "").lower() == viewer.person_key)
+        or (row.owner_email or "").lower() == viewer.email
+    )

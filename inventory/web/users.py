@@ -37,8 +37,16 @@ def get_user(db: Session, name: str) -> User:
     return user
 
 
-def add_user(db: Session, config: StewardConfig, name: str, email: str, role: str, password: str | None,
-             ldap: bool, now: datetime) -> User:
+def add_user(
+    db: Session,
+    config: StewardConfig,
+    name: str,
+    email: str,
+    role: str,
+    password: str | None,
+    ldap: bool,
+    now: datetime,
+) -> User:
     name, email = name.strip().lower(), email.strip().lower()
     if not NAME.match(name):
         raise StewardError(f"{name!r} is not a usable account name (letters, digits, . _ @ -)")
@@ -61,8 +69,16 @@ def add_user(db: Session, config: StewardConfig, name: str, email: str, role: st
         key = None
     if ldap and key is None:
         raise StewardError(f"{name!r} / {email} is not in the directory, so it cannot sign in by LDAP bind")
-    user = User(name=name, email=email, role=role, person_key=key, auth="ldap" if ldap else "local",
-                password_hash=None if ldap else hash_password(password or ""), enabled=True, created_at=now)
+    user = User(
+        name=name,
+        email=email,
+        role=role,
+        person_key=key,
+        auth="ldap" if ldap else "local",
+        password_hash=None if ldap else hash_password(password or ""),
+        enabled=True,
+        created_at=now,
+    )
     db.add(user)
     db.commit()
     return user

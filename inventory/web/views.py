@@ -31,13 +31,25 @@ def _iso(value: datetime | date | None) -> str | None:
 
 
 def risk_row(r: Risk, today: date) -> dict[str, Any]:
-    return {"id": r.id, "title": r.title, "type": r.type, "status": r.status, "owner": r.owner,
-            "asset_id": r.asset_id, "likelihood": r.likelihood, "impact": r.impact, "score": r.score,
-            "residual_score": r.residual_score, "treatment": r.treatment, "reason": r.reason,
-            "review_date": _iso(r.review_date), "decided_by": r.decided_by,
-            "review_due": r.status != "closed" and ((r.review_date is None and r.status == "open")
-                                                    or (r.review_date is not None and r.review_date <= today)),
-            "evidence": r.evidence}
+    return {
+        "id": r.id,
+        "title": r.title,
+        "type": r.type,
+        "status": r.status,
+        "owner": r.owner,
+        "asset_id": r.asset_id,
+        "likelihood": r.likelihood,
+        "impact": r.impact,
+        "score": r.score,
+        "residual_score": r.residual_score,
+        "treatment": r.treatment,
+        "reason": r.reason,
+        "review_date": _iso(r.review_date),
+        "decided_by": r.decided_by,
+        "review_due": r.status != "closed"
+        and ((r.review_date is None and r.status == "open") or (r.review_date is not None and r.review_date <= today)),
+        "evidence": r.evidence,
+    }
 
 
 def risks_for(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
@@ -55,8 +67,10 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     ids = [a.id for a in assets]
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
     for aid, severity, n in db.execute(
-            select(Finding.asset_id, Finding.severity, func.count())
-            .where(Finding.asset_id.in_(ids), Finding.status == "open").group_by(Finding.asset_id, Finding.severity)):
+        select(Finding.asset_id, Finding.severity, func.count())
+        .where(Finding.asset_id.in_(ids), Finding.status == "open")
+        .group_by(Finding.asset_id, Finding.severity)
+    ):
         if aid is not None:
             counts[aid][severity] = n
     due: dict[int, int] = dict.fromkeys(ids, 0)
@@ -67,64 +81,135 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for a in assets:
         proposed = scope.is_proposed_to(ownership.get(a.id), a, viewer) or (
-            viewer.sees_everything and a.owner_status in ("proposed", "none", None))
+            viewer.sees_everything and a.owner_status in ("proposed", "none", None)
+        )
         c = counts[a.id]
-        rows.append({"id": a.id, "name": a.name, "source": a.source, "location": a.location, "owner": a.owner,
-                     "owner_status": a.owner_status, "ownership_to_review": proposed,
-                     "findings": {s: c.get(s, 0) for s in SEVERITIES}, "open_findings": sum(c.values()),
-                     "risks_due": due[a.id], "personal_files": a.personal_files,
-                     "past_retention_files": a.past_retention_files or 0})
-    rows.sort(key=lambda r: (not r["ownership_to_review"], *(-r["findings"][s] for s in SEVERITIES[:3]),
-                             -r["risks_due"], *(-r["findings"][s] for s in SEVERITIES[3:]), r["name"]))
+        rows.append(
+            {
+                "id": a.id,
+                "name": a.name,
+                "source": a.source,
+                "location": a.location,
+                "owner": a.owner,
+                "owner_status": a.owner_status,
+                "ownership_to_review": proposed,
+                "findings": {s: c.get(s, 0) for s in SEVERITIES},
+                "open_findings": sum(c.values()),
+                "risks_due": due[a.id],
+                "personal_files": a.personal_files,
+                "past_retention_files": a.past_retention_files or 0,
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            not r["ownership_to_review"],
+            *(-r["findings"][s] for s in SEVERITIES[:3]),
+            -r["risks_due"],
+            *(-r["findings"][s] for s in SEVERITIES[3:]),
+            r["name"],
+        )
+    )
     return rows
 
 
 def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
     """The asset's files holding personal data, most occurrences first (at most MAX_FILES)."""
     total = func.sum(DetectionRow.count)
-    top = db.execute(select(DetectionRow.file_id, total).join(FileRecord, FileRecord.id == DetectionRow.file_id)
-                     .where(FileRecord.source == a.source, FileRecord.asset_key == a.key,
-                            FileRecord.deleted_at.is_(None))
-                     .group_by(DetectionRow.file_id).order_by(total.desc(), DetectionRow.file_id).limit(MAX_FILES))
+    top = db.execute(
+        select(DetectionRow.file_id, total)
+        .join(FileRecord, FileRecord.id == DetectionRow.file_id)
+        .where(FileRecord.source == a.source, FileRecord.asset_key == a.key, FileRecord.deleted_at.is_(None))
+        .group_by(DetectionRow.file_id)
+        .order_by(total.desc(), DetectionRow.file_id)
+        .limit(MAX_FILES)
+    )
     ids = [fid for fid, _ in top]
-    files = list(db.scalars(select(FileRecord).where(FileRecord.id.in_(ids))
-                            .options(selectinload(FileRecord.detections))))
+    files = list(
+        db.scalars(select(FileRecord).where(FileRecord.id.in_(ids)).options(selectinload(FileRecord.detections)))
+    )
     files.sort(key=lambda f: (-sum(d.count for d in f.detections), f.path))
-    return [{"id": f.id, "path": f.path, "mime": f.mime, "special_category": f.special_category or [],
-             "marking": f.marking, "modified": _iso(f.mtime),
-             "detections": [{"entity": d.entity, "count": d.count, "example": d.example,
-                             "locators": list(d.locators[:5]), "validated": d.validated,
-                             "score": round(d.best_score, 2)}
-                            for d in sorted(f.detections, key=lambda d: (-d.count, d.entity))]}
-            for f in files[:MAX_FILES]]
+    return [
+        {
+            "id": f.id,
+            "path": f.path,
+            "mime": f.mime,
+            "special_category": f.special_category or [],
+            "marking": f.marking,
+            "modified": _iso(f.mtime),
+            "detections": [
+                {
+                    "entity": d.entity,
+                    "count": d.count,
+                    "example": d.example,
+                    "locators": list(d.locators[:5]),
+                    "validated": d.validated,
+                    "score": round(d.best_score, 2),
+                }
+                for d in sorted(f.detections, key=lambda d: (-d.count, d.entity))
+            ],
+        }
+        for f in files[:MAX_FILES]
+    ]
 
 
 def ownership_view(db: Session, a: Asset, viewer: Viewer) -> dict[str, Any]:
     row = db.get(AssetOwnership, a.id)
     decisions = db.scalars(select(OwnerDecision).where(OwnerDecision.asset_id == a.id).order_by(OwnerDecision.id))
-    return {"owner": a.owner, "status": a.owner_status, "confidence": a.owner_confidence,
-            "owner_key": row.owner_key if row else None, "owner_email": row.owner_email if row else None,
-            "evidence": list(row.evidence) if row else [], "notes": list(row.notes) if row else [],
-            "candidates": [{"key": c["key"], "name": c["name"], "confidence": c["confidence"],
-                            "evidence": c["evidence"], "enabled": c["enabled"]}
-                           for c in (row.candidates if row else [])],
-            "proposed_to_me": scope.is_proposed_to(row, a, viewer),
-            "decisions": [{"at": _iso(d.at), "action": d.action, "person": d.person_name, "by": d.by,
-                           "reason": d.reason, "reverted": d.reverted_at is not None} for d in decisions]}
+    return {
+        "owner": a.owner,
+        "status": a.owner_status,
+        "confidence": a.owner_confidence,
+        "owner_key": row.owner_key if row else None,
+        "owner_email": row.owner_email if row else None,
+        "evidence": list(row.evidence) if row else [],
+        "notes": list(row.notes) if row else [],
+        "candidates": [
+            {
+                "key": c["key"],
+                "name": c["name"],
+                "confidence": c["confidence"],
+                "evidence": c["evidence"],
+                "enabled": c["enabled"],
+            }
+            for c in (row.candidates if row else [])
+        ],
+        "proposed_to_me": scope.is_proposed_to(row, a, viewer),
+        "decisions": [
+            {
+                "at": _iso(d.at),
+                "action": d.action,
+                "person": d.person_name,
+                "by": d.by,
+                "reason": d.reason,
+                "reverted": d.reverted_at is not None,
+            }
+            for d in decisions
+        ],
+    }
 
 
 def approvals(db: Session, asset_id: int) -> list[DisposalApproval]:
-    return list(db.scalars(select(DisposalApproval).where(DisposalApproval.asset_id == asset_id)
-                           .order_by(DisposalApproval.id.desc())))
+    return list(
+        db.scalars(
+            select(DisposalApproval).where(DisposalApproval.asset_id == asset_id).order_by(DisposalApproval.id.desc())
+        )
+    )
 
 
 def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, Any]:
-    by_status = dict(db.execute(select(Finding.status, func.count()).where(Finding.asset_id == a.id)
-                                .group_by(Finding.status)).all())
+    by_status = dict(
+        db.execute(select(Finding.status, func.count()).where(Finding.asset_id == a.id).group_by(Finding.status)).all()
+    )
     severity = case(SEVERITY_ORDER, value=Finding.severity, else_=9)
-    findings = [finding_row(f, a) for f in db.scalars(
-        select(Finding).where(Finding.asset_id == a.id)
-        .order_by(case((Finding.status == "open", 0), else_=1), severity, Finding.id).limit(MAX_FINDINGS))]
+    findings = [
+        finding_row(f, a)
+        for f in db.scalars(
+            select(Finding)
+            .where(Finding.asset_id == a.id)
+            .order_by(case((Finding.status == "open", 0), else_=1), severity, Finding.id)
+            .limit(MAX_FINDINGS)
+        )
+    ]
     disposal = disposal_list(db, a.id)
     approved = approved_findings(db, a.id)
     for row in disposal:
@@ -135,13 +220,18 @@ def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, 
         "asset": iar_row(a),
         "ownership": ownership_view(db, a, viewer),
         "personal_files": personal_files(db, a),
-        "findings": findings, "findings_total": sum(by_status.values()), "open_findings": by_status.get("open", 0),
+        "findings": findings,
+        "findings_total": sum(by_status.values()),
+        "open_findings": by_status.get("open", 0),
         "risks": sorted((risk_row(r, today) for r in risks), key=lambda r: (-r["score"], r["id"])),
-        "disposal": disposal[:MAX_DISPOSAL], "disposal_total": len(disposal),
+        "disposal": disposal[:MAX_DISPOSAL],
+        "disposal_total": len(disposal),
         "disposal_bytes": sum(r["size"] or 0 for r in disposal),
         "disposal_awaiting_approval": sum(not r["approved"] for r in disposal),
-        "approvals": [{"id": p.id, "by": p.by, "at": _iso(p.at), "reason": p.reason, "files": p.files,
-                       "bytes": p.bytes} for p in approvals(db, a.id)],
+        "approvals": [
+            {"id": p.id, "by": p.by, "at": _iso(p.at), "reason": p.reason, "files": p.files, "bytes": p.bytes}
+            for p in approvals(db, a.id)
+        ],
         "comments": [{"id": c.id, "by": c.by, "at": _iso(c.at), "text": c.text} for c in comments],
         "history": [audit.row(e) for e in audit.entries(db, asset_id=a.id, limit=50)],
     }

@@ -111,8 +111,9 @@ class DatabaseCrawler:
     def engine(self) -> Engine:
         if self._engine is None:
             timeout = self.source.statement_timeout
-            engine = create_engine(self.url, pool_size=1, max_overflow=2, pool_pre_ping=True,
-                                   connect_args=self.kind.connect_args(timeout))
+            engine = create_engine(
+                self.url, pool_size=1, max_overflow=2, pool_pre_ping=True, connect_args=self.kind.connect_args(timeout)
+            )
             event.listen(engine, "connect", lambda conn, _rec: self.kind.on_connect(conn, timeout))
             self._engine = engine
         return self._engine
@@ -132,38 +133,51 @@ class DatabaseCrawler:
             try:
                 schemas = self._schemas(inspect(conn))
             except SQLAlchemyError as exc:
-                raise SourceError(f"source {self.source.id!r}: cannot list the schemas of {self.display} "
-                                  f"({_why(exc)})") from None
+                raise SourceError(
+                    f"source {self.source.id!r}: cannot list the schemas of {self.display} ({_why(exc)})"
+                ) from None
             if not schemas:
                 log.warning("source %s: no schema of %s matches the configured patterns", self.source.id, self.display)
             for schema in schemas:
                 try:
                     entries = self._schema_entries(conn, schema)
                 except SQLAlchemyError as exc:
-                    raise SourceError(f"source {self.source.id!r}: cannot list the tables of schema {schema!r} "
-                                      f"({_why(exc)})") from None
+                    raise SourceError(
+                        f"source {self.source.id!r}: cannot list the tables of schema {schema!r} ({_why(exc)})"
+                    ) from None
                 finally:
                     conn.rollback()  # one short read-only transaction per schema
                 yield from entries
 
     def _schemas(self, inspector: Inspector) -> list[str]:
         wanted = self.source.schemas or self.kind.schemas_for(self.url) or ("*",)
-        return [s for s in inspector.get_schema_names()
-                if s.lower() not in SYSTEM_SCHEMAS and not s.lower().startswith("pg_")
-                and _matches(wanted, s) and not _matches(self.source.exclude_schemas, s)]
+        return [
+            s
+            for s in inspector.get_schema_names()
+            if s.lower() not in SYSTEM_SCHEMAS
+            and not s.lower().startswith("pg_")
+            and _matches(wanted, s)
+            and not _matches(self.source.exclude_schemas, s)
+        ]
 
     def _schema_entries(self, conn: Connection, schema: str) -> list[FileEntry]:
         src = self.source
-        stats = [t for t in self.kind.tables(conn, schema)
-                 if (t.kind == "table" or src.views) and _matches(src.tables, t.name, f"{schema}.{t.name}")
-                 and not _matches(src.exclude_tables, t.name, f"{schema}.{t.name}")]
+        stats = [
+            t
+            for t in self.kind.tables(conn, schema)
+            if (t.kind == "table" or src.views)
+            and _matches(src.tables, t.name, f"{schema}.{t.name}")
+            and not _matches(src.exclude_tables, t.name, f"{schema}.{t.name}")
+        ]
         listed = self.kind.columns(conn, schema)
         columns: dict[str, list[tuple[str, str]] | None] = (
-            self._columns(inspect(conn), schema, stats) if listed is None else dict(listed))
+            self._columns(inspect(conn), schema, stats) if listed is None else dict(listed)
+        )
         return [self._entry(conn, schema, t, columns.get(t.name)) for t in stats]
 
-    def _columns(self, inspector: Inspector, schema: str,
-                 stats: list[TableStats]) -> dict[str, list[tuple[str, str]] | None]:
+    def _columns(
+        self, inspector: Inspector, schema: str, stats: list[TableStats]
+    ) -> dict[str, list[tuple[str, str]] | None]:
         names = [t.name for t in stats]
         if not names:
             return {}
@@ -172,29 +186,47 @@ class DatabaseCrawler:
             kinds |= ObjectKind.VIEW | ObjectKind.MATERIALIZED_VIEW
         try:
             found = inspector.get_multi_columns(schema=schema, filter_names=names, kind=kinds)
-            return {key[1]: [(c["name"], _type_name(c["type"], inspector)) for c in cols]
-                    for key, cols in found.items()}
+            return {
+                key[1]: [(c["name"], _type_name(c["type"], inspector)) for c in cols] for key, cols in found.items()
+            }
         except SQLAlchemyError:
             log.debug("bulk column reflection failed in %s; reflecting table by table", schema)
         out: dict[str, list[tuple[str, str]] | None] = {}
         for name in names:
             try:
-                out[name] = [(c["name"], _type_name(c["type"], inspector))
-                             for c in inspector.get_columns(name, schema=schema)]
+                out[name] = [
+                    (c["name"], _type_name(c["type"], inspector)) for c in inspector.get_columns(name, schema=schema)
+                ]
             except SQLAlchemyError as exc:
                 log.debug("cannot reflect %s.%s: %s", schema, name, type(exc).__name__)
                 out[name] = None
         return out
 
-    def _entry(self, conn: Connection, schema: str, t: TableStats,
-               columns: list[tuple[str, str]] | None) -> FileEntry:
-        facts = TableFacts(schema, t.name, "view" if t.kind == "view" else "table", tuple(columns or ()),
-                           storage_bytes=t.storage_bytes, modified_from=t.modified_from)
-        entry = FileEntry(self.source.id, table_path(schema, t.name), identity=f"table:{schema}.{t.name}",
-                          size=None, mtime=t.modified, owner=t.owner, mime=CSV_MIME, table=facts)
+    def _entry(self, conn: Connection, schema: str, t: TableStats, columns: list[tuple[str, str]] | None) -> FileEntry:
+        facts = TableFacts(
+            schema,
+            t.name,
+            "view" if t.kind == "view" else "table",
+            tuple(columns or ()),
+            storage_bytes=t.storage_bytes,
+            modified_from=t.modified_from,
+        )
+        entry = FileEntry(
+            self.source.id,
+            table_path(schema, t.name),
+            identity=f"table:{schema}.{t.name}",
+            size=None,
+            mtime=t.modified,
+            owner=t.owner,
+            mime=CSV_MIME,
+            table=facts,
+        )
         if t.readable is False:
-            return _problem(entry, Status.DENIED, f"the scan account may not read this {facts.kind} (no SELECT "
-                                                  "privilege); grant it SELECT to scan it")
+            return _problem(
+                entry,
+                Status.DENIED,
+                f"the scan account may not read this {facts.kind} (no SELECT privilege); grant it SELECT to scan it",
+            )
         if columns is None:
             return _problem(entry, Status.UNREADABLE, f"the {facts.kind}'s definition cannot be read")
         rows, estimated, token = t.rows_estimate, False, t.token
@@ -209,15 +241,22 @@ class DatabaseCrawler:
         except SQLAlchemyError as exc:
             why = self.kind.classify(exc)
             if why == "denied":
-                return _problem(entry, Status.DENIED, f"the scan account may not read this {facts.kind} "
-                                                      "(permission denied); grant it SELECT to scan it")
+                return _problem(
+                    entry,
+                    Status.DENIED,
+                    f"the scan account may not read this {facts.kind} (permission denied); grant it SELECT to scan it",
+                )
             if why != "timeout":
                 return _problem(entry, Status.UNREADABLE, f"the {facts.kind} cannot be read ({type(exc).__name__})")
             rows, estimated = t.rows_estimate, t.rows_estimate is not None  # the exact count took too long
         shape = hashlib.sha256(repr(facts.columns).encode()).hexdigest()[:12]
         modified_from = facts.modified_from or ("content hash of the sample" if token else None)
-        return replace(entry, size=rows, version=f"{token}|cols:{shape}" if token else f"cols:{shape}",
-                       table=replace(facts, rows_estimated=estimated, modified_from=modified_from))
+        return replace(
+            entry,
+            size=rows,
+            version=f"{token}|cols:{shape}" if token else f"cols:{shape}",
+            table=replace(facts, rows_estimated=estimated, modified_from=modified_from),
+        )
 
     # -- reading --------------------------------------------------------------------------------------
     @staticmethod
@@ -244,8 +283,9 @@ class DatabaseCrawler:
             if why == "denied":
                 raise PermissionError(f"{entry.path}: permission denied") from None
             if why == "timeout":
-                raise Timeout(f"reading the sample exceeded the statement timeout "
-                              f"({self.source.statement_timeout:g} s)") from None
+                raise Timeout(
+                    f"reading the sample exceeded the statement timeout ({self.source.statement_timeout:g} s)"
+                ) from None
             raise ItemError(f"database error ({type(exc).__name__})") from None
         return io.BytesIO(data)
 

@@ -141,8 +141,9 @@ class LocalCrawler:
         return "symbolic link, not followed" + ("" if inside else " (points outside the source root)")
 
     def _problem(self, rel: str, status: Status, reason: str) -> FileEntry:
-        return FileEntry(self.source.id, rel or ".", identity=f"path:{rel}", size=None, mtime=None,
-                         status=status, reason=reason)
+        return FileEntry(
+            self.source.id, rel or ".", identity=f"path:{rel}", size=None, mtime=None, status=status, reason=reason
+        )
 
     def open(self, entry: FileEntry) -> BinaryIO:
         path = os.path.join(self.root, entry.path)

@@ -72,16 +72,23 @@ class SmbCrawler:
         src = self.source
         where = f"{src.server}:{src.port}"
         try:
-            smbclient.register_session(src.server, username=src.login, password=src.password.get_secret_value(),
-                                       encrypt=src.encrypt or None, connection_timeout=src.timeout, **self._kw())
+            smbclient.register_session(
+                src.server,
+                username=src.login,
+                password=src.password.get_secret_value(),
+                encrypt=src.encrypt or None,
+                connection_timeout=src.timeout,
+                **self._kw(),
+            )
         except (SMBAuthenticationError, SMBException) as exc:
             if isinstance(exc, SMBAuthenticationError | LogonFailure | WrongPassword | PasswordExpired):
-                raise SourceError(f"source {src.id!r}: the SMB server {where} refused the login of "
-                                  f"{src.login!r} (wrong user name or password, or the account is disabled)") from None
+                raise SourceError(
+                    f"source {src.id!r}: the SMB server {where} refused the login of "
+                    f"{src.login!r} (wrong user name or password, or the account is disabled)"
+                ) from None
             raise SourceError(f"source {src.id!r}: SMB session with {where} failed ({type(exc).__name__})") from None
         except (ValueError, OSError) as exc:  # smbprotocol raises ValueError("Failed to connect ...")
-            raise SourceError(f"source {src.id!r}: cannot connect to the SMB server {where} "
-                              f"({_reason(exc)})") from None
+            raise SourceError(f"source {src.id!r}: cannot connect to the SMB server {where} ({_reason(exc)})") from None
         self._connected = True
 
     def close(self) -> None:
@@ -155,8 +162,9 @@ class SmbCrawler:
         for rel, smb_info in subdirs:
             yield from self._walk(rel, smb_info)
 
-    def _entry(self, rel: str, info: Any, folder: bool = False, status: Status = Status.OK,
-               reason: str | None = None) -> FileEntry:
+    def _entry(
+        self, rel: str, info: Any, folder: bool = False, status: Status = Status.OK, reason: str | None = None
+    ) -> FileEntry:
         security, problem = self._security(rel, folder)
         if problem and status is Status.OK:
             reason = problem
@@ -185,8 +193,9 @@ class SmbCrawler:
             return None, f"permissions cannot be read: {_reason(error)}"
 
     def _problem(self, rel: str, status: Status, reason: str) -> FileEntry:
-        return FileEntry(self.source.id, rel or ".", identity=f"smb:path:{rel}", size=None, mtime=None,
-                         status=status, reason=reason)
+        return FileEntry(
+            self.source.id, rel or ".", identity=f"smb:path:{rel}", size=None, mtime=None, status=status, reason=reason
+        )
 
     # -- reading -------------------------------------------------------------------------------------------
     def open(self, entry: FileEntry) -> BinaryIO:
@@ -195,8 +204,7 @@ class SmbCrawler:
 
         self.connect()
         try:
-            handle: BinaryIO = smbclient.open_file(self.unc(entry.path), mode="rb", share_access="rwd",
-                                                   **self._kw())
+            handle: BinaryIO = smbclient.open_file(self.unc(entry.path), mode="rb", share_access="rwd", **self._kw())
         except OSError as exc:
             raise as_os_error(exc, entry.path) from None
         return handle

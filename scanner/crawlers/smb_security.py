@@ -83,7 +83,7 @@ def access_facts(aces: Iterable[RawAce]) -> tuple[AccessFact, ...]:
 def parse_sid(data: bytes, offset: int) -> tuple[str, int]:
     """A binary SID at ``offset`` as S-1-..., and its length (MS-DTYP 2.4.2.2)."""
     revision, count = data[offset], data[offset + 1]
-    authority = int.from_bytes(data[offset + 2:offset + 8], "big")
+    authority = int.from_bytes(data[offset + 2 : offset + 8], "big")
     subs = struct.unpack_from(f"<{count}I", data, offset + 8)
     return "-".join(["S", str(revision), str(authority), *map(str, subs)]), 8 + 4 * count
 

@@ -45,8 +45,10 @@ class PostgresEngine:
 
     def connect_args(self, timeout: float) -> dict[str, Any]:
         ms = max(1, round(timeout * 1000))
-        return {"options": f"-c default_transaction_read_only=on -c statement_timeout={ms}",
-                "connect_timeout": max(1, round(min(timeout, 15)))}
+        return {
+            "options": f"-c default_transaction_read_only=on -c statement_timeout={ms}",
+            "connect_timeout": max(1, round(min(timeout, 15))),
+        }
 
     def on_connect(self, dbapi_conn: Any, timeout: float) -> None:
         """Nothing to do: the server applies the options above to the session."""
@@ -72,12 +74,19 @@ class PostgresEngine:
             view = r.relkind in ("v", "m")
             token = None if r.ins is None else f"pg:{r.ins}:{r.upd}:{r.dels}"
             estimate = None if view or r.estimate is None or r.estimate < 0 else int(r.estimate)
-            found.append(TableStats(
-                name=r.name, kind="view" if view else "table", rows_estimate=estimate,
-                storage_bytes=None if r.relkind == "v" else int(r.storage), readable=bool(r.readable),
-                modified=_utc(r.stamp), token=token, owner=r.owner,
-                modified_from="pg_stat_all_tables (last vacuum/analyze; row change counters)" if token else None,
-            ))
+            found.append(
+                TableStats(
+                    name=r.name,
+                    kind="view" if view else "table",
+                    rows_estimate=estimate,
+                    storage_bytes=None if r.relkind == "v" else int(r.storage),
+                    readable=bool(r.readable),
+                    modified=_utc(r.stamp),
+                    token=token,
+                    owner=r.owner,
+                    modified_from="pg_stat_all_tables (last vacuum/analyze; row change counters)" if token else None,
+                )
+            )
         return found
 
     def columns(self, conn: Connection, schema: str) -> dict[str, list[tuple[str, str]]] | None:
@@ -131,13 +140,17 @@ class MariaEngine:
             view = r.type == "VIEW"
             updated = _utc(r.updated)
             storage = None if view or r.data is None else int(r.data) + int(r.idx or 0)
-            found.append(TableStats(
-                name=r.name, kind="view" if view else "table",
-                rows_estimate=None if view or r.estimate is None else int(r.estimate),
-                storage_bytes=storage, modified=updated,
-                token=f"updated:{updated.isoformat()}" if updated else None,
-                modified_from="information_schema.TABLES.UPDATE_TIME" if updated else None,
-            ))
+            found.append(
+                TableStats(
+                    name=r.name,
+                    kind="view" if view else "table",
+                    rows_estimate=None if view or r.estimate is None else int(r.estimate),
+                    storage_bytes=storage,
+                    modified=updated,
+                    token=f"updated:{updated.isoformat()}" if updated else None,
+                    modified_from="information_schema.TABLES.UPDATE_TIME" if updated else None,
+                )
+            )
         return found
 
     COLUMNS = text("""

@@ -104,9 +104,7 @@ class _Agg:
 
 
 class Aggregator:
-    def __init__(
-        self, hash_key: bytes | None, max_locators: int, max_hashes: int, entities: frozenset[str] | None
-    ):
+    def __init__(self, hash_key: bytes | None, max_locators: int, max_hashes: int, entities: frozenset[str] | None):
         self._key = hash_key
         self._max_locators = max_locators
         self._max_hashes = max_hashes

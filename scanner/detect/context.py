@@ -30,9 +30,7 @@ def context_regex(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 class WindowContextEnhancer(ContextAwareEnhancer):
-    def __init__(
-        self, before: int = 60, after: int = 20, factor: float = 0.35, min_with_context: float = 0.6
-    ):
+    def __init__(self, before: int = 60, after: int = 20, factor: float = 0.35, min_with_context: float = 0.6):
         super().__init__(
             context_similarity_factor=factor,
             min_score_with_context_similarity=min_with_context,
@@ -54,9 +52,7 @@ class WindowContextEnhancer(ContextAwareEnhancer):
         external = " ".join(context or ()).lower()
         kept: list[RecognizerResult] = []
         for result in raw_results:
-            recognizer = by_id.get(
-                result.recognition_metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY)
-            )
+            recognizer = by_id.get(result.recognition_metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY))
             words = tuple(getattr(recognizer, "context", None) or ())
             pattern = context_regex(words)
             before = getattr(recognizer, "context_before", None) or self.before

@@ -19,9 +19,7 @@ DATE = (
 
 _MONTH_NUMBER = {
     m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
-    )
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
 }
 _NUMERIC = regex.compile(r"(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})")
 _TEXTUAL = regex.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3})[A-Za-z]*\.?,?\s+(\d{4})")

@@ -235,9 +235,7 @@ class Detector:
                     if valid is False or rec.invalidate_result(found) or self._allowed(entity or "", found):
                         continue
                     validated = bool(valid) and getattr(rec, "steward_validator", None) is not None
-                    return Match(
-                        entity or "", m.start(), m.end(), 1.0 if valid else score, found, rec.name, validated
-                    )
+                    return Match(entity or "", m.start(), m.end(), 1.0 if valid else score, found, rec.name, validated)
         return None
 
     def _phone_cell(self, value: str) -> Match | None:

@@ -145,9 +145,7 @@ def build_engine(settings: DetectionConfig) -> Engine:
         rule_files[str(path)] = rules.file_digest(Path(path))
         for spec in spec_file.recognizers:
             recognizers.append(rules.YamlPatternRecognizer(spec))
-            custom += [
-                (spec.entity, ("" if spec.case_sensitive else "(?i)") + p.regex) for p in spec.patterns
-            ]
+            custom += [(spec.entity, ("" if spec.case_sensitive else "(?i)") + p.regex) for p in spec.patterns]
     allowlist = None
     if settings.allowlist_file is not None:
         allowlist = rules.load_allowlist(Path(settings.allowlist_file))

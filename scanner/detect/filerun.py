@@ -100,9 +100,7 @@ class FileRun:
         self.confirmed += read
         if det.engine.ner and cands is not None:
             # NER reads around name cues, titled names, and identifiers (people are named near them).
-            cues = [
-                c for c in cands if c.entity in _NER_CUES and not organisation_pair(text[c.start : c.end])
-            ]
+            cues = [c for c in cands if c.entity in _NER_CUES and not organisation_pair(text[c.start : c.end])]
             cues += [Candidate("NAME_CUE", m.start, m.end) for m in matches if m.entity in _NEAR_NAMES]
             half = s.ner_window_chars
             for w in windows(cues, len(text), half, half, 4 * half):
@@ -118,9 +116,7 @@ class FileRun:
         key = (chunk.where, chunk.column or "")
         state = self.columns.get(key)
         if state is None:
-            state = tables.ColumnState(
-                chunk.where, chunk.column or "", tables.header_entity(chunk.column or "")
-            )
+            state = tables.ColumnState(chunk.where, chunk.column or "", tables.header_entity(chunk.column or ""))
             self.columns[key] = state
         lines = text.split("\n")
         if lines and not lines[-1]:
@@ -174,8 +170,7 @@ class FileRun:
         s = self.det.settings
         self._flush()
         columns = tuple(
-            tables.finish(state, self.agg, s.column_min_share, s.max_locators)
-            for state in self.columns.values()
+            tables.finish(state, self.agg, s.column_min_share, s.max_locators) for state in self.columns.values()
         )
         idents = set(s.special_category_identifiers)
         file_identified = bool(idents & self.agg.identifier_entities())

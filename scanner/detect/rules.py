@@ -41,9 +41,7 @@ def _check_regex(value: str) -> str:
 
 class PatternSpec(_Strict):
     name: str = Field(description="Pattern name, shown in explanations.")
-    regex: str = Field(
-        description="Regular expression (Python 'regex' syntax; RE2 syntax keeps triage fast)."
-    )
+    regex: str = Field(description="Regular expression (Python 'regex' syntax; RE2 syntax keeps triage fast).")
     score: float = Field(ge=0.0, le=1.0, description="Score of a match before context and validation.")
 
     _valid = field_validator("regex")(_check_regex)
@@ -71,9 +69,7 @@ class RecognizersFile(_Strict):
 class ListEntry(_Strict):
     entity: str | None = Field(default=None, pattern=ENTITY, description="Entity type; none means any type.")
     values: tuple[str, ...] = Field(default=(), description="Exact values (compared without spaces/case).")
-    patterns: tuple[str, ...] = Field(
-        default=(), description="Regular expressions matched against the value."
-    )
+    patterns: tuple[str, ...] = Field(default=(), description="Regular expressions matched against the value.")
     reason: str = Field(default="", description="Why the entry exists (shown to reviewers).")
 
     _valid = field_validator("patterns")(lambda v: tuple(_check_regex(p) for p in v))
@@ -142,9 +138,7 @@ class YamlPatternRecognizer(PatternRecognizer):
 
     def __init__(self, spec: RecognizerSpec):
         flags = "" if spec.case_sensitive else "(?i)"
-        patterns = [
-            Pattern(p.name, f"(?-i:{p.regex})" if not flags else p.regex, p.score) for p in spec.patterns
-        ]
+        patterns = [Pattern(p.name, f"(?-i:{p.regex})" if not flags else p.regex, p.score) for p in spec.patterns]
         super().__init__(
             supported_entity=spec.entity,
             patterns=patterns,
@@ -182,9 +176,7 @@ def deny_recognizers(allowlist: AllowListFile, path: Path) -> list[PatternRecogn
             name=f"DenyList{i}",
             entity=entry.entity,
             case_sensitive=False,
-            patterns=tuple(
-                PatternSpec(name=f"deny {i}.{j}", regex=r, score=1.0) for j, r in enumerate(regexes)
-            ),
+            patterns=tuple(PatternSpec(name=f"deny {i}.{j}", regex=r, score=1.0) for j, r in enumerate(regexes)),
         )
         recognizer = YamlPatternRecognizer(spec)
         recognizer.steward_deny = True

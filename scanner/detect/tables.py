@@ -119,9 +119,7 @@ def fast_type(state: ColumnState, checkable: frozenset[str], share: float = 0.8)
     return None
 
 
-def record_fast(
-    state: ColumnState, lines: list[str], first_row: int, check: Callable[[str], Match | None]
-) -> None:
+def record_fast(state: ColumnState, lines: list[str], first_row: int, check: Callable[[str], Match | None]) -> None:
     for i, value in enumerate(lines):
         if not value.strip():
             continue
@@ -177,5 +175,12 @@ def finish(state: ColumnState, agg: Aggregator, min_share: float, max_locators: 
         agg.add(first, f"{state.where}{ordered[0]}", count=count)
         for row in ordered[1:max_locators]:
             agg.add_locator(entity, f"{state.where}{row}")
-    return ColumnSample(state.where, state.column, state.rows, state.sampled, typed, typed_rows,
-                        tuple(sorted(found, key=lambda ec: (-ec[1], ec[0]))))
+    return ColumnSample(
+        state.where,
+        state.column,
+        state.rows,
+        state.sampled,
+        typed,
+        typed_rows,
+        tuple(sorted(found, key=lambda ec: (-ec[1], ec[0]))),
+    )

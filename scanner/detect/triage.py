@@ -115,9 +115,7 @@ class Triage:
                 compiled = re2.compile(pattern.encode(), options)
                 self._set.Add(pattern.encode())
             except re2.error:
-                log.info(
-                    "triage: pattern for %s is not RE2 syntax; its recognizer runs on every chunk", entity
-                )
+                log.info("triage: pattern for %s is not RE2 syntax; its recognizer runs on every chunk", entity)
                 always.add(entity)
                 continue
             self._rules.append((entity, compiled))

@@ -117,9 +117,7 @@ class StewardPassportRecognizer(UkPassportRecognizer):
 
     def __init__(self) -> None:
         patterns = [*UkPassportRecognizer.PATTERNS, Pattern("UK Passport (9 digits)", r"\b\d{9}\b", 0.1)]
-        super().__init__(
-            patterns=patterns, context=[*UkPassportRecognizer.CONTEXT], name="StewardPassportRecognizer"
-        )
+        super().__init__(patterns=patterns, context=[*UkPassportRecognizer.CONTEXT], name="StewardPassportRecognizer")
 
 
 class StewardDrivingLicenceRecognizer(UkDrivingLicenceRecognizer):
@@ -218,9 +216,7 @@ class StewardIpv6Recognizer(StewardIpRecognizer):
 
     def __init__(self) -> None:
         v6 = [p for p in IpRecognizer.PATTERNS if p.name != "IPv4"]
-        IpRecognizer.__init__(
-            self, patterns=v6, supported_entity="IP_ADDRESS_V6", name="StewardIpv6Recognizer"
-        )
+        IpRecognizer.__init__(self, patterns=v6, supported_entity="IP_ADDRESS_V6", name="StewardIpv6Recognizer")
 
 
 class UkBankAccountRecognizer(PatternRecognizer):

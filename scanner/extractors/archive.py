@@ -87,9 +87,7 @@ def _members(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
         members.finish()
 
 
-def _spool(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, deadline: float
-) -> tuple[IO[bytes], int]:
+def _spool(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, deadline: float) -> tuple[IO[bytes], int]:
     """Decompress one member into a spooled temporary file, counting the bytes that actually come out."""
     if info.file_size > budget:
         raise TooLarge(f"a member expands to {info.file_size} bytes, past the limit of {budget}")

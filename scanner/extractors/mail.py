@@ -178,12 +178,14 @@ def _msg_chunks(msg: _Msg, limits: Limits) -> Iterator[Chunk]:
         display = msg.text(path, "3001")
         entry = f"{display} <{address}>" if display and address and display != address else display or address
         (cc if msg.fixed(path, 8).get(0x0C150003) == 2 else to).append(entry)
-    yield from _headers_chunk({
-        "From": f"{name} <{sender}>" if name and sender and name != sender else name or sender,
-        "To": ", ".join(to) or msg.text(base, "0E04"),
-        "Cc": ", ".join(cc) or msg.text(base, "0E03"),
-        "Subject": msg.text(base, "0037"),
-    })
+    yield from _headers_chunk(
+        {
+            "From": f"{name} <{sender}>" if name and sender and name != sender else name or sender,
+            "To": ", ".join(to) or msg.text(base, "0E04"),
+            "Cc": ", ".join(cc) or msg.text(base, "0E03"),
+            "Subject": msg.text(base, "0037"),
+        }
+    )
     body = msg.text(base, "1000")
     if not body.strip():
         html = msg.read([*base, "__substg1.0_10130102"]) or msg.text(base, "1013").encode()

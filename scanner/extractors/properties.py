@@ -11,8 +11,10 @@ from typing import BinaryIO
 log = logging.getLogger(__name__)
 
 MAX_PROPS_BYTES = 1024 * 1024
-OOXML_NS = {"dc": "http://purl.org/dc/elements/1.1/",
-            "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"}
+OOXML_NS = {
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+}
 ODF_NS = {"dc": "http://purl.org/dc/elements/1.1/", "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"}
 
 

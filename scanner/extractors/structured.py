@@ -26,9 +26,7 @@ from scanner.types import Chunk, Limits
 log = logging.getLogger(__name__)
 
 MAX_CONTEXT = 20
-_TOKEN = re.compile(
-    r'[\s]*(?:([{}\[\]:,])|"([^"\\]*(?:\\.[^"\\]*)*)"|(-?[0-9][0-9.eE+-]*|true|false|null))', re.S
-)
+_TOKEN = re.compile(r'[\s]*(?:([{}\[\]:,])|"([^"\\]*(?:\\.[^"\\]*)*)"|(-?[0-9][0-9.eE+-]*|true|false|null))', re.S)
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 

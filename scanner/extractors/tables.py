@@ -116,9 +116,7 @@ def _sized(
     yield from _chunk(pending, where, header, ctx)
 
 
-def _chunk(
-    values: list[tuple[int, str]], where: str, header: str | None, ctx: tuple[str, ...]
-) -> Iterator[Chunk]:
+def _chunk(values: list[tuple[int, str]], where: str, header: str | None, ctx: tuple[str, ...]) -> Iterator[Chunk]:
     if any(value for _, value in values):
         text = "\n".join(value for _, value in values)
         yield Chunk(text, where, ctx, column=header, first_row=values[0][0])

@@ -37,8 +37,21 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_WESTERN = {"cp1252", "cp1250", "latin_1", "iso8859_15", "iso8859_2", "cp850", "mac_roman", "mac_latin2",
-            "cp1257", "iso8859_4", "iso8859_13", "iso8859_10", "iso8859_3"}
+_WESTERN = {
+    "cp1252",
+    "cp1250",
+    "latin_1",
+    "iso8859_15",
+    "iso8859_2",
+    "cp850",
+    "mac_roman",
+    "mac_latin2",
+    "cp1257",
+    "iso8859_4",
+    "iso8859_13",
+    "iso8859_10",
+    "iso8859_3",
+}
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -105,8 +118,9 @@ def numbered_lines(blocks: Iterable[str], max_line: int) -> Iterator[tuple[int, 
         yield number, carry
 
 
-def line_chunks(lines: Iterable[tuple[int, str]], limits: Limits, where: str = "line {}",
-                context: tuple[str, ...] = ()) -> Iterator[Chunk]:
+def line_chunks(
+    lines: Iterable[tuple[int, str]], limits: Limits, where: str = "line {}", context: tuple[str, ...] = ()
+) -> Iterator[Chunk]:
     """Group numbered lines into chunks that end at paragraph breaks; ``where`` gets the first line number."""
     size = max(1, limits.max_chunk_chars)
     target = min(TARGET_CHARS, size)

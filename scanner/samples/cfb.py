@@ -151,8 +151,9 @@ def write_cfb(streams: Mapping[str, bytes], root_clsid: bytes = bytes(16)) -> by
         pos += count
 
     directory = b"".join(_dir_entry(n) for n in nodes)
-    free_entry = struct.pack("<64sHBB3I16sI16sIQ", b"", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM, bytes(16), 0,
-                             bytes(16), 0, 0)
+    free_entry = struct.pack(
+        "<64sHBB3I16sI16sIQ", b"", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM, bytes(16), 0, bytes(16), 0, 0
+    )
     directory += free_entry * (n_dir * 4 - len(nodes))
     mini_fat_bytes = struct.pack(f"<{len(mini_fat)}I", *mini_fat)
     mini_fat_bytes += struct.pack("<I", FREESECT) * (n_minifat * 128 - len(mini_fat))

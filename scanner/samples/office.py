@@ -99,9 +99,7 @@ def write_pptx(path: Path, slides: Sequence[str], notes: Sequence[str] | None = 
     return path
 
 
-def write_odt(
-    path: Path, paragraphs: Sequence[str], heading: str | None = None, header: str | None = None
-) -> Path:
+def write_odt(path: Path, paragraphs: Sequence[str], heading: str | None = None, header: str | None = None) -> Path:
     """An OpenDocument text file: an optional heading, then paragraphs; optional page header text."""
     from odf.opendocument import OpenDocumentText
     from odf.style import Header, MasterPage, PageLayout

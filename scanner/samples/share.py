@@ -25,12 +25,48 @@ SERVICES = {
     "Finance": ["ERDF Projects", "Budgets FY2019", "Suppliers"],
     "Planning": ["Applications", "Enforcement"],
 }
-FORMATS = ["docx", "xlsx", "csv", "txt", "pdf", "pptx", "odt", "ods", "rtf", "json", "xml", "html", "eml",
-           "msg", "tsv", "zip", "doc", "xls", "xlsm"]
-NAMES = ("case notes", "assessment", "contact list", "minutes", "report", "export", "register", "letter",
-         "review", "tracker", "summary", "referral")
-HEALTH = ("diagnosis of type 2 diabetes", "referred to occupational health for depression",
-          "history of epilepsy", "receiving treatment for cancer", "mental health assessment")
+FORMATS = [
+    "docx",
+    "xlsx",
+    "csv",
+    "txt",
+    "pdf",
+    "pptx",
+    "odt",
+    "ods",
+    "rtf",
+    "json",
+    "xml",
+    "html",
+    "eml",
+    "msg",
+    "tsv",
+    "zip",
+    "doc",
+    "xls",
+    "xlsm",
+]
+NAMES = (
+    "case notes",
+    "assessment",
+    "contact list",
+    "minutes",
+    "report",
+    "export",
+    "register",
+    "letter",
+    "review",
+    "tracker",
+    "summary",
+    "referral",
+)
+HEALTH = (
+    "diagnosis of type 2 diabetes",
+    "referred to occupational health for depression",
+    "history of epilepsy",
+    "receiving treatment for cancer",
+    "mental health assessment",
+)
 START, END = datetime(2009, 1, 1, tzinfo=UTC).timestamp(), datetime(2026, 6, 30, tzinfo=UTC).timestamp()
 Writer = Callable[[Path, "Content"], Path]
 
@@ -43,8 +79,10 @@ class Content:
         self.people: list[Person] = [people.person() for _ in range(rng.randint(2, 6))] if personal else []
         self.paragraphs = [people.prose(3) for _ in range(rng.randint(2, 4))]
         for p in self.people[:2]:
-            line = (f"Client: {p.name}, date of birth {p.dob:%d/%m/%Y}, NHS number {p.nhs_number}, "
-                    f"address {p.address}, {p.postcode}. Contact {p.phone} or {p.email}.")
+            line = (
+                f"Client: {p.name}, date of birth {p.dob:%d/%m/%Y}, NHS number {p.nhs_number}, "
+                f"address {p.address}, {p.postcode}. Contact {p.phone} or {p.email}."
+            )
             if health:
                 line += f" Notes: {rng.choice(HEALTH)}."
             self.paragraphs.insert(1, line)
@@ -55,9 +93,7 @@ class Content:
             rows += [[p.name, p.dob.isoformat(), p.ni_number, p.postcode, p.email, p.phone] for p in self.people]
             return rows
         header: list[list[object]] = [["Item", "Code", "Quantity", "Cost"]]
-        return header + [
-            [f"Item {i}", f"PRD-{1000 + i * 37}", i * 3, f"{i * 12.5:.2f}"] for i in range(1, 12)
-        ]
+        return header + [[f"Item {i}", f"PRD-{1000 + i * 37}", i * 3, f"{i * 12.5:.2f}"] for i in range(1, 12)]
 
     def lines(self) -> str:
         return "\n\n".join([self.title, *self.paragraphs])
@@ -79,19 +115,27 @@ WRITERS: dict[str, Writer] = {
     "odt": lambda p, c: office.write_odt(p, c.paragraphs, heading=c.title),
     "ods": lambda p, c: office.write_ods(p, {"Sheet1": c.table()}),
     "rtf": lambda p, c: office.write_rtf(p, [c.title, *c.paragraphs]),
-    "json": lambda p, c: text.write_json(p, {"title": c.title, "records": [dict(zip(c.table()[0], map(str, r),
-                                                                                      strict=False))
-                                                                          for r in c.table()[1:]]}),
-    "xml": lambda p, c: text.write_xml(p, "export", [dict(zip(("name", "code", "a", "b"), map(str, r),
-                                                              strict=False)) for r in c.table()[1:]]),
+    "json": lambda p, c: text.write_json(
+        p, {"title": c.title, "records": [dict(zip(c.table()[0], map(str, r), strict=False)) for r in c.table()[1:]]}
+    ),
+    "xml": lambda p, c: text.write_xml(
+        p, "export", [dict(zip(("name", "code", "a", "b"), map(str, r), strict=False)) for r in c.table()[1:]]
+    ),
     "html": lambda p, c: text.write_html(p, c.title, c.paragraphs),
-    "eml": lambda p, c: text.write_eml(p, c.title, c.lines(), "team@council.example.gov.uk",
-                                       "records@council.example.gov.uk",
-                                       [("list.csv", "\n".join(",".join(map(str, r)) for r in c.table()).encode())]),
-    "msg": lambda p, c: text.write_msg(p, c.title, c.lines(), "team@council.example.gov.uk",
-                                       [("notes.txt", c.lines().encode())]),
-    "zip": lambda p, c: text.write_zip(p, {"notes.txt": c.lines().encode(),
-                                           "list.csv": "\n".join(",".join(map(str, r)) for r in c.table()).encode()}),
+    "eml": lambda p, c: text.write_eml(
+        p,
+        c.title,
+        c.lines(),
+        "team@council.example.gov.uk",
+        "records@council.example.gov.uk",
+        [("list.csv", "\n".join(",".join(map(str, r)) for r in c.table()).encode())],
+    ),
+    "msg": lambda p, c: text.write_msg(
+        p, c.title, c.lines(), "team@council.example.gov.uk", [("notes.txt", c.lines().encode())]
+    ),
+    "zip": lambda p, c: text.write_zip(
+        p, {"notes.txt": c.lines().encode(), "list.csv": "\n".join(",".join(map(str, r)) for r in c.table()).encode()}
+    ),
     "doc": lambda p, c: office.write_doc(p),
     "xls": lambda p, c: office.write_xls(p),
 }
@@ -105,21 +149,35 @@ def _special_files(root: Path, people: People) -> list[Path]:
         office.write_encrypted_docx(hr / "Payroll" / "salaries 2019 (protected).docx", ["Salaries"], "secret1"),
         office.write_encrypted_pdf(hr / "Staff" / "disciplinary.pdf", ["Confidential"], "pw", "owner"),
         office.write_encrypted_odt(root / "Finance" / "Suppliers" / "contract.odt"),
-        text.write_zip(root / "Revenues and Benefits" / "Exports" / "bank details.zip",
-                       {"bacs.csv": f"{p.name},{p.sort_code},{p.account}\n".encode()}, password="export"),
+        text.write_zip(
+            root / "Revenues and Benefits" / "Exports" / "bank details.zip",
+            {"bacs.csv": f"{p.name},{p.sort_code},{p.account}\n".encode()},
+            password="export",
+        ),
         text.write_text(root / "Highways" / "Claims" / "empty.txt", ""),
-        office.write_docx(asc / "Safeguarding" / "strategy meeting.docx",
-                          [f"Strategy meeting about {p.name}, born {p.dob:%d %B %Y}, NHS {p.nhs_number}.",
-                           "Concerns of neglect were raised by the school; a child protection plan is proposed."],
-                          header="OFFICIAL-SENSITIVE", footer="OFFICIAL-SENSITIVE"),
-        office.write_docx(hr / "Occupational Health" / f"referral {p.name}.docx",
-                          [f"Employee: {p.name}, NI number {p.ni_number}.", f"Reason: {HEALTH[1]}."]),
-        text.write_csv(root / "GIS" / "OS MasterMap" / "licensed_topography.csv",
-                       [["TOID", "Easting", "Northing", "Theme"]]
-                       + [[f"osgb{4000000000000 + i}", 430000 + i, 290000 + i, "Buildings"] for i in range(40)]),
-        text.write_text(root / "Planning" / "policy on special category data.txt",
-                        "This policy explains how the council handles health, religion, ethnicity and "
-                        "criminal offence data. It names no individuals."),
+        office.write_docx(
+            asc / "Safeguarding" / "strategy meeting.docx",
+            [
+                f"Strategy meeting about {p.name}, born {p.dob:%d %B %Y}, NHS {p.nhs_number}.",
+                "Concerns of neglect were raised by the school; a child protection plan is proposed.",
+            ],
+            header="OFFICIAL-SENSITIVE",
+            footer="OFFICIAL-SENSITIVE",
+        ),
+        office.write_docx(
+            hr / "Occupational Health" / f"referral {p.name}.docx",
+            [f"Employee: {p.name}, NI number {p.ni_number}.", f"Reason: {HEALTH[1]}."],
+        ),
+        text.write_csv(
+            root / "GIS" / "OS MasterMap" / "licensed_topography.csv",
+            [["TOID", "Easting", "Northing", "Theme"]]
+            + [[f"osgb{4000000000000 + i}", 430000 + i, 290000 + i, "Buildings"] for i in range(40)],
+        ),
+        text.write_text(
+            root / "Planning" / "policy on special category data.txt",
+            "This policy explains how the council handles health, religion, ethnicity and "
+            "criminal offence data. It names no individuals.",
+        ),
     ]
     corrupt = hr / "Staff" / "team list final_v2.docx"
     data = office.write_docx(corrupt, ["Team list"] + [f"{x.name} {x.phone}" for x in (p, people.person())])

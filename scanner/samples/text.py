@@ -33,8 +33,7 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def write_csv(path: Path, rows: Iterable[Sequence[object]], delimiter: str = ",",
-              encoding: str = "utf-8") -> Path:
+def write_csv(path: Path, rows: Iterable[Sequence[object]], delimiter: str = ",", encoding: str = "utf-8") -> Path:
     buf = io.StringIO()
     csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     path.write_bytes(buf.getvalue().encode(encoding))
@@ -60,14 +59,23 @@ def write_xml(path: Path, root: str, records: Sequence[Mapping[str, str]], recor
 def write_html(path: Path, title: str, paragraphs: Sequence[str], script: str = "var tracking = 1;") -> Path:
     """A page with a title, a script and a style block (neither visible), and one <p> per paragraph."""
     body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-    page = (f"<!DOCTYPE html>\n<html><head><title>{escape(title)}</title>\n<script>{script}</script>\n"
-            f"<style>p {{ color: black; }}</style></head>\n<body>\n{body}\n</body></html>\n")
+    page = (
+        f"<!DOCTYPE html>\n<html><head><title>{escape(title)}</title>\n<script>{script}</script>\n"
+        f"<style>p {{ color: black; }}</style></head>\n<body>\n{body}\n</body></html>\n"
+    )
     path.write_text(page, encoding="utf-8")
     return path
 
 
-def write_eml(path: Path, subject: str, body: str, sender: str, to: str | Sequence[str],
-              attachments: Sequence[tuple[str, bytes]] = (), cc: Sequence[str] = ()) -> Path:
+def write_eml(
+    path: Path,
+    subject: str,
+    body: str,
+    sender: str,
+    to: str | Sequence[str],
+    attachments: Sequence[tuple[str, bytes]] = (),
+    cc: Sequence[str] = (),
+) -> Path:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to if isinstance(to, str) else ", ".join(to)
@@ -86,11 +94,18 @@ def write_eml(path: Path, subject: str, body: str, sender: str, to: str | Sequen
     return path
 
 
-_TYPES = {"csv": "text/csv", "txt": "text/plain", "html": "text/html", "json": "application/json",
-          "xml": "application/xml", "pdf": "application/pdf", "zip": "application/zip",
-          "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          "eml": "message/rfc822"}
+_TYPES = {
+    "csv": "text/csv",
+    "txt": "text/plain",
+    "html": "text/html",
+    "json": "application/json",
+    "xml": "application/xml",
+    "pdf": "application/pdf",
+    "zip": "application/zip",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "eml": "message/rfc822",
+}
 
 
 def _guess_type(name: str) -> tuple[str, str]:
@@ -121,29 +136,53 @@ def _prop_streams(props: Mapping[int, int | str | bytes], header: bytes, base: s
     return streams
 
 
-def build_msg(subject: str, body: str, sender: str, to: Sequence[str] = (),
-              attachments: Sequence[tuple[str, bytes]] = (), sender_name: str = "") -> bytes:
+def build_msg(
+    subject: str,
+    body: str,
+    sender: str,
+    to: Sequence[str] = (),
+    attachments: Sequence[tuple[str, bytes]] = (),
+    sender_name: str = "",
+) -> bytes:
     """The bytes of an Outlook message: subject, plain body, sender, To recipients and attachments."""
-    top: _Props = {0x001A001F: "IPM.Note", 0x0037001F: subject, 0x1000001F: body, 0x0C1F001F: sender,
-                   0x0C1A001F: sender_name or sender, 0x0E04001F: "; ".join(to), 0x0E070003: 0x01}
+    top: _Props = {
+        0x001A001F: "IPM.Note",
+        0x0037001F: subject,
+        0x1000001F: body,
+        0x0C1F001F: sender,
+        0x0C1A001F: sender_name or sender,
+        0x0E04001F: "; ".join(to),
+        0x0E070003: 0x01,
+    }
     header = struct.pack("<8xIIII8x", len(to), len(attachments), len(to), len(attachments))
     streams = _prop_streams(top, header, "")
     for i, address in enumerate(to):
-        recip: _Props = {0x3001001F: address, 0x3003001F: address, 0x39FE001F: address, 0x0C150003: 1,
-                         0x30000003: i}
+        recip: _Props = {0x3001001F: address, 0x3003001F: address, 0x39FE001F: address, 0x0C150003: 1, 0x30000003: i}
         streams |= _prop_streams(recip, bytes(8), f"__recip_version1.0_#{i:08X}/")
     for i, (name, data) in enumerate(attachments):
-        short = name if len(name) <= 12 else name[:8] + name[name.rfind("."):][:4]
-        att: _Props = {0x37010102: data, 0x3707001F: name, 0x3704001F: short, 0x3001001F: name,
-                       0x37050003: 1, 0x0E210003: i}
+        short = name if len(name) <= 12 else name[:8] + name[name.rfind(".") :][:4]
+        att: _Props = {
+            0x37010102: data,
+            0x3707001F: name,
+            0x3704001F: short,
+            0x3001001F: name,
+            0x37050003: 1,
+            0x0E210003: i,
+        }
         streams |= _prop_streams(att, bytes(8), f"__attach_version1.0_#{i:08X}/")
     for tag in ("00020102", "00030102", "00040102"):
         streams[f"__nameid_version1.0/__substg1.0_{tag}"] = b""
     return write_cfb(streams, OUTLOOK_MSG_CLSID)
 
 
-def write_msg(path: Path, subject: str, body: str, sender: str, attachments: Sequence[tuple[str, bytes]] = (),
-              to: Sequence[str] = ("records@council.example.gov.uk",)) -> Path:
+def write_msg(
+    path: Path,
+    subject: str,
+    body: str,
+    sender: str,
+    attachments: Sequence[tuple[str, bytes]] = (),
+    to: Sequence[str] = ("records@council.example.gov.uk",),
+) -> Path:
     path.write_bytes(build_msg(subject, body, sender, to, attachments))
     return path
 
@@ -220,8 +259,9 @@ def _zeros_member(name: str, size_mib: int) -> tuple[str, int, int, int, int, by
     return (name, 0, 8, crc, size_mib << 20, stored)
 
 
-def build_zip_bomb(kind: Literal["ratio", "nested"] = "ratio", size_mib: int = 1024,
-                   levels: int = 5, fanout: int = 16) -> bytes:
+def build_zip_bomb(
+    kind: Literal["ratio", "nested"] = "ratio", size_mib: int = 1024, levels: int = 5, fanout: int = 16
+) -> bytes:
     """``ratio``: one member of ``size_mib`` MiB of zeros (1 GiB in about 1 MB).
     ``nested``: 42.zip-style, ``levels`` of zips each holding ``fanout`` copies of the level below,
     over a 1 MiB member of zeros (16**5 MiB, a terabyte, with the defaults)."""
