@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 
 from inventory.config import StewardConfig
-from inventory.db import open_store
-from inventory.models import Asset, FileRecord
-from inventory.ownership import open_directory, refresh_ownership
+from inventory.owners.refresh import open_directory, refresh_ownership
+from inventory.store.engine import open_store
+from inventory.store.models import Asset, FileRecord
 
 
 def main() -> None:

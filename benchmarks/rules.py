@@ -23,13 +23,13 @@ from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inventory.assets import roll_up
 from inventory.config import StewardConfig
-from inventory.db import open_store
-from inventory.evaluate import evaluate_source
-from inventory.models import DetectionRow, FileRecord
-from inventory.models_rules import Finding
+from inventory.findings.evaluate import evaluate_source
+from inventory.findings.models import Finding
+from inventory.register.rollup import roll_up
 from inventory.rules import DEFAULT_DIR, load_rulebook
+from inventory.store.engine import open_store
+from inventory.store.models import DetectionRow, FileRecord
 
 SERVICES = [
     "Adult Social Care",

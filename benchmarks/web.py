@@ -28,15 +28,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from inventory.config import StewardConfig
-from inventory.db import open_store
-from inventory.evaluate import evaluate_source
-from inventory.models import Asset
-from inventory.models_owners import AssetOwnership
-from inventory.models_rules import Finding
-from inventory.record import utcnow
+from inventory.findings.evaluate import evaluate_source
+from inventory.findings.models import Finding
+from inventory.owners.models import AssetOwnership
 from inventory.risks.scoring import load
 from inventory.risks.sync import sync_source
 from inventory.rules import DEFAULT_DIR, load_rulebook
+from inventory.runs.record import utcnow
+from inventory.store.engine import open_store
+from inventory.store.models import Asset
 from inventory.web.app import create_app
 from inventory.web.users import add_user
 from rules import fill  # type: ignore[import-not-found]

@@ -1,5 +1,5 @@
 """`python -m inventory` is the `steward` command."""
 
-from inventory.cli import main
+from inventory.cli.main import main
 
 main()

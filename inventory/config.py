@@ -15,8 +15,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_validator
 
-from inventory.config_owners import Directory, OwnersConfig
-from inventory.ops_config import ScheduleConfig, WatchConfig
+from inventory.owners.config import Directory, OwnersConfig
+from inventory.runs.config import ScheduleConfig, WatchConfig
 from inventory.web.config import WebConfig
 from scanner.config import DetectionConfig, LimitsConfig, ScanConfig, Source, Strict
 from scanner.errors import ConfigError
@@ -140,7 +140,8 @@ def _key(loc: tuple[int | str, ...]) -> str:
 
 
 def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]:
-    """Read and validate the config; returns it with a hash of its expanded content (for provenance)."""
+    """Read and validate the config; returns it with a hash of its content before ``${ENV}`` references are
+    expanded (for provenance: a secret never enters the hash, so the store holds nothing to test a guess against)."""
     path = config_path(explicit)
     try:
         text = path.read_text(encoding="utf-8")
@@ -170,5 +171,5 @@ def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]
     if not config.rules.dir.is_absolute():
         rules = config.rules.model_copy(update={"dir": (path.parent / config.rules.dir).resolve()})
         config = config.model_copy(update={"rules": rules})
-    digest = hashlib.sha256(repr(sorted(expanded.items(), key=str)).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(repr(sorted(raw.items(), key=str)).encode()).hexdigest()[:16]
     return config, digest

@@ -119,8 +119,8 @@ def identify(fh: BinaryIO, name: str) -> Identified:
         return Identified(EMPTY, False)
     try:
         mime = _magic().from_buffer(head)
-    except magic.MagicException:
-        log.debug("libmagic failed on %s", name, exc_info=True)
+    except magic.MagicException as exc:
+        log.debug("libmagic failed on %s (%s)", name, type(exc).__name__)
         mime = "application/octet-stream"
     try:
         if mime in _ZIPS:
@@ -167,8 +167,8 @@ def _zip_type(fh: BinaryIO) -> str | None:
             for prefix, found in _OOXML_DIRS.items():
                 if any(n.startswith(prefix) for n in names):
                     return found
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, NotImplementedError):
-        log.debug("not a readable zip; keeping libmagic's type", exc_info=True)
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, NotImplementedError) as exc:
+        log.debug("not a readable zip (%s); keeping libmagic's type", type(exc).__name__)
     return None
 
 
@@ -178,8 +178,8 @@ def _ole_type(fh: BinaryIO) -> str | None:
     try:
         with olefile.OleFileIO(fh) as ole:
             streams = {"/".join(path) for path in ole.listdir(streams=True, storages=False)}
-    except (OSError, ValueError, EOFError, IndexError, KeyError, TypeError):
-        log.debug("not a readable OLE file; keeping libmagic's type", exc_info=True)
+    except (OSError, ValueError, EOFError, IndexError, KeyError, TypeError) as exc:
+        log.debug("not a readable OLE file (%s); keeping libmagic's type", type(exc).__name__)
         return None
     if {"EncryptionInfo", "EncryptedPackage"} <= streams:
         return ENCRYPTED_OOXML

@@ -101,8 +101,10 @@ test)
         fi
         export STEWARD_TEST_MARIA_URL="mysql+pymysql://root@127.0.0.1:3306/test"
     fi
-    say "lint"
-    "$VENV/bin/ruff" check scanner inventory tests benchmarks
+    say "checks: ruff, ruff format, import graph, mypy"
+    "$VENV/bin/ruff" check scanner inventory tests benchmarks scripts
+    "$VENV/bin/ruff" format --check scanner inventory tests benchmarks scripts
+    "$VENV/bin/python" scripts/check_imports.py
     say "tests"
     "$VENV/bin/python" -m pytest -q
     ;;

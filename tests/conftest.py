@@ -46,7 +46,7 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def steward() -> Callable[..., Result]:
     """Run a `steward` command in-process, as a user would type it."""
-    from inventory.cli import cli
+    from inventory.cli.main import cli
 
     runner = CliRunner()
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from council_share import docx_bytes, pdf_bytes, pptx_bytes, xlsx_bytes
 
-from inventory.access import AccessPolicy, summarise
-from inventory.config_owners import CsvDirectory, OwnersConfig
-from inventory.directory import Directory, DirectoryError, Person, read_csv
-from inventory.owners import FileFacts, infer, proposal
+from inventory.owners.access import AccessPolicy, summarise
+from inventory.owners.config import CsvDirectory, OwnersConfig
+from inventory.owners.directory import Directory, DirectoryError, Person, read_csv
+from inventory.owners.inference import FileFacts, infer, proposal
 from scanner.extractors.properties import document_authors
 from scanner.principals import principal_digest
 from scanner.types import AccessFact

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from click.testing import Result
 
-from inventory.cli import cli
+from inventory.cli.main import cli
 from scanner.samples import office, text
 
 README = Path(__file__).parent.parent / "README.md"

@@ -12,7 +12,7 @@ import pytest
 from ldap_server import ADMIN_DN, ADMIN_PASSWORD, SUFFIX, LdapServer, have_slapd
 from samba_server import free_port
 
-from inventory.config_owners import LdapDirectory
+from inventory.owners.config import LdapDirectory
 from inventory.web.ldapauth import ldap_authenticate
 from scanner.errors import StewardError
 
@@ -177,7 +177,7 @@ def test_a_directory_account_signs_in_to_the_web_review_by_ldap_bind(ldap_people
     from click.testing import CliRunner
     from web_world import client, sign_in
 
-    from inventory.cli import cli
+    from inventory.cli.main import cli
 
     (tmp_path / "share").mkdir()
     cfg = directory(ldap_people.url).model_dump(mode="json")

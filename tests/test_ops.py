@@ -14,10 +14,10 @@ from click.testing import Result
 from sqlalchemy import select
 
 from inventory.config import load_config
-from inventory.daemon import RunControl
-from inventory.db import open_store
-from inventory.models import FileRecord, ScanRun
-from inventory.scan import scan_source
+from inventory.runs.orchestrator import ScanRequest, run_scan
+from inventory.runs.service import RunControl
+from inventory.store.engine import open_store
+from inventory.store.models import FileRecord, ScanRun
 from scanner.samples import text
 
 FAST = {"names": False}
@@ -93,13 +93,13 @@ def test_time_budget_pauses_riskiest_first_and_the_next_run_carries_on(
     config_file = write_config(root, detection=FAST, scan={"workers": 1, "checkpoint_every": 5})
     config, digest = load_config(config_file)
     factory = open_store(config.database)
-    first = scan_source(factory, config, digest, "share", control=Budget(files=84), trigger="schedule")
+    first = run_scan(factory, config, digest, ScanRequest("share", trigger="schedule", control=Budget(files=84)))
     assert (first.status, first.stop_reason) == ("paused", "budget")
     with factory() as session:
         read = list(session.scalars(select(FileRecord.path).order_by(FileRecord.id)))
     assert len(read) == 5 and all(p.startswith("Social Care/") for p in read), "riskiest first"
 
-    second = scan_source(factory, config, digest, "share", control=RunControl(threading.Event(), None))
+    second = run_scan(factory, config, digest, ScanRequest("share", control=RunControl(threading.Event(), None)))
     assert (second.run_id, second.status, second.read) == (first.run_id, "completed", 80 - len(read))
     with factory() as session:
         paths = list(session.scalars(select(FileRecord.path).order_by(FileRecord.id)))

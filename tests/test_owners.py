@@ -205,7 +205,7 @@ def test_a_declared_owner_who_has_left_is_flagged(council: Path, steward: Callab
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
 
-    from inventory.models_owners import AssetOwnership
+    from inventory.owners.models import AssetOwnership
 
     with Session(create_engine(data["database"])) as s:
         row = s.scalars(select(AssetOwnership).where(AssetOwnership.owner_key == "stwcdavis")).one()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
-from inventory.models import FileRecord, ScanRun
+from inventory.store.models import FileRecord, ScanRun
 
 
 def count_files(url: str) -> int:

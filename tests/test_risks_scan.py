@@ -22,7 +22,7 @@ import pytest
 from click.testing import Result
 from sqlalchemy import create_engine, update
 
-from inventory.models_risks import Risk
+from inventory.risks.models import Risk
 from scanner.samples import office, text
 
 DAY = 86400

@@ -13,7 +13,7 @@ from click.testing import Result
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from inventory.models import Asset, FileEvent, FileRecord, ScanRun
+from inventory.store.models import Asset, FileEvent, FileRecord, ScanRun
 from scanner.samples import office, text
 
 

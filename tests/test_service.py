@@ -16,7 +16,7 @@ import yaml
 from click.testing import Result
 from sqlalchemy import create_engine, func, select
 
-from inventory.models import DetectionRow, FileRecord, ScanRun
+from inventory.store.models import DetectionRow, FileRecord, ScanRun
 from scanner.samples import text
 
 FAST = {"names": False}  # patterns only: the services are under test here, not name recognition

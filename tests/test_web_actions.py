@@ -15,10 +15,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from web_world import all_routes, client, csrf_of, make_world, sign_in
 
-from inventory.db import open_store
-from inventory.models import Asset
-from inventory.models_risks import Risk
-from inventory.models_rules import Finding
+from inventory.findings.models import Finding
+from inventory.risks.models import Risk
+from inventory.store.engine import open_store
+from inventory.store.models import Asset
 
 
 def signed_in(world: Any, name: str, app: Any = None) -> tuple[Any, str]:
@@ -40,7 +40,7 @@ def notice(page: Any) -> str:
 
 
 def rescan(world: Any) -> None:
-    from inventory.cli import cli
+    from inventory.cli.main import cli
 
     assert CliRunner().invoke(cli, ["scan", "--config", str(world.config_path)]).exit_code == 0
 
@@ -217,7 +217,7 @@ def test_a_spreadsheet_formula_in_a_reason_is_neutralised_in_exports(web: Any) -
 
 
 def test_user_commands_and_api_tokens(web: Any, steward: Callable[..., Result]) -> None:
-    from inventory.cli import cli
+    from inventory.cli.main import cli
 
     cfg = str(web.config_path)
     runner = CliRunner()
@@ -342,13 +342,13 @@ def test_admin_adds_and_disables_accounts_and_starts_a_scan(web: Any) -> None:
     assert notice(page) == "account hana added (iao)"
     assert sign_in(client(web, app), "hana", "another long secret").url.path == "/my-assets"
     with open_store(web.config.database)() as db:
-        from inventory.models_web import User
+        from inventory.web.models import User
 
         bob = db.scalars(select(User).where(User.name == "bob")).one()
     page = c.post(f"/admin/users/{bob.id}", data={"change": "disable", "csrf_token": csrf})
     assert notice(page) == "account bob: disabled"
     assert sign_in(client(web, app), "bob").status_code == 401
-    from inventory.models import ScanRun
+    from inventory.store.models import ScanRun
 
     with open_store(web.config.database)() as db:
         runs = len(db.scalars(select(ScanRun)).all())

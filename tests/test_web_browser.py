@@ -51,7 +51,7 @@ class Site:
         return context
 
     def store(self) -> Any:
-        from inventory.db import open_store
+        from inventory.store.engine import open_store
 
         return open_store(self.world.config.database)()
 
@@ -124,10 +124,10 @@ def read_download(page: Page, link: Any) -> tuple[str, str]:
 def test_iao_reviews_an_asset_end_to_end(site: Site, page: Page) -> None:
     from sqlalchemy import select
 
-    from inventory.models import Asset
-    from inventory.models_risks import Risk
-    from inventory.models_rules import Finding
-    from inventory.models_web import Comment, DisposalApproval
+    from inventory.findings.models import Finding
+    from inventory.risks.models import Risk
+    from inventory.store.models import Asset
+    from inventory.web.models import Comment, DisposalApproval
 
     housing = site.world.asset_id("Housing")
     sign_in(page, "alice")
@@ -325,7 +325,7 @@ def test_siro_summary_report_and_audit_log(site: Site, page: Page) -> None:
 def test_admin_manages_accounts(site: Site, page: Page) -> None:
     from sqlalchemy import select
 
-    from inventory.models_web import User
+    from inventory.web.models import User
 
     erin_context = site.context()
     try:
@@ -382,8 +382,8 @@ def test_admin_manages_accounts(site: Site, page: Page) -> None:
 def test_iao_declines_ownership(site: Site, page: Page) -> None:
     from sqlalchemy import select
 
-    from inventory.models import Asset
-    from inventory.models_owners import OwnerDecision
+    from inventory.owners.models import OwnerDecision
+    from inventory.store.models import Asset
 
     finance = site.world.asset_id("Finance")
     sign_in(page, "bob")
@@ -412,8 +412,8 @@ def test_iao_declines_ownership(site: Site, page: Page) -> None:
 
 
 def test_siro_acts_on_any_asset(site: Site, page: Page) -> None:
-    from inventory.models import Asset
-    from inventory.models_risks import Risk
+    from inventory.risks.models import Risk
+    from inventory.store.models import Asset
 
     finance = site.world.asset_id("Finance")
     sign_in(page, "carol")

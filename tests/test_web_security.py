@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select, text, update
 from web_world import PASSWORD, all_routes, client, csrf_of, leaks, sign_in
 
-from inventory.db import open_store
-from inventory.models_owners import OwnerDecision
-from inventory.models_risks import Risk
-from inventory.models_rules import Finding
-from inventory.models_web import AuditEntry, Comment, DisposalApproval, SignInFailure, User, WebSession
+from inventory.findings.models import Finding
+from inventory.owners.models import OwnerDecision
+from inventory.risks.models import Risk
+from inventory.store.engine import open_store
+from inventory.web.models import AuditEntry, Comment, DisposalApproval, SignInFailure, User, WebSession
 
 PARAMS = re.compile(r"\{(\w+)\}")
 BODIES = {  # a valid body for each action, so only the scope check can refuse it
@@ -78,8 +78,8 @@ def bobs_approval(web: Any) -> None:
         data={"reason": "past schedule", "csrf_token": csrf_of(page.text)},
     )
     assert "approved" in r.text
-    from inventory.record import utcnow
     from inventory.risks import register
+    from inventory.runs.record import utcnow
 
     with open_store(web.config.database)() as db:  # and a risk recorded by hand against Finance
         register.add(
@@ -253,8 +253,8 @@ def test_unknown_accounts_and_disabled_accounts_cannot_sign_in(web: Any) -> None
 
 
 def test_passwords_and_tokens_are_kept_only_as_hashes(web: Any) -> None:
-    from inventory.models_web import ApiToken
-    from inventory.record import utcnow
+    from inventory.runs.record import utcnow
+    from inventory.web.models import ApiToken
     from inventory.web.users import get_user, issue_token
 
     factory = open_store(web.config.database)

@@ -86,7 +86,7 @@ def write_config(folder: Path, root: Path, database: str, **extra: Any) -> Path:
 
 def scanned_store(base: Path) -> Path:
     """Build, scan and return the folder holding share/, hr.csv and steward.db (with the accounts)."""
-    from inventory.cli import cli
+    from inventory.cli.main import cli
 
     build_share(base / "share")
     write_directory(base / "hr.csv")
@@ -99,8 +99,8 @@ def scanned_store(base: Path) -> Path:
 
 def add_accounts(config_path: Path) -> None:
     from inventory.config import load_config
-    from inventory.db import open_store
-    from inventory.record import utcnow
+    from inventory.runs.record import utcnow
+    from inventory.store.engine import open_store
     from inventory.web.users import add_user
 
     config = load_config(config_path)[0]
@@ -130,8 +130,8 @@ class World:
     def asset_id(self, name: str) -> int:
         from sqlalchemy import select
 
-        from inventory.db import open_store
-        from inventory.models import Asset
+        from inventory.store.engine import open_store
+        from inventory.store.models import Asset
 
         with open_store(self.config.database)() as db:
             return int(db.scalars(select(Asset.id).where(Asset.name == name)).one())
@@ -148,7 +148,7 @@ def make_world(store: Path, folder: Path, database: str | None = None, **extra: 
     config_path = write_config(folder, store / "share", database or f"sqlite:///{folder / 'steward.db'}", **extra)
     world = World(folder, config_path)
     if database is not None:
-        from inventory.cli import cli
+        from inventory.cli.main import cli
 
         result = CliRunner().invoke(cli, ["scan", "--config", str(config_path)], catch_exceptions=False)
         assert result.exit_code == 0, result.output

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from inventory.models import Asset, DetectionRow, FileRecord
-from inventory.models_risks import Risk, RiskScore
-from inventory.models_rules import Finding
+from inventory.findings.models import Finding
 from inventory.risks import register
 from inventory.risks.maturity import Readout, readouts
+from inventory.risks.models import Risk, RiskScore
 from inventory.risks.scoring import RiskFile
+from inventory.store.models import Asset, DetectionRow, FileRecord
 
 OWNED = ("confirmed", "declared")
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.models import Asset
 from inventory.risks.scoring import Dimension, RiskFile
+from inventory.store.models import Asset
 
 LEVELS = {1: "Ad hoc", 2: "Formative", 3: "Developing", 4: "Operational", 5: "Optimised"}
 

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from inventory.models import Asset
-from inventory.models_risks import TREATMENTS, Risk, RiskEvent, RiskScore
+from inventory.risks.models import TREATMENTS, Risk, RiskEvent, RiskScore
 from inventory.risks.scoring import RiskFile
 from inventory.risks.sync import event_row
+from inventory.store.models import Asset
 from scanner.errors import StewardError
 
 COLUMNS = (

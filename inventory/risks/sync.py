@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.models import Asset, DetectionRow, FileRecord
-from inventory.models_owners import AssetOwnership
-from inventory.models_risks import Risk, RiskEvent, RiskScore
-from inventory.models_rules import Finding
+from inventory.findings.models import Finding
+from inventory.owners.models import AssetOwnership
 from inventory.risks.kinds import AssetRiskFacts, FindingFact, RiskDraft, derive
+from inventory.risks.models import Risk, RiskEvent, RiskScore
 from inventory.risks.scoring import RiskFile
+from inventory.store.models import Asset, DetectionRow, FileRecord
 
 log = logging.getLogger(__name__)
 BATCH = 1000

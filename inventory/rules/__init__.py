@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from inventory.risks.scoring import check as check_risk
 from inventory.rules import (
     bulk_export,
     duplicate,
@@ -122,8 +123,6 @@ def check_dir(directory: Path) -> tuple[Rulebook | None, list[Problem]]:
         problems.append(Problem(str(directory), 1, "(directory)", f"holds neither {' nor '.join(RULE_FILES)}"))
     problems.extend(_shared_ids(directory, docs))
     if (directory / "risk.yaml").exists():
-        from inventory.risks.scoring import check as check_risk  # the risk register's scoring rules
-
         problems.extend(check_risk(directory / "risk.yaml")[1])
     if any(not p.warning for p in problems):
         return None, problems

@@ -10,8 +10,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
-from inventory.models_web import Comment, DisposalApproval
+from inventory.findings.queries import disposal_rows
+from inventory.findings.sync import confirm, decide
+from inventory.owners.decisions import decide_owner
+from inventory.owners.models import AssetOwnership
+from inventory.owners.refresh import open_directory
+from inventory.risks import register
 from inventory.web import audit, scope
+from inventory.web.models import Comment, DisposalApproval
 from inventory.web.people import DirectoryCache
 from inventory.web.scope import Viewer
 from scanner.errors import StewardError
@@ -51,10 +57,6 @@ def _acting(ctx: Context) -> None:
 
 
 def ownership(ctx: Context, asset_id: int, action: str, reason: str, person: str | None = None) -> str:
-    from inventory.models_owners import AssetOwnership
-    from inventory.owner_decisions import decide_owner
-    from inventory.ownership import open_directory
-
     _acting(ctx)
     a = scope.asset(ctx.db, ctx.viewer, asset_id)
     why = _reason(reason)
@@ -93,8 +95,6 @@ def ownership(ctx: Context, asset_id: int, action: str, reason: str, person: str
 
 
 def finding(ctx: Context, finding_id: int, verdict: str, reason: str) -> str:
-    from inventory.findings import confirm, decide
-
     _acting(ctx)
     f, a = scope.finding(ctx.db, ctx.viewer, finding_id)
     why = _reason(reason)
@@ -121,8 +121,6 @@ def finding(ctx: Context, finding_id: int, verdict: str, reason: str) -> str:
 
 
 def risk(ctx: Context, risk_id: int, treatment: str, reason: str, review: date | None) -> str:
-    from inventory.risks import register
-
     _acting(ctx)
     r = scope.risk(ctx.db, ctx.viewer, risk_id)
     why = _reason(reason)
@@ -146,8 +144,6 @@ def risk(ctx: Context, risk_id: int, treatment: str, reason: str, review: date |
 
 
 def disposal_list(db: Session, asset_id: int) -> list[dict[str, Any]]:
-    from inventory.queries_findings import disposal_rows
-
     return list(disposal_rows(db, asset_id))
 
 

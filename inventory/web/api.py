@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from inventory.record import utcnow
+from inventory.risks.figures import headline
+from inventory.runs.record import utcnow
 from inventory.web import actions, audit, scope, views
 from inventory.web.actions import Context
 from inventory.web.deps import api_context, api_viewer, get_db
@@ -182,8 +183,6 @@ def comment(asset_id: int, body: CommentIn, ctx: Context = Depends(api_context))
 
 @router.get("/summary", summary="The SIRO's headline figures")
 def summary(viewer: Viewer = Depends(api_viewer), db: Session = Depends(get_db)) -> dict[str, Any]:
-    from inventory.risks.figures import headline
-
     viewer.require("siro")
     return headline(db)
 

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inventory.config import StewardConfig
+from inventory.store.engine import open_store
+from inventory.web import api, pages_admin, pages_assets, pages_auth, pages_siro
 from inventory.web.deps import CsrfRefused, SignInNeeded
 from inventory.web.people import DirectoryCache
 from inventory.web.render import render
@@ -44,9 +46,6 @@ def _problem(request: Request, status: int, message: str) -> Response:
 
 
 def create_app(config: StewardConfig, factory: sessionmaker[Session] | None = None) -> FastAPI:
-    from inventory.db import open_store
-    from inventory.web import api, pages_admin, pages_assets, pages_auth, pages_siro
-
     app = FastAPI(
         title="Steward",
         version=__version__,

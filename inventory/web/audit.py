@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.models_web import AuditEntry
-from inventory.reports.export import safe_cell
+from inventory.register.export import safe_cell
+from inventory.web.models import AuditEntry
 
 COLUMNS = ("id", "at", "actor", "role", "action", "subject", "subject_id", "asset_id", "reason", "detail", "ip")
 

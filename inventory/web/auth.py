@@ -18,7 +18,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
-from inventory.models_web import ApiToken, SignInFailure, User, WebSession
+from inventory.owners.config import LdapDirectory
+from inventory.web.models import ApiToken, SignInFailure, User, WebSession
 from scanner.errors import StewardError
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,7 @@ def purge(db: Session, config: StewardConfig, now: datetime) -> None:
 
 
 def _ldap_ok(config: StewardConfig, user: User, password: str) -> bool:
-    from inventory.config_owners import LdapDirectory
-    from inventory.web.ldapauth import ldap_authenticate
+    from inventory.web.ldapauth import ldap_authenticate  # deferred: ldap3 loads only for directory accounts
 
     if not isinstance(config.directory, LdapDirectory):
         raise SignInRefused("Directory sign-in is not available: no LDAP directory is configured.", 503)

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
-from inventory.record import utcnow
+from inventory.runs.record import utcnow
 from inventory.web import auth
 from inventory.web.actions import Context
 from inventory.web.scope import Viewer

@@ -11,8 +11,8 @@ import logging
 import math
 from typing import Any
 
-from inventory.config_owners import LdapDirectory
-from inventory.directory import DirectoryError, ldap_people
+from inventory.owners.config import LdapDirectory
+from inventory.owners.directory import DirectoryError, ldap_people
 
 log = logging.getLogger(__name__)
 

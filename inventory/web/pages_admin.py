@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from inventory.models_web import ROLES, User
+from inventory.runs.status import source_status, status_report
 from inventory.web import users
 from inventory.web.actions import Context
 from inventory.web.deps import get_db, page_context, page_viewer
+from inventory.web.models import ROLES, User
 from inventory.web.render import done, render
 from inventory.web.scope import NotVisible, Viewer
 from scanner.errors import StewardError
@@ -90,8 +91,6 @@ def change_user(request: Request, user_id: int, ctx: Context = Depends(page_cont
 
 @router.get("/admin/scans")
 def scans_page(request: Request, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)) -> Response:
-    from inventory.status import status_report
-
     viewer.require("admin")
     return render(
         request,
@@ -103,8 +102,6 @@ def scans_page(request: Request, viewer: Viewer = Depends(page_viewer), db: Sess
 
 @router.post("/admin/scans")
 def start_scan(request: Request, ctx: Context = Depends(page_context)) -> Response:
-    from inventory.status import source_status
-
     ctx.viewer.require("admin")
     source = str(request.state.form.get("source", ""))
     config_path = request.app.state.config_path

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from inventory.queries_findings import DISPOSAL_COLUMNS
-from inventory.record import utcnow
-from inventory.reports.export import safe_cell
+from inventory.findings.queries import DISPOSAL_COLUMNS
+from inventory.register.export import safe_cell
+from inventory.runs.record import utcnow
 from inventory.web import actions, scope, views
 from inventory.web.actions import Context
 from inventory.web.deps import get_db, page_context, page_viewer

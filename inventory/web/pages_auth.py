@@ -9,8 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.models_web import User
-from inventory.record import utcnow
+from inventory.runs.record import utcnow
 from inventory.web import audit, auth
 from inventory.web.deps import (
     SESSION_COOKIE,
@@ -23,6 +22,7 @@ from inventory.web.deps import (
     page_form,
     page_viewer,
 )
+from inventory.web.models import User
 from inventory.web.render import render
 from inventory.web.scope import Viewer
 

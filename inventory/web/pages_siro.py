@@ -9,7 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from inventory.record import utcnow
+from inventory.risks import figures, html
+from inventory.risks.scoring import RiskFile, load
+from inventory.risks.sync import review_due
+from inventory.runs.record import utcnow
 from inventory.web import audit, views
 from inventory.web.deps import config_of, get_db, page_viewer
 from inventory.web.render import render
@@ -18,11 +21,8 @@ from inventory.web.scope import Viewer
 router = APIRouter(include_in_schema=False)
 
 
-def summary(request: Request, db: Session) -> tuple[object, object]:
-    from inventory.risks import figures
-    from inventory.risks.scoring import load
-    from inventory.risks.sync import review_due
-
+def summary(request: Request, db: Session) -> tuple[figures.Summary, RiskFile]:
+    """The SIRO's figures now, with the risk rules they were scored by."""
     book = load(config_of(request).rules.dir)
     now = utcnow()
     if review_due(db, now):
@@ -32,23 +32,19 @@ def summary(request: Request, db: Session) -> tuple[object, object]:
 
 @router.get("/siro")
 def siro(request: Request, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)) -> Response:
-    from inventory.risks import html
-
     viewer.require("siro")
     s, book = summary(request, db)
-    return render(request, "siro.html", report=html.body(s, book), report_css=html.CSS)  # type: ignore[arg-type]
+    return render(request, "siro.html", report=html.body(s, book), report_css=html.CSS)
 
 
 @router.get("/siro/report.html")
 def report_html(request: Request, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)) -> Response:
-    from inventory.risks import html
-
     viewer.require("siro")
     s, book = summary(request, db)
     name = f"steward-risk-summary-{utcnow():%Y-%m-%d}.html"
     return Response(
         html.render(s, book),
-        media_type="text/html",  # type: ignore[arg-type]
+        media_type="text/html",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -58,14 +54,13 @@ def report_pdf(request: Request, viewer: Viewer = Depends(page_viewer), db: Sess
     import tempfile
     from pathlib import Path
 
-    from inventory.risks import html
-    from inventory.risks.pdf import print_pdf
+    from inventory.risks.pdf import print_pdf  # deferred: only when a PDF is asked for
 
     viewer.require("siro")
     s, book = summary(request, db)
     with tempfile.TemporaryDirectory(prefix="steward-web-") as tmp:
         out = Path(tmp) / "report.pdf"
-        print_pdf(html.render(s, book), out)  # type: ignore[arg-type]
+        print_pdf(html.render(s, book), out)
         data = out.read_bytes()
     name = f"steward-risk-summary-{utcnow():%Y-%m-%d}.pdf"
     return Response(

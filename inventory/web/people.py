@@ -8,7 +8,7 @@ import threading
 import time
 
 from inventory.config import StewardConfig
-from inventory.ownership import DirectoryState, open_directory
+from inventory.owners.refresh import DirectoryState, open_directory
 from scanner.errors import StewardError
 
 TTL_SECONDS = 300.0

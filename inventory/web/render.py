@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from inventory.render import human_bytes
+from inventory.register.render import human_bytes
 from inventory.web.scope import Viewer
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")

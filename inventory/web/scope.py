@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from inventory.models import Asset
-from inventory.models_owners import AssetOwnership
-from inventory.models_risks import Risk
-from inventory.models_rules import Finding
-from inventory.models_web import DisposalApproval, User
+from inventory.findings.models import Finding
+from inventory.owners.models import AssetOwnership
+from inventory.risks.models import Risk
+from inventory.store.models import Asset
+from inventory.web.models import DisposalApproval, User
 
 
 class NotVisible(LookupError):

@@ -10,8 +10,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
-from inventory.models_web import ROLES, ApiToken, User, WebSession
+from inventory.owners.directory import load_directory
 from inventory.web.auth import digest, hash_password, new_token
+from inventory.web.models import ROLES, ApiToken, User, WebSession
 from scanner.errors import StewardError
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,6 @@ def _person_key(config: StewardConfig, name: str, email: str) -> str | None:
     """The directory key of the person (by e-mail, then account name), when a directory is configured."""
     if config.directory is None:
         return None
-    from inventory.directory import load_directory
 
     directory = load_directory(config.directory)
     person = directory.resolve(email) or directory.resolve(name)

@@ -9,15 +9,16 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from inventory.models import Asset, DetectionRow, FileRecord
-from inventory.models_owners import AssetOwnership, OwnerDecision
-from inventory.models_risks import Risk
-from inventory.models_rules import Finding
-from inventory.models_web import Comment, DisposalApproval
-from inventory.queries import iar_row
-from inventory.queries_findings import SEVERITY_ORDER, finding_row
+from inventory.findings.models import Finding
+from inventory.findings.queries import SEVERITY_ORDER, finding_row
+from inventory.owners.models import AssetOwnership, OwnerDecision
+from inventory.register.queries import iar_row
+from inventory.risks import register
+from inventory.risks.models import Risk
+from inventory.store.models import Asset, DetectionRow, FileRecord
 from inventory.web import audit, scope
 from inventory.web.actions import approved_findings, disposal_list
+from inventory.web.models import Comment, DisposalApproval
 from inventory.web.scope import Viewer
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -54,7 +55,6 @@ def risk_row(r: Risk, today: date) -> dict[str, Any]:
 
 def risks_for(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     """Current risks the viewer may see (all for the SIRO; an IAO's assets' otherwise), highest score first."""
-    from inventory.risks import register
 
     mine = None if viewer.sees_everything else scope.visible_asset_ids(db, viewer)
     return [risk_row(r, today) for r in register.listing(db, "current") if mine is None or r.asset_id in mine]

@@ -14,8 +14,9 @@ CRAWLERS: dict[str, str] = {
 }
 
 
-def crawler_for(source: Any) -> Crawler:
-    """Build the crawler for a validated source config."""
+def crawler_for(source: Any, hash_key: bytes | None = None) -> Crawler:
+    """Build the crawler for a validated source config; ``hash_key`` keys the digests it derives from data."""
     cls = load(CRAWLERS[source.kind])
-    crawler: Crawler = cls(source)
-    return crawler
+    crawler = cls(source)
+    crawler.hash_key = hash_key
+    return crawler  # type: ignore[no-any-return]

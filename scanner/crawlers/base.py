@@ -1,17 +1,39 @@
-"""The contract every crawler satisfies."""
+"""The contract every crawler satisfies, with its optional capabilities declared rather than probed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, ClassVar, Protocol
 
+from scanner.errors import SourceError
 from scanner.types import FileEntry
 
 
 class Crawler(Protocol):
     """Walks one source. ``iter_entries`` yields every entry (files of a folder before its sub-folders);
-    ``open`` returns a readable, seekable binary stream and never changes the file."""
+    ``open`` returns a readable, seekable binary stream and never changes the file; ``entry_at`` re-reads one
+    path relative to the root (live folders, single-path re-reads), None when it is not there; ``close``
+    releases connections."""
 
     def iter_entries(self) -> Iterator[FileEntry]: ...
 
     def open(self, entry: FileEntry) -> BinaryIO: ...
+
+    def entry_at(self, rel: str) -> FileEntry | None: ...
+
+    def close(self) -> None: ...
+
+
+class CrawlerBase:
+    """Defaults for the capabilities a source kind may not have: single paths cannot be re-read (so the source
+    cannot be watched) and there is nothing to close."""
+
+    source_kind: ClassVar[str] = "this"
+    # The installation's key, for change tokens derived from data (a keyed HMAC, never a plain hash).
+    hash_key: bytes | None = None
+
+    def entry_at(self, rel: str) -> FileEntry | None:
+        raise SourceError(f"a {self.source_kind} source cannot re-read single paths, so it cannot be watched")
+
+    def close(self) -> None:
+        return None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
 import logging
@@ -36,6 +37,7 @@ from sqlalchemy.engine.reflection import ObjectKind
 from sqlalchemy.exc import SQLAlchemyError
 
 from scanner.config import SYSTEM_SCHEMAS, DatabaseSource
+from scanner.crawlers.base import CrawlerBase
 from scanner.crawlers.sqlengines import ENGINES, TableStats
 from scanner.errors import ItemError, SourceError, Timeout
 from scanner.types import FileEntry, Status, TableFacts
@@ -99,7 +101,9 @@ def _matches(patterns: Sequence[str], *names: str) -> bool:
     return any(fnmatchcase(n.lower(), p.lower()) for p in patterns for n in names)
 
 
-class DatabaseCrawler:
+class DatabaseCrawler(CrawlerBase):
+    source_kind = "database"
+
     def __init__(self, source: DatabaseSource) -> None:
         self.source = source
         self.url = make_url(source.url.get_secret_value())
@@ -237,7 +241,7 @@ class DatabaseCrawler:
                 elif t.kind == "table":
                     estimated = True
                 if token is None:  # nothing from the engine tells a change: the sample's content will
-                    token = "sample:" + hashlib.sha256(self._sample_csv(conn, facts)).hexdigest()[:24]
+                    token = "sample:" + self._digest(self._sample_csv(conn, facts))
         except SQLAlchemyError as exc:
             why = self.kind.classify(exc)
             if why == "denied":
@@ -259,6 +263,11 @@ class DatabaseCrawler:
         )
 
     # -- reading --------------------------------------------------------------------------------------
+    def _digest(self, data: bytes) -> str:
+        """A keyed digest of a table sample: a change token that says nothing of the rows it was taken from."""
+        key = self.hash_key or b"steward: no installation key configured"
+        return hmac.new(key, data, hashlib.sha256).hexdigest()[:24]
+
     @staticmethod
     def _table(facts: TableFacts) -> Any:
         return table(facts.name, *(column(name) for name, _ in facts.columns), schema=facts.schema)

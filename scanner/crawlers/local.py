@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from scanner.config import LocalSource
+from scanner.crawlers.base import CrawlerBase
 from scanner.errors import SourceError
 from scanner.globs import PathFilter
 from scanner.types import FileEntry, Status
@@ -45,7 +46,9 @@ def _open_noatime(path: str | bytes, flags: int, dir_fd: int | None = None) -> i
     return os.open(path, flags, dir_fd=dir_fd)
 
 
-class LocalCrawler:
+class LocalCrawler(CrawlerBase):
+    source_kind = "local"
+
     def __init__(self, source: LocalSource) -> None:
         self.source = source
         self.root = os.path.realpath(source.root)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from scanner.config import SmbSource
+from scanner.crawlers.base import CrawlerBase
 from scanner.crawlers.smb_security import Security, access_facts, read_security
 from scanner.errors import SourceError
 from scanner.globs import PathFilter
@@ -45,7 +46,9 @@ def as_os_error(exc: OSError, what: str) -> OSError:
     return exc
 
 
-class SmbCrawler:
+class SmbCrawler(CrawlerBase):
+    source_kind = "smb"
+
     def __init__(self, source: SmbSource) -> None:
         self.source = source
         self.filter = PathFilter(source.include, source.exclude)

@@ -58,7 +58,7 @@ def corrupt_on(kind: str) -> Iterator[None]:
     except ItemError:
         raise
     except PARSE_ERRORS as exc:
-        log.debug("%s parse failed", kind, exc_info=True)
+        log.debug("%s parse failed (%s)", kind, type(exc).__name__)
         raise Corrupt(f"damaged {kind} ({type(exc).__name__})") from exc
 
 

@@ -107,7 +107,7 @@ def _check_ole(fh: BinaryIO, kind: str, streams: tuple[str, ...]) -> list[str]:
         fh.seek(0)
         encrypted = msoffcrypto.OfficeFile(fh).is_encrypted()
     except (OSError, ValueError, EOFError, IndexError, KeyError, TypeError, struct.error) as exc:
-        log.debug("%s failed OLE checks", kind, exc_info=True)
+        log.debug("%s failed OLE checks (%s)", kind, type(exc).__name__)
         raise Corrupt(f"damaged {kind} ({type(exc).__name__})") from exc
     finally:
         fh.seek(0)

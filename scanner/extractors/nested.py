@@ -64,7 +64,6 @@ class Members:
 
     def fail(self, name: str, exc: Exception) -> None:
         log.info("member %r not read: %s", name, type(exc).__name__)
-        log.debug("member %r failed", name, exc_info=exc)
         self.failures.append((name, exc))
 
     def finish(self) -> None:

@@ -1,0 +1,169 @@
+"""`steward rules check`, `findings`, `finding`, `dismiss`, `accept` and `export disposal`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import click
+
+from inventory.cli.group import ConfigProblem, cli, config_option, export, handle_errors, output
+from inventory.config import config_path, load_config
+from inventory.findings.queries import (
+    DISPOSAL_COLUMNS,
+    FINDING_COLUMNS,
+    disposal_rows,
+    find_findings,
+    finding_row,
+    get_finding,
+    history,
+)
+from inventory.findings.render import finding_detail, findings_table
+from inventory.findings.sync import decide
+from inventory.register.export import write_table_xlsx
+from inventory.register.queries import find_asset
+from inventory.rules import DEFAULT_DIR, check_dir
+from inventory.runs.record import utcnow
+from inventory.store.engine import open_store
+from inventory.store.models import Asset
+from scanner.errors import StewardError
+
+
+@cli.group()
+def rules() -> None:
+    """Check the rule files (retention schedule, policies)."""
+
+
+@rules.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@config_option
+@handle_errors
+def rules_check(directory: Path | None, config_file: Path | None) -> None:
+    """Validate the rule files in DIRECTORY (default: the config's rules.dir, else the shipped rules/).
+
+    Prints every problem as file:line: key: reason and exits 2 if there is any."""
+
+    if directory is None:
+        directory = load_config(config_file)[0].rules.dir if config_path(config_file).exists() else DEFAULT_DIR
+    book, problems = check_dir(directory)
+    for problem in problems:
+        click.echo(f"{problem}" + (" (warning)" if problem.warning else ""), err=not problem.warning)
+    if book is None:
+        errors = sum(not p.warning for p in problems)
+        raise ConfigProblem(f"{directory}: {errors} problem(s) in the rule files")
+    retention = book.retention
+    click.echo(
+        f"rules are valid: {len(retention.classes) if retention else 0} retention classes, "
+        f"{len(retention.holds) if retention else 0} holds, {len(book.policies)} policies "
+        f"({len(book.enabled)} enabled) in {directory}"
+    )
+
+
+@cli.command()
+@config_option
+@click.option("--rule", help="Only this rule id (a retention class, hold or policy).")
+@click.option("--asset", "asset_ref", help="Only this asset (id, source:folder or name).")
+@click.option("--status", default="open", show_default=True, help="open, resolved, dismissed, accepted, or all.")
+@click.option("--kind", help="Only this kind (retention, hold, exposure, stale, duplicate, naming, ...).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@handle_errors
+def findings(
+    config_file: Path | None, rule: str | None, asset_ref: str | None, status: str, kind: str | None, fmt: str
+) -> None:
+    """List findings: rules breached by files or assets, most severe first."""
+
+    config, _ = load_config(config_file)
+    with open_store(config.database)() as session:
+        asset_id = find_asset(session, asset_ref).id if asset_ref else None
+        rows = find_findings(session, rule, asset_id, status, kind)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=FINDING_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        click.echo(findings_table(rows))
+
+
+@cli.command()
+@click.argument("finding_id")
+@config_option
+@handle_errors
+def finding(finding_id: str, config_file: Path | None) -> None:
+    """Show one finding: its evidence, status, decision and history."""
+
+    config, _ = load_config(config_file)
+    with open_store(config.database)() as session:
+        found = get_finding(session, finding_id)
+
+        asset = session.get(Asset, found.asset_id) if found.asset_id else None
+        click.echo(finding_detail(finding_row(found, asset), history(session, found)))
+
+
+def _decide(finding_id: str, config_file: Path | None, decision: str, reason: str, by: str) -> None:
+    if not reason.strip() or not by.strip():
+        raise StewardError("--reason and --by must not be empty: a decision records who decided and why")
+    config, _ = load_config(config_file)
+    with open_store(config.database)() as session:
+        found = get_finding(session, finding_id)
+        if found.status == "resolved":
+            raise StewardError(f"finding {found.id} is resolved (its condition no longer holds); nothing to decide")
+        decide(session, found, decision, by.strip(), reason.strip(), utcnow())
+        click.echo(
+            f"finding {found.id} {decision} by {by.strip()}: it stays {decision} on later scans "
+            "until its subject changes"
+        )
+
+
+_reason = click.option("--reason", required=True, help="Why (kept with the decision).")
+_by = click.option("--by", required=True, help="Who decided (name or account).")
+
+
+@cli.command()
+@click.argument("finding_id")
+@_reason
+@_by
+@config_option
+@handle_errors
+def dismiss(finding_id: str, reason: str, by: str, config_file: Path | None) -> None:
+    """Dismiss a finding as not a real problem (e.g. a false positive), with who and why."""
+    _decide(finding_id, config_file, "dismissed", reason, by)
+
+
+@cli.command()
+@click.argument("finding_id")
+@_reason
+@_by
+@config_option
+@handle_errors
+def accept(finding_id: str, reason: str, by: str, config_file: Path | None) -> None:
+    """Accept the risk a finding describes, with who and why."""
+    _decide(finding_id, config_file, "accepted", reason, by)
+
+
+@export.command("disposal")
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
+@handle_errors
+def export_disposal(config_file: Path | None, fmt: str, out: Path | None) -> None:
+    """Export files past retention and not on hold, for their owners to approve. Steward never deletes."""
+    import sys
+
+    config, _ = load_config(config_file)
+    if fmt == "xlsx" and out is None and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --out FILE")
+    with open_store(config.database)() as session:
+        rows = list(disposal_rows(session))
+    with output(out, binary=fmt == "xlsx") as fh:
+        if fmt == "csv":
+            writer = csv.DictWriter(fh, fieldnames=DISPOSAL_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            write_table_xlsx(rows, DISPOSAL_COLUMNS, "Past retention", fh)

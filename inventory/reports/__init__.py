@@ -1,1 +1,0 @@
-"""Renderings of the registers: exports (CSV, XLSX, JSON, JSON lines)."""

@@ -1,0 +1,334 @@
+"""The one scan orchestrator: every scan of a source runs through ``run_scan``.
+
+``steward scan`` and the web's "Scan now" (a full or incremental walk), ``steward schedule`` (the same, within a
+time budget, resumable), a killed run carried on by the next, and ``steward watch`` (only the files a watcher
+reported, ``ScanRequest.paths``) all take this path: open or resume a run, crawl, decide what changed, observe it
+through the executor, record, and after a complete walk roll up, refresh ownership, evaluate the rules and the
+risk register. Content work goes through an ``Executor``: today's process pool (``LocalExecutor``) is the
+default, and a cluster executor plugs in at that one point.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from inventory.config import StewardConfig
+from inventory.findings.evaluate import evaluate_source
+from inventory.owners.refresh import DirectoryState, open_directory, refresh_ownership
+from inventory.register.rollup import rekey, roll_up
+from inventory.risks.scoring import RiskFile
+from inventory.risks.scoring import load as load_risk_rules
+from inventory.risks.sync import sync_source
+from inventory.rules import Rulebook, load_rulebook
+from inventory.runs.folders import FolderRecorder
+from inventory.runs.progress import Progress
+from inventory.runs.record import (
+    Recorder,
+    ScanBusy,
+    fail_run,
+    finish_run,
+    pause_run,
+    start_run,
+    start_watch_run,
+    utcnow,
+)
+from inventory.runs.sources import SourceProfile, profile_for
+from inventory.store.keys import hash_key
+from inventory.store.models import ScanRun
+from scanner.crawlers import crawler_for
+from scanner.crawlers.base import Crawler
+from scanner.errors import SourceError
+from scanner.pipeline import Job, observe_stream
+from scanner.risk import by_risk
+from scanner.types import FileEntry, FileObservation, Reading
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    source: str
+    run_id: int
+    status: str
+    seen: int
+    read: int
+    unchanged: int
+    moved: int
+    deleted: int
+    assets: int
+    counts: dict[str, int]
+    error: str | None = None
+    stop_reason: str | None = None  # set when the run paused (budget, signal) and resumes next time
+    findings: dict[str, int] | None = None  # open findings by kind after the rules ran
+    risks: dict[str, int] | None = None  # open (not closed) risks of the source by band
+
+
+class ScanControl(Protocol):
+    """Asked between files whether the scan must stop at a checkpoint (and stay resumable), and why."""
+
+    def stop_reason(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """One scan of one source. ``paths`` (relative paths) limits it to those files: a live folder's settled
+    files or a single-path re-read, recorded as a run of its own that never marks anything deleted."""
+
+    source: str
+    trigger: str = "manual"  # manual, schedule, catch-up, watch
+    full: bool = False  # re-read every file, not only what changed
+    paths: tuple[str, ...] | None = None
+    progress: Progress | None = None
+    control: ScanControl | None = None
+    directory: DirectoryState | None = None  # read once per command; None reads it here
+
+
+ProvenanceHook = Callable[[dict[str, object]], None]
+
+
+class Executor(Protocol):
+    """Where content work runs: observes entries (open, identify, extract, detect) and yields observations in
+    any order, one per entry. ``on_provenance`` receives the detector's versions once it is built."""
+
+    def observe(
+        self, entries: Iterable[FileEntry], job: Job, on_provenance: ProvenanceHook | None = None
+    ) -> Iterator[FileObservation]: ...
+
+
+@dataclass(frozen=True)
+class LocalExecutor:
+    """A process pool on this machine (``scan.workers``, default one per core)."""
+
+    workers: int
+
+    def observe(
+        self, entries: Iterable[FileEntry], job: Job, on_provenance: ProvenanceHook | None = None
+    ) -> Iterator[FileObservation]:
+        return observe_stream(entries, job, self.workers, on_provenance)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def provenance(config: StewardConfig) -> dict[str, object]:
+    det = config.detection
+    return {
+        "spacy_model": det.spacy_model if det.names else "none",
+        "score_threshold": det.score_threshold,
+        "presidio_analyzer": _version("presidio-analyzer"),
+        "spacy": _version("spacy"),
+        "entities": list(det.entities) if det.entities else "all",
+    }
+
+
+def reading_for(book: Rulebook) -> Reading:
+    """What the rules need learnt from each file while it is open: a content hash, keywords."""
+    min_size, personal = book.hashing
+    return Reading(hash_min_size=min_size, hash_personal=personal, keywords=book.keywords)
+
+
+def executor_for(config: StewardConfig) -> Executor:
+    """The executor the config asks for."""
+    return LocalExecutor(config.scan.workers or os.cpu_count() or 1)
+
+
+def run_scan(
+    factory: sessionmaker[Session],
+    config: StewardConfig,
+    config_hash: str,
+    request: ScanRequest,
+    executor: Executor | None = None,
+) -> ScanOutcome:
+    """Scan one source into the store. A problem with the source fails this run only (status ``failed``).
+
+    Content is read riskiest first (``scan.risk_batch``). When ``request.control`` asks to stop, the scan
+    checkpoints and pauses the run, which the next scan of the source carries on. After a complete walk the
+    register, ownership, findings and risks of the source are brought up to date. For ``request.paths`` none
+    of which is there, nothing is recorded and the outcome's status is ``nothing``.
+    """
+    source = config.source(request.source)
+    profile = profile_for(config, source)
+    book = load_rulebook(config.rules.dir)  # a bad rule file stops the scan before it starts
+    risk_rules = load_risk_rules(config.rules.dir)  # so does a bad rules/risk.yaml
+    if executor is None:  # a watcher's few files are read in this process; a walk uses the configured executor
+        executor = LocalExecutor(1) if request.paths is not None else executor_for(config)
+    job = Job(source, config.limits.to_limits(), config.detection, hash_key(config), reading_for(book))
+    crawler = crawler_for(source, job.hash_key)
+    try:
+        if request.paths is not None:
+            return _read_paths(factory, config, config_hash, request, crawler, profile, book, job, executor)
+        return _walk(factory, config, config_hash, request, crawler, profile, book, risk_rules, job, executor)
+    finally:
+        crawler.close()
+        if request.progress:
+            request.progress.close()
+
+
+def _walk(
+    factory: sessionmaker[Session],
+    config: StewardConfig,
+    config_hash: str,
+    request: ScanRequest,
+    crawler: Crawler,
+    profile: SourceProfile,
+    book: Rulebook,
+    risk_rules: RiskFile,
+    job: Job,
+    executor: Executor,
+) -> ScanOutcome:
+    """A walk of the whole source (resuming an open run), then the roll-up and the rules."""
+    began = time.monotonic()
+    with factory() as session:
+        run = start_run(session, request.source, config_hash, {**provenance(config), "rules": book.digests})
+        run.trigger = request.trigger
+        rekey(session, request.source, profile.depth, profile.key_for)
+        recorder = Recorder(
+            session,
+            run,
+            profile.depth,
+            full=request.full,
+            checkpoint_every=config.scan.checkpoint_every,
+            key_for=profile.key_for,
+            on_record=profile.on_record,
+        )
+        folders = FolderRecorder(session, request.source, run.id)
+        stopped: list[str] = []
+
+        def stop() -> bool:
+            reason = request.control.stop_reason() if request.control else None
+            if reason:
+                stopped.append(reason)
+            return bool(reason)
+
+        def changed() -> Iterator[FileEntry]:
+            for entry in crawler.iter_entries():
+                if entry.kind == "folder":  # a folder's own owner and ACL: recorded, never read
+                    folders.record(entry)
+                    continue
+                if recorder.needs_content(entry):
+                    yield entry
+                if request.progress:
+                    request.progress.update(recorder)
+                if stop():
+                    return
+
+        def detector_provenance(found: dict[str, object]) -> None:
+            run.provenance = {**provenance(config), "rules": book.digests, "detector": found}
+
+        try:
+            entries = by_risk(changed(), config.scan.risk_batch)
+            for obs in executor.observe(entries, job, detector_provenance):
+                recorder.record(obs)
+                if stop():
+                    break
+            if stopped:
+                recorder.checkpoint()
+                pause_run(session, run, stopped[0])
+                log.info(
+                    "scan of %s paused (%s) after %d entries; the next run carries on",
+                    request.source,
+                    stopped[0],
+                    recorder.seen,
+                )
+                return _outcome(run, 0)
+            recorder.finish()
+            folders.finish()
+            assets = roll_up(session, request.source, profile.location)
+            if profile.describe:
+                profile.describe(session)
+            refresh_ownership(session, config, request.source, request.directory or open_directory(config))
+            walked = time.monotonic()
+            now = utcnow()
+            evaluated = evaluate_source(session, config, book, request.source, now, run.id)
+            risks = sync_source(session, risk_rules, request.source, now, run.id)
+            log.info(
+                "%s: scan took %.1f s, rule evaluation %.1f s",
+                request.source,
+                walked - began,
+                time.monotonic() - walked,
+            )
+        except KeyboardInterrupt:
+            recorder.checkpoint()
+            log.warning(
+                "scan of %s interrupted after %d entries; run it again to resume", request.source, recorder.seen
+            )
+            raise
+        except (SourceError, OSError) as exc:
+            message = str(exc) if isinstance(exc, SourceError) else f"source {request.source!r}: {exc}"
+            fail_run(session, run, message)
+            return _outcome(run, 0)
+        return _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
+
+
+def _read_paths(
+    factory: sessionmaker[Session],
+    config: StewardConfig,
+    config_hash: str,
+    request: ScanRequest,
+    crawler: Crawler,
+    profile: SourceProfile,
+    book: Rulebook,
+    job: Job,
+    executor: Executor,
+) -> ScanOutcome:
+    """Read and record the given files as a run of their own; never marks anything deleted (only a complete
+    walk can know that) and never touches a scan run in progress."""
+    entries = [e for e in map(crawler.entry_at, request.paths or ()) if e is not None]
+    if not entries:
+        return ScanOutcome(request.source, 0, "nothing", 0, 0, 0, 0, 0, 0, {})
+    with factory() as session:
+        run = start_watch_run(session, request.source, config_hash, provenance(config))
+        recorder = Recorder(
+            session,
+            run,
+            profile.depth,
+            checkpoint_every=config.scan.checkpoint_every,
+            key_for=profile.key_for,
+            on_record=profile.on_record,
+        )
+        todo = [e for e in entries if recorder.needs_content(e)]
+        for obs in executor.observe(todo, job):
+            recorder.record(obs)
+        recorder.checkpoint()
+        finish_run(session, run)
+        assets = 0
+        if recorder.read:
+            assets = roll_up(session, request.source, profile.location)
+            evaluate_source(session, config, book, request.source, utcnow(), run.id)  # the new file's findings now
+        return _outcome(run, assets)
+
+
+def _outcome(
+    run: ScanRun, assets: int, findings: dict[str, int] | None = None, risks: dict[str, int] | None = None
+) -> ScanOutcome:
+    return ScanOutcome(
+        run.source,
+        run.id,
+        run.status,
+        run.seen,
+        run.read,
+        run.unchanged,
+        run.moved,
+        run.deleted,
+        assets,
+        dict(run.counts or {}),
+        run.error,
+        run.stop_reason,
+        findings,
+        risks,
+    )
+
+
+__all__ = ["Executor", "LocalExecutor", "ScanBusy", "ScanControl", "ScanOutcome", "ScanRequest", "run_scan"]

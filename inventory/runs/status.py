@@ -1,0 +1,139 @@
+"""What `steward status` reports, per source: the last run and the next, files by status, errors, runs in progress."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from inventory.config import StewardConfig
+from inventory.runs.service import JOBS_TABLE
+from inventory.store.models import FileRecord, ScanRun
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
+def _alive(run: ScanRun) -> bool | None:
+    """Whether the process of a running run is alive: None when it runs on another host (cannot tell)."""
+    if run.host != socket.gethostname():
+        return None
+    if not run.pid:
+        return False
+    try:
+        os.kill(run.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def next_runs(session: Session) -> dict[str, datetime]:
+    """Next run time of each scheduled source, from the service's job store (empty if it never ran)."""
+    if not inspect(session.connection()).has_table(JOBS_TABLE):
+        return {}
+    rows = session.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE}"))
+    return {
+        job.removeprefix("scan:"): datetime.fromtimestamp(when, UTC).replace(tzinfo=None)
+        for job, when in rows
+        if when is not None
+    }
+
+
+def _run(run: ScanRun | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    end = run.finished_at
+    return {
+        "id": run.id,
+        "trigger": run.trigger or "manual",
+        "status": run.status,
+        "stop_reason": run.stop_reason,
+        "started": _iso(run.started_at),
+        "finished": _iso(end),
+        "duration_seconds": round((end - run.started_at).total_seconds(), 1) if end else None,
+        "resumed": run.resumed,
+        "seen": run.seen,
+        "read": run.read,
+        "unchanged": run.unchanged,
+        "moved": run.moved,
+        "deleted": run.deleted,
+        "error": run.error,
+        "errors": {status: len(samples) for status, samples in sorted((run.errors or {}).items())},
+        "error_samples": {status: samples[:3] for status, samples in sorted((run.errors or {}).items())},
+    }
+
+
+def source_status(session: Session, source: str, next_run: datetime | None) -> dict[str, Any]:
+    scans = select(ScanRun).where(ScanRun.source == source, ScanRun.trigger.is_distinct_from("watch"))
+    last = session.scalars(scans.order_by(ScanRun.id.desc())).first()
+    watched = session.scalars(
+        select(ScanRun).where(ScanRun.source == source, ScanRun.trigger == "watch").order_by(ScanRun.id.desc())
+    ).first()
+    done = session.scalars(scans.where(ScanRun.status.in_(("completed", "failed"))).order_by(ScanRun.id.desc())).first()
+    files = dict(
+        session.execute(
+            select(FileRecord.status, func.count())
+            .where(FileRecord.source == source, FileRecord.deleted_at.is_(None))
+            .group_by(FileRecord.status)
+        ).all()
+    )
+    state = "never scanned"
+    if last is not None:
+        state = last.status
+        if last.status == "running":
+            alive = _alive(last)
+            state = "interrupted" if alive is False else "running"
+    return {
+        "source": source,
+        "state": state,
+        "in_progress": state == "running",
+        "last_run": _run(last),
+        "last_finished_run": _run(done) if done is not last else None,
+        "last_watched": _iso(watched.finished_at) if watched else None,
+        "next_run": _iso(next_run),
+        "files": dict(sorted(files.items())),
+        "failed": done is not None and done.status == "failed",
+    }
+
+
+def status_report(session: Session, config: StewardConfig) -> dict[str, Any]:
+    nexts = next_runs(session)
+    sources = [source_status(session, sid, nexts.get(sid)) for sid in config.source_ids]
+    return {"ok": not any(s["failed"] for s in sources), "sources": sources}
+
+
+def render_status(report: dict[str, Any]) -> str:
+    lines = []
+    for s in report["sources"]:
+        last = s["last_run"]
+        head = f"{s['source']}: {s['state'].upper()}"
+        if last:
+            took = f" in {last['duration_seconds']:.0f} s" if last["duration_seconds"] is not None else ""
+            why = f" ({last['stop_reason']}; carries on next run)" if last["stop_reason"] else ""
+            head += f" — last run {last['id']} ({last['trigger']}) started {last['started']}{took}{why}"
+        lines.append(head)
+        if last:
+            lines.append(
+                f"  {last['seen']:,} seen, {last['read']:,} read, {last['unchanged']:,} unchanged, "
+                f"{last['moved']:,} moved, {last['deleted']:,} deleted"
+            )
+            if last["error"]:
+                lines.append(f"  error: {last['error']}")
+            if last["errors"]:
+                lines.append("  not fully read: " + ", ".join(f"{k} {v}" for k, v in last["errors"].items()))
+        finished = s["last_finished_run"]
+        if finished:
+            lines.append(f"  last finished run {finished['id']}: {finished['status']} at {finished['finished']}")
+        lines.append(f"  next run: {s['next_run'] or 'not scheduled (is `steward schedule` running?)'}")
+        if s["last_watched"]:
+            lines.append(f"  last watched change recorded: {s['last_watched']}")
+        if s["files"]:
+            lines.append("  files: " + ", ".join(f"{k} {v:,}" for k, v in s["files"].items()))
+    return "\n".join(lines)
