@@ -291,3 +291,19 @@ holds:""",
         r["name"]: r for r in json.loads(run(steward, "assets", "--config", str(config), "--format", "json").output)
     }
     assert register["Legal"]["retention_classes"] == {"deeds": 1, "team": 1}
+
+
+def test_a_dismissed_retention_finding_leaves_the_register_and_the_disposal_list_alike(
+    aged_share: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
+    config = write_config(aged_share, rules={"dir": str(rules_dir)})
+    run(steward, "scan", "--config", str(config))
+    team = findings(steward, config)[("team", "Team/notes.txt")]
+    run(steward, "dismiss", str(team["id"]), "--reason", "kept for the inquiry", "--by", "IAO", "--config", str(config))
+    run(steward, "scan", "--config", str(config))
+    register = {
+        r["name"]: r for r in json.loads(run(steward, "assets", "--config", str(config), "--format", "json").output)
+    }
+    listed = list(csv.DictReader(io.StringIO(run(steward, "export", "disposal", "--config", str(config)).output)))
+    assert register["Team"]["past_retention_files"] == 0 and register["Team"]["past_retention_bytes"] == 0
+    assert [r["path"] for r in listed] == []

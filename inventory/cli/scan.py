@@ -179,10 +179,21 @@ def _redact_url(url: str) -> str:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--files", "count", default=300, show_default=True, help="About how many files to write.")
 @click.option("--seed", default=2016, show_default=True, help="Seed: the same seed gives the same share.")
+@click.option(
+    "--staff-csv",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the sample council's HR export (a CSV directory) here; run as root, files are owned by staff.",
+)
 @handle_errors
-def sample_share(directory: Path, count: int, seed: int) -> None:
+def sample_share(directory: Path, count: int, seed: int, staff_csv: Path | None) -> None:
     """Write the bundled sample council share (synthetic data, every supported format) into DIRECTORY."""
-    from scanner.samples.share import build_share  # deferred: Faker loads for `sample-share` only
+    from scanner.samples.share import SERVICES, build_share  # deferred: Faker loads for `sample-share` only
+    from scanner.samples.staff import build_staff
 
-    written = build_share(directory, files=count, seed=seed)
+    staff = build_staff(list(SERVICES), seed) if staff_csv else None
+    written = build_share(directory, files=count, seed=seed, staff=staff)
     click.echo(f"wrote {written} files under {directory}")
+    if staff is not None and staff_csv is not None:
+        staff.write_csv(staff_csv)
+        click.echo(f"wrote the HR export of {len(staff.people)} staff to {staff_csv}")

@@ -3,6 +3,7 @@ as ``file:line: key: reason``, through the line-keeping loader of ``inventory.ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -117,6 +118,15 @@ class RiskFile(_Strict):
 
     def band(self, score: int) -> str:
         return next(b.name for b in self.bands if b.min <= score <= b.max)
+
+    def by_severity(self, counts: Mapping[str, int]) -> list[tuple[str, int]]:
+        """Counts per band, most severe band first (the order every figure lists them in)."""
+        order = [b.name for b in sorted(self.bands, key=lambda b: -b.min)]
+        return [(name, counts[name]) for name in order if counts.get(name)]
+
+    def describe_bands(self, counts: Mapping[str, int]) -> str:
+        """ "7 High, 17 Medium, 8 Low", or "none"."""
+        return ", ".join(f"{n} {name}" for name, n in self.by_severity(counts)) or "none"
 
 
 class Evidence(BaseModel):

@@ -13,7 +13,7 @@ when a scan starts; any other YAML file is reported as a warning.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from inventory.risks.scoring import check as check_risk
 from inventory.rules import (
     bulk_export,
     duplicate,
@@ -93,8 +92,12 @@ def run_policy(policy: Policy, facts: Facts, ctx: Context) -> Iterator[FindingDr
     return KINDS[policy.kind](policy, facts, ctx)
 
 
-def check_dir(directory: Path) -> tuple[Rulebook | None, list[Problem]]:
-    """Validate the rule files of ``directory``; the rulebook is None when any error was found."""
+FileCheck = Callable[[Path], list[Problem]]
+
+
+def check_dir(directory: Path, others: Mapping[str, FileCheck] | None = None) -> tuple[Rulebook | None, list[Problem]]:
+    """Validate the rule files of ``directory``; the rulebook is None when any error was found. ``others`` checks
+    the files other packages own (risk scoring, detection lists) by file name, when present."""
     problems: list[Problem] = []
     if not directory.is_dir():
         return None, [Problem(str(directory), 1, "(directory)", "is not a readable folder")]
@@ -122,8 +125,9 @@ def check_dir(directory: Path) -> tuple[Rulebook | None, list[Problem]]:
     if not any((directory / name).exists() for name in RULE_FILES):
         problems.append(Problem(str(directory), 1, "(directory)", f"holds neither {' nor '.join(RULE_FILES)}"))
     problems.extend(_shared_ids(directory, docs))
-    if (directory / "risk.yaml").exists():
-        problems.extend(check_risk(directory / "risk.yaml")[1])
+    for name, check in (others or {}).items():
+        if (directory / name).exists():
+            problems.extend(check(directory / name))
     if any(not p.warning for p in problems):
         return None, problems
     policies: PoliciesFile | None = docs.get("policies.yaml")
