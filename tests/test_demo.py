@@ -28,6 +28,7 @@ def test_sample_council_has_owners_evidence_and_a_leaver(
         share,
         directory={"kind": "csv", "path": str(hr)},
         owners={"declared": [{"path": "share:Planning", "owner": leaver["account"]}]},
+        assets={"services": {"GIS": "Place Intelligence"}},
     )
     assert steward("scan", "--config", str(config)).exit_code == 0
     confirmed = steward(
@@ -48,9 +49,16 @@ def test_sample_council_has_owners_evidence_and_a_leaver(
     care = owners["Adult Social Care"]
     assert (care["owner"], care["owner_status"]) == (head_of["Adult Social Care"]["name"], "proposed")
     assert any("owns" in why or "manages" in why for why in care["evidence"]), care["evidence"]
-    assert care["service"] == "Adult Social Care"
+    assert care["service"] == "Adult Social Care"  # the owner's department
+    assert owners["GIS"]["service"] == "Place Intelligence"  # the config's folder -> service mapping wins
     assert owners["Finance"]["owner_status"] == "confirmed"
     assert "root (uid 0) owns" in " ".join(owners["share (root files)"]["notes"])  # root's own files, named
+
+    report = tmp_path / "report.html"
+    assert steward("report", "--out", str(report), "--config", str(config)).exit_code == 0
+    by_service = report.read_text(encoding="utf-8").split("By service", 1)[1].split("</table>", 1)[0]
+    assert "Place Intelligence" in by_service and "Adult Social Care" in by_service
+    assert all(service in by_service for service in ("Finance", "HR", "Planning", "Highways"))  # a row each
 
     findings = steward("findings", "--rule", "owner-left", "--format", "json", "--config", str(config))
     left = json.loads(findings.output)

@@ -260,6 +260,8 @@ def test_a_risk_from_outside_the_scan_is_added_treated_and_exported(
     assert register(steward, config)[(None, "manual")]["status"] == "treated"
     table = run(steward, "risks", "--config", str(config)).output
     assert "Laptop lost" in table and "Head of ICT" in table
+    current = json.loads(run(steward, "risks", "--config", str(config), "--format", "json").output)
+    assert table.rstrip().splitlines()[-1].startswith(f"{len(current)} risk(s) (current): ")  # the closing count line
     listed = list(csv.reader(io.StringIO(run(steward, "risks", "--config", str(config), "--format", "csv").output)))
     assert listed[0][:5] == ["Id", "Title", "Description", "Asset", "Owner"]
     xlsx = tmp_path / "risks.xlsx"

@@ -285,6 +285,12 @@ def test_user_commands_and_api_tokens(web: Any, steward: Callable[..., Result]) 
     assert steward("user", "disable", "alice", "--config", cfg).exit_code == 0
     assert api.get("/api/v1/assets", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert steward("user", "role", "bob", "siro", "--config", cfg).output.strip() == "bob is now siro"
+    # A new password ends the account's API tokens as well as its sessions.
+    bobs = steward("user", "token", "bob", "--config", cfg).output.strip()
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {bobs}"}).status_code == 200
+    changed = runner.invoke(cli, ["user", "passwd", "bob", "--password-stdin", "--config", cfg], input="x" * 16 + "\n")
+    assert changed.exit_code == 0, changed.output
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {bobs}"}).status_code == 401
 
 
 def test_the_api_is_described_by_openapi_and_every_route_needs_sign_in(web: Any) -> None:

@@ -20,7 +20,7 @@ from inventory.findings.queries import (
     get_finding,
     history,
 )
-from inventory.findings.render import finding_detail, findings_table
+from inventory.findings.render import finding_detail, findings_summary, findings_table
 from inventory.findings.sync import decide
 from inventory.register.export import write_table_xlsx
 from inventory.register.queries import find_asset
@@ -68,12 +68,19 @@ def rules_check(directory: Path | None, config_file: Path | None) -> None:
 @click.option("--status", default="open", show_default=True, help="open, resolved, dismissed, accepted, or all.")
 @click.option("--kind", help="Only this kind (retention, hold, exposure, stale, duplicate, naming, ...).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--all", "every", is_flag=True, help="In the table, list every finding rather than groups.")
 @handle_errors
 def findings(
-    config_file: Path | None, rule: str | None, asset_ref: str | None, status: str, kind: str | None, fmt: str
+    config_file: Path | None,
+    rule: str | None,
+    asset_ref: str | None,
+    status: str,
+    kind: str | None,
+    fmt: str,
+    every: bool,
 ) -> None:
-    """List findings: rules breached by files or assets, most severe first."""
-
+    """List findings: rules breached by files or assets, most severe first; the table groups them by rule and
+    asset with counts (--all for every finding; json and csv always hold every finding)."""
     config, _ = load_config(config_file)
     with open_store(config.database)() as session:
         asset_id = find_asset(session, asset_ref).id if asset_ref else None
@@ -86,8 +93,10 @@ def findings(
         writer.writeheader()
         writer.writerows(rows)
         click.echo(buffer.getvalue(), nl=False)
-    else:
+    elif every or rule or asset_ref:
         click.echo(findings_table(rows))
+    else:
+        click.echo(findings_summary(rows))
 
 
 @cli.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from inventory.config import load_config
 from inventory.register.queries import find_asset
 from inventory.risks import figures, html, register
 from inventory.risks.export import write_risks_csv, write_risks_xlsx
-from inventory.risks.scoring import load
+from inventory.risks.scoring import RiskFile, load
 from inventory.risks.sync import review_due
 from inventory.runs.record import utcnow
 from inventory.store.engine import open_store
@@ -27,14 +28,14 @@ def _now() -> datetime:
     return utcnow()
 
 
-def _rows(config_file: Path | None, status: str) -> list[dict[str, Any]]:
+def _rows(config_file: Path | None, status: str) -> tuple[list[dict[str, Any]], RiskFile]:
     config, _ = load_config(config_file)
     book = load(config.rules.dir)
     with open_store(config.database)() as session:
         if review_due(session, _now()):  # an acceptance past its review date is open again, scan or no scan
             session.commit()
         refs = register.asset_refs(session)
-        return [register.row(session, r, book, refs) for r in register.listing(session, status)]
+        return [register.row(session, r, book, refs) for r in register.listing(session, status)], book
 
 
 @cli.command()
@@ -50,7 +51,7 @@ def _rows(config_file: Path | None, status: str) -> list[dict[str, Any]]:
 def risks(config_file: Path | None, status: str, fmt: str) -> None:
     """The information risk register, highest score first: derived risks and risks added by hand."""
 
-    rows = _rows(config_file, status)
+    rows, book = _rows(config_file, status)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
     elif fmt == "csv":
@@ -64,6 +65,8 @@ def risks(config_file: Path | None, status: str, fmt: str) -> None:
                 f"{r['id']:>4}  {r['likelihood']:>1} {r['impact']:>1} {r['score']:>5} {r['band']:<7}"
                 f"{r['status']:<10}{r['trend']:<6}{(r['owner'] or '-')[:23]:<24}{r['title']}"
             )
+        bands = Counter(str(r["band"]) for r in rows)
+        click.echo(f"\n{len(rows):,} risk(s) ({status}): {book.describe_bands(bands)}")
 
 
 class _RiskGroup(click.Group):
@@ -226,7 +229,7 @@ def risk_accept(risk_id: int, config_file: Path | None, **opts: Any) -> None:
 def export_risks(config_file: Path | None, fmt: str, status: str, out: Path | None) -> None:
     """The risk register in the shape a committee paper uses, as CSV or XLSX."""
 
-    rows = _rows(config_file, status)
+    rows, _ = _rows(config_file, status)
     if fmt == "xlsx" and out is None and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --out FILE")
     with output(out, binary=fmt == "xlsx") as fh:

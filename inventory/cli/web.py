@@ -145,7 +145,7 @@ def _change(config_file: Path | None, name: str, what: str, value: str | None = 
 @config_option
 @handle_errors
 def user_passwd(name: str, password_stdin: bool, config_file: Path | None) -> None:
-    """Set NAME's password (their open sessions end)."""
+    """Set NAME's password (their open sessions and API tokens end)."""
     click.echo(f"password of {_change(config_file, name, 'password', _password(password_stdin))} changed")
 
 

@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from inventory.risks.figures import Summary
-from inventory.risks.maturity import level
+from inventory.risks.maturity import assessed, level, measured
 from inventory.risks.scoring import RiskFile
 
 CSS = """
@@ -182,8 +182,8 @@ def body(s: Summary, book: RiskFile, title: str = "Information risk: summary for
     ]
     for m in s.maturity:
         sections.append(
-            f"<h2>Maturity: {escape(m.dimension)}</h2><p class='maturity'>Assessed at level {level(m.baseline)}; "
-            f"target {level(m.target)}: {escape(m.target_means)}.</p>"
+            f"<h2>Maturity: {escape(m.dimension)}</h2><p class='maturity'>{escape(assessed(m))}; "
+            f"{escape(measured(m))}; target {level(m.target)}: {escape(m.target_means)}.</p>"
             + _table([{"measure": k, "value": v} for k, v in m.measures], [("measure", "Measure"), ("value", "Now")])
         )
     return "".join(sections)

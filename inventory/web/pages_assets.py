@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -25,10 +25,13 @@ router = APIRouter(include_in_schema=False)
 
 
 def _review_date(text: str | None) -> date | None:
+    """A date as typed in the UK, day first (31/03/2027), or as ISO (2027-03-31)."""
+    if not text:
+        return None
     try:
-        return date.fromisoformat(text) if text else None
+        return datetime.strptime(text.strip(), "%d/%m/%Y").date() if "/" in text else date.fromisoformat(text.strip())
     except ValueError:
-        raise StewardError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise StewardError(f"{text!r} is not a date (day/month/year, e.g. 31/03/2027)") from None
 
 
 @router.get("/my-assets")

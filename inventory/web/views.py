@@ -3,7 +3,7 @@ Only what the store holds is shown, and the store holds no raw value: types, cou
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from inventory.findings.models import Finding
 from inventory.findings.queries import SEVERITY_ORDER, finding_row
 from inventory.owners.models import AssetOwnership, OwnerDecision
+from inventory.register.formats import format_name
 from inventory.register.queries import iar_row
 from inventory.risks import register
 from inventory.risks.models import Risk
@@ -22,6 +23,7 @@ from inventory.web.models import Comment, DisposalApproval
 from inventory.web.scope import Viewer
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
+REVIEW_SOON = timedelta(days=30)  # a review date this close counts as due
 MAX_FILES = 200  # per asset page: the rest are in `steward asset` and the exports
 MAX_FINDINGS = 300  # open ones first, most severe first
 MAX_DISPOSAL = 500  # shown; an approval covers the whole list
@@ -47,8 +49,9 @@ def risk_row(r: Risk, today: date) -> dict[str, Any]:
         "reason": r.reason,
         "review_date": _iso(r.review_date),
         "decided_by": r.decided_by,
-        "review_due": r.status != "closed"
-        and ((r.review_date is None and r.status == "open") or (r.review_date is not None and r.review_date <= today)),
+        # due: a review date within REVIEW_SOON or past; to decide: open with no treatment decided yet
+        "review_due": r.status != "closed" and r.review_date is not None and r.review_date <= today + REVIEW_SOON,
+        "to_decide": r.status == "open" and r.review_date is None,
         "evidence": r.evidence,
     }
 
@@ -62,7 +65,7 @@ def risks_for(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
 
 def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     """The viewer's assets, most urgent first: ownership proposed to them, open findings by severity, risks due
-    for review (open and undecided, or past their review date)."""
+    for review (a review date within 30 days or past) or still to decide (open, no treatment yet)."""
     assets = scope.visible_assets(db, viewer)
     ids = [a.id for a in assets]
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
@@ -74,9 +77,13 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
         if aid is not None:
             counts[aid][severity] = n
     due: dict[int, int] = dict.fromkeys(ids, 0)
+    undecided: dict[int, int] = dict.fromkeys(ids, 0)
     for r in db.scalars(select(Risk).where(Risk.asset_id.in_(ids), Risk.status != "closed")):
-        if risk_row(r, today)["review_due"]:
+        row = risk_row(r, today)
+        if row["review_due"]:
             due[r.asset_id or 0] = due.get(r.asset_id or 0, 0) + 1
+        if row["to_decide"]:
+            undecided[r.asset_id or 0] = undecided.get(r.asset_id or 0, 0) + 1
     ownership = {o.asset_id: o for o in db.scalars(select(AssetOwnership).where(AssetOwnership.asset_id.in_(ids)))}
     rows: list[dict[str, Any]] = []
     for a in assets:
@@ -96,6 +103,7 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
                 "findings": {s: c.get(s, 0) for s in SEVERITIES},
                 "open_findings": sum(c.values()),
                 "risks_due": due[a.id],
+                "risks_to_decide": undecided[a.id],
                 "personal_files": a.personal_files,
                 "past_retention_files": a.past_retention_files or 0,
             }
@@ -104,7 +112,7 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
         key=lambda r: (
             not r["ownership_to_review"],
             *(-r["findings"][s] for s in SEVERITIES[:3]),
-            -r["risks_due"],
+            -r["risks_due"] - r["risks_to_decide"],
             *(-r["findings"][s] for s in SEVERITIES[3:]),
             r["name"],
         )
@@ -133,6 +141,7 @@ def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
             "id": f.id,
             "path": f.path,
             "mime": f.mime,
+            "format": format_name(f.mime),
             "special_category": f.special_category or [],
             "marking": f.marking,
             "modified": _iso(f.mtime),
