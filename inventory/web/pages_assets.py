@@ -43,15 +43,23 @@ def my_assets(request: Request, viewer: Viewer = Depends(page_viewer), db: Sessi
 
 @router.get("/assets/{asset_id}")
 def asset_page(
-    request: Request, asset_id: int, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)
+    request: Request,
+    asset_id: int,
+    viewer: Viewer = Depends(page_viewer),
+    db: Session = Depends(get_db),
+    files: int = 1,
+    findings: int = 1,
+    disposal: int = 1,
 ) -> Response:
     viewer.require("iao", "siro")
     a = scope.asset(db, viewer, asset_id)
     today = utcnow().date()
+    at = {"files": files, "findings": findings, "disposal": disposal}
     return render(
         request,
         "asset.html",
-        view=views.asset_view(db, a, viewer, today),
+        view=views.asset_view(db, a, viewer, today, at),
+        at=at,
         today=today,
         verdicts=actions.VERDICTS,
         treatments=actions.RISK_DECISIONS,

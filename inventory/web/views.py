@@ -24,9 +24,7 @@ from inventory.web.scope import Viewer
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 REVIEW_SOON = timedelta(days=30)  # a review date this close counts as due
-MAX_FILES = 200  # per asset page: the rest are in `steward asset` and the exports
-MAX_FINDINGS = 300  # open ones first, most severe first
-MAX_DISPOSAL = 500  # shown; an approval covers the whole list
+PAGE = 50  # rows per page of an asset's files, findings and disposal list
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -120,8 +118,8 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     return rows
 
 
-def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
-    """The asset's files holding personal data, most occurrences first (at most MAX_FILES)."""
+def personal_files(db: Session, a: Asset, page: int = 1) -> list[dict[str, Any]]:
+    """One page of the asset's files holding personal data, most occurrences first."""
     total = func.sum(DetectionRow.count)
     top = db.execute(
         select(DetectionRow.file_id, total)
@@ -129,7 +127,8 @@ def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
         .where(FileRecord.source == a.source, FileRecord.asset_key == a.key, FileRecord.deleted_at.is_(None))
         .group_by(DetectionRow.file_id)
         .order_by(total.desc(), DetectionRow.file_id)
-        .limit(MAX_FILES)
+        .offset((page - 1) * PAGE)
+        .limit(PAGE)
     )
     ids = [fid for fid, _ in top]
     files = list(
@@ -157,7 +156,7 @@ def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
                 for d in sorted(f.detections, key=lambda d: (-d.count, d.entity))
             ],
         }
-        for f in files[:MAX_FILES]
+        for f in files
     ]
 
 
@@ -205,21 +204,36 @@ def approvals(db: Session, asset_id: int) -> list[DisposalApproval]:
     )
 
 
-def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, Any]:
+def pages(total: int, page: int) -> dict[str, int]:
+    """Where a page of PAGE rows stands: its number, the last page, the first and last row shown."""
+    last = max(1, -(-total // PAGE))
+    page = min(max(1, page), last)
+    return {"page": page, "last": last, "first": (page - 1) * PAGE + 1 if total else 0, "to": min(page * PAGE, total)}
+
+
+def asset_view(
+    db: Session, a: Asset, viewer: Viewer, today: date, page: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """An asset's review page; ``page`` says which page of its files, findings and disposal list to show."""
+    page = page or {}
     by_status = dict(
         db.execute(select(Finding.status, func.count()).where(Finding.asset_id == a.id).group_by(Finding.status)).all()
     )
     severity = case(SEVERITY_ORDER, value=Finding.severity, else_=9)
+    findings_at = pages(sum(by_status.values()), page.get("findings", 1))
     findings = [
         finding_row(f, a)
         for f in db.scalars(
             select(Finding)
             .where(Finding.asset_id == a.id)
             .order_by(case((Finding.status == "open", 0), else_=1), severity, Finding.id)
-            .limit(MAX_FINDINGS)
+            .offset(findings_at["first"] - 1 if findings_at["first"] else 0)
+            .limit(PAGE)
         )
     ]
+    files_at = pages(a.personal_files or 0, page.get("files", 1))
     disposal = disposal_list(db, a.id)
+    disposal_at = pages(len(disposal), page.get("disposal", 1))
     approved = approved_findings(db, a.id)
     for row in disposal:
         row["approved"] = row["finding"] in approved
@@ -228,12 +242,15 @@ def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, 
     return {
         "asset": iar_row(a),
         "ownership": ownership_view(db, a, viewer),
-        "personal_files": personal_files(db, a),
+        "personal_files": personal_files(db, a, files_at["page"]),
+        "files_page": files_at,
         "findings": findings,
+        "findings_page": findings_at,
         "findings_total": sum(by_status.values()),
         "open_findings": by_status.get("open", 0),
         "risks": sorted((risk_row(r, today) for r in risks), key=lambda r: (-r["score"], r["id"])),
-        "disposal": disposal[:MAX_DISPOSAL],
+        "disposal": disposal[(disposal_at["page"] - 1) * PAGE : disposal_at["page"] * PAGE],
+        "disposal_page": disposal_at,
         "disposal_total": len(disposal),
         "disposal_bytes": sum(r["size"] or 0 for r in disposal),
         "disposal_awaiting_approval": sum(not r["approved"] for r in disposal),
