@@ -60,6 +60,68 @@ def test_sample_council_has_owners_evidence_and_a_leaver(
     assert "Place Intelligence" in by_service and "Adult Social Care" in by_service
     assert all(service in by_service for service in ("Finance", "HR", "Planning", "Highways"))  # a row each
 
+    _figures_agree(tmp_path, config, steward, report.read_text(encoding="utf-8"))
+
     findings = steward("findings", "--rule", "owner-left", "--format", "json", "--config", str(config))
     left = json.loads(findings.output)
     assert len(left) == 1 and left[0]["asset"].endswith("Planning") and leaver["name"] in left[0]["message"]
+
+
+def _figures_agree(tmp_path: Path, config: Path, steward: Callable[..., Result], report: str) -> None:
+    """Special-category files and their bytes are the same number in export files, risks --format json, the SIRO's
+    report and the web page: distinct files, however many rules each breaches."""
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from inventory.cli.main import cli
+    from inventory.config import load_config
+    from inventory.web.app import create_app
+
+    out = tmp_path / "files.jsonl"
+    assert steward("export", "files", "--out", str(out), "--config", str(config)).exit_code == 0
+    files = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    special: dict[str, list[dict[str, object]]] = {}
+    for f in files:
+        if f["special_category"]:
+            special.setdefault(str(f["path"]).split("/")[0], []).append(f)
+    assert special, "the sample council holds special-category files"
+
+    risks = json.loads(steward("risks", "--format", "json", "--config", str(config)).output)
+    special_risks = {r["asset"]: r for r in risks if r["title"].startswith("Special-category data open")}
+    for folder, held in special.items():
+        risk = special_risks[f"share:{folder}"]  # every sample file is readable by every local account
+        assert risk["evidence"]["files"] == len(held), (folder, risk["evidence"])
+        assert risk["evidence"]["bytes"] == sum(int(str(f["size"])) for f in held), folder
+        assert f"{len(held):,} file(s) with special-category data" in risk["description"]
+
+    total = sum(len(v) for v in special.values())
+    headline = report.split("Special-category data</span><b>", 1)[1].split("</b>", 1)[0]
+    assert headline == f"{total:,} files in {len(special):,} assets", headline
+
+    runner = CliRunner()
+    added = runner.invoke(
+        cli,
+        [
+            "user",
+            "add",
+            "sam",
+            "--email",
+            "sam@council.example",
+            "--role",
+            "siro",
+            "--password-stdin",
+            "--config",
+            str(config),
+        ],
+        input="a long enough secret\n",
+    )
+    assert added.exit_code == 0, added.output
+    web = TestClient(create_app(load_config(config)[0]), base_url="https://testserver")
+    page = web.get("/sign-in")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    web.post("/sign-in", data={"name": "sam", "password": "a long enough secret", "csrf_token": token})
+    assets = {a["name"]: a for a in web.get("/api/v1/assets").json()}
+    for folder, held in special.items():
+        body = web.get(f"/assets/{assets[folder]['id']}").text
+        table = body.split('<table id="files">', 1)[1].split("</table>", 1)[0]
+        assert table.count("special category:") == len(held), folder

@@ -96,6 +96,7 @@ def row(
         "trend": trend(session, risk, since),
         "origin": risk.origin,
         "type": risk.type,
+        "evidence": dict(risk.evidence or {}),  # what the score rests on: counts of distinct files, people, bytes
     }
 
 
