@@ -151,6 +151,8 @@ def test_scan_raises_findings_fills_the_register_and_lists_disposals(
     assert register["Team"]["retention_class"] == "team" and register["Team"]["past_retention_files"] == 1
     assert register["Team"]["past_retention_bytes"] == (aged_share / "Team/notes.txt").stat().st_size
     assert register["Team"]["disposal_date"] is not None
+    detail = run(steward, "asset", "share:HR", "--config", str(config)).output
+    assert "Retention:       Staff records 2" in detail  # classes by the schedule's names, not their ids
 
     listed = list(csv.DictReader(io.StringIO(run(steward, "export", "disposal", "--config", str(config)).output)))
     assert [(r["path"], r["class"], r["action"]) for r in listed] == [("Team/notes.txt", "team", "review")]

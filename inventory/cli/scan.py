@@ -18,6 +18,7 @@ from inventory.register.databases import table_detail
 from inventory.register.export import write_jsonl
 from inventory.register.queries import asset_files, file_lines, find_asset, iar_row, present_assets
 from inventory.register.render import asset_detail, register_table
+from inventory.rules import class_names
 from inventory.runs.orchestrator import ScanRequest, run_scan
 from inventory.runs.progress import Progress
 from inventory.store.engine import open_store
@@ -81,7 +82,7 @@ def asset(ref: str, config_file: Path | None) -> None:
     config, _ = load_config(config_file)
     with open_store(config.database)() as session:
         found = find_asset(session, ref)
-        click.echo(asset_detail(found, asset_files(session, found)))
+        click.echo(asset_detail(found, asset_files(session, found), class_names(config.rules.dir)))
         tables = table_detail(session, found)
         if tables:
             click.echo(tables)

@@ -67,7 +67,9 @@ def register_table(rows: list[dict[str, Any]]) -> str:
     return _table(header, body) + f"\n\n{len(rows)} assets, {total_files:,} files, {human_bytes(total_bytes)}"
 
 
-def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
+def asset_detail(asset: Asset, files: list[FileRecord], class_names: dict[str, str] | None = None) -> str:
+    """One asset for the terminal; retention classes by the names the schedule gives them."""
+    names = class_names or {}
     out = [
         f"Asset {asset.id}: {asset.name}",
         f"  Location:        {asset.location}",
@@ -83,7 +85,8 @@ def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
         f"  Modified:        {_day(asset.oldest_mtime)} to {_day(asset.newest_mtime)}",
         f"  Last scanned:    {_day(asset.last_scanned, 19)}",
         f"  Statuses:        {', '.join(f'{k} {v}' for k, v in sorted(asset.status_counts.items()))}",
-        f"  Retention:       {', '.join(f'{k} {v}' for k, v in (asset.retention_classes or {}).items()) or '-'}",
+        f"  Retention:       "
+        f"{', '.join(f'{names.get(k, k)} {v}' for k, v in (asset.retention_classes or {}).items()) or '-'}",
         f"  Next disposal:   {_day(asset.disposal_date)}; past retention: {asset.past_retention_files or 0:,} "
         f"files ({human_bytes(asset.past_retention_bytes)})",
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,22 @@ def check_dir(directory: Path, others: Mapping[str, FileCheck] | None = None) ->
     policies: PoliciesFile | None = docs.get("policies.yaml")
     digests = {name: hashlib.sha256((directory / name).read_bytes()).hexdigest()[:16] for name in docs}
     return Rulebook(directory, docs.get("retention.yaml"), policies.policies if policies else (), digests), problems
+
+
+def class_names(directory: Path) -> dict[str, str]:
+    """Retention class id -> the name the schedule gives it, for people (empty when the rules cannot be read)."""
+    path = directory / "retention.yaml"
+    try:
+        return dict(_class_names(path, path.stat().st_mtime))
+    except OSError:
+        return {}
+
+
+@cache
+def _class_names(path: Path, mtime: float) -> tuple[tuple[str, str], ...]:
+    located = read(path)
+    doc = validate(located, RetentionFile) if located.data is not None and not located.problems else None
+    return tuple((c.id, c.name) for c in doc.classes) if isinstance(doc, RetentionFile) else ()
 
 
 def load_rulebook(directory: Path) -> Rulebook:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from inventory.findings.queries import DISPOSAL_COLUMNS
 from inventory.register.export import safe_cell
+from inventory.rules import class_names
 from inventory.runs.record import utcnow
 from inventory.web import actions, scope, views
 from inventory.web.actions import Context
@@ -60,6 +61,7 @@ def asset_page(
         "asset.html",
         view=views.asset_view(db, a, viewer, today, at),
         at=at,
+        class_names=class_names(request.app.state.config.rules.dir),
         today=today,
         verdicts=actions.VERDICTS,
         treatments=actions.RISK_DECISIONS,
