@@ -49,6 +49,13 @@ class AssetsConfig(Strict):
         return best[1] if best else None
 
 
+class ReportsConfig(Strict):
+    storage_price_per_tb_month: float = Field(
+        default=18.0, ge=0, description="What a TB of cloud storage costs a month, for the migration triage."
+    )
+    currency: str = Field(default="£", max_length=5, description="The currency sign prices are shown with.")
+
+
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 
 
@@ -83,6 +90,7 @@ class StewardConfig(Strict):
     watch: WatchConfig = Field(default_factory=WatchConfig, description="How `steward watch` follows live folders.")
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Retention and policy rules.")
     web: WebConfig = Field(default_factory=WebConfig, description="The web review (`steward serve`).")
+    reports: ReportsConfig = Field(default_factory=ReportsConfig, description="Settings of the reports.")
 
     @field_validator("database")
     @classmethod

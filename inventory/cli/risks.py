@@ -14,6 +14,8 @@ import click
 from inventory.cli.group import cli, config_option, export, handle_errors, output
 from inventory.config import load_config
 from inventory.register.queries import find_asset
+from inventory.reports.migration import triage
+from inventory.reports.migration_render import render_html, write_xlsx
 from inventory.risks import figures, html, register
 from inventory.risks.export import write_risks_csv, write_risks_xlsx
 from inventory.risks.scoring import RiskFile, load
@@ -236,9 +238,9 @@ def export_risks(config_file: Path | None, fmt: str, status: str, out: Path | No
         (write_risks_xlsx if fmt == "xlsx" else write_risks_csv)(rows, fh)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @config_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write.")
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -249,11 +251,20 @@ def export_risks(config_file: Path | None, fmt: str, status: str, out: Path | No
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also print it to this PDF file (needs the system's Chromium).",
 )
+@click.pass_context
 @handle_errors
-def report(config_file: Path | None, out: Path, since: datetime | None, pdf: Path | None) -> None:
-    """Write the SIRO's summary: one self-contained HTML file (headline figures, heat map, top risks, change)."""
+def report(
+    ctx: click.Context, config_file: Path | None, out: Path | None, since: datetime | None, pdf: Path | None
+) -> None:
+    """Write the SIRO's summary: one self-contained HTML file (headline figures, heat map, top risks, change).
+
+    `steward report migration` writes the migration triage instead."""
     from datetime import timedelta
 
+    if ctx.invoked_subcommand is not None:
+        return
+    if out is None:
+        raise click.UsageError("give --out FILE for the SIRO's summary (or name a report: steward report migration)")
     config, _ = load_config(config_file)
     book = load(config.rules.dir)
     now = _now()
@@ -270,3 +281,31 @@ def report(config_file: Path | None, out: Path, since: datetime | None, pdf: Pat
         print_pdf(page, pdf)
         click.echo(f"wrote {pdf}")
     click.echo(f"wrote {out}: {summary.headline['assets']:,} assets, {sum(summary.heat.values()):,} open risks")
+
+
+@report.command("migration")
+@config_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write: .html (one self-contained page) or .xlsx.",
+)
+@handle_errors
+def report_migration(config_file: Path | None, out: Path) -> None:
+    """The migration triage: per asset and service, files and volume to dispose of, review, move with protection
+    and move, with their storage cost a month (reports.storage_price_per_tb_month)."""
+    config, _ = load_config(config_file)
+    if out.suffix.lower() not in (".html", ".htm", ".xlsx"):
+        raise click.UsageError("--out must end in .html or .xlsx")
+    with open_store(config.database)() as session:
+        rows = triage(session)
+    price, currency = config.reports.storage_price_per_tb_month, config.reports.currency
+    if out.suffix.lower() == ".xlsx":
+        with output(out, binary=True) as fh:
+            write_xlsx(rows, price, currency, fh)
+    else:
+        with output(out) as fh:
+            fh.write(render_html(rows, price, currency, _now()))
+    files = sum(r.total_files for r in rows)
+    click.echo(f"wrote {out}: {len(rows):,} assets, {files:,} files")
