@@ -24,6 +24,7 @@ from inventory.findings.render import finding_detail, findings_summary, findings
 from inventory.findings.sync import decide
 from inventory.register.export import write_table_xlsx
 from inventory.register.queries import find_asset
+from inventory.reports.evidence_rules import check as check_evidence
 from inventory.risks.scoring import check as check_risk
 from inventory.rules import DEFAULT_DIR, check_dir
 from inventory.runs.record import utcnow
@@ -47,7 +48,8 @@ def rules_check(directory: Path | None, config_file: Path | None) -> None:
     Prints every problem as file:line: key: reason and exits 2 if there is any."""
     if directory is None:
         directory = load_config(config_file)[0].rules.dir if config_path(config_file).exists() else DEFAULT_DIR
-    book, problems = check_dir(directory, {"risk.yaml": lambda path: check_risk(path)[1]})
+    others = {"risk.yaml": lambda path: check_risk(path)[1], "evidence.yaml": lambda path: check_evidence(path)[1]}
+    book, problems = check_dir(directory, others)
     for problem in problems:
         click.echo(f"{problem}" + (" (warning)" if problem.warning else ""), err=not problem.warning)
     if book is None:

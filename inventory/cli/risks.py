@@ -14,6 +14,8 @@ import click
 from inventory.cli.group import cli, config_option, export, handle_errors, output
 from inventory.config import load_config
 from inventory.register.queries import find_asset
+from inventory.reports.evidence import build_pack
+from inventory.reports.evidence_rules import load as load_evidence_rules
 from inventory.reports.migration import triage
 from inventory.reports.migration_render import render_html, write_xlsx
 from inventory.risks import figures, html, register
@@ -309,3 +311,34 @@ def report_migration(config_file: Path | None, out: Path) -> None:
             fh.write(render_html(rows, price, currency, _now()))
     files = sum(r.total_files for r in rows)
     click.echo(f"wrote {out}: {len(rows):,} assets, {files:,} files")
+
+
+@cli.command("evidence")
+@config_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="ZIP file to write.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Trends and report changes from this date (default: a year before --date).",
+)
+@click.option(
+    "--date",
+    "as_at",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The date the pack is as at (default: today); the same store and date give the same bytes.",
+)
+@handle_errors
+def evidence(config_file: Path | None, out: Path, since: datetime | None, as_at: datetime | None) -> None:
+    """The governance board's evidence pack: registers, the SIRO's report, decision logs, monthly trends and an
+    index mapping each audit action and ICO expectation (rules/evidence.yaml) to its evidence and status."""
+    from datetime import timedelta
+
+    config, _ = load_config(config_file)
+    rules = load_evidence_rules(config.rules.dir)
+    day = (as_at or _now()).date()
+    start = since.date() if since else day - timedelta(days=365)
+    with open_store(config.database)() as session:
+        data = build_pack(session, config, rules, day, start)
+    with output(out, binary=True) as fh:
+        fh.write(data)
+    click.echo(f"wrote {out}: evidence for {len(rules.expectations)} expectations as at {day:%d %B %Y}")

@@ -46,6 +46,7 @@ OTHER_FILES = {
     "special_category.yaml": "detection",
     "owners.yaml": "ownership",
     "risk.yaml": "risk scoring",
+    "evidence.yaml": "the evidence pack",
 }
 Kind = Callable[[Any, Facts, Context], Iterator[FindingDraft]]
 KINDS: dict[str, Kind] = {
