@@ -16,6 +16,7 @@ import yaml
 from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_validator
 from sqlalchemy.engine import make_url
 
+from inventory.notify.config import NotifyConfig
 from inventory.owners.config import Directory, OwnersConfig
 from inventory.runs.config import ScheduleConfig, WatchConfig
 from inventory.web.config import WebConfig
@@ -91,6 +92,7 @@ class StewardConfig(Strict):
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Retention and policy rules.")
     web: WebConfig = Field(default_factory=WebConfig, description="The web review (`steward serve`).")
     reports: ReportsConfig = Field(default_factory=ReportsConfig, description="Settings of the reports.")
+    notify: NotifyConfig | None = Field(default=None, description="E-mail digests for IAOs and the SIRO.")
 
     @field_validator("database")
     @classmethod
