@@ -7,6 +7,7 @@
   compound file, not a zip, so one that arrives under an OOXML type is reported as ``Encrypted``.
 - ``check_expanded_size(archive, limits)`` refuses a zip that would expand past
   ``limits.max_expanded_bytes`` before a parser loads a part into memory (zip bombs).
+- ``open_package(fh, kind, limits)`` does both for an Office package and opens it as a zip.
 """
 
 from __future__ import annotations
@@ -85,3 +86,12 @@ def check_expanded_size(archive: zipfile.ZipFile, limits: Limits) -> None:
     total = sum(info.file_size for info in archive.infolist())
     if total > limits.max_expanded_bytes:
         raise TooLarge(f"expands to {total} bytes, more than {limits.max_expanded_bytes}")
+
+
+@contextmanager
+def open_package(fh: BinaryIO, kind: str, limits: Limits) -> Iterator[zipfile.ZipFile]:
+    """The zip of an Office package, once it is known not to be encrypted nor to expand past the limits."""
+    reject_ole_container(fh, kind)
+    with zipfile.ZipFile(fh) as archive:
+        check_expanded_size(archive, limits)
+        yield archive
