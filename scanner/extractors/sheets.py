@@ -23,6 +23,7 @@ from typing import BinaryIO
 from scanner.errors import Corrupt, Encrypted
 from scanner.extractors.chunking import bounded
 from scanner.extractors.guards import check_expanded_size, corrupt_on, reject_ole_container
+from scanner.extractors.ooxml import main_part, of_type, relationships
 from scanner.extractors.tables import columns_to_chunks
 from scanner.types import Chunk, Limits
 
@@ -32,8 +33,10 @@ MAX_CELLS = 4_000_000  # a sheet's used area that calamine may hold (about 32 by
 MAX_SHEET_XML = 96 * 1024 * 1024  # bytes of one sheet's XML that calamine may parse
 BLOCK = 1024 * 1024
 _OVERLAP = 64  # bytes carried between blocks so a reference cut in two is still seen
-_ROW = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?\sr=\"(\d{1,9})\"")
-_WIDE_REF = re.compile(rb"\sr=\"([A-Z]{2,3})\d{1,9}\"")  # cells past column Z: rare, so cheap to find
+# Literal-led patterns, so the scan runs at memory speed; an attribute that merely ends in "r" can match too,
+# which only makes the bound larger. Row numbers: r="12"; cell references past column Z (rare): r="AB12".
+_ROW_NUMBER = re.compile(rb'r="(\d{1,9})"')
+_WIDE_REF = re.compile(rb'r="([A-Z]{2,3})\d')
 
 
 def extract_xlsx(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
@@ -84,14 +87,16 @@ def _openpyxl_chunks(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
 def _dense_enough(archive: zipfile.ZipFile) -> bool:
     """True when every worksheet's used area is at most ``MAX_CELLS`` and its XML at most ``MAX_SHEET_XML``.
 
-    The area is bounded above by (last row) x (last column), read from ``<row r="…">`` and from cell
-    references past column Z, counting the bytes actually decompressed (a member's declared size can lie).
+    The worksheets are those the workbook's relationships name (where calamine finds them). The area is
+    bounded above by (last row) x (last column), read from ``<row r="…">`` and from cell references past
+    column Z, counting the bytes actually decompressed (a member's declared size can lie).
     """
-    for info in archive.infolist():
-        name = info.filename
-        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")) or "/_rels/" in name:
+    workbook = main_part(archive, "xl/workbook.xml")
+    for member in of_type(relationships(archive, workbook), "/worksheet"):
+        info = archive.NameToInfo.get(member)
+        if info is None:
             continue
-        rows = columns = read = 0
+        rows = columns = read = ends = 0
         carry = b""
         with archive.open(info) as part:
             while block := part.read(BLOCK):
@@ -99,7 +104,9 @@ def _dense_enough(archive: zipfile.ZipFile) -> bool:
                 if read > MAX_SHEET_XML:
                     return False
                 text = carry + block
-                rows = max([rows, text.count(b"<row"), *(int(r) for r in _ROW.findall(text))])
+                # rows without a number still close: count the ends ("</row>", "</x:row>")
+                ends += text.count(b"row>")
+                rows = max([rows, ends, *map(int, _ROW_NUMBER.findall(text))])
                 columns = max([columns, *(_column_number(ref) for ref in set(_WIDE_REF.findall(text)))])
                 if rows * max(columns, 26) > MAX_CELLS:
                     return False
