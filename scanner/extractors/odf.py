@@ -25,7 +25,7 @@ from defusedxml.ElementTree import iterparse
 
 from scanner.errors import Encrypted
 from scanner.extractors.chunking import bounded, split
-from scanner.extractors.guards import corrupt_on
+from scanner.extractors.guards import PACKAGE_MAX_PARTS, check_zip_directory, corrupt_on
 from scanner.extractors.tables import columns_to_chunks
 from scanner.types import Chunk, Limits
 
@@ -41,12 +41,14 @@ MAX_COLUMNS = 16_384  # as many as a spreadsheet application shows
 
 
 def extract_odt(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
+    check_zip_directory(fh, PACKAGE_MAX_PARTS)
     with corrupt_on("ODT"), zipfile.ZipFile(fh) as archive:
         _reject_encrypted(archive, "ODT")
         yield from bounded(_odt_chunks(archive, limits), limits)
 
 
 def extract_ods(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
+    check_zip_directory(fh, PACKAGE_MAX_PARTS)
     with corrupt_on("ODS"), zipfile.ZipFile(fh) as archive:
         _reject_encrypted(archive, "ODS")
         yield from bounded(_ods_chunks(archive, limits), limits)

@@ -22,7 +22,13 @@ from typing import BinaryIO
 
 from scanner.errors import Corrupt, Encrypted
 from scanner.extractors.chunking import bounded
-from scanner.extractors.guards import check_expanded_size, corrupt_on, reject_ole_container
+from scanner.extractors.guards import (
+    PACKAGE_MAX_PARTS,
+    check_expanded_size,
+    check_zip_directory,
+    corrupt_on,
+    reject_ole_container,
+)
 from scanner.extractors.ooxml import main_part, of_type, relationships
 from scanner.extractors.tables import columns_to_chunks
 from scanner.types import Chunk, Limits
@@ -42,6 +48,7 @@ _WIDE_REF = re.compile(rb'r="([A-Z]{2,3})\d')
 def extract_xlsx(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
     with corrupt_on("XLSX"):
         reject_ole_container(fh, "XLSX")
+        check_zip_directory(fh, PACKAGE_MAX_PARTS)
         with zipfile.ZipFile(fh) as archive:
             check_expanded_size(archive, limits)
             dense = _dense_enough(archive)
