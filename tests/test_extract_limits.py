@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import struct
 import time
+import tracemalloc
 import zipfile
 import zlib
 from pathlib import Path
@@ -189,3 +190,23 @@ def test_docx_past_the_xml_parser_limits_is_too_large_not_corrupt(tmp_path: Path
     deep = f"<w:document {W}><w:body>" + "<w:sdt>" * 300 + "</w:sdt>" * 300 + "</w:body></w:document>"
     with pytest.raises(TooLarge):
         extract(_docx_with_body(tmp_path, deep.encode()))
+
+
+@pytest.mark.parametrize("kind", ["html", "xml"])
+def test_one_huge_line_of_markup_is_read_with_memory_bounded(tmp_path: Path, kind: str) -> None:
+    """One text node of 24 MB: memory stays near the chunk size rather than a copy of the file or more."""
+    path = tmp_path / f"one-line.{kind}"
+    with path.open("w") as out:
+        out.write("<html><body><p>" if kind == "html" else "<notes><note>")
+        for _ in range(24):
+            out.write("filler " * 150_000)
+        out.write(f"</p><p>NI {NI}</p></body></html>" if kind == "html" else f"</note><ni>{NI}</ni></notes>")
+    tracemalloc.start()
+    try:
+        chunks = extract(path, Limits(max_text_chars=30_000_000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert any(NI in c.text for c in chunks)
+    assert max(len(c.text) for c in chunks) <= Limits().max_chunk_chars
+    assert peak < 48 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB for a 25 MB file"
