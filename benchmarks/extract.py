@@ -3,6 +3,7 @@
     python benchmarks/extract.py                      # generated corpus, before = the last commit on openpyxl/pypdf
     python benchmarks/extract.py --scale 0.3          # quicker
     python benchmarks/extract.py --before <commit>    # compare with another commit's office.py and pdf.py
+    python benchmarks/extract.py --huge-line 100      # peak memory on one 100 MB line, per text format
 
 Generates realistic council documents (workbooks of a few thousand rows, letters and reports with tables,
 merged cells, hyperlinks, headers and footers in two sections, slide decks with tables, groups and notes,
@@ -221,13 +222,60 @@ def same(a: list[Chunk], b: list[Chunk], loose: bool) -> bool:
     return key(a) == key(b)
 
 
+HUGE_LINE = {  # format -> (head, tail) around one line of words
+    "text/plain": ("", ""),
+    "text/csv": ('Name,Notes\nAnn,"', '"\n'),
+    "application/json": ('{"notes": "', '"}'),
+    "text/xml": ("<notes><note>", "</note></notes>"),
+    "text/html": ("<html><body><p>", "</p></body></html>"),
+}
+
+
+def huge_line(megabytes: int) -> None:
+    """Each text format on one line of ``megabytes`` MB, in a fresh process: status, time, peak RSS."""
+    print(f"one line of {megabytes} MB; limits as shipped except max_file_bytes (peak RSS of a fresh process)")
+    with tempfile.TemporaryDirectory(prefix="steward-line-") as tmp:
+        for mime, (head, tail) in HUGE_LINE.items():
+            path = Path(tmp) / "line"
+            with path.open("w") as out:
+                out.write(head)
+                for _ in range(megabytes):
+                    out.write("word " * 209_715)
+                out.write(tail)
+            result = subprocess.run(
+                [sys.executable, __file__, "--probe", mime, str(path)], capture_output=True, text=True, check=True
+            )
+            print(result.stdout.strip())
+
+
+def probe(mime: str, path: str) -> None:
+    import resource
+
+    extract = for_mime(mime)
+    assert extract is not None
+    start, chars, status = time.monotonic(), 0, "ok"
+    try:
+        with open(path, "rb") as fh:
+            chars = sum(len(chunk.text) for chunk in extract(fh, Limits(max_file_bytes=2**40)))
+    except Exception as exc:  # the status Steward would record
+        status = type(exc).__name__
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{mime:<18} {status:<9} {chars:>11,} chars {time.monotonic() - start:>7.1f} s {peak:>7.0f} MB peak RSS")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--huge-line", type=int, metavar="MB", help="measure memory on one huge line instead")
+    parser.add_argument("--probe", nargs=2, metavar=("MIME", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=float, default=1.0, help="document sizes relative to the defaults")
     parser.add_argument("--copies", type=int, default=2, help="files of each size")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before", default=BEFORE, help="commit whose office.py and pdf.py are 'before'")
     args = parser.parse_args()
+    if args.probe:
+        return probe(*args.probe)
+    if args.huge_line:
+        return huge_line(args.huge_line)
     with tempfile.TemporaryDirectory(prefix="steward-extract-") as tmp:
         root = Path(tmp)
         print(f"generating the corpus in {root} ...", flush=True)
