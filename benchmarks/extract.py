@@ -2,13 +2,14 @@
 
     python benchmarks/extract.py                      # generated corpus, before = the last commit on openpyxl/pypdf
     python benchmarks/extract.py --scale 0.3          # quicker
-    python benchmarks/extract.py --before <commit>    # compare with another commit's office.py and pdf.py
+    python benchmarks/extract.py --before <commit>    # compare with another commit's office/odf/pdf.py
     python benchmarks/extract.py --huge-line 100      # peak memory on one 100 MB line, per text format
 
 Generates realistic council documents (workbooks of a few thousand rows, letters and reports with tables,
 merged cells, hyperlinks, headers and footers in two sections, slide decks with tables, groups and notes,
-PDF reports printed by Chromium when it is installed), reads each file into memory, then times the extractors
-alternately file by file (CPU time of this process, several rounds), so both sides see the same load.
+OpenDocument minutes and spreadsheets, PDF reports printed by Chromium when it is installed), reads each file
+into memory, then times the extractors alternately file by file (CPU time of this process, several rounds), so
+both sides see the same load.
 
 Prints, per format: files, MB, CPU seconds, MB/s and files/s for before and after, their ratio, and whether
 the chunks are identical (locator, text, context, column, first row). For PDFs the three candidate engines
@@ -133,6 +134,22 @@ def make_pptx(path: Path, people: People, rng: random.Random, slides: int) -> No
     deck.save(str(path))
 
 
+def make_odt(path: Path, people: People, rng: random.Random, paragraphs: int) -> None:
+    from scanner.samples.office import write_odt
+
+    write_odt(path, [people.prose(rng.randint(1, 5)) for _ in range(paragraphs)], heading="Minutes", header="OFFICIAL")
+
+
+def make_ods(path: Path, people: People, rng: random.Random, rows: int) -> None:
+    from scanner.samples.office import write_ods
+
+    table: list[list[object]] = [["Name", "NI number", "Postcode", "Amount", "Notes"]]
+    for person in (people.person() for _ in range(rows)):
+        note = people.prose(1) if rng.random() < 0.3 else None
+        table.append([person.name, person.ni_number, person.postcode, rng.randint(1, 9999), note])
+    write_ods(path, {"Clients": table, "Summary": [["Team", "Cases"], ["North", 12]]})
+
+
 def make_pdf(path: Path, people: People, rng: random.Random, paragraphs: int) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -160,6 +177,8 @@ MAKERS: dict[str, tuple[Callable[[Path, People, random.Random, int], None], list
     "xlsx": (make_xlsx, [200, 1000, 3000, 6000, 12000]),
     "docx": (make_docx, [30, 80, 150, 300]),
     "pptx": (make_pptx, [8, 20, 40]),
+    "odt": (make_odt, [100, 400]),
+    "ods": (make_ods, [1000, 4000]),
     "pdf": (make_pdf, [20, 60, 120]),
 }
 
@@ -281,12 +300,14 @@ def main() -> None:
         print(f"generating the corpus in {root} ...", flush=True)
         corpus = make_corpus(root, args.scale, args.copies)
         office, pdf = load_before(args.before, "office", root), load_before(args.before, "pdf", root)
+        odf = load_before(args.before, "odf", root)
         candidates: dict[str, dict[str, Extract]] = {}
         for kind, paths in corpus.items():
             with paths[0].open("rb") as fh:
                 after = for_mime(identify(fh, paths[0].name).mime)
             assert after is not None
             before = {"xlsx": office.extract_xlsx, "docx": office.extract_docx, "pptx": office.extract_pptx}
+            before |= {"odt": odf.extract_odt, "ods": odf.extract_ods}
             candidates[kind] = {"before": before.get(kind, pdf.extract_pdf), "after": after}
             if kind == "pdf":
                 candidates[kind] = {"pypdf (before)": pdf.extract_pdf, "pypdfium2 (after)": after}
