@@ -20,6 +20,7 @@ import pytest
 from extraction import extract, locators
 
 from scanner.errors import TooLarge
+from scanner.extractors.notes import collecting
 from scanner.extractors.text import MAX_FIELD
 from scanner.identify import identify
 from scanner.samples.office import write_docx, write_xlsx
@@ -33,10 +34,12 @@ def test_csv_with_a_ten_megabyte_field_is_read(tmp_path: Path) -> None:
     note = "word " * (2 * 1024 * 1024)  # 10 MB of free text in one quoted cell
     path = tmp_path / "notes.csv"
     path.write_text(f'Name,Notes,NI number\nAnn Hughes,"{note}",{NI}\nBen Ward,short,CE 65 43 21 B\n')
-    chunks = extract(path)
+    with collecting() as notes:
+        chunks = extract(path)
     assert locators(chunks, NI) == ["C2"]
     assert locators(chunks, "CE 65 43 21 B") == ["C3"]
     assert all(len(c.text) <= Limits().max_chunk_chars for c in chunks)
+    assert notes == ["a line longer than 100000 characters was read in pieces"]  # recorded as the ok file's reason
 
 
 def test_csv_field_past_the_field_limit_is_too_large_not_corrupt(tmp_path: Path) -> None:
@@ -53,7 +56,9 @@ def test_one_very_long_line_is_read_in_bounded_chunks(tmp_path: Path) -> None:
         for _ in range(30):
             out.write("filler " * 150_000)  # about 30 MB, no line break anywhere
     limits = Limits(max_text_chars=5_000_000)
-    chunks = extract(path, limits)
+    with collecting() as notes:
+        chunks = extract(path, limits)
+    assert "text beyond 5000000 characters was not read" in notes
     assert NHS in chunks[0].text and chunks[0].where == "line 1"
     assert sum(len(c.text) for c in chunks) == limits.max_text_chars
     assert max(len(c.text) for c in chunks) <= limits.max_chunk_chars
@@ -65,10 +70,13 @@ def test_workbook_with_cells_far_apart_is_read_without_holding_the_grid(tmp_path
     path = write_xlsx(tmp_path / "sparse.xlsx", {"Staff": [["Name", "NI number"], ["Ann Hughes", NI]]})
     data = _add_cell(path.read_bytes(), far, "far away")
     path.write_bytes(data)
-    chunks = extract(path)
+    with collecting() as notes:
+        chunks = extract(path)
     assert locators(chunks, NI) == ["Staff!B2"]
-    if far == "XFD3":  # rows past max_table_rows are not read
+    if far == "XFD3":
         assert locators(chunks, "far away") == [f"Staff!{far}"]
+    else:  # rows past max_table_rows are not read, and the file says so
+        assert notes == [f"rows past {Limits().max_table_rows} of a table were not read"]
 
 
 def _add_cell(xlsx: bytes, ref: str, text: str) -> bytes:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
+from scanner.extractors.notes import note
 from scanner.types import Chunk, Limits
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def bounded(chunks: Iterable[Chunk], limits: Limits) -> Iterator[Chunk]:
             if len(chunk.text) >= remaining:
                 if remaining > 0:
                     yield replace(chunk, text=chunk.text[:remaining])
+                note(f"text beyond {limits.max_text_chars} characters was not read")
                 log.debug(
                     "text limit of %d characters reached; the rest of the file is not read",
                     limits.max_text_chars,

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from typing import BinaryIO
 
 from scanner.extractors.chunking import bounded
+from scanner.extractors.notes import note
 from scanner.extractors.text import decoded_blocks, line_chunks
 from scanner.types import Chunk, Limits
 
@@ -107,6 +108,7 @@ class _Visible(HTMLParser):
         self._parts.append(data)
         self._size += len(data)
         if self._size > MAX_BLOCK:  # a block without end (one huge line of text) goes out in pieces
+            note(f"a block of text longer than {MAX_BLOCK} characters was read in pieces")
             self._close_block()
 
     def finish(self) -> None:

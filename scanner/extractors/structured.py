@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from scanner.errors import Corrupt, TooLarge
 from scanner.extractors.chunking import bounded, split
+from scanner.extractors.notes import note
 from scanner.extractors.text import TARGET_CHARS, decoded_blocks
 from scanner.types import Chunk, Limits
 
@@ -189,6 +190,7 @@ def _xml_values(fh: BinaryIO, limits: Limits) -> Iterator[tuple[str, str, str]]:
             texts[-1].append(text)
             sizes[-1] += len(text)
             if sizes[-1] > MAX_VALUE:  # one huge text node goes out in pieces, each with its tag
+                note(f"an element's text longer than {MAX_VALUE} characters was read in pieces")
                 value = " ".join("".join(texts[-1]).split())
                 out.append((f"line {lines[-1]}", tags[-1], value))
                 texts[-1], sizes[-1] = [], 0

@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
+from scanner.extractors.notes import note
 from scanner.types import Chunk, Limits
 
 BATCH_ROWS = 500
@@ -53,7 +54,8 @@ def columns_to_chunks(
     Values are written as a reader would see them: integers without ".0", dates as ISO dates,
     booleans as TRUE/FALSE. The total text of a file is bounded by the caller (``chunking.bounded``).
     """
-    numbered = zip(itertools.count(first_row), itertools.islice(rows, max(0, limits.max_table_rows)))
+    source = iter(rows)
+    numbered = zip(itertools.count(first_row), itertools.islice(source, max(0, limits.max_table_rows)))
     headers: list[str | None] | None = None
     batch: list[tuple[int, list[str]]] = []
     for number, row in numbered:
@@ -71,6 +73,8 @@ def columns_to_chunks(
             batch = []
     if batch and headers is not None:
         yield from _batch_chunks(batch, headers, where_prefix, context, limits)
+    if next(source, None) is not None:
+        note(f"rows past {limits.max_table_rows} of a table were not read")
 
 
 def _batch_chunks(

@@ -25,6 +25,7 @@ from charset_normalizer import from_bytes
 
 from scanner.errors import Corrupt, TooLarge
 from scanner.extractors.chunking import bounded, split
+from scanner.extractors.notes import note
 from scanner.extractors.tables import columns_to_chunks
 from scanner.types import Chunk, Limits
 
@@ -116,6 +117,7 @@ def numbered_lines(blocks: Iterable[str], max_line: int) -> Iterator[tuple[int, 
             yield number, line
             number += 1
         while len(carry) > max_line:
+            note(f"a line longer than {max_line} characters was read in pieces")
             yield number, carry[:max_line]
             carry = carry[max_line:]
     if carry:
