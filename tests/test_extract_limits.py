@@ -218,3 +218,32 @@ def test_one_huge_line_of_markup_is_read_with_memory_bounded(tmp_path: Path, kin
     assert any(NI in c.text for c in chunks)
     assert max(len(c.text) for c in chunks) <= Limits().max_chunk_chars
     assert peak < 48 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB for a 25 MB file"
+
+
+def test_well_formed_files_the_object_models_called_corrupt_are_read(tmp_path: Path) -> None:
+    """python-docx refused macro-enabled Word files; openpyxl's read-only mode failed on chart sheets."""
+    import openpyxl
+
+    from scanner.samples.office import _retype_zip
+
+    word = write_docx(tmp_path / "letter.docx", [f"NI {NI}"]).read_bytes()
+    docm = tmp_path / "letter.docm"
+    main = "wordprocessingml.document.main+xml"
+    docm.write_bytes(
+        _retype_zip(
+            word,
+            "[Content_Types].xml",
+            f"application/vnd.openxmlformats-officedocument.{main}",
+            "application/vnd.ms-word.document.macroEnabled.main+xml",
+        )
+    )
+    assert locators(extract(docm), NI) == ["p1"]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Staff"
+    sheet.append(["Name", "NI number"])
+    sheet.append(["Ann Hughes", NI])
+    workbook.create_chartsheet("Chart")
+    workbook.save(tmp_path / "charted.xlsx")
+    assert locators(extract(tmp_path / "charted.xlsx"), NI) == ["Staff!B2"]
