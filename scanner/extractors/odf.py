@@ -25,7 +25,7 @@ from lxml import etree
 
 from scanner.errors import Encrypted
 from scanner.extractors.chunking import bounded, split
-from scanner.extractors.guards import PACKAGE_MAX_PARTS, check_zip_directory, corrupt_on
+from scanner.extractors.guards import corrupt_on, open_package
 from scanner.extractors.ooxml import iter_ends, release, xml_limits
 from scanner.extractors.tables import columns_to_chunks
 from scanner.types import Chunk, Limits
@@ -42,15 +42,13 @@ MAX_COLUMNS = 16_384  # as many as a spreadsheet application shows
 
 
 def extract_odt(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
-    check_zip_directory(fh, PACKAGE_MAX_PARTS)
-    with corrupt_on("ODT"), xml_limits("ODT"), zipfile.ZipFile(fh) as archive:
+    with corrupt_on("ODT"), xml_limits("ODT"), open_package(fh, "ODT", limits) as archive:
         _reject_encrypted(archive, "ODT")
         yield from bounded(_odt_chunks(archive, limits), limits)
 
 
 def extract_ods(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
-    check_zip_directory(fh, PACKAGE_MAX_PARTS)
-    with corrupt_on("ODS"), xml_limits("ODS"), zipfile.ZipFile(fh) as archive:
+    with corrupt_on("ODS"), xml_limits("ODS"), open_package(fh, "ODS", limits) as archive:
         _reject_encrypted(archive, "ODS")
         yield from bounded(_ods_chunks(archive, limits), limits)
 
