@@ -27,6 +27,7 @@ from scanner.config import DetectionConfig
 from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
 from scanner.errors import ItemError, Timeout
+from scanner.extractors.notes import collecting
 from scanner.extractors.properties import document_authors
 from scanner.identify import identify
 from scanner.principals import principal_digest
@@ -140,7 +141,7 @@ def observe(
     mime: str | None = None
     mismatch = False
     try:
-        with deadline(limits.max_seconds), crawler.open(entry) as fh:
+        with deadline(limits.max_seconds), crawler.open(entry) as fh, collecting() as notes:
             if entry.mime:  # the crawler knows what it renders (a database sample is CSV)
                 mime = entry.mime
             else:
@@ -156,7 +157,8 @@ def observe(
             digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
             # Authors are names found in the file: kept only as keyed digests (scanner.principals).
             authors = tuple(sorted({principal_digest(a, key) for a in document_authors(fh, mime)})) if key else ()
-        reason = "text beyond the per-file limit was not read" if counted.truncated else None
+        truncated = ["text beyond the per-file limit was not read"] if counted.truncated else []
+        reason = "; ".join(notes or truncated) or None  # an ok file read in part says what was left
         return FileObservation(
             entry,
             mime,
