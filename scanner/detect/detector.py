@@ -17,7 +17,7 @@ import regex
 from presidio_analyzer import PatternRecognizer, RecognizerResult
 
 from scanner.config import DetectionConfig
-from scanner.detect import rules
+from scanner.detect import people, rules
 from scanner.detect.aggregate import Match
 from scanner.detect.context import CONTEXT_KEY, WindowContextEnhancer, context_regex, find_context
 from scanner.detect.engine import REPORTED, Engine, build_engine, model_version, versions
@@ -26,7 +26,7 @@ from scanner.detect.masking import normalise
 from scanner.detect.names import plausible_name
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
-from scanner.detect.triage import BUILTIN, Candidate, Triage, Window, forename_rule, windows
+from scanner.detect.triage import BUILTIN, NAME_CUES, Candidate, Triage, Window, forename_rule, windows
 from scanner.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ _BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _RECOGNIZER = RecognizerResult.RECOGNIZER_NAME_KEY
 _ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS"}  # internal entity names that route triage to one recognizer
 _DIRECT = frozenset({"IP_ADDRESS", "UK_NHS", "CREDIT_CARD", "UK_UPN"})  # see Detector._direct
+_PERSON_LABELS = frozenset({"PERSON", "PER"})
+_NER_SCORE = 0.85  # presidio's SpacyRecognizer score for a PERSON entity
 _UK_PHONE_CELL = re.compile(r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d\s*$")
 
 
@@ -47,7 +49,9 @@ class Detector:
         cues = []
         if settings.name_cues_file is not None:
             cues.append(forename_rule(rules.load_name_cues(settings.name_cues_file).forenames))
-        self.triage = Triage([*BUILTIN, *cues, *self.engine.custom_rules])
+        self.triage = Triage([*BUILTIN, *NAME_CUES, *cues, *self.engine.custom_rules])
+        # Names are found by the name tier (layouts and NER); presidio reads PERSON only for deny entries.
+        self._person_rules = any(e == "PERSON" for e, _ in self.engine.custom_rules)
         self._entities = frozenset(settings.entities) if settings.entities else None
         self._enabled = frozenset(REPORTED) | {e for e, _ in self.engine.custom_rules} | set(_ALIASES)
         self._by_name = {r.name: r for r in self.engine.recognizers}
@@ -96,11 +100,10 @@ class Detector:
         self, text: str, context: tuple[str, ...], threshold: float, cands: list[Candidate] | None = None
     ) -> tuple[list[Match], int]:
         """Pattern matches in ``text`` (chunk coordinates); presidio runs only the candidates' recognizers."""
-        ner = self.engine.ner
         if self.settings.triage:
             if cands is None:
                 cands = self.scan(text, context)
-            skip = {"NAME_CUE", "PERSON"} if ner else {"NAME_CUE"}
+            skip = {"NAME_CUE"} if self._person_rules else {"NAME_CUE", "PERSON"}
             for entity in {c.entity for c in cands} & self._needs_context.keys():
                 gate = self._needs_context[entity]
                 if not (gate.search(text) or gate.search(" ".join(context))):
@@ -110,7 +113,7 @@ class Detector:
             for w in wins:
                 w.entities |= self.triage.always
         else:
-            wanted = self._enabled - ({"PERSON"} if ner else set())
+            wanted = self._enabled - (set() if self._person_rules else {"PERSON"})
             wins = [Window(0, len(text), set(wanted))]
         out: list[Match] = []
         read = 0
@@ -217,10 +220,33 @@ class Detector:
             )
         return out
 
-    def ner(self, texts: list[str], contexts: list[tuple[str, ...]]) -> Iterator[list[Match]]:
-        batch = self.engine.nlp_engine.process_batch(texts, "en", batch_size=32)
-        for (text, artifacts), context in zip(batch, contexts, strict=True):
-            yield self._analyze(text, 0, ["PERSON"], context, self.settings.score_threshold, artifacts)
+    def ner(self, texts: list[str]) -> Iterator[list[Match]]:
+        """PERSON spans by spaCy's NER, called directly (``nlp.pipe``, only tok2vec and ner), each checked by
+        ``plausible_name`` and the allow-list; scored as presidio's SpacyRecognizer scores them."""
+        if self.engine.nlp is None or not texts:
+            yield from ([] for _ in texts)
+            return
+        for text, doc in zip(texts, self.engine.nlp.pipe(texts, batch_size=64), strict=True):
+            found: list[Match] = []
+            for ent in doc.ents:
+                if ent.label_ not in _PERSON_LABELS:
+                    continue
+                start, end = ent.start_char, ent.end_char
+                cut = text.find("\n", start, end)
+                end = cut if cut >= 0 else end  # NER runs a name on into the next line
+                value = text[start:end]
+                if plausible_name(value, text, start) and not self._allowed("PERSON", value):
+                    found.append(Match("PERSON", start, end, _NER_SCORE, value, "SpacyRecognizer", False))
+            yield found
+
+    def layout_names(self, text: str, offset: int) -> list[Match]:
+        """Names by the layouts of council files (``people.py``), in ``text`` placed at ``offset``."""
+        out = []
+        for f in people.find(text):
+            value = text[f.start : f.end]
+            if not self._allowed("PERSON", value):
+                out.append(Match("PERSON", f.start + offset, f.end + offset, f.score, value, people.RECOGNIZER, False))
+        return out
 
     def cell_match(self, entity: str | None, value: str) -> Match | None:
         """The first ``entity`` match in one table cell, by its recognizers' own patterns and checks (no

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NlpEngineProvider, SpacyNlpEngine
@@ -21,6 +22,9 @@ from scanner.detect import rules
 from scanner.detect.context import WindowContextEnhancer
 from scanner.detect.uk import uk_recognizers
 from scanner.errors import ConfigError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +104,7 @@ class Engine:
     allowlist: rules.AllowListFile | None
     model: str
     rule_files: dict[str, str]  # path -> sha256 prefix
+    nlp: Language | None = None  # the spaCy pipeline NER runs on (tok2vec and ner only), when loaded
 
     def cheap_artifacts(self) -> NlpArtifacts:
         return NlpArtifacts(
@@ -173,6 +178,7 @@ def build_engine(settings: DetectionConfig) -> Engine:
         allowlist=allowlist,
         model=settings.spacy_model if ner else "none",
         rule_files=rule_files,
+        nlp=nlp_engine.nlp["en"] if ner else None,  # type: ignore[attr-defined]
     )
 
 
