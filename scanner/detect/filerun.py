@@ -21,7 +21,7 @@ from scanner.detect.triage import Candidate, windows
 from scanner.types import Chunk
 
 if TYPE_CHECKING:
-    from scanner.detect.detector import Detector
+    from scanner.detect.detector import TieredDetector
 
 _HEADER_WHERE = re.compile(r"header|footer", re.IGNORECASE)
 _NER_CUES = frozenset({"PERSON", "NAME_CUE"})
@@ -59,7 +59,7 @@ def _pieces(chunk: Chunk, cap: int) -> Iterator[tuple[str, int]]:
 class FileRun:
     """State for one file: bounded by the number of entity types, columns and pending NER text."""
 
-    def __init__(self, det: Detector):
+    def __init__(self, det: TieredDetector):
         self.det = det
         s = det.settings
         self.agg = Aggregator(det._hash_key, s.max_locators, s.max_hashes, det._entities)

@@ -112,7 +112,7 @@ def joined(lines: list[str]) -> tuple[str, list[int]]:
 def fast_type(state: ColumnState, checkable: frozenset[str], share: float = 0.8) -> str | None:
     """The column's type once its first rows are read in full, when nearly all of them hold one entity that
     patterns alone can check; later rows are then checked cell by cell without presidio."""
-    best = max(state.raw.items(), key=lambda kv: len(kv[1]), default=(None, set()))
+    best: tuple[str | None, set[int]] = max(state.raw.items(), key=lambda kv: len(kv[1]), default=(None, set()))
     entity, rows = best
     if entity in checkable and state.confirmed_nonempty and len(rows) / state.confirmed_nonempty >= share:
         return entity
