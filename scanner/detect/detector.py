@@ -251,14 +251,16 @@ class TieredDetector:
                     found.append(Match("PERSON", start, end, _NER_SCORE, value, "SpacyRecognizer", False))
             yield found
 
-    def layout_names(self, text: str, offset: int) -> list[Match]:
-        """Names by the layouts of council files (``people.py``), in ``text`` placed at ``offset``."""
+    def layout_names(self, text: str, offset: int) -> tuple[list[Match], bool]:
+        """Names by the layouts of council files (``people.py``), in ``text`` placed at ``offset``, and whether
+        NER should still read ``text`` (a name-shaped sequence there that no layout explains)."""
         out = []
-        for f in people.find(text):
+        found = people.find(text)
+        for f in found:
             value = text[f.start : f.end]
             if not self._allowed("PERSON", value):
                 out.append(Match("PERSON", f.start + offset, f.end + offset, f.score, value, people.RECOGNIZER, False))
-        return out
+        return out, self.engine.nlp is not None and people.unsettled(text, found)
 
     def cell_match(self, entity: str | None, value: str) -> Match | None:
         """The first ``entity`` match in one table cell, by its recognizers' own patterns and checks (no

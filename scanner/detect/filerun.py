@@ -142,8 +142,9 @@ class FileRun:
             spans = [(0, len(text))] if text.strip() else []
         for start, end in spans:
             window = text[start:end]
-            matches += det.layout_names(window, start)
-            if det.engine.ner:
+            found, unsettled = det.layout_names(window, start)
+            matches += found
+            if unsettled:
                 self.ner_jobs.append((index, start, window))
                 self.ner_chars += end - start
         self.pending.append((lines, matches))
@@ -204,8 +205,9 @@ class FileRun:
         found: list[Match] = []
         half = s.ner_window_chars
         for w in windows(cands, len(text), half, half, 4 * half):
-            found += det.layout_names(text[w.start : w.end], w.start)
-            if det.engine.ner:
+            names, unsettled = det.layout_names(text[w.start : w.end], w.start)
+            found += names
+            if unsettled:
                 self.column_jobs.append((state, starts, first_row, w.start, text[w.start : w.end]))
                 self.ner_chars += w.end - w.start
         tables.record(state, found, starts, first_row, s.score_threshold, "")

@@ -87,7 +87,7 @@ _RULES: tuple[tuple[str, float, regex.Pattern[str]], ...] = tuple(
             rf"(?i:regards|sincerely|faithfully|wishes|thanks)[,.!]?[ \t]*\n[ \t]*(?P<n>{FULL})[ \t]*$",
         ),
         ("possessive", 0.65, rf"(?<![\p{{L}}'’])(?P<n>{_NAMES})['’]s[ \t]+(?:{KIN})\b"),
-        ("verb", 0.6, rf"(?<![\p{{L}}'’])(?P<n>{FULL})[ \t]+(?:{VERBS_AFTER})\b"),
+        ("verb after", 0.6, rf"(?<![\p{{L}}'’])(?P<n>{FULL})[ \t]+(?:{VERBS_AFTER})\b"),
         ("verb", 0.6, rf"(?i:\b(?:{VERBS_BEFORE}))[ \t]+(?P<n>(?-i:{FULL}))(?![\p{{L}}'’])"),
     )
 )
@@ -117,6 +117,22 @@ def _ok(words: Iterable[str], upper: str = "") -> bool:
     return all(is_name_word(w.rstrip(",")) and w.lower().rstrip(",") not in PLACES for w in words)
 
 
+_SEQUENCE = regex.compile(rf"(?<![\p{{L}}'’])(?:{FULL})")
+
+
+def unsettled(text: str, found: list[Found]) -> bool:
+    """Whether ``text`` holds a name-shaped sequence (two or more capitalised name words) that no layout
+    explains: only such windows are worth NER's time."""
+    spans = [(f.start, f.end) for f in found]
+    for m in _SEQUENCE.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in spans):
+            continue
+        words = [w for w in m.group().split() if not _PARTICLE.fullmatch(w)]
+        if all(is_name_word(w) and w.lower() not in PLACES for w in words):
+            return True
+    return False
+
+
 def find(text: str) -> list[Found]:
     """Names in ``text`` by layout (character spans, best first where spans overlap)."""
     out: list[Found] = []
@@ -132,7 +148,7 @@ def find(text: str) -> list[Found]:
             upper = m.group("up") if "up" in m.groupdict() else ""
             if upper and upper.isupper() and value.isupper():
                 continue  # a heading in capitals, not a register entry
-            if layout == "verb" and _JOINED.search(text, max(0, m.start("n") - 6), m.start("n")):
+            if layout == "verb after" and _JOINED.search(text, max(0, m.start("n") - 6), m.start("n")):
                 continue  # "Parks and Open Spaces agreed": the end of a longer capitalised phrase
             if _ok(value.replace(",", " ").split(), upper or ""):
                 start = m.start() if layout == "title" else m.start("n")

@@ -66,7 +66,7 @@ NAME_CUES: tuple[tuple[str, str], ...] = tuple(
         rf"(?m)(?:^|\t)[ \t]*\p{{Lu}}{_LOW}+(?:[ \t]+\p{{Lu}}{_LOW}+)?[ \t]+\p{{Lu}}{{3}}",
         rf"['’]s[ \t]+(?:{people.KIN})\b",
         rf"{_CAP}(?:[ \t]+(?:{_CAP}|\p{{Ll}}+)){{0,2}}[ \t]+{_CAP}[ \t]+(?:{people.VERBS_AFTER})\b",
-        rf"(?i:\b(?:{people.VERBS_BEFORE}))[ \t]+(?-i:{_CAP}[ \t]+(?:\p{{Ll}}+[ \t]+)?{_CAP})",
+        rf"(?i:\b(?:{people.VERBS_BEFORE}))[ \t]+(?-i:{_CAP}[ \t]+(?:\p{{Ll}}+[ \t]+){{0,2}}{_CAP})",
         rf"(?m)^[ \t]*\p{{Lu}}{_LOW}+(?:[ \t]+[\p{{L}}'’-]+){{1,3}}[ \t]*\n[ \t]*(?:Flat|Unit|Apartment|\d)",
     )
 )
