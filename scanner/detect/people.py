@@ -86,14 +86,40 @@ _RULES: tuple[tuple[str, float, regex.Pattern[str]], ...] = tuple(
             0.65,
             rf"(?i:regards|sincerely|faithfully|wishes|thanks)[,.!]?[ \t]*\n[ \t]*(?P<n>{FULL})[ \t]*$",
         ),
-        ("possessive", 0.65, rf"(?<![\p{{L}}'’])(?P<n>{_NAMES})['’]s[ \t]+(?:{KIN})\b"),
-        ("verb after", 0.6, rf"(?<![\p{{L}}'’])(?P<n>{FULL})[ \t]+(?:{VERBS_AFTER})\b"),
-        ("verb", 0.6, rf"(?i:\b(?:{VERBS_BEFORE}))[ \t]+(?P<n>(?-i:{FULL}))(?![\p{{L}}'’])"),
     )
 )
 _PARTICLE = regex.compile(PARTICLES)
 _JOINED = regex.compile(r"(?:\band|&|\bof|\bfor|\bthe)[ \t]+$")
+# Layouts whose name comes before a fixed word: found from that word backwards (a bounded look back), which is
+# far cheaper than trying a name at every position of the window.
+_BACKWARD: tuple[tuple[str, float, regex.Pattern[str], regex.Pattern[str]], ...] = (
+    (
+        "possessive",
+        0.65,
+        regex.compile(rf"['’]s[ \t]+(?:{KIN})\b"),
+        regex.compile(rf"(?<![\p{{L}}'’])(?P<n>{_NAMES})\Z"),
+    ),
+    (
+        "verb after",
+        0.6,
+        regex.compile(rf"(?<=\p{{L}})[ \t]+(?:{VERBS_AFTER})\b"),
+        regex.compile(rf"(?<![\p{{L}}'’])(?P<n>{FULL})\Z"),
+    ),
+)
+# "spoke to Lương Thị Thảo": the name is tried only where a verb of people is followed by a capital.
+_VERB_BEFORE = regex.compile(rf"(?i:\b(?:{VERBS_BEFORE}))[ \t]+(?=\p{{Lu}}|al-|el-)")
+_NAME_AT = regex.compile(rf"(?P<n>{FULL})(?![\p{{L}}'’])")
 _ITEM = regex.compile(rf"(?:(?:{_T})\.?[ \t]+)?(?:{UPPER},[ \t]*)?{_NAMES}")
+
+
+# Literal text a layout cannot match without: a window lacking all of it skips the layout's pattern.
+_NEEDS = {
+    "title": TITLES,
+    "salutation": ("Dear", "Hi", "Hello"),
+    "signature": ("egards", "incerely", "aithfully", "ishes", "hanks", "EGARDS", "INCERELY"),
+    "address block": ("\n",),
+    "register": (",", "\t", "\n"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +162,27 @@ def unsettled(text: str, found: list[Found]) -> bool:
 def find(text: str) -> list[Found]:
     """Names in ``text`` by layout (character spans, best first where spans overlap)."""
     out: list[Found] = []
+    for layout, score, needle, name in _BACKWARD:
+        for hit in needle.finditer(text):
+            before = text[max(0, hit.start() - 80) : hit.start()]
+            last = before.rsplit(None, 1)[-1] if before.strip() else ""
+            if not last.removeprefix("al-").removeprefix("el-")[:1].isupper():
+                continue
+            m = name.search(before)
+            if m is None:
+                continue
+            start = hit.start() - len(before) + m.start("n")
+            if layout == "verb after" and _JOINED.search(text, max(0, start - 6), start):
+                continue  # "Parks and Open Spaces agreed": the end of a longer capitalised phrase
+            if _ok(m.group("n").split()):
+                out.append(Found(start, hit.start(), score, layout))
+    for hit in _VERB_BEFORE.finditer(text):
+        m = _NAME_AT.match(text, hit.end())
+        if m is not None and _ok(m.group("n").split()):
+            out.append(Found(m.start(), m.end(), 0.6, "verb"))
     for layout, score, pattern in _RULES:
+        if layout in _NEEDS and not any(n in text for n in _NEEDS[layout]):
+            continue
         for m in pattern.finditer(text, overlapped=False):
             if layout == "label":
                 base = m.start("list")
@@ -148,8 +194,6 @@ def find(text: str) -> list[Found]:
             upper = m.group("up") if "up" in m.groupdict() else ""
             if upper and upper.isupper() and value.isupper():
                 continue  # a heading in capitals, not a register entry
-            if layout == "verb after" and _JOINED.search(text, max(0, m.start("n") - 6), m.start("n")):
-                continue  # "Parks and Open Spaces agreed": the end of a longer capitalised phrase
             if _ok(value.replace(",", " ").split(), upper or ""):
                 start = m.start() if layout == "title" else m.start("n")
                 out.append(Found(start, m.end("n"), score, layout))
