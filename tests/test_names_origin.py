@@ -4,11 +4,15 @@ each name is found, and located on its own line (or cell)."""
 from __future__ import annotations
 
 import io
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
 import pytest
+from click.testing import Result
 
+from inventory.rules import DEFAULT_DIR
 from scanner.detect import Detector
 from scanner.detect.masking import keyed_hash, mask
 from scanner.extractors import for_mime
@@ -127,3 +131,14 @@ def test_names_are_compared_in_one_normalised_form() -> None:
     assert len(digests) == 1
     assert keyed_hash(key, "PERSON", "Siobhán O'Neill") != keyed_hash(key, "PERSON", "Siobhán O'Neil")
     assert mask("PERSON", "Mrs Clodagh Ní Fhlannagáin") == "Mrs C****** N* F**********"
+
+
+def test_rules_check_validates_the_name_cues(tmp_path: Path, steward: Callable[..., Result]) -> None:
+    folder = tmp_path / "rules"
+    shutil.copytree(DEFAULT_DIR, folder)
+    result = steward("rules", "check", str(folder))
+    assert result.exit_code == 0 and "name_cues.yaml" not in result.output, result.output
+    (folder / "name_cues.yaml").write_text("version: 1\nforenames: [Jadwiga, Ubah]\nsurnames: [Grzybowska]\n")
+    result = steward("rules", "check", str(folder))
+    assert result.exit_code == 2
+    assert "name_cues.yaml:3: surnames:" in result.output
