@@ -11,9 +11,11 @@ layout match wins over an NER guess where both find a name (``aggregate.resolve_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import re2
 import regex
 
 from scanner.detect.names import FULL, NAME_PART, PARTICLES, PLACES, TITLES, UPPER, WORD, is_name_word
@@ -50,6 +52,40 @@ VERBS_BEFORE = (
     "regarding|re:|against|involving|concerning|named"
 )
 _T = "|".join(TITLES)
+_CAP = r"(?:al-|el-)?\p{Lu}[\p{L}\p{M}'’-]*"  # a capitalised word of any script (or a particle such as Ó)
+_LOW = r"[\p{Ll}\p{M}'’-]"
+# RE2 needles: a layout's pattern runs only on a window where its needle matches. They are also triage's name
+# cues (triage.NAME_CUES), looser than the layouts (a superset). RE2's \b is ASCII-only, so no needle puts \b
+# next to a letter that may be outside ASCII.
+NEEDLES = {
+    "title": rf"\b(?:{_T})\b\.?[ \t]*\p{{Lu}}",
+    "salutation": r"\b(?:Dear|Hi|Hello)[ \t]+(?:\p{Lu}|al-|el-)",
+    "signature": r"(?i)(?:regards|sincerely|faithfully|wishes|thanks)[,.!]?[ \t]*\n",
+    "label": rf"(?im)^[ \t]*(?:{LABELS})[ \t]*[:\-–]",
+    "register": rf"\p{{Lu}}[\p{{Lu}}\p{{M}}'’-]+(?:[ \t]+\p{{Lu}}[\p{{Lu}}\p{{M}}'’-]*){{0,2}},[ \t]*\p{{Lu}}{_LOW}",
+    "register upper": rf"(?m)(?:^|\t)[ \t]*\p{{Lu}}{_LOW}+(?:[ \t]+\p{{Lu}}{_LOW}+)?[ \t]+\p{{Lu}}{{3}}",
+    "possessive": rf"['’]s[ \t]+(?:{KIN})\b",
+    "verb after": rf"{_CAP}(?:[ \t]+(?:{_CAP}|\p{{Ll}}+)){{0,2}}[ \t]+{_CAP}[ \t]+(?:{VERBS_AFTER})\b",
+    "verb": rf"(?i:\b(?:{VERBS_BEFORE}))[ \t]+(?-i:{_CAP}[ \t]+(?:\p{{Ll}}+[ \t]+){{0,2}}{_CAP})",
+    "address block": rf"(?m)^[ \t]*\p{{Lu}}{_LOW}+(?:[ \t]+[\p{{L}}'’-]+){{1,3}}[ \t]*\n[ \t]*"
+    r"(?:Flat|Unit|Apartment|\d)",
+}
+_LAYOUTS = tuple(NEEDLES)
+
+
+def _needle_set() -> re2.Set:
+    needles = re2.Set.SearchSet(re2.Options())
+    for pattern in NEEDLES.values():
+        needles.Add(pattern.encode())
+    needles.Compile()
+    return needles
+
+
+_NEEDLES = _needle_set()  # one RE2 pass per window says which layouts can match there
+# Where a verb before a name, or the word after one, stands: the name is tried only there.
+_VERB_AFTER_AT = re2.compile(rf"[ \t]+(?:{VERBS_AFTER})\b")
+_VERB_BEFORE_AT = re2.compile(rf"(?i)\b(?:{VERBS_BEFORE})[ \t]+")
+_POSSESSIVE_AT = re2.compile(NEEDLES["possessive"])
 _NAMES = rf"(?:{FULL}|{NAME_PART})"
 _STOP = r"(?=[ \t]*(?:$|[,;.!?)\t]|[ \t][-–—][ \t]|[ \t]+\d|[ \t]+<|[ \t]+\())"
 
@@ -71,7 +107,7 @@ _RULES: tuple[tuple[str, float, regex.Pattern[str]], ...] = tuple(
             rf"(?:[ \t]+{NAME_PART}){{0,2}}){_STOP}",
         ),
         (
-            "register",
+            "register upper",
             0.6,
             rf"(?:^|\t)[ \t]*(?P<n>{WORD}(?:[ \t]+{WORD})?[ \t]+(?P<up>\p{{Lu}}{{2}}[\p{{Lu}}\p{{M}}]+"
             rf"(?:['’-]\p{{Lu}}[\p{{Lu}}\p{{M}}]*)*)){_STOP}",
@@ -92,34 +128,22 @@ _PARTICLE = regex.compile(PARTICLES)
 _JOINED = regex.compile(r"(?:\band|&|\bof|\bfor|\bthe)[ \t]+$")
 # Layouts whose name comes before a fixed word: found from that word backwards (a bounded look back), which is
 # far cheaper than trying a name at every position of the window.
-_BACKWARD: tuple[tuple[str, float, regex.Pattern[str], regex.Pattern[str]], ...] = (
+_BACKWARD: tuple[tuple[str, float, re2._Regexp, regex.Pattern[str]], ...] = (
     (
         "possessive",
         0.65,
-        regex.compile(rf"['’]s[ \t]+(?:{KIN})\b"),
-        regex.compile(rf"(?<![\p{{L}}'’])(?P<n>{_NAMES})\Z"),
+        _POSSESSIVE_AT,
+        regex.compile(rf"(?<![\p{{L}}'’])(?P<n>{_NAMES})\Z", regex.REVERSE),
     ),
     (
         "verb after",
         0.6,
-        regex.compile(rf"(?<=\p{{L}})[ \t]+(?:{VERBS_AFTER})\b"),
-        regex.compile(rf"(?<![\p{{L}}'’])(?P<n>{FULL})\Z"),
+        _VERB_AFTER_AT,
+        regex.compile(rf"(?<![\p{{L}}'’])(?P<n>{FULL})\Z", regex.REVERSE),
     ),
 )
-# "spoke to Lương Thị Thảo": the name is tried only where a verb of people is followed by a capital.
-_VERB_BEFORE = regex.compile(rf"(?i:\b(?:{VERBS_BEFORE}))[ \t]+(?=\p{{Lu}}|al-|el-)")
 _NAME_AT = regex.compile(rf"(?P<n>{FULL})(?![\p{{L}}'’])")
 _ITEM = regex.compile(rf"(?:(?:{_T})\.?[ \t]+)?(?:{UPPER},[ \t]*)?{_NAMES}")
-
-
-# Literal text a layout cannot match without: a window lacking all of it skips the layout's pattern.
-_NEEDS = {
-    "title": TITLES,
-    "salutation": ("Dear", "Hi", "Hello"),
-    "signature": ("egards", "incerely", "aithfully", "ishes", "hanks", "EGARDS", "INCERELY"),
-    "address block": ("\n",),
-    "register": (",", "\t", "\n"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,27 +167,40 @@ def _ok(words: Iterable[str], upper: str = "") -> bool:
     return all(is_name_word(w.rstrip(",")) and w.lower().rstrip(",") not in PLACES for w in words)
 
 
-_SEQUENCE = regex.compile(rf"(?<![\p{{L}}'’])(?:{FULL})")
+_TOKEN = re.compile(r"\S+")
+_PARTICLE_WORDS = frozenset(PARTICLES.split("|"))
 
 
 def unsettled(text: str, found: list[Found]) -> bool:
-    """Whether ``text`` holds a name-shaped sequence (two or more capitalised name words) that no layout
-    explains: only such windows are worth NER's time."""
+    """Whether ``text`` holds a name-shaped sequence (two or more capitalised name words in a row) that no
+    layout explains: only such windows are worth NER's time."""
     spans = [(f.start, f.end) for f in found]
-    for m in _SEQUENCE.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in spans):
-            continue
-        words = [w for w in m.group().split() if not _PARTICLE.fullmatch(w)]
-        if all(is_name_word(w) and w.lower() not in PLACES for w in words):
-            return True
+    run: list[tuple[int, int, str]] = []
+    for m in _TOKEN.finditer(text + " ."):
+        word = m.group().strip("\"'“”‘’([{")
+        bare = word.rstrip(",.;:!?)]}\"'’”")
+        capital = bare.removeprefix("al-").removeprefix("el-")[:1].isupper()
+        if capital or (run and bare in _PARTICLE_WORDS):
+            run.append((m.start(), m.end(), bare))
+        if (not capital and not (run and bare in _PARTICLE_WORDS)) or bare != word:
+            names = [w for _, _, w in run if w not in _PARTICLE_WORDS]
+            explained = len(names) < 2 or any(s < run[-1][1] and run[0][0] < e for s, e in spans)
+            if not explained and all(is_name_word(w) and w.lower() not in PLACES for w in names):
+                return True
+            run = []
     return False
 
 
 def find(text: str) -> list[Found]:
     """Names in ``text`` by layout (character spans, best first where spans overlap)."""
     out: list[Found] = []
+    present = {_LAYOUTS[i] for i in _NEEDLES.Match(text.encode("utf-8", "surrogatepass")) or ()}
     for layout, score, needle, name in _BACKWARD:
+        if layout not in present:
+            continue
         for hit in needle.finditer(text):
+            if hit.start() == 0 or (layout == "verb after" and not text[hit.start() - 1].isalpha()):
+                continue
             before = text[max(0, hit.start() - 80) : hit.start()]
             last = before.rsplit(None, 1)[-1] if before.strip() else ""
             if not last.removeprefix("al-").removeprefix("el-")[:1].isupper():
@@ -176,12 +213,13 @@ def find(text: str) -> list[Found]:
                 continue  # "Parks and Open Spaces agreed": the end of a longer capitalised phrase
             if _ok(m.group("n").split()):
                 out.append(Found(start, hit.start(), score, layout))
-    for hit in _VERB_BEFORE.finditer(text):
-        m = _NAME_AT.match(text, hit.end())
-        if m is not None and _ok(m.group("n").split()):
-            out.append(Found(m.start(), m.end(), 0.6, "verb"))
+    if "verb" in present:
+        for hit in _VERB_BEFORE_AT.finditer(text):
+            m = _NAME_AT.match(text, hit.end())
+            if m is not None and _ok(m.group("n").split()):
+                out.append(Found(m.start(), m.end(), 0.6, "verb"))
     for layout, score, pattern in _RULES:
-        if layout in _NEEDS and not any(n in text for n in _NEEDS[layout]):
+        if layout not in present:
             continue
         for m in pattern.finditer(text, overlapped=False):
             if layout == "label":

@@ -52,23 +52,9 @@ BUILTIN: tuple[tuple[str, str], ...] = (
     # Name cues (see NAME_CUES below); a titled name is PERSON so that pattern-only mode confirms it too.
     ("PERSON", rf"\b(?:{_TITLES})\b\.?[ \t]*\p{{Lu}}"),
 )
-_CAP = r"(?:al-|el-)?\p{Lu}[\p{L}\p{M}'’-]*"  # a capitalised word of any script (or a particle such as Ó)
-_LOW = r"[\p{Ll}\p{M}'’-]"
-# RE2 twins of people.py's layouts, looser (a superset): each only sends the text around it to the name tier.
-# RE2's \b is ASCII-only, so no \b touches a letter that may be outside ASCII.
+# The name tier's needles (people.NEEDLES) are triage's name cues: each sends the text around it to that tier.
 NAME_CUES: tuple[tuple[str, str], ...] = tuple(
-    ("NAME_CUE", pattern)
-    for pattern in (
-        r"\b(?:Dear|Hi|Hello)[ \t]+(?:\p{Lu}|al-|el-)",
-        r"(?i)(?:regards|sincerely|faithfully|wishes|thanks)[,.!]?[ \t]*\n",
-        rf"(?im)^[ \t]*(?:{people.LABELS})[ \t]*[:\-–]",
-        rf"\p{{Lu}}[\p{{Lu}}\p{{M}}'’-]+(?:[ \t]+\p{{Lu}}[\p{{Lu}}\p{{M}}'’-]*){{0,2}},[ \t]*\p{{Lu}}{_LOW}",
-        rf"(?m)(?:^|\t)[ \t]*\p{{Lu}}{_LOW}+(?:[ \t]+\p{{Lu}}{_LOW}+)?[ \t]+\p{{Lu}}{{3}}",
-        rf"['’]s[ \t]+(?:{people.KIN})\b",
-        rf"{_CAP}(?:[ \t]+(?:{_CAP}|\p{{Ll}}+)){{0,2}}[ \t]+{_CAP}[ \t]+(?:{people.VERBS_AFTER})\b",
-        rf"(?i:\b(?:{people.VERBS_BEFORE}))[ \t]+(?-i:{_CAP}[ \t]+(?:\p{{Ll}}+[ \t]+){{0,2}}{_CAP})",
-        rf"(?m)^[ \t]*\p{{Lu}}{_LOW}+(?:[ \t]+[\p{{L}}'’-]+){{1,3}}[ \t]*\n[ \t]*(?:Flat|Unit|Apartment|\d)",
-    )
+    ("NAME_CUE", pattern) for layout, pattern in people.NEEDLES.items() if layout != "title"
 )
 
 
