@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import extractors
 from scanner.config import DetectionConfig
@@ -32,6 +32,10 @@ from scanner.extractors.properties import document_authors
 from scanner.identify import identify
 from scanner.principals import principal_digest
 from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Reading, Status
+
+if TYPE_CHECKING:
+    from scanner.detect.protocol import Detector
+    from scanner.detect.result import DetectResult
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +132,7 @@ def content_hash(fh: Any, entry: FileEntry, reading: Reading, key: bytes | None,
 def observe(
     entry: FileEntry,
     crawler: Crawler,
-    detector: Any,
+    detector: Detector,
     limits: Limits,
     reading: Reading = NOTHING_MORE,
     key: bytes | None = None,
@@ -190,7 +194,7 @@ def observe(
         return FileObservation(entry, mime, status, type(exc).__name__, extension_mismatch=mismatch)
 
 
-def _columns(result: Any) -> tuple[ColumnRead, ...]:
+def _columns(result: DetectResult) -> tuple[ColumnRead, ...]:
     return tuple(
         ColumnRead(c.where, c.column, c.rows, c.sampled, c.entity, c.matched, c.found)
         for c in getattr(result, "columns", ())
@@ -201,7 +205,7 @@ _WORKER: dict[str, Any] = {}  # this process's crawler, detector and limits, set
 
 
 @cache
-def _detector(detection: DetectionConfig, hash_key: bytes | None) -> Any:
+def _detector(detection: DetectionConfig, hash_key: bytes | None) -> Detector:
     """One detector per process and settings (building one loads the spaCy pipeline)."""
     from scanner.detect import build_detector
 

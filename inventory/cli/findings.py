@@ -26,7 +26,7 @@ from inventory.register.export import write_table_xlsx
 from inventory.register.queries import find_asset
 from inventory.reports.evidence_rules import check as check_evidence
 from inventory.risks.scoring import check as check_risk
-from inventory.rules import DEFAULT_DIR, check_dir
+from inventory.rules import DEFAULT_DIR, check_dir, check_schema
 from inventory.runs.record import utcnow
 from inventory.store.engine import open_store
 from inventory.store.models import Asset
@@ -48,7 +48,14 @@ def rules_check(directory: Path | None, config_file: Path | None) -> None:
     Prints every problem as file:line: key: reason and exits 2 if there is any."""
     if directory is None:
         directory = load_config(config_file)[0].rules.dir if config_path(config_file).exists() else DEFAULT_DIR
-    others = {"risk.yaml": lambda path: check_risk(path)[1], "evidence.yaml": lambda path: check_evidence(path)[1]}
+    # Deferred: scanner.detect.rules imports presidio, which only this command and scans need.
+    from scanner.detect.rules import NameCuesFile
+
+    others = {
+        "risk.yaml": lambda path: check_risk(path)[1],
+        "evidence.yaml": lambda path: check_evidence(path)[1],
+        "name_cues.yaml": check_schema(NameCuesFile),
+    }
     book, problems = check_dir(directory, others)
     for problem in problems:
         click.echo(f"{problem}" + (" (warning)" if problem.warning else ""), err=not problem.warning)

@@ -44,6 +44,7 @@ OTHER_FILES = {
     "recognizers.yaml": "detection",
     "allowlist.yaml": "detection",
     "special_category.yaml": "detection",
+    "name_cues.yaml": "detection",
     "owners.yaml": "ownership",
     "risk.yaml": "risk scoring",
     "evidence.yaml": "the evidence pack",
@@ -95,6 +96,19 @@ def run_policy(policy: Policy, facts: Facts, ctx: Context) -> Iterator[FindingDr
 
 
 FileCheck = Callable[[Path], list[Problem]]
+
+
+def check_schema(model: type[BaseModel]) -> FileCheck:
+    """A check of another package's YAML file against its schema (e.g. detection's name cues): every problem
+    with its file, line, key and reason."""
+
+    def check(path: Path) -> list[Problem]:
+        located = read(path)
+        if located.data is not None and not located.problems:
+            validate(located, model)
+        return located.problems
+
+    return check
 
 
 def check_dir(directory: Path, others: Mapping[str, FileCheck] | None = None) -> tuple[Rulebook | None, list[Problem]]:
