@@ -17,7 +17,7 @@ import regex
 from presidio_analyzer import PatternRecognizer, RecognizerResult
 
 from scanner.config import DetectionConfig
-from scanner.detect import rules
+from scanner.detect import rules, uk
 from scanner.detect.aggregate import Match
 from scanner.detect.context import CONTEXT_KEY, WindowContextEnhancer, context_regex, find_context
 from scanner.detect.engine import REPORTED, Engine, build_engine, model_version, versions
@@ -34,7 +34,10 @@ _BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _RECOGNIZER = RecognizerResult.RECOGNIZER_NAME_KEY
 _ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS"}  # internal entity names that route triage to one recognizer
 _DIRECT = frozenset({"IP_ADDRESS", "UK_NHS", "CREDIT_CARD", "UK_UPN"})  # see Detector._direct
-_UK_PHONE_CELL = re.compile(r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d\s*$")
+_UK_PHONE_CELL = re.compile(
+    r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d(?:\s*(?:ext\.?|x|extension)\s*\d{1,5})?\s*$"
+)
+_INTL_PHONE_CELL = re.compile(r"^\s*(?:\+|00)\s?[1-9][\d\s().-]{6,18}\d\s*$")
 
 
 class Detector:
@@ -47,7 +50,7 @@ class Detector:
         cues = []
         if settings.name_cues_file is not None:
             cues.append(forename_rule(rules.load_name_cues(settings.name_cues_file).forenames))
-        self.triage = Triage([*BUILTIN, *cues, *self.engine.custom_rules])
+        self.triage = Triage([*BUILTIN, *uk.TRIAGE, *cues, *self.engine.custom_rules])
         self._entities = frozenset(settings.entities) if settings.entities else None
         self._enabled = frozenset(REPORTED) | {e for e, _ in self.engine.custom_rules} | set(_ALIASES)
         self._by_name = {r.name: r for r in self.engine.recognizers}
@@ -199,9 +202,7 @@ class Detector:
                 if r.entity_type == "PERSON" and not plausible_name(value, text, r.start):
                     continue
             explanation = r.analysis_explanation
-            validated = bool(explanation is not None and explanation.validation_result) or (
-                r.entity_type == "PHONE_NUMBER"
-            )
+            validated = bool(explanation is not None and explanation.validation_result)
             validated = validated and getattr(recognizer, "steward_validator", None) is not None
             out.append(
                 Match(
@@ -241,11 +242,16 @@ class Detector:
     def _phone_cell(self, value: str) -> Match | None:
         """A cell of a column already typed as phone numbers (its first rows validated by phonenumbers):
         checked by UK number shape and digit count only; phonenumbers' validity check costs ~0.5 ms."""
-        if not _UK_PHONE_CELL.match(value) or self._allowed("PHONE_NUMBER", value):
+        if self._allowed("PHONE_NUMBER", value):
             return None
         digits = sum(c.isdigit() for c in value)
-        if not 10 <= digits - (2 if "+44" in value else 0) - (1 if "(0)" in value else 0) <= 11:
-            return None
+        if _INTL_PHONE_CELL.match(value) and not value.lstrip().startswith(("+44", "0044")):
+            if not 8 <= digits <= 17:
+                return None
+        else:
+            national = digits - (2 if "+44" in value else 0) - (1 if "(0)" in value else 0)
+            if not _UK_PHONE_CELL.match(value) or not 10 <= national <= 11:
+                return None
         return Match("PHONE_NUMBER", 0, len(value), 0.75, value.strip(), "StewardPhoneRecognizer", False)
 
     def _allowed(self, entity: str, value: str) -> bool:

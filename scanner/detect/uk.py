@@ -7,7 +7,11 @@ A recognizer with ``requires_context = True`` only reports a match when a contex
 
 from __future__ import annotations
 
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+import re
+
+import phonenumbers
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
@@ -25,25 +29,8 @@ from stdnum import luhn
 from stdnum.gb import nhs as stdnum_nhs
 from stdnum.gb import upn as stdnum_upn
 
-from scanner.detect.dates import DATE, plausible_birth_date
-
-# Street types seen in UK addresses; used by the street-address recognizer (case-sensitive).
-STREET_TYPES = (
-    "Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|Dr|Close|Cl|Way|Crescent|Cres|Court|Ct|Place|Pl|Gardens|Gdns|"
-    "Grove|Gr|Terrace|Tce|Hill|Park|Square|Sq|Row|Mews|Walk|View|Rise|Green|Parade|Vale|Meadow|Meadows|Fields|"
-    "Croft|Chase|Wharf|Yard|Approach|Boulevard|Bank|Brow|End|Gate|Hollow|Wynd|Glen"
-)
-# "12 Priory Street", "Flat 3, 12a Mill Lane": a house number and capitalised words ending in a street type.
-STREET = rf"(?-i:\b\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][A-Za-z'’]*[a-z][ -]){{1,3}}(?:{STREET_TYPES}))\b"
-# A street line whose address block ends, within two more lines, in a postcode (any street type).
-POSTCODE = (
-    r"(?:[A-PR-UWYZ][0-9][ABCDEFGHJKPSTUW]?|[A-PR-UWYZ][0-9]{2}|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]?"
-    r"|[A-PR-UWYZ][A-HK-Y][0-9]{2})\s?[0-9][ABD-HJLNP-UW-Z]{2}"
-)
-STREET_BLOCK = (
-    r"(?-i:\b\d{1,4}[A-Za-z]?,?[ \t]+(?:[A-Z][A-Za-z'’]*[a-z][ \t]){1,3}[A-Z][A-Za-z'’]*[a-z])"
-    rf"(?=[^\n]{{0,60}}?\b(?-i:{POSTCODE})\b|[ \t,]*\n(?:[^\n]{{0,40}}\n){{0,2}}[ \t]*(?-i:{POSTCODE})\b)"
-)
+from scanner.detect.addresses import POSTCODE, STREET_TYPES, UkAddressRecognizer
+from scanner.detect.dates import DateOfBirthRecognizer
 
 
 def _digits(text: str) -> str:
@@ -132,10 +119,15 @@ class StewardDrivingLicenceRecognizer(UkDrivingLicenceRecognizer):
 
 
 class StewardPhoneRecognizer(PhoneRecognizer):
-    """presidio's phonenumbers-based recognizer for GB numbers (mobile and landline, +44 and 0 forms)."""
+    """Phone numbers by phonenumbers' matcher for the UK: every layout it parses ("+44 (0)24 7683 3075",
+    "(0113) 496 0123", "024 7683 3075 ext. 214"), and numbers of any country written with "+" or "00" and a
+    country code. A number phonenumbers validates scores 0.5 on its own; one that only has a possible length
+    (an unallocated or drama range such as 07700 900xxx) scores 0.3 and is reported only with a context word."""
 
     steward_validator = "phonenumbers"
     requires_context = False
+    VALID_SCORE = 0.5
+    POSSIBLE_SCORE = 0.3
 
     def __init__(self) -> None:
         super().__init__(
@@ -155,18 +147,93 @@ class StewardPhoneRecognizer(PhoneRecognizer):
                 "work",
                 "direct",
                 "dial",
+                "reach",
+                "best number",
+                "phone number",
+                "contact number",
+                "my number",
+                "new number",
+                "desk",
+                "office",
+                "whatsapp",
             ],
             supported_regions=("GB",),
             name="StewardPhoneRecognizer",
         )
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+            if _ORGANISATION_LINE.search(text[max(0, match.start - 40) : match.start]):
+                continue  # "call the switchboard on ...": an organisation's number, not a person's
+            if _REFERENCE_LABEL.search(text[max(0, match.start - 30) : match.start]):
+                continue  # "Job ref 0161 496 7493", "Order number 847 134 0306": a reference shaped like a number
+            valid = phonenumbers.is_valid_number(match.number)
+            if not valid and len(phonenumbers.national_significant_number(match.number)) < 9:
+                continue
+            score = self.VALID_SCORE if valid else self.POSSIBLE_SCORE
+            region = phonenumbers.region_code_for_number(match.number) or "unknown"
+            results.append(
+                RecognizerResult(
+                    entity_type="PHONE_NUMBER",
+                    start=match.start,
+                    end=match.end,
+                    score=score,
+                    analysis_explanation=AnalysisExplanation(
+                        recognizer="StewardPhoneRecognizer",
+                        original_score=score,
+                        textual_explanation=f"{'valid' if valid else 'possible'} {region} number (phonenumbers)",
+                        validation_result=valid,
+                    ),
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: "StewardPhoneRecognizer",
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
+
+
+_ORGANISATION_LINE = re.compile(
+    r"\b(?:switchboard|helpline|help line|freephone|main (?:number|line)|enquiries(?: line)?|customer services"
+    r"|contact centre|reception|out of hours (?:service|team))\b[^.\n]{0,25}$",
+    re.IGNORECASE,
+)
+_REFERENCE_LABEL = re.compile(
+    r"\b(?:ref(?:erence)?|order|invoice|job|po|purchase order|batch|case|claim|ticket|serial|item|product|part"
+    r"|account|acc|a/c|policy|licence|permit|application)\.?(?:[ \t]*(?:no\.?|number|num|#|id))?[ \t]*[:#]?[ \t]*$",
+    re.IGNORECASE,
+)
+# Triage rules the Detector adds to triage's own: dates of birth shown by an age; numbers with a country code
+# other than +44 ("+33 6 12 34 56 78", "00353 85 012 3456"); addresses with no postcode (street types beyond
+# triage's own short list, flats, address cues).
+TRIAGE = (
+    ("DATE_OF_BIRTH", r"(?i)\b(?:aged? ?:? ?\d{1,3}\b|\d{1,3} ?(?:years? old|yrs\b|y/o))"),
+    ("PHONE_NUMBER", r"(?:\+ ?|\b00 ?)[1-9]\d{0,2}[ ().\-]*\d[0-9 ().\-]{5,16}\d"),
+    ("UK_ADDRESS", rf"\b\d{{1,4}}[A-Za-z]?,? (?:[A-Z][a-z'-]+ ){{1,3}}(?:{STREET_TYPES})\b"),
+    ("UK_ADDRESS", r"\b(?:Flat|Apartment|Unit|Studio|Maisonette) \d"),
+    (
+        "UK_ADDRESS",
+        r"(?i)\b(?:address|lives at|living at|lived at|live at|resides|moved to|moving to|staying at|sent to"
+        r"|send to|deliver(?:ed)? to|located at)\b",
+    ),
+)
 
 
 class StewardCreditCardRecognizer(CreditCardRecognizer):
     steward_validator = "stdnum.luhn"
     requires_context = False
 
+    # presidio's patterns miss Mastercard's 2-series and 19-digit Visa; any 13-19 digits passing Luhn count.
+    EXTRA = (
+        Pattern("card (13-19 digits)", r"\b[2-6]\d{12,18}\b", 0.3),
+        Pattern("card (grouped)", r"\b[2-6]\d{3}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?\b", 0.3),
+    )
+
     def __init__(self) -> None:
-        super().__init__(name="StewardCreditCardRecognizer")
+        super().__init__(patterns=[*CreditCardRecognizer.PATTERNS, *self.EXTRA], name="StewardCreditCardRecognizer")
 
     def validate_result(self, pattern_text: str) -> bool:
         digits = _digits(pattern_text)
@@ -279,46 +346,6 @@ class UkUpnRecognizer(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:
         return stdnum_upn.is_valid(pattern_text)
-
-
-class DateOfBirthRecognizer(PatternRecognizer):
-    """DATE_OF_BIRTH: a plausible past date with a birth context word before it (or a DOB column)."""
-
-    steward_validator = "date"
-    requires_context = True
-    context_before = 30  # "Date of birth: ", "born on ": close before the date, not a sentence earlier
-    context_after = 0
-    PATTERNS = (Pattern("date", DATE, 0.3),)
-    CONTEXT = ("date of birth", "dob", "d.o.b", "d/o/b", "born", "birth", "birthday", "birthdate")
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="DATE_OF_BIRTH",
-            patterns=list(self.PATTERNS),
-            context=list(self.CONTEXT),
-            name="DateOfBirthRecognizer",
-        )
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        return None if plausible_birth_date(pattern_text) else False
-
-
-class UkAddressRecognizer(PatternRecognizer):
-    """UK_ADDRESS (street address): a house number and street with a known street type, or any street line
-    in an address block that ends in a postcode."""
-
-    steward_validator = None
-    requires_context = False
-    PATTERNS = (Pattern("street in address block", STREET_BLOCK, 0.7), Pattern("street", STREET, 0.35))
-    CONTEXT = ("address", "lives at", "living at", "resides", "residing", "home", "flat", "moved to")
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="UK_ADDRESS",
-            patterns=list(self.PATTERNS),
-            context=list(self.CONTEXT),
-            name="UkAddressRecognizer",
-        )
 
 
 class TitledNameRecognizer(PatternRecognizer):
