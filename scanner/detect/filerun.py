@@ -28,6 +28,19 @@ def _table(where: str) -> str:
     return where.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def _adjacent(a: str | None, b: str | None) -> bool:
+    """Locators of the same place or of neighbouring paragraphs/pages ("p3" and "p4")."""
+    if a is None or b is None:
+        return False
+    if a == b:
+        return True
+    ma, mb = _NUMBERED.match(a), _NUMBERED.match(b)
+    return bool(ma and mb and ma.group(1) == mb.group(1) and abs(int(ma.group(2)) - int(mb.group(2))) == 1)
+
+
 def _pieces(chunk: Chunk, cap: int) -> Iterator[tuple[str, int]]:
     """Split text longer than ``cap`` at a line break or space; yields (piece, line offset)."""
     text, line = chunk.text, 0
@@ -57,6 +70,7 @@ class FileRun:
         self.chunk_id = 0
         self.identified_units: set[int | str] = set()
         self.terms: dict[str, list[tuple[int | str, int]]] = {}  # category -> (unit id, occurrences)
+        self.wheres: dict[int, str] = {}  # prose chunk id -> its locator
         self.marking: tuple[str, str] | None = None
         self.head_seen = 0
         self.chars = self.confirmed = self.ner_total = 0
@@ -68,15 +82,26 @@ class FileRun:
         for piece, line in _pieces(chunk, s.max_chunk_chars):
             self.chunk_id += 1
             unit: int | str = self.chunk_id if chunk.column is None else f"table:{_table(chunk.where)}"
+            if chunk.column is None:
+                self.wheres[self.chunk_id] = chunk.where
             if self.det._terms is not None:
-                for category, n in self.det._terms.categories_in(piece).items():
-                    self.terms.setdefault(category, []).append((unit, n))
+                self._terms(chunk, piece, line, unit)
             if chunk.column is not None:
                 self._column(chunk, piece, (chunk.first_row or 1) + line, unit)
             else:
                 self._prose(chunk, piece)
         if self.ner_chars >= s.ner_batch_chars:
             self._flush()
+
+    def _terms(self, chunk: Chunk, piece: str, line: int, unit: int | str) -> None:
+        """Special-category terms: per prose chunk, or per table row (a column of names holds no terms)."""
+        assert self.det._terms is not None
+        names = chunk.column is not None and tables.header_entity(chunk.column) == "PERSON"
+        for category, offset in self.det._terms.hits(piece, names):
+            if chunk.column is not None:
+                row = (chunk.first_row or 1) + line + piece.count("\n", 0, offset)
+                unit = f"{unit}#{row}"
+            self.terms.setdefault(category, []).append((unit, 1))
 
     def _markings(self, chunk: Chunk) -> None:
         s = self.det.settings
@@ -142,9 +167,10 @@ class FileRun:
                 found, read = self.det.confirm(sample, context, 0.0)
                 self.confirmed += read
                 tables.record(state, resolve_overlaps(found), starts, row0, s.score_threshold, sample)
-        typed = {state.fast} if state.fast else set()
-        if (set(state.strong) | typed) & set(s.special_category_identifiers):
-            self.identified_units.add(unit)
+        idents = set(s.special_category_identifiers)
+        for entity in idents & (set(state.strong) | ({state.fast} if state.fast else set())):
+            rows = state.raw.get(entity, set()) if entity == state.fast else state.strong[entity]
+            self.identified_units.update(f"{unit}#{row}" for row in rows)
 
     def _flush(self) -> None:
         jobs, self.ner_jobs, self.ner_chars = self.ner_jobs, [], 0
@@ -166,6 +192,18 @@ class FileRun:
                     self.identified_units.add(cid)
         self.pending = []
 
+    def _identified(self, unit: int | str) -> bool:
+        """Personal data in the same table row, or in the same prose chunk or the one just before or after it
+        (the next paragraph, or the same page split in two)."""
+        if isinstance(unit, str):
+            return unit in self.identified_units
+        if unit in self.identified_units:
+            return True
+        return any(
+            u in self.identified_units and _adjacent(self.wheres.get(u), self.wheres.get(unit))
+            for u in (unit - 1, unit + 1)
+        )
+
     def finish(self) -> DetectResult:
         s = self.det.settings
         self._flush()
@@ -179,7 +217,7 @@ class FileRun:
             if s.special_category_scope == "file":
                 n = sum(k for _, k in hits) if file_identified else 0
             else:
-                n = sum(k for unit, k in hits if unit in self.identified_units)
+                n = sum(k for unit, k in hits if self._identified(unit))
             if n >= s.special_category_min_terms:
                 special.append(category)
         return DetectResult(

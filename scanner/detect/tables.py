@@ -50,6 +50,10 @@ NOT_PERSON_HEADER = re.compile(
     r"|server|table|column|sheet|course|event|place|town|city|item|project|account|bank|nhs|email|e-mail|address",
     re.IGNORECASE,
 )
+# An 8-digit UK account number in a column headed "account number" / "account no" / "acc no" (no checksum is
+# public, so the header is the evidence).
+_ACCOUNT_HEADER = re.compile(r"\b(?:bank )?acc(?:oun)?t?\.? ?(?:no|num|number)\b", re.IGNORECASE)
+_ACCOUNT_CELL = re.compile(r"^\d{8}$|^\d{4}[ -]\d{4}$")
 _NAME_CELL = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.? )?[A-Z][a-z'’-]+(?:[ -][A-Z][a-z'’-]+){0,3}$")
 
 
@@ -112,6 +116,8 @@ def joined(lines: list[str]) -> tuple[str, list[int]]:
 def fast_type(state: ColumnState, checkable: frozenset[str], share: float = 0.8) -> str | None:
     """The column's type once its first rows are read in full, when nearly all of them hold one entity that
     patterns alone can check; later rows are then checked cell by cell without presidio."""
+    if state.hint == "UK_BANK_ACCOUNT" and _ACCOUNT_HEADER.search(state.column):
+        return None  # account numbers are read by header and cell shape (record), not by pattern
     best = max(state.raw.items(), key=lambda kv: len(kv[1]), default=(None, set()))
     entity, rows = best
     if entity in checkable and state.confirmed_nonempty and len(rows) / state.confirmed_nonempty >= share:
@@ -141,6 +147,8 @@ def record(
         best = state.first.get(m.entity)
         if best is None or (m.validated, m.score) > (best.validated, best.score):
             state.first[m.entity] = m
+    if state.hint == "UK_BANK_ACCOUNT" and _ACCOUNT_HEADER.search(state.column):
+        _cells(state, text, starts, first_row, _ACCOUNT_CELL, "UK_BANK_ACCOUNT", 0.7, "StewardAccountColumn")
     if state.hint == "PERSON":
         for i, start in enumerate(starts):
             end = starts[i + 1] - 1 if i + 1 < len(starts) else len(text)
@@ -153,6 +161,29 @@ def record(
                     "PERSON",
                     Match("PERSON", 0, 0, 0.85, value, "StewardNameColumn", False, (state.column.lower(),)),
                 )
+
+
+def _cells(
+    state: ColumnState,
+    text: str,
+    starts: list[int],
+    first_row: int,
+    shape: re.Pattern[str],
+    entity: str,
+    score: float,
+    recognizer: str,
+) -> None:
+    """Rows of a column whose header names ``entity`` and whose cell has its shape count as that entity."""
+    for i, start in enumerate(starts):
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(text)
+        value = text[start:end].strip()
+        if shape.match(value):
+            row = first_row + i
+            state.raw.setdefault(entity, set()).add(row)
+            state.strong.setdefault(entity, set()).add(row)
+            state.first.setdefault(
+                entity, Match(entity, 0, 0, score, value, recognizer, False, (state.column.lower(),))
+            )
 
 
 def finish(state: ColumnState, agg: Aggregator, min_share: float, max_locators: int) -> ColumnSample:
