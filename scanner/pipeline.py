@@ -132,7 +132,21 @@ def observe(
     reading: Reading = NOTHING_MORE,
     key: bytes | None = None,
 ) -> FileObservation:
-    """Read one entry and return what was found in it. Never raises for a problem with the file."""
+    """Read one entry and return what was found in it and in its file and folder names (anyone who can list
+    the folder sees those, whatever the file's status). Never raises for a problem with the file."""
+    from scanner.detect.filenames import with_names
+
+    return with_names(_observe(entry, crawler, detector, limits, reading, key), detector)
+
+
+def _observe(
+    entry: FileEntry,
+    crawler: Crawler,
+    detector: Any,
+    limits: Limits,
+    reading: Reading = NOTHING_MORE,
+    key: bytes | None = None,
+) -> FileObservation:
     if entry.status is not Status.OK:
         return FileObservation(entry, None, entry.status, entry.reason)
     if entry.size is not None and entry.size > limits.max_file_bytes:
