@@ -276,7 +276,7 @@ def _labels_for(slots: list[str], found: set[str]) -> set[str]:
         labels.add("UK_ADDRESS")
     if {"surname", "first"} <= set(slots) or ("title" in slots and "surname" in slots):
         labels.add("PERSON")
-    if any(s.startswith("prefix") for s in slots) and any(s.startswith(("name_", "last_name_")) for s in slots):
+    if any(s.startswith("prefix") for s in slots) and any(s.startswith(("name_", "last_name")) for s in slots):
         labels.add("PERSON")
     if "sort_code" in slots or "account" in slots:
         labels.add("UK_BANK_ACCOUNT")

@@ -65,6 +65,10 @@ CASES = [
     ("CREDIT_CARD", "card 4111 1111 1111 1111", 1),
     ("CREDIT_CARD", "paid with 5500-0000-0000-0004", 1),
     ("CREDIT_CARD", "card 4111 1111 1111 1112", 0),  # Luhn failure
+    ("CREDIT_CARD", "My credit card 2711614610033072 has been lost", 1),  # Mastercard 2-series
+    ("CREDIT_CARD", "card # 4180967929081003391", 1),  # 19-digit Visa
+    ("CREDIT_CARD", "What is the limit for card 501879041389?", 1),  # 12-digit Maestro, next to "card"
+    ("CREDIT_CARD", "Batch 501879041389 was posted", 0),  # the same digits with no card word
     # --- IBAN: stdnum.iban
     ("IBAN_CODE", "IBAN GB82WEST12345698765432", 1),
     ("IBAN_CODE", "pay GB82 WEST 1234 5698 7654 32 now", 1),

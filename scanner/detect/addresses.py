@@ -6,9 +6,10 @@ to its street, with or without a postcode:
 * an **address block** ending in a postcode within three lines or comma-separated parts ("Flat 3\\n12 Station
   Road\\nCoventry\\nCV1 2GN", "Studio 8, Leigh Fort, Port Kelly BA6 2NE") scores 0.7, whatever the street's
   words;
-* a **street line** with a UK street-type word, ending its line or followed by a town ("45 Mill Lane,
-  Bedworth", "Flat 3, 12a Station Road" on a line of its own), scores 0.5 on its own; inside a sentence ("the
-  3 Park Road options") it scores 0.35 and needs an address cue;
+* a **street line** with a UK street-type word, ending its line or sentence or followed by a town ("45 Mill
+  Lane, Bedworth", "... transferred to 100 Church Court."), or after a flat or unit ("Flat 3, 12a Station
+  Road"), scores 0.5 on its own; inside a sentence ("the 3 Park Road options") it scores 0.35 and needs an
+  address cue;
 * a **house number and two or three capitalised words** ("921 Higgins Spring") scores 0.3 and is reported only
   after an address cue ("lives at", "address:", "moved to", "deliver to").
 
@@ -42,16 +43,18 @@ _SUB = (
     r"(?:(?:Flat|Apartment|Apt\.?|Unit|Studio|Room|Suite|Maisonette)[ \t]+\d{1,4}[A-Za-z]?"
     rf"|{_WORD}[ \t]+(?:House|Court|Cottage|Farm|Lodge|Barn|Hall|Manor|Villa|Buildings|Mansions|Towers))"
 )
-_NUMBER = rf"\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?!{_NOT_FIRST})"
+_NUMBER_ANY = r"\d{1,4}[A-Za-z]?(?:-\d{1,4})?,?[ \t]+"
+_NUMBER = rf"{_NUMBER_ANY}(?!{_NOT_FIRST})"
 _SEP = r"[ \t]*(?:,[ \t]*|(?:\n[ \t>?*]*){1,2})"
 # Flat/house line, optional; then a numbered street (or a named building) of one to four words.
 _LINE = rf"(?:{_SUB}{_SEP})?(?:{_NUMBER}{_WORD}(?:[ \t]+{_WORD}){{0,3}}|{_SUB}(?:[ \t]+{_WORD}){{0,2}})"
-BLOCK = (
-    rf"(?-i:\b{_LINE})"
-    rf"(?=(?:{_SEP}[A-Za-z0-9'’ .-]{{1,40}}){{0,3}}(?:{_SEP}|[ \t]+)(?-i:{POSTCODE})\b)"
+BLOCK = (  # the postcode anchors it: any first word will do ("187 Day Way")
+    rf"(?-i:\b{_LINE.replace(_NUMBER, _NUMBER_ANY)})"
+    rf"(?=(?:{_SEP}[A-Za-z0-9'’ ().-]{{1,40}}){{0,3}}(?:{_SEP}|[ \t]+)(?-i:{POSTCODE})\b)"
 )
 STREET = rf"(?-i:\b(?:{_SUB}{_SEP})?{_NUMBER}(?:{_WORD}[ \t-]+){{0,3}}(?:{STREET_TYPES}))\b"
-STREET_LINE = rf"{STREET}(?=[ \t]*(?:,[ \t]*[A-Z][a-z]|\r?\n|\Z))"
+STREET_LINE = rf"{STREET}(?=[ \t]*(?:,[ \t]*[A-Z][a-z]|[.;](?:\s|\Z)|\r?\n|\Z))"
+FLAT_STREET = rf"(?-i:\b{_SUB}{_SEP}{_NUMBER}(?:{_WORD}[ \t-]+){{0,3}}(?:{STREET_TYPES}))\b"
 NUMBERED = rf"(?-i:\b(?:{_SUB}{_SEP})?{_NUMBER}{_WORD}(?:[ \t]+{_WORD}){{1,2}})\b"
 
 
@@ -63,6 +66,7 @@ class UkAddressRecognizer(PatternRecognizer):
     PATTERNS = (
         Pattern("address block with postcode", BLOCK, 0.7),
         Pattern("street line and town", STREET_LINE, 0.5),
+        Pattern("flat and street", FLAT_STREET, 0.5),
         Pattern("street", STREET, 0.35),
         Pattern("house number and street", NUMBERED, 0.3),
     )
@@ -76,6 +80,8 @@ class UkAddressRecognizer(PatternRecognizer):
         "residing",
         "moved to",
         "moving to",
+        "moved from",
+        "transferred to",
         "staying at",
         "sent to",
         "send to",

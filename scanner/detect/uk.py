@@ -7,18 +7,13 @@ A recognizer with ``requires_context = True`` only reports a match when a contex
 
 from __future__ import annotations
 
-import re
-
-import phonenumbers
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
     IbanRecognizer,
     IpRecognizer,
     NhsRecognizer,
-    PhoneRecognizer,
     UkDrivingLicenceRecognizer,
     UkNinoRecognizer,
     UkPassportRecognizer,
@@ -31,6 +26,7 @@ from stdnum.gb import upn as stdnum_upn
 
 from scanner.detect.addresses import POSTCODE, STREET_TYPES, UkAddressRecognizer
 from scanner.detect.dates import DateOfBirthRecognizer
+from scanner.detect.phones import StewardPhoneRecognizer
 
 
 def _digits(text: str) -> str:
@@ -118,98 +114,11 @@ class StewardDrivingLicenceRecognizer(UkDrivingLicenceRecognizer):
         )
 
 
-class StewardPhoneRecognizer(PhoneRecognizer):
-    """Phone numbers by phonenumbers' matcher for the UK: every layout it parses ("+44 (0)24 7683 3075",
-    "(0113) 496 0123", "024 7683 3075 ext. 214"), and numbers of any country written with "+" or "00" and a
-    country code. A number phonenumbers validates scores 0.5 on its own; one that only has a possible length
-    (an unallocated or drama range such as 07700 900xxx) scores 0.3 and is reported only with a context word."""
-
-    steward_validator = "phonenumbers"
-    requires_context = False
-    VALID_SCORE = 0.5
-    POSSIBLE_SCORE = 0.3
-
-    def __init__(self) -> None:
-        super().__init__(
-            context=[
-                "phone",
-                "telephone",
-                "tel",
-                "mobile",
-                "mob",
-                "landline",
-                "call",
-                "contact",
-                "ring",
-                "text",
-                "fax",
-                "home",
-                "work",
-                "direct",
-                "dial",
-                "reach",
-                "best number",
-                "phone number",
-                "contact number",
-                "my number",
-                "new number",
-                "desk",
-                "office",
-                "whatsapp",
-            ],
-            supported_regions=("GB",),
-            name="StewardPhoneRecognizer",
-        )
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results = []
-        for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
-            if _ORGANISATION_LINE.search(text[max(0, match.start - 40) : match.start]):
-                continue  # "call the switchboard on ...": an organisation's number, not a person's
-            if _REFERENCE_LABEL.search(text[max(0, match.start - 30) : match.start]):
-                continue  # "Job ref 0161 496 7493", "Order number 847 134 0306": a reference shaped like a number
-            valid = phonenumbers.is_valid_number(match.number)
-            if not valid and len(phonenumbers.national_significant_number(match.number)) < 9:
-                continue
-            score = self.VALID_SCORE if valid else self.POSSIBLE_SCORE
-            region = phonenumbers.region_code_for_number(match.number) or "unknown"
-            results.append(
-                RecognizerResult(
-                    entity_type="PHONE_NUMBER",
-                    start=match.start,
-                    end=match.end,
-                    score=score,
-                    analysis_explanation=AnalysisExplanation(
-                        recognizer="StewardPhoneRecognizer",
-                        original_score=score,
-                        textual_explanation=f"{'valid' if valid else 'possible'} {region} number (phonenumbers)",
-                        validation_result=valid,
-                    ),
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: "StewardPhoneRecognizer",
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
-        return results
-
-
-_ORGANISATION_LINE = re.compile(
-    r"\b(?:switchboard|helpline|help line|freephone|main (?:number|line)|enquiries(?: line)?|customer services"
-    r"|contact centre|reception|out of hours (?:service|team))\b[^.\n]{0,25}$",
-    re.IGNORECASE,
-)
-_REFERENCE_LABEL = re.compile(
-    r"\b(?:ref(?:erence)?|order|invoice|job|po|purchase order|batch|case|claim|ticket|serial|item|product|part"
-    r"|account|acc|a/c|policy|licence|permit|application)\.?(?:[ \t]*(?:no\.?|number|num|#|id))?[ \t]*[:#]?[ \t]*$",
-    re.IGNORECASE,
-)
-# Triage rules the Detector adds to triage's own: dates of birth shown by an age; numbers with a country code
-# other than +44 ("+33 6 12 34 56 78", "00353 85 012 3456"); addresses with no postcode (street types beyond
-# triage's own short list, flats, address cues).
+# Triage rules the Detector adds to triage's own: 12-digit Maestro cards; dates of birth shown by an age;
+# numbers with a country code other than +44 ("+33 6 12 34 56 78", "00353 85 012 3456"); addresses with no
+# postcode (street types beyond triage's own short list, flats, address cues).
 TRIAGE = (
+    ("CREDIT_CARD", r"\b(?:5[06-8]|6\d)\d{10}\b"),
     ("DATE_OF_BIRTH", r"(?i)\b(?:aged? ?:? ?\d{1,3}\b|\d{1,3} ?(?:years? old|yrs\b|y/o))"),
     ("PHONE_NUMBER", r"(?:\+ ?|\b00 ?)[1-9]\d{0,2}[ ().\-]*\d[0-9 ().\-]{5,16}\d"),
     ("UK_ADDRESS", rf"\b\d{{1,4}}[A-Za-z]?,? (?:[A-Z][a-z'-]+ ){{1,3}}(?:{STREET_TYPES})\b"),
@@ -238,6 +147,27 @@ class StewardCreditCardRecognizer(CreditCardRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         digits = _digits(pattern_text)
         return digits.isdigit() and 13 <= len(digits) <= 19 and luhn.is_valid(digits)
+
+
+class MaestroRecognizer(PatternRecognizer):
+    """CREDIT_CARD: a 12-digit Maestro number (prefixes 50, 56-58, 6), Luhn-valid, only next to a card word:
+    one random 12-digit number in ten passes Luhn."""
+
+    steward_validator = "stdnum.luhn"
+    requires_context = True
+    PATTERNS = (Pattern("Maestro (12 digits)", r"\b(?:5[06-8]|6\d)\d{10}\b", 0.3),)
+    CONTEXT = ("card", "credit card", "debit card", "maestro", "cc")
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="CREDIT_CARD",
+            patterns=list(self.PATTERNS),
+            context=list(self.CONTEXT),
+            name="MaestroRecognizer",
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return luhn.is_valid(pattern_text)
 
 
 class StewardIbanRecognizer(IbanRecognizer):
@@ -377,6 +307,7 @@ def uk_recognizers() -> list[EntityRecognizer]:
         StewardDrivingLicenceRecognizer(),
         StewardPhoneRecognizer(),
         StewardCreditCardRecognizer(),
+        MaestroRecognizer(),
         StewardIbanRecognizer(),
         StewardEmailRecognizer(),
         StewardIpRecognizer(),
