@@ -243,9 +243,9 @@ class DetectionConfig(Strict):
     ner_window_chars: PositiveInt = Field(default=200, description="Characters either side of a name cue given to NER.")
     ner_batch_chars: PositiveInt = Field(default=50_000, description="Text gathered per nlp.pipe batch.")
     table_sample_rows: PositiveInt = Field(
-        default=1000,
-        description="Rows of each table column analysed; counts beyond are extrapolated (and say so). At least a "
-        "database source's sample_rows, so that every row read from a database is analysed.",
+        default=100,
+        description="Rows of each file's table column analysed; counts beyond are extrapolated. (Every row read "
+        "from a database table is analysed: sample_rows bounds those.)",
     )
     column_type_rows: PositiveInt = Field(
         default=10,

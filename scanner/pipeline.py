@@ -166,7 +166,7 @@ def _observe(
                 digest = content_hash(fh, entry, reading, key, personal=False)
                 return FileObservation(entry, mime, status, extension_mismatch=mismatch, content_hash=digest)
             counted = _Counted(extract(fh, limits), limits.max_text_chars, reading.keywords)
-            result = detector.detect(counted)
+            result = detector.detect(counted, every_row=entry.table is not None)
             digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
             # Authors are names found in the file: kept only as keyed digests (scanner.principals).
             authors = tuple(sorted({principal_digest(a, key) for a in document_authors(fh, mime)})) if key else ()

@@ -85,8 +85,10 @@ class Detector:
             "hashes": "hmac-sha256" if self._hash_key else None,
         }
 
-    def detect(self, chunks: Iterable[Chunk]) -> DetectResult:
-        run = FileRun(self)
+    def detect(self, chunks: Iterable[Chunk], every_row: bool = False) -> DetectResult:
+        """``every_row``: analyse every row of a table, not only the first ``table_sample_rows`` (a database
+        table's sample, whose rows were all read to be analysed)."""
+        run = FileRun(self, every_row)
         for chunk in chunks:
             run.feed(chunk)
         return run.finish()

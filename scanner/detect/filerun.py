@@ -58,8 +58,9 @@ def _pieces(chunk: Chunk, cap: int) -> Iterator[tuple[str, int]]:
 class FileRun:
     """State for one file: bounded by the number of entity types, columns and pending NER text."""
 
-    def __init__(self, det: Detector):
+    def __init__(self, det: Detector, every_row: bool = False):
         self.det = det
+        self.table_rows = 1 << 62 if every_row else det.settings.table_sample_rows
         s = det.settings
         self.agg = Aggregator(det._hash_key, s.max_locators, s.max_hashes, det._entities)
         self.columns: dict[tuple[str, str], tables.ColumnState] = {}
@@ -146,7 +147,7 @@ class FileRun:
         lines = text.split("\n")
         if lines and not lines[-1]:
             lines.pop()  # a trailing newline is not an empty row
-        taken = tables.take(state, lines, s.table_sample_rows)
+        taken = tables.take(state, lines, self.table_rows)
         head = taken[: max(0, s.column_type_rows - state.confirmed)]
         rest = taken[len(head) :]
         context = (*chunk.context, chunk.column or "")

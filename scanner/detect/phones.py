@@ -60,8 +60,9 @@ class StewardPhoneRecognizer(PhoneRecognizer):
     ) -> list[RecognizerResult]:
         results = []
         for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
-            before, after = text[match.start - 1 : match.start], text[match.end : match.end + 1]
-            if (before.isalnum() or before in "_/=#") or after.isalnum():
+            before = text[match.start - 1] if match.start else " "
+            after = text[match.end] if match.end < len(text) else " "
+            if before.isalnum() or before in "_/=#" or after.isalnum():
                 continue  # digits inside a token ("trace=ee3467739230"), not a number on its own
             if _ORGANISATION_LINE.search(text[max(0, match.start - 40) : match.start]):
                 continue  # "call the switchboard on ...": an organisation's number, not a person's

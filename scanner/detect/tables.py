@@ -4,8 +4,9 @@ A column chunk holds one cell value per line. A column's header and a sample of 
 when at least ``column_min_share`` of the sampled non-empty values match an entity (even weakly, e.g. a bare
 postcode scoring 0.3), the column takes that type and every matching row counts; otherwise only matches that
 pass the score threshold count. Counts are rows holding the type. Only the first ``table_sample_rows`` rows of
-a column are analysed; beyond that rows are counted and the entity counts extrapolated, and the sample is
-recorded in ``DetectResult.columns``.
+a file's column are analysed (all of a database table's sample); beyond that rows are counted and the entity
+counts extrapolated, and the sample is recorded in ``DetectResult.columns``. A column headed as account numbers
+counts its 8-digit cells as UK_BANK_ACCOUNT (the header is the evidence).
 """
 
 from __future__ import annotations
@@ -116,8 +117,6 @@ def joined(lines: list[str]) -> tuple[str, list[int]]:
 def fast_type(state: ColumnState, checkable: frozenset[str], share: float = 0.8) -> str | None:
     """The column's type once its first rows are read in full, when nearly all of them hold one entity that
     patterns alone can check; later rows are then checked cell by cell without presidio."""
-    if state.hint == "UK_BANK_ACCOUNT" and _ACCOUNT_HEADER.search(state.column):
-        return None  # account numbers are read by header and cell shape (record), not by pattern
     best = max(state.raw.items(), key=lambda kv: len(kv[1]), default=(None, set()))
     entity, rows = best
     if entity in checkable and state.confirmed_nonempty and len(rows) / state.confirmed_nonempty >= share:
@@ -126,10 +125,11 @@ def fast_type(state: ColumnState, checkable: frozenset[str], share: float = 0.8)
 
 
 def record_fast(state: ColumnState, lines: list[str], first_row: int, check: Callable[[str], Match | None]) -> None:
+    account = state.fast == "UK_BANK_ACCOUNT" and account_column(state)
     for i, value in enumerate(lines):
         if not value.strip():
             continue
-        m = check(value)
+        m = state.first.get("UK_BANK_ACCOUNT") if account and _ACCOUNT_CELL.match(value.strip()) else check(value)
         if m is not None:
             row = first_row + i
             state.raw.setdefault(m.entity, set()).add(row)
@@ -147,7 +147,7 @@ def record(
         best = state.first.get(m.entity)
         if best is None or (m.validated, m.score) > (best.validated, best.score):
             state.first[m.entity] = m
-    if state.hint == "UK_BANK_ACCOUNT" and _ACCOUNT_HEADER.search(state.column):
+    if account_column(state):
         _cells(state, text, starts, first_row, _ACCOUNT_CELL, "UK_BANK_ACCOUNT", 0.7, "StewardAccountColumn")
     if state.hint == "PERSON":
         for i, start in enumerate(starts):
@@ -161,6 +161,11 @@ def record(
                     "PERSON",
                     Match("PERSON", 0, 0, 0.85, value, "StewardNameColumn", False, (state.column.lower(),)),
                 )
+
+
+def account_column(state: ColumnState) -> bool:
+    """A column headed as account numbers ("Account number", "account_number", "Acc no")."""
+    return state.hint == "UK_BANK_ACCOUNT" and bool(_ACCOUNT_HEADER.search(state.column))
 
 
 def _cells(
