@@ -132,3 +132,11 @@ def test_camhs_case_a_paragraph_from_the_name_and_nhs_number(detector: Detector)
         Chunk("Brandon was seen at school today. Diagnosed with asthma; attends CAMHS for anxiety.", "p2"),
     ]
     assert detector.detect(chunks).special_category == ("health",)
+
+
+def test_every_term_of_a_row_counts_in_that_row(detector: Detector) -> None:
+    chunks = [
+        Chunk("Sarah Thompson\nJohn Smith", "A", column="Client name", first_row=2),
+        Chunk("asthma and diabetes; a Muslim\nVisit went well", "B", column="Notes", first_row=2),
+    ]
+    assert detector.detect(chunks).special_category == ("health", "religion")

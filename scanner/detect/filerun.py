@@ -99,10 +99,10 @@ class FileRun:
         assert self.det._terms is not None
         names = chunk.column is not None and tables.header_entity(chunk.column) == "PERSON"
         for category, offset in self.det._terms.hits(piece, names):
+            where = unit
             if chunk.column is not None:
-                row = (chunk.first_row or 1) + line + piece.count("\n", 0, offset)
-                unit = f"{unit}#{row}"
-            self.terms.setdefault(category, []).append((unit, 1))
+                where = f"{unit}#{(chunk.first_row or 1) + line + piece.count(chr(10), 0, offset)}"
+            self.terms.setdefault(category, []).append((where, 1))
 
     def _markings(self, chunk: Chunk) -> None:
         s = self.det.settings
@@ -171,7 +171,7 @@ class FileRun:
         idents = set(s.special_category_identifiers)
         for entity in idents & (set(state.strong) | ({state.fast} if state.fast else set())):
             rows = state.raw.get(entity, set()) if entity == state.fast else state.strong[entity]
-            self.identified_units.update(f"{unit}#{row}" for row in rows)
+            self.identified_units.update(f"{unit}#{row}" for row in rows if row >= first_row)  # this chunk's
 
     def _flush(self) -> None:
         jobs, self.ner_jobs, self.ner_chars = self.ner_jobs, [], 0
