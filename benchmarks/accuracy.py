@@ -57,7 +57,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--errors", type=int, default=0, help="list up to N misclassified files per entity")
     parser.add_argument("--no-names-origin", action="store_true", help="skip the names-by-origin set")
+    parser.add_argument("--set", choices=("both", "generated", "independent"), default="both")
     args = parser.parse_args()
+    if args.set != "generated":
+        from benchmarks import independent
+
+        with ProcessPoolExecutor(args.workers, initializer=_init, initargs=(args.model,)) as pool:
+            scored = list(pool.map(_detect, independent.generate(), chunksize=8))
+        print(f"independent set (benchmarks/independent.py), model={args.model}\n{independent.score(scored)}\n")
+        if args.errors:
+            print(independent.errors(scored, args.errors))
+        if args.set == "independent":
+            return
 
     docs = list(generate(args.files, seed=args.seed))
     start = time.perf_counter()

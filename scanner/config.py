@@ -101,7 +101,9 @@ class DatabaseSource(Strict):
     )
     views: bool = Field(default=False, description="Scan views too (their rows are not counted).")
     sample_rows: PositiveInt = Field(
-        default=1000, le=1_000_000, description="Rows read from each table (by primary key order where there is one)."
+        default=1000,
+        le=1_000_000,
+        description="Rows read from each table: all of a table no larger, else a sample spread over the whole table.",
     )
     exact_count_below: int = Field(
         default=1_000_000,
@@ -241,7 +243,9 @@ class DetectionConfig(Strict):
     ner_window_chars: PositiveInt = Field(default=200, description="Characters either side of a name cue given to NER.")
     ner_batch_chars: PositiveInt = Field(default=50_000, description="Text gathered per nlp.pipe batch.")
     table_sample_rows: PositiveInt = Field(
-        default=100, description="Rows of each table column analysed; counts beyond are extrapolated."
+        default=100,
+        description="Rows of each file's table column analysed; counts beyond are extrapolated. (Every row read "
+        "from a database table is analysed: sample_rows bounds those.)",
     )
     column_type_rows: PositiveInt = Field(
         default=10,

@@ -137,7 +137,19 @@ def observe(
     reading: Reading = NOTHING_MORE,
     key: bytes | None = None,
 ) -> FileObservation:
-    """Read one entry and return what was found in it. Never raises for a problem with the file."""
+    """Read one entry and return what was found in it and in its file and folder names (anyone who can list
+    the folder sees those, whatever the file's status). Never raises for a problem with the file."""
+    return detector.with_names(_observe(entry, crawler, detector, limits, reading, key))
+
+
+def _observe(
+    entry: FileEntry,
+    crawler: Crawler,
+    detector: Any,
+    limits: Limits,
+    reading: Reading = NOTHING_MORE,
+    key: bytes | None = None,
+) -> FileObservation:
     if entry.status is not Status.OK:
         return FileObservation(entry, None, entry.status, entry.reason)
     if entry.size is not None and entry.size > limits.max_file_bytes:
@@ -157,7 +169,7 @@ def observe(
                 digest = content_hash(fh, entry, reading, key, personal=False)
                 return FileObservation(entry, mime, status, extension_mismatch=mismatch, content_hash=digest)
             counted = _Counted(extract(fh, limits), limits.max_text_chars, reading.keywords)
-            result = detector.detect(counted)
+            result = detector.detect(counted, every_row=entry.table is not None)
             digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
             # Authors are names found in the file: kept only as keyed digests (scanner.principals).
             authors = tuple(sorted({principal_digest(a, key) for a in document_authors(fh, mime)})) if key else ()

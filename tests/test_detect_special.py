@@ -76,3 +76,67 @@ def test_protective_markings(detector: Detector, text: str, where: str, marking:
 def test_marking_deep_in_the_body_is_not_the_files_marking(detector: Detector) -> None:
     body = "\n".join(f"Paragraph {i} of the report." for i in range(20)) + "\nSECRET\n"
     assert detector.detect([Chunk(body, "p1")]).marking is None
+
+
+def test_first_names_christian_and_faith_are_not_religion(detector: Detector) -> None:
+    chunks = [
+        Chunk("Christian\nFaith\nJohn", "Staff!A", ("Staff",), column="First name", first_row=2),
+        Chunk("Smith\nJones\nBrown", "Staff!B", ("Staff",), column="Surname", first_row=2),
+        Chunk("AB123456C\nJK654321A\nNE112233D", "Staff!C", ("Staff",), column="NI number", first_row=2),
+    ]
+    result = detector.detect(chunks)
+    assert "UK_NINO" in result.entities()
+    assert result.special_category == ()
+    prose = detector.detect([Chunk("Faith Jones (NHS 943 476 5919) and Mrs Christian visited the office.", "p1")])
+    assert prose.special_category == ()
+
+
+def test_religion_as_a_belief_still_counts(detector: Detector) -> None:
+    text = "Mrs Amina Begum (NHS number 943 476 5919) is a practising Christian; her faith matters to her."
+    assert detector.detect([Chunk(text, "p1")]).special_category == ("religion",)
+
+
+def test_gp_as_an_ni_number_prefix_is_not_health(detector: Detector) -> None:
+    chunks = [
+        Chunk("Sarah Thompson\nJohn Smith", "A", column="Name", first_row=2),
+        Chunk("GP 12 34 56 A\nGP123456B", "B", column="NI number", first_row=2),
+    ]
+    result = detector.detect(chunks)
+    assert result.special_category == ()
+    assert (
+        "health"
+        in detector.detect([Chunk("Mr John Smith, NHS 943 476 5919, saw his GP on Monday.", "p1")]).special_category
+    )
+
+
+def test_a_table_with_no_personal_data_is_never_special_category(detector: Detector) -> None:
+    chunks = [
+        Chunk("Christian Aid\nMuslim Hands\nJewish Care", "A", column="Charity", first_row=2),
+        Chunk("diabetes\nasthma\ndementia", "B", column="Cause", first_row=2),
+        Chunk("1200\n800\n450", "C", column="Grant", first_row=2),
+    ]
+    assert detector.detect(chunks).special_category == ()
+
+
+def test_terms_count_only_in_the_row_of_the_person(detector: Detector) -> None:
+    chunks = [
+        Chunk("Sarah Thompson\n\n", "A", column="Client name", first_row=2),
+        Chunk("\n\nasthma", "B", column="Notes", first_row=2),
+    ]
+    assert detector.detect(chunks).special_category == ()
+
+
+def test_camhs_case_a_paragraph_from_the_name_and_nhs_number(detector: Detector) -> None:
+    chunks = [
+        Chunk("Client: Brandon Wells\nNHS number: 943 476 5919", "p1"),
+        Chunk("Brandon was seen at school today. Diagnosed with asthma; attends CAMHS for anxiety.", "p2"),
+    ]
+    assert detector.detect(chunks).special_category == ("health",)
+
+
+def test_every_term_of_a_row_counts_in_that_row(detector: Detector) -> None:
+    chunks = [
+        Chunk("Sarah Thompson\nJohn Smith", "A", column="Client name", first_row=2),
+        Chunk("asthma and diabetes; a Muslim\nVisit went well", "B", column="Notes", first_row=2),
+    ]
+    assert detector.detect(chunks).special_category == ("health", "religion")

@@ -81,8 +81,16 @@ def test_dob_column_counts_dates_of_birth(detector: Detector) -> None:
 
 def test_typed_columns_beyond_the_first_rows_are_still_counted(detector: Detector) -> None:
     mobiles = [f"07911 {100000 + i}" for i in range(60)]
-    accounts = [f"{12345678 + i}" for i in range(60)]  # bare 8-digit numbers: not personal data alone
+    accounts = [f"{12345678 + i}" for i in range(60)]  # 8-digit numbers under an account-number header
     result = detector.detect([column("Staff!E", "Mobile", mobiles), column("Staff!F", "Account number", accounts)])
-    assert result.entities() == {"PHONE_NUMBER": 60}
+    assert result.entities() == {"PHONE_NUMBER": 60, "UK_BANK_ACCOUNT": 60}
     (mobile, account) = result.columns
-    assert (mobile.entity, mobile.matched, account.entity) == ("PHONE_NUMBER", 60, None)
+    assert (mobile.entity, mobile.matched, account.entity) == ("PHONE_NUMBER", 60, "UK_BANK_ACCOUNT")
+
+
+def test_eight_digit_account_numbers_are_found_by_their_header() -> None:
+    detector = build_detector(DetectionConfig(spacy_model="none"))
+    values = "\n".join(str(10_000_000 + i * 7919) for i in range(60))
+    found = detector.detect([Chunk(values, "A", column="account number", first_row=2)])
+    assert found.entities() == {"UK_BANK_ACCOUNT": 60}
+    assert detector.detect([Chunk(values, "A", column="order number", first_row=2)]).entities() == {}

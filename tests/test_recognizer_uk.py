@@ -50,12 +50,25 @@ CASES = [
     ("PHONE_NUMBER", "mobile +44 7911 123456", 1),
     ("PHONE_NUMBER", "please call 0121 496 0000", 1),
     ("PHONE_NUMBER", "reference 0121 496 0000", 0),  # shaped like a phone, no phone context
-    ("PHONE_NUMBER", "Tel: 01632 960000", 0),  # not a valid UK number range
+    ("PHONE_NUMBER", "Tel: 01632 960000", 1),  # drama range: a possible length, and a phone label
+    ("PHONE_NUMBER", "stop sending messages to 01632 960000", 0),  # possible length only, no phone word
+    ("PHONE_NUMBER", "Ring me on +44 (0)24 7683 3075", 1),
+    ("PHONE_NUMBER", "Direct line 024 7683 3075 ext. 214", 1),
+    ("PHONE_NUMBER", "mobile 07700 900 123", 1),
+    ("PHONE_NUMBER", "I would like to stop receiving messages to 0113 496 0886", 1),  # valid, no phone word
+    ("PHONE_NUMBER", "her sister in Lyon, +33 6 12 34 56 78", 1),
+    ("PHONE_NUMBER", "calls from Dublin: 00353 85 012 3456", 1),
+    ("PHONE_NUMBER", "Call the switchboard on 024 7683 3075", 0),  # an organisation's number
+    ("PHONE_NUMBER", "Order number 847 134 0306", 0),
     ("PHONE_NUMBER", "Tel: 0123 456", 0),
     # --- Payment card: Luhn via stdnum
     ("CREDIT_CARD", "card 4111 1111 1111 1111", 1),
     ("CREDIT_CARD", "paid with 5500-0000-0000-0004", 1),
     ("CREDIT_CARD", "card 4111 1111 1111 1112", 0),  # Luhn failure
+    ("CREDIT_CARD", "My credit card 2711614610033072 has been lost", 1),  # Mastercard 2-series
+    ("CREDIT_CARD", "card # 4180967929081003391", 1),  # 19-digit Visa
+    ("CREDIT_CARD", "What is the limit for card 501879041389?", 1),  # 12-digit Maestro, next to "card"
+    ("CREDIT_CARD", "Batch 501879041389 was posted", 0),  # the same digits with no card word
     # --- IBAN: stdnum.iban
     ("IBAN_CODE", "IBAN GB82WEST12345698765432", 1),
     ("IBAN_CODE", "pay GB82 WEST 1234 5698 7654 32 now", 1),
@@ -94,12 +107,23 @@ CASES = [
     ("DATE_OF_BIRTH", "meeting on 03/04/1975", 0),  # no birth context
     ("DATE_OF_BIRTH", "DOB: 03/04/2090", 0),  # future
     ("DATE_OF_BIRTH", "DOB: 31/02/1975", 0),  # no such date
+    ("DATE_OF_BIRTH", "DOB: 03/04/1890", 0),  # over 120 years ago
+    ("DATE_OF_BIRTH", "seen on 03/04/2015 (aged 7)", 1),  # an age just after it
+    ("DATE_OF_BIRTH", "Invoice date: 03/04/2024. Due date: 03/05/2024", 0),
+    ("DATE_OF_BIRTH", "Children born between 1 September 2020 and 31 August 2021 may apply", 0),
+    ("DATE_OF_BIRTH", "Places from 23.07.2025. Birth certificates are not needed.", 0),
     # --- Street address
     ("UK_ADDRESS", "She lives at 12 Priory Street with her son", 1),
     ("UK_ADDRESS", "17 Jones Light\nNorth Holly\nS6 7LJ", 1),
     ("UK_ADDRESS", "12 Priory Street, Coventry CV1 5RR", 1),
     ("UK_ADDRESS", "see page 12 Summary Report", 0),
     ("UK_ADDRESS", "the 3 Park Road options were discussed", 0),  # no address context, no postcode
+    ("UK_ADDRESS", "Flat 3, 12 Station Road", 1),
+    ("UK_ADDRESS", "Visited at 45 Mill Lane, Bedworth on Tuesday", 1),
+    ("UK_ADDRESS", "He lives at 921 Higgins Spring, North Andrewmouth", 1),  # any street word after a cue
+    ("UK_ADDRESS", "Studio 8\nLeigh Fort\nPort Kelly\nBA6 2NE", 1),
+    ("UK_ADDRESS", "Flat 3\n12 Station Road\nCoventry\nCV1 2GN", 1),  # one address, counted once
+    ("UK_ADDRESS", "home visit on 12 March 2025", 0),
     # --- Titled names (pattern recognizer; NER has its own tests)
     ("PERSON", "Meeting with Mrs Sarah Thompson", 1),
     ("PERSON", "Mr Patel attended", 1),

@@ -51,6 +51,7 @@ def file_facts(i: int, spec: dict[str, Any]) -> FileFacts:
         content_hash=spec.get("content_hash"),
         access=access,
         copies=tuple(spec.get("copies", ())),
+        in_name=spec.get("in_name", {}),
     )
 
 

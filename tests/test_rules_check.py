@@ -60,6 +60,7 @@ def test_shipped_rules_are_valid_and_detection_files_are_not_rejected(steward: C
         "bulk_export",
         "unowned",
         "owner_left",
+        "identifier_in_name",
     }
 
 

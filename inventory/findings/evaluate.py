@@ -8,7 +8,7 @@ import grp
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -201,13 +201,22 @@ def stream_facts(
             return
         lo, hi = rows[0].id, rows[-1].id
         entities: dict[int, dict[str, int]] = defaultdict(dict)
-        for fid, entity, count in conn.execute(
-            select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count).where(
+        in_name: dict[int, dict[str, str]] = defaultdict(dict)
+        for fid, entity, count, locators in conn.execute(
+            select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count, DetectionRow.locators).where(
                 DetectionRow.file_id.between(lo, hi)
             )
         ):
             entities[fid][entity] = count
-        yield tuple(_facts(source, r, entities.get(r.id, {}), assets, copies) for r in rows)
+            where = next((w for w in (locators or ()) if w in ("name", "folder")), None)
+            if where:
+                in_name[fid][entity] = where
+        yield tuple(
+            replace(_facts(source, r, entities.get(r.id, {}), assets, copies), in_name=in_name.get(r.id, {}))
+            if r.id in in_name
+            else _facts(source, r, entities.get(r.id, {}), assets, copies)
+            for r in rows
+        )
         last = hi
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from inventory.register.models import DatabaseTable, TableColumn
+from inventory.register.queries import sampled_phrase
 from inventory.store.models import Asset, FileRecord
 from scanner.config import DatabaseSource
 from scanner.crawlers.database import split_table_path
@@ -154,9 +155,12 @@ def table_detail(session: Session, asset: Asset) -> str | None:
         out.append(f"  {t.schema_name}.{t.table_name}  ({t.kind}, {count}, {len(cols)} columns){status}")
         shown = [c for c in cols if c.entities] if len(cols) > WIDE else cols
         for c in shown:
-            found = ", ".join(f"{e} {n:,}" for e, n in sorted(c.entities.items(), key=lambda en: (-en[1], en[0])))
+            found = ", ".join(
+                f"{e} {sampled_phrase(n, c.rows_sampled, f.size)}"
+                for e, n in sorted(c.entities.items(), key=lambda en: (-en[1], en[0]))
+            )
             typed = f"is {c.entity}; " if c.entity else ""
-            what = f"{typed}rows holding: {found} (of {c.rows_sampled:,} sampled)" if found else "-"
+            what = f"{typed}rows holding: {found}" if found else "-"
             out.append(f"    {column_letters(c.position):>3} {c.name:<28} {c.data_type or '?':<18} {what}")
         if len(shown) < len(cols):
             out.append(f"    ... and {len(cols) - len(shown)} more columns where nothing was found")

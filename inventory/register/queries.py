@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from inventory.register.models import TableColumn
 from inventory.store.models import Asset, DetectionRow, FileRecord
 from scanner.errors import StewardError
 
@@ -112,6 +113,12 @@ def asset_files(session: Session, asset: Asset) -> list[FileRecord]:
     )
 
 
+def sampled_phrase(count: int, sampled: int, rows: int | None) -> str:
+    """How a database table's count was reached: "37 in 1,000 sampled of 52,341 rows"."""
+    total = f"{rows:,}" if rows is not None else "an unknown number of"
+    return f"{count:,} in {sampled:,} sampled of {total} rows"
+
+
 def file_lines(session: Session, batch: int = 1000) -> Iterator[dict[str, Any]]:
     """One mapping per file present in the store, in a stable order, streamed in batches."""
     last = 0
@@ -128,8 +135,17 @@ def file_lines(session: Session, batch: int = 1000) -> Iterator[dict[str, Any]]:
         found: dict[int, list[DetectionRow]] = {}
         for det in session.scalars(select(DetectionRow).where(DetectionRow.file_id.in_(ids))):
             found.setdefault(det.file_id, []).append(det)
+        sampled: dict[int, int] = {
+            file_id: rows
+            for file_id, rows in session.execute(
+                select(TableColumn.file_id, func.max(TableColumn.rows_sampled))
+                .where(TableColumn.file_id.in_(ids))
+                .group_by(TableColumn.file_id)
+            )
+        }
         for f in files:
             dets = sorted(found.get(f.id, []), key=lambda d: d.entity)
+            table = {"rows_sampled": sampled[f.id]} if f.id in sampled else {}
             yield {
                 "source": f.source,
                 "path": f.path,
@@ -142,6 +158,7 @@ def file_lines(session: Session, batch: int = 1000) -> Iterator[dict[str, Any]]:
                 "marking": f.marking,
                 "extension_mismatch": f.extension_mismatch,
                 "reason": f.reason,
+                **table,
                 "detections": [
                     {
                         "entity": d.entity,
@@ -152,6 +169,7 @@ def file_lines(session: Session, batch: int = 1000) -> Iterator[dict[str, Any]]:
                         "recognizer": d.recognizer,
                         "validated": d.validated,
                         "context": d.context_words,
+                        **({"counted": sampled_phrase(d.count, sampled[f.id], f.size)} if f.id in sampled else {}),
                     }
                     for d in dets
                 ],

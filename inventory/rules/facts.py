@@ -34,6 +34,7 @@ class FileFacts:
     content_hash: str | None = None  # keyed (HMAC) hash of the bytes, where computed
     access: tuple[AccessFact, ...] = ()  # who can read or write, from mode bits and ACLs
     copies: tuple[str, ...] = ()  # other "source:path" locations with the same content hash
+    in_name: dict[str, str] = field(default_factory=dict)  # entity found in the file's "name" or a "folder" name
 
     @property
     def name(self) -> str:

@@ -296,6 +296,16 @@ class NamingPolicy(PolicyBase):
     folders: bool = Field(default=True, description="Check folder names too (one finding per asset).")
 
 
+class IdentifierInNamePolicy(PolicyBase):
+    kind: Literal["identifier_in_name"] = Field(description="Identifiers or people's names in file or folder names.")
+    severities: dict[str, Severity] = Field(
+        default_factory=dict, description="Severity by entity type (others take the policy's severity)."
+    )
+    broad_raise: bool = Field(
+        default=True, description="One level higher where broad groups can read the file (anyone can list it)."
+    )
+
+
 class UnscannablePolicy(PolicyBase):
     kind: Literal["unscannable"] = Field(description="Files whose content Steward could not read.")
     statuses: tuple[Status, ...] = Field(
@@ -335,6 +345,7 @@ Policy = Annotated[
     | StalePolicy
     | DuplicatePolicy
     | NamingPolicy
+    | IdentifierInNamePolicy
     | UnscannablePolicy
     | BulkExportPolicy
     | UnownedPolicy

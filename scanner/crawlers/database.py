@@ -6,10 +6,13 @@
   estimate), its mtime what the engine offers (PostgreSQL's last vacuum/analyze, MariaDB's UPDATE_TIME), and its
   ``version`` a change token: the engine's row-change counters or update time, else a hash of the sample, plus the
   column list (so a new column is a change).
-- **Content.** ``open`` reads the first ``sample_rows`` rows (in primary-key order where there is one) and renders
-  them as CSV: a header of column names (``nhs_number`` -> ``nhs number``, so column names read as context), then
-  one line per row. The entry's MIME type is ``text/csv``, so the pipeline's column-aware CSV extractor and table
-  detection take it from there. Row 1 is the header: a cell locator "C2" is the third column of the first row read.
+- **Content.** ``open`` reads a table of up to ``sample_rows`` rows whole, and a larger one as a sample of about
+  ``sample_rows`` rows spread over all of it (``TABLESAMPLE BERNOULLI`` on PostgreSQL, evenly spaced ranges of an
+  integer primary key on MariaDB/MySQL), so old and new records are read alike; it renders them as CSV: a
+  header of column names (``nhs_number`` -> ``nhs number``, so column names read as context), then one line per
+  row, every one of which detection analyses. The entry's MIME type is ``text/csv``, so the pipeline's
+  column-aware CSV extractor and table detection take it from there. Row 1 is the header: a cell locator "C2"
+  is the third column of the first row read.
 - **Read-only.** Sessions are read-only and time-limited on the server (``sqlengines``); table reads are SQLAlchemy
   constructs whose identifiers the dialect quotes; no SQL text is ever built from names.
 - **Problems.** An unreachable server is a ``SourceError`` (the run fails, other sources go on); a table the account
@@ -31,14 +34,14 @@ from datetime import date, datetime, time
 from fnmatch import fnmatchcase
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, Engine, column, create_engine, event, func, inspect, select, table
+from sqlalchemy import BigInteger, Connection, Engine, column, create_engine, event, func, inspect, select, table
 from sqlalchemy.engine import Inspector, make_url
 from sqlalchemy.engine.reflection import ObjectKind
 from sqlalchemy.exc import SQLAlchemyError
 
 from scanner.config import SYSTEM_SCHEMAS, DatabaseSource
 from scanner.crawlers.base import CrawlerBase
-from scanner.crawlers.sqlengines import ENGINES, TableStats
+from scanner.crawlers.sqlengines import ENGINES, TableStats, first_rows
 from scanner.errors import ItemError, SourceError, Timeout
 from scanner.types import FileEntry, Status, TableFacts
 
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 CSV_MIME = "text/csv"
 ROW_CHARS = 90_000  # one rendered row stays under the extractor's chunk size
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_INTEGER = BigInteger()
 
 
 def table_path(schema: str, name: str) -> str:
@@ -272,21 +276,40 @@ class DatabaseCrawler(CrawlerBase):
     def _table(facts: TableFacts) -> Any:
         return table(facts.name, *(column(name) for name, _ in facts.columns), schema=facts.schema)
 
-    def _sample_csv(self, conn: Connection, facts: TableFacts) -> bytes:
-        tbl = self._table(facts)
-        query = select(*tbl.c).select_from(tbl).limit(self.source.sample_rows)
-        if facts.kind == "table":
-            key = inspect(conn).get_pk_constraint(facts.name, schema=facts.schema).get("constrained_columns") or []
-            query = query.order_by(*(tbl.c[k] for k in key if k in tbl.c))
-        rows = conn.execute(query).all() if facts.columns else []
-        return render_csv([name for name, _ in facts.columns], rows)
+    def _table_for_sample(self, conn: Connection, facts: TableFacts) -> tuple[Any, list[str]]:
+        """The table construct, with the primary key's columns typed (key-range sampling needs to know an
+        integer key), and the key's column names."""
+        if facts.kind != "table":
+            return self._table(facts), []
+        key = inspect(conn).get_pk_constraint(facts.name, schema=facts.schema).get("constrained_columns") or []
+        key = [k for k in key if any(k == name for name, _ in facts.columns)]
+        types = {
+            name: _INTEGER if re.search(r"INT", declared, re.IGNORECASE) else None for name, declared in facts.columns
+        }
+        tbl = table(
+            facts.name, *(column(n, types[n]) if n in key else column(n) for n, _ in facts.columns), schema=facts.schema
+        )
+        return tbl, key
+
+    def _sample_csv(self, conn: Connection, facts: TableFacts, rows: int | None = None) -> bytes:
+        """A table no larger than ``sample_rows`` is read whole; a larger one as a spread sample over all of it
+        (the engine's TABLESAMPLE or key ranges), never just its first rows; a view by its first rows."""
+        if not facts.columns:
+            return render_csv([], [])
+        tbl, key = self._table_for_sample(conn, facts)
+        limit = self.source.sample_rows
+        if facts.kind == "table" and rows is not None and rows > limit:
+            read = self.kind.spread_sample(conn, tbl, key, rows, limit)
+        else:
+            read = first_rows(conn, tbl, key, limit)
+        return render_csv([name for name, _ in facts.columns], read)
 
     def open(self, entry: FileEntry) -> BinaryIO:
         if entry.table is None:
             raise ItemError(f"{entry.path} is not a database table")
         try:
             with self.engine.connect() as conn:
-                data = self._sample_csv(conn, entry.table)
+                data = self._sample_csv(conn, entry.table, entry.size)
         except SQLAlchemyError as exc:
             why = self.kind.classify(exc)
             if why == "denied":

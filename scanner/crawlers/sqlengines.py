@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Integer, Row, Table, func, literal, select, tablesample, text
 from sqlalchemy.engine import URL
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,47 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SPREAD_PARTS = 10  # key ranges read for a spread sample where the engine has no TABLESAMPLE
+
+
+def first_rows(conn: Connection, tbl: Table, key: list[str], limit: int) -> list[Row[Any]]:
+    """The first ``limit`` rows in key order (all of a table no larger than that)."""
+    query = select(*tbl.c).select_from(tbl).limit(limit)
+    if key:
+        query = query.order_by(*(tbl.c[k] for k in key))
+    return list(conn.execute(query).all())
+
+
+def key_range_sample(conn: Connection, tbl: Table, key: list[str], limit: int) -> list[Row[Any]]:
+    """About ``limit`` rows from SPREAD_PARTS evenly spaced ranges of a single integer key, so that the sample
+    holds old and new records alike; the first rows when the key is not one integer column."""
+    if len(key) != 1 or not isinstance(tbl.c[key[0]].type, Integer):
+        return first_rows(conn, tbl, key, limit)
+    col = tbl.c[key[0]]
+    low, high = conn.execute(select(func.min(col), func.max(col)).select_from(tbl)).one()
+    if low is None:
+        return []
+    per = -(-limit // SPREAD_PARTS)
+    seen: dict[Any, Row[Any]] = {}
+    for part in range(SPREAD_PARTS):
+        start = low + (high - low) * part // SPREAD_PARTS
+        for row in conn.execute(select(*tbl.c).where(col >= start).order_by(col).limit(per)):
+            seen.setdefault(row._mapping[key[0]], row)
+    return list(seen.values())[:limit]
+
+
 class PostgresEngine:
     """PostgreSQL: sessions read-only and time-limited from the server's side (libpq ``options``)."""
 
     name = "postgresql"
+
+    def spread_sample(self, conn: Connection, tbl: Table, key: list[str], rows: int, limit: int) -> list[Row[Any]]:
+        """About ``limit`` rows spread over the whole table: ``TABLESAMPLE BERNOULLI`` (every row equally
+        likely; ``SYSTEM``, whole pages, above ten million rows), repeatable so a re-read gives the same rows."""
+        percent = min(100.0, 100.0 * limit / max(rows, 1))
+        method = func.system if rows > 10_000_000 else func.bernoulli
+        sampled = tablesample(tbl, method(percent), seed=literal(7))
+        return list(conn.execute(select(*sampled.c).limit(limit)).all())
 
     def connect_args(self, timeout: float) -> dict[str, Any]:
         ms = max(1, round(timeout * 1000))
@@ -106,6 +143,10 @@ class MariaEngine:
     """MariaDB and MySQL: sessions set read-only, time-limited and in UTC as each connection opens."""
 
     name = "mariadb"
+
+    def spread_sample(self, conn: Connection, tbl: Table, key: list[str], rows: int, limit: int) -> list[Row[Any]]:
+        """No TABLESAMPLE here: evenly spaced ranges of the primary key (see ``key_range_sample``)."""
+        return key_range_sample(conn, tbl, key, limit)
 
     def connect_args(self, timeout: float) -> dict[str, Any]:
         return {"connect_timeout": max(1, round(min(timeout, 15)))}

@@ -18,7 +18,7 @@ from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerRes
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from scanner.config import DetectionConfig
-from scanner.detect import people, rules
+from scanner.detect import people, rules, uk
 from scanner.detect.aggregate import Match
 from scanner.detect.context import CONTEXT_KEY, WindowContextEnhancer, context_regex, find_context
 from scanner.detect.engine import (
@@ -37,7 +37,7 @@ from scanner.detect.protocol import extras
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
 from scanner.detect.triage import BUILTIN, NAME_CUES, Candidate, Triage, Window, forename_rule, windows
-from scanner.types import Chunk
+from scanner.types import Chunk, FileObservation
 
 log = logging.getLogger(__name__)
 _BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
@@ -46,7 +46,10 @@ _ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS"}  # internal entity names that route t
 _DIRECT = frozenset({"IP_ADDRESS", "UK_NHS", "CREDIT_CARD", "UK_UPN"})  # see TieredDetector._direct
 _PERSON_LABELS = frozenset({"PERSON", "PER"})
 _NER_SCORE = 0.85  # presidio's SpacyRecognizer score for a PERSON entity
-_UK_PHONE_CELL = re.compile(r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d\s*$")
+_UK_PHONE_CELL = re.compile(
+    r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d(?:\s*(?:ext\.?|x|extension)\s*\d{1,5})?\s*$"
+)
+_INTL_PHONE_CELL = re.compile(r"^\s*(?:\+|00)\s?[1-9][\d\s().-]{6,18}\d\s*$")
 
 
 class TieredDetector:
@@ -60,7 +63,7 @@ class TieredDetector:
         cues = []
         if settings.name_cues_file is not None:
             cues.append(forename_rule(rules.load_name_cues(settings.name_cues_file).forenames))
-        self.triage = Triage([*BUILTIN, *NAME_CUES, *cues, *self.engine.custom_rules])
+        self.triage = Triage([*BUILTIN, *NAME_CUES, *uk.TRIAGE, *cues, *self.engine.custom_rules])
         # Names are found by the name tier (layouts and NER); presidio reads PERSON only for deny entries.
         self._person_rules = any(e == "PERSON" for e, _ in self.engine.custom_rules)
         self._entities = frozenset(settings.entities) if settings.entities else None
@@ -97,8 +100,16 @@ class TieredDetector:
             "hashes": "hmac-sha256" if self._hash_key else None,
         }
 
-    def detect(self, chunks: Iterable[Chunk]) -> DetectResult:
-        run = FileRun(self)
+    def with_names(self, obs: FileObservation) -> FileObservation:
+        """The observation with what its file and folder names hold added (database tables are not files)."""
+        from scanner.detect.filenames import with_names  # the file-name tier builds on this module
+
+        return with_names(obs, self)
+
+    def detect(self, chunks: Iterable[Chunk], every_row: bool = False) -> DetectResult:
+        """``every_row``: analyse every row of a table, not only the first ``table_sample_rows`` (a database
+        table's sample, whose rows were all read to be analysed)."""
+        run = FileRun(self, every_row)
         for chunk in chunks:
             run.feed(chunk)
         return run.finish()
@@ -289,11 +300,16 @@ class TieredDetector:
     def _phone_cell(self, value: str) -> Match | None:
         """A cell of a column already typed as phone numbers (its first rows validated by phonenumbers):
         checked by UK number shape and digit count only; phonenumbers' validity check costs ~0.5 ms."""
-        if not _UK_PHONE_CELL.match(value) or self._allowed("PHONE_NUMBER", value):
+        if self._allowed("PHONE_NUMBER", value):
             return None
         digits = sum(c.isdigit() for c in value)
-        if not 10 <= digits - (2 if "+44" in value else 0) - (1 if "(0)" in value else 0) <= 11:
-            return None
+        if _INTL_PHONE_CELL.match(value) and not value.lstrip().startswith(("+44", "0044")):
+            if not 8 <= digits <= 17:
+                return None
+        else:
+            national = digits - (2 if "+44" in value else 0) - (1 if "(0)" in value else 0)
+            if not _UK_PHONE_CELL.match(value) or not 10 <= national <= 11:
+                return None
         return Match("PHONE_NUMBER", 0, len(value), 0.75, value.strip(), "StewardPhoneRecognizer", False)
 
     def _allowed(self, entity: str, value: str) -> bool:

@@ -42,6 +42,19 @@ def _table(where: str) -> str:
     return where.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def _adjacent(a: str | None, b: str | None) -> bool:
+    """Locators of the same place or of neighbouring paragraphs/pages ("p3" and "p4")."""
+    if a is None or b is None:
+        return False
+    if a == b:
+        return True
+    ma, mb = _NUMBERED.match(a), _NUMBERED.match(b)
+    return bool(ma and mb and ma.group(1) == mb.group(1) and abs(int(ma.group(2)) - int(mb.group(2))) == 1)
+
+
 def _pieces(chunk: Chunk, cap: int) -> Iterator[tuple[str, int]]:
     """Split text longer than ``cap`` at a line break or space; yields (piece, line offset)."""
     text, line = chunk.text, 0
@@ -59,8 +72,9 @@ def _pieces(chunk: Chunk, cap: int) -> Iterator[tuple[str, int]]:
 class FileRun:
     """State for one file: bounded by the number of entity types, columns and pending NER text."""
 
-    def __init__(self, det: TieredDetector):
+    def __init__(self, det: TieredDetector, every_row: bool = False):
         self.det = det
+        self.table_rows = 1 << 62 if every_row else det.settings.table_sample_rows
         s = det.settings
         self.agg = Aggregator(det._hash_key, s.max_locators, s.max_hashes, det._entities)
         self.columns: dict[tuple[str, str], tables.ColumnState] = {}
@@ -75,6 +89,7 @@ class FileRun:
         self.chunk_id = 0
         self.identified_units: set[int | str] = set()
         self.terms: dict[str, list[tuple[int | str, int]]] = {}  # category -> (unit id, occurrences)
+        self.wheres: dict[int, str] = {}  # prose chunk id -> its locator
         self.marking: tuple[str, str] | None = None
         self.head_seen = 0
         self.chars = self.confirmed = self.ner_total = 0
@@ -89,9 +104,10 @@ class FileRun:
         for piece, line in _pieces(chunk, s.max_chunk_chars):
             self.chunk_id += 1
             unit: int | str = self.chunk_id if chunk.column is None else f"table:{_table(chunk.where)}"
+            if chunk.column is None:
+                self.wheres[self.chunk_id] = chunk.where
             if self.det._terms is not None:
-                for category, n in self.det._terms.categories_in(piece).items():
-                    self.terms.setdefault(category, []).append((unit, n))
+                self._terms(chunk, piece, line, unit)
             if chunk.column is not None:
                 self._column(chunk, piece, (chunk.first_row or 1) + line, unit)
             elif short:
@@ -110,6 +126,16 @@ class FileRun:
         group, self.group = self.group, []
         text, lines = Lines.joined([(c.text.strip("\n"), c.where, cid) for c, cid in group])
         self._prose(text, lines, group[0][0].context)
+
+    def _terms(self, chunk: Chunk, piece: str, line: int, unit: int | str) -> None:
+        """Special-category terms: per prose chunk, or per table row (a column of names holds no terms)."""
+        assert self.det._terms is not None
+        names = chunk.column is not None and tables.header_entity(chunk.column) == "PERSON"
+        for category, offset in self.det._terms.hits(piece, names):
+            where = unit
+            if chunk.column is not None:
+                where = f"{unit}#{(chunk.first_row or 1) + line + piece.count(chr(10), 0, offset)}"
+            self.terms.setdefault(category, []).append((where, 1))
 
     def _markings(self, chunk: Chunk) -> None:
         s = self.det.settings
@@ -159,7 +185,7 @@ class FileRun:
         lines = text.split("\n")
         if lines and not lines[-1]:
             lines.pop()  # a trailing newline is not an empty row
-        taken = tables.take(state, lines, s.table_sample_rows)
+        taken = tables.take(state, lines, self.table_rows)
         head = taken[: max(0, s.column_type_rows - state.confirmed)]
         rest = taken[len(head) :]
         context = (*chunk.context, chunk.column or "")
@@ -182,9 +208,10 @@ class FileRun:
                 tables.record(state, resolve_overlaps(found), starts, row0, s.score_threshold, sample)
         if state.fast is None and taken and _free_text(state, taken):
             self._column_names(state, taken, first_row, context)
-        typed = {state.fast} if state.fast else set()
-        if (set(state.strong) | typed) & set(s.special_category_identifiers):
-            self.identified_units.add(unit)
+        idents = set(s.special_category_identifiers)
+        for entity in idents & (set(state.strong) | ({state.fast} if state.fast else set())):
+            rows = state.raw.get(entity, set()) if entity == state.fast else state.strong[entity]
+            self.identified_units.update(f"{unit}#{row}" for row in rows if row >= first_row)  # this chunk's
 
     def _ner(self, texts: list[str]) -> list[list[Match]]:
         """NER over ``texts``; a text already read in this file (a repeated cell or line) is not read again."""
@@ -236,6 +263,18 @@ class FileRun:
                     self.identified_units.add(lines.unit(m.start))
         self.pending = []
 
+    def _identified(self, unit: int | str) -> bool:
+        """Personal data in the same table row, or in the same prose chunk or the one just before or after it
+        (the next paragraph, or the same page split in two)."""
+        if isinstance(unit, str):
+            return unit in self.identified_units
+        if unit in self.identified_units:
+            return True
+        return any(
+            u in self.identified_units and _adjacent(self.wheres.get(u), self.wheres.get(unit))
+            for u in (unit - 1, unit + 1)
+        )
+
     def finish(self) -> DetectResult:
         s = self.det.settings
         self._group_done()
@@ -250,7 +289,7 @@ class FileRun:
             if s.special_category_scope == "file":
                 n = sum(k for _, k in hits) if file_identified else 0
             else:
-                n = sum(k for unit, k in hits if unit in self.identified_units)
+                n = sum(k for unit, k in hits if self._identified(unit))
             if n >= s.special_category_min_terms:
                 special.append(category)
         return DetectResult(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from scanner.detect.result import DetectResult
-    from scanner.types import Chunk
+    from scanner.types import Chunk, FileObservation
 
 
 class Detector(Protocol):
@@ -26,6 +26,10 @@ class Detector(Protocol):
 
     def detect(self, chunks: Iterable[Chunk]) -> DetectResult:
         """Consume one file's chunks; return counts, masked examples, locators and keyed hashes only."""
+        ...
+
+    def with_names(self, obs: FileObservation) -> FileObservation:
+        """The observation with what its file and folder names hold added (anyone who lists the folder sees them)."""
         ...
 
 

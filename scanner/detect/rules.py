@@ -85,6 +85,11 @@ class AllowListFile(_Strict):
 class TermPack(_Strict):
     label: str = Field(description="Human-readable category name.")
     terms: tuple[str, ...] = Field(min_length=1, description="Words and phrases (case-insensitive).")
+    also_names: tuple[str, ...] = Field(
+        default=(),
+        description="Terms that are also people's names ('Christian', 'Faith'): they do not count capitalised "
+        "next to another name word or after a title, nor in a column of names.",
+    )
 
 
 class SpecialCategoryFile(_Strict):

@@ -4,8 +4,9 @@ A column chunk holds one cell value per line. A column's header and a sample of 
 when at least ``column_min_share`` of the sampled non-empty values match an entity (even weakly, e.g. a bare
 postcode scoring 0.3), the column takes that type and every matching row counts; otherwise only matches that
 pass the score threshold count. Counts are rows holding the type. Only the first ``table_sample_rows`` rows of
-a column are analysed; beyond that rows are counted and the entity counts extrapolated, and the sample is
-recorded in ``DetectResult.columns``.
+a file's column are analysed (all of a database table's sample); beyond that rows are counted and the entity
+counts extrapolated, and the sample is recorded in ``DetectResult.columns``. A column headed as account numbers
+counts its 8-digit cells as UK_BANK_ACCOUNT (the header is the evidence).
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ NOT_PERSON_HEADER = re.compile(
     r"|server|table|column|sheet|course|event|place|town|city|item|project|account|bank|nhs|email|e-mail|address",
     re.IGNORECASE,
 )
+# An 8-digit UK account number in a column headed "account number" / "account no" / "acc no" (no checksum is
+# public, so the header is the evidence).
+_ACCOUNT_HEADER = re.compile(r"\b(?:bank )?acc(?:oun)?t?\.? ?(?:no|num|number)\b", re.IGNORECASE)
+_ACCOUNT_CELL = re.compile(r"^\d{8}$|^\d{4}[ -]\d{4}$")
+_NAME_CELL = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.? )?[A-Z][a-z'’-]+(?:[ -][A-Z][a-z'’-]+){0,3}$")
 
 
 def header_entity(header: str) -> str | None:
@@ -120,10 +126,11 @@ def fast_type(state: ColumnState, checkable: frozenset[str], share: float = 0.8)
 
 
 def record_fast(state: ColumnState, lines: list[str], first_row: int, check: Callable[[str], Match | None]) -> None:
+    account = state.fast == "UK_BANK_ACCOUNT" and account_column(state)
     for i, value in enumerate(lines):
         if not value.strip():
             continue
-        m = check(value)
+        m = state.first.get("UK_BANK_ACCOUNT") if account and _ACCOUNT_CELL.match(value.strip()) else check(value)
         if m is not None:
             row = first_row + i
             state.raw.setdefault(m.entity, set()).add(row)
@@ -141,6 +148,8 @@ def record(
         best = state.first.get(m.entity)
         if best is None or (m.validated, m.score) > (best.validated, best.score):
             state.first[m.entity] = m
+    if account_column(state):
+        _cells(state, text, starts, first_row, _ACCOUNT_CELL, "UK_BANK_ACCOUNT", 0.7, "StewardAccountColumn")
     if state.hint == "PERSON":
         for i, start in enumerate(starts):
             end = starts[i + 1] - 1 if i + 1 < len(starts) else len(text)
@@ -153,6 +162,34 @@ def record(
                     "PERSON",
                     Match("PERSON", 0, 0, 0.85, value, "StewardNameColumn", False, (state.column.lower(),)),
                 )
+
+
+def account_column(state: ColumnState) -> bool:
+    """A column headed as account numbers ("Account number", "account_number", "Acc no")."""
+    return state.hint == "UK_BANK_ACCOUNT" and bool(_ACCOUNT_HEADER.search(state.column))
+
+
+def _cells(
+    state: ColumnState,
+    text: str,
+    starts: list[int],
+    first_row: int,
+    shape: re.Pattern[str],
+    entity: str,
+    score: float,
+    recognizer: str,
+) -> None:
+    """Rows of a column whose header names ``entity`` and whose cell has its shape count as that entity."""
+    for i, start in enumerate(starts):
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(text)
+        value = text[start:end].strip()
+        if shape.match(value):
+            row = first_row + i
+            state.raw.setdefault(entity, set()).add(row)
+            state.strong.setdefault(entity, set()).add(row)
+            state.first.setdefault(
+                entity, Match(entity, 0, 0, score, value, recognizer, False, (state.column.lower(),))
+            )
 
 
 def finish(state: ColumnState, agg: Aggregator, min_share: float, max_locators: int) -> ColumnSample:

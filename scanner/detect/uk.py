@@ -14,7 +14,6 @@ from presidio_analyzer.predefined_recognizers import (
     IbanRecognizer,
     IpRecognizer,
     NhsRecognizer,
-    PhoneRecognizer,
     UkDrivingLicenceRecognizer,
     UkNinoRecognizer,
     UkPassportRecognizer,
@@ -25,26 +24,10 @@ from stdnum import luhn
 from stdnum.gb import nhs as stdnum_nhs
 from stdnum.gb import upn as stdnum_upn
 
-from scanner.detect.dates import DATE, plausible_birth_date
+from scanner.detect.addresses import POSTCODE, STREET_TYPES, UkAddressRecognizer
+from scanner.detect.dates import DateOfBirthRecognizer
+from scanner.detect.phones import StewardPhoneRecognizer
 from scanner.detect.protocol import StewardRecognizer
-
-# Street types seen in UK addresses; used by the street-address recognizer (case-sensitive).
-STREET_TYPES = (
-    "Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|Dr|Close|Cl|Way|Crescent|Cres|Court|Ct|Place|Pl|Gardens|Gdns|"
-    "Grove|Gr|Terrace|Tce|Hill|Park|Square|Sq|Row|Mews|Walk|View|Rise|Green|Parade|Vale|Meadow|Meadows|Fields|"
-    "Croft|Chase|Wharf|Yard|Approach|Boulevard|Bank|Brow|End|Gate|Hollow|Wynd|Glen"
-)
-# "12 Priory Street", "Flat 3, 12a Mill Lane": a house number and capitalised words ending in a street type.
-STREET = rf"(?-i:\b\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][A-Za-z'’]*[a-z][ -]){{1,3}}(?:{STREET_TYPES}))\b"
-# A street line whose address block ends, within two more lines, in a postcode (any street type).
-POSTCODE = (
-    r"(?:[A-PR-UWYZ][0-9][ABCDEFGHJKPSTUW]?|[A-PR-UWYZ][0-9]{2}|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]?"
-    r"|[A-PR-UWYZ][A-HK-Y][0-9]{2})\s?[0-9][ABD-HJLNP-UW-Z]{2}"
-)
-STREET_BLOCK = (
-    r"(?-i:\b\d{1,4}[A-Za-z]?,?[ \t]+(?:[A-Z][A-Za-z'’]*[a-z][ \t]){1,3}[A-Z][A-Za-z'’]*[a-z])"
-    rf"(?=[^\n]{{0,60}}?\b(?-i:{POSTCODE})\b|[ \t,]*\n(?:[^\n]{{0,40}}\n){{0,2}}[ \t]*(?-i:{POSTCODE})\b)"
-)
 
 
 def _digits(text: str) -> str:
@@ -132,46 +115,60 @@ class StewardDrivingLicenceRecognizer(StewardRecognizer, UkDrivingLicenceRecogni
         )
 
 
-class StewardPhoneRecognizer(StewardRecognizer, PhoneRecognizer):
-    """presidio's phonenumbers-based recognizer for GB numbers (mobile and landline, +44 and 0 forms)."""
-
-    steward_validator = "phonenumbers"
-    requires_context = False
-
-    def __init__(self) -> None:
-        super().__init__(
-            context=[
-                "phone",
-                "telephone",
-                "tel",
-                "mobile",
-                "mob",
-                "landline",
-                "call",
-                "contact",
-                "ring",
-                "text",
-                "fax",
-                "home",
-                "work",
-                "direct",
-                "dial",
-            ],
-            supported_regions=("GB",),
-            name="StewardPhoneRecognizer",
-        )
+# Triage rules the Detector adds to triage's own: 12-digit Maestro cards; dates of birth shown by an age;
+# numbers with a country code other than +44 ("+33 6 12 34 56 78", "00353 85 012 3456"); addresses with no
+# postcode (street types beyond triage's own short list, flats, address cues).
+TRIAGE = (
+    ("CREDIT_CARD", r"\b(?:5[06-8]|6\d)\d{10}\b"),
+    ("DATE_OF_BIRTH", r"(?i)\b(?:aged? ?:? ?\d{1,3}\b|\d{1,3} ?(?:years? old|yrs\b|y/o))"),
+    ("PHONE_NUMBER", r"(?:\+ ?|\b00 ?)[1-9]\d{0,2}[ ().\-]*\d[0-9 ().\-]{5,16}\d"),
+    ("UK_ADDRESS", rf"\b\d{{1,4}}[A-Za-z]?,? (?:[A-Z][a-z'-]+ ){{1,3}}(?:{STREET_TYPES})\b"),
+    ("UK_ADDRESS", r"\b(?:Flat|Apartment|Unit|Studio|Maisonette) \d"),
+    (
+        "UK_ADDRESS",
+        r"(?i)\b(?:address|lives at|living at|lived at|live at|resides|moved to|moving to|staying at|sent to"
+        r"|send to|deliver(?:ed)? to|located at)\b",
+    ),
+)
 
 
 class StewardCreditCardRecognizer(StewardRecognizer, CreditCardRecognizer):
     steward_validator = "stdnum.luhn"
     requires_context = False
 
+    # presidio's patterns miss Mastercard's 2-series and 19-digit Visa; any 13-19 digits passing Luhn count.
+    EXTRA = (
+        Pattern("card (13-19 digits)", r"\b[2-6]\d{12,18}\b", 0.3),
+        Pattern("card (grouped)", r"\b[2-6]\d{3}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?\b", 0.3),
+    )
+
     def __init__(self) -> None:
-        super().__init__(name="StewardCreditCardRecognizer")
+        super().__init__(patterns=[*CreditCardRecognizer.PATTERNS, *self.EXTRA], name="StewardCreditCardRecognizer")
 
     def validate_result(self, pattern_text: str) -> bool:
         digits = _digits(pattern_text)
         return digits.isdigit() and 13 <= len(digits) <= 19 and luhn.is_valid(digits)
+
+
+class MaestroRecognizer(StewardRecognizer, PatternRecognizer):
+    """CREDIT_CARD: a 12-digit Maestro number (prefixes 50, 56-58, 6), Luhn-valid, only next to a card word:
+    one random 12-digit number in ten passes Luhn."""
+
+    steward_validator = "stdnum.luhn"
+    requires_context = True
+    PATTERNS = (Pattern("Maestro (12 digits)", r"\b(?:5[06-8]|6\d)\d{10}\b", 0.3),)
+    CONTEXT = ("card", "credit card", "debit card", "maestro", "cc")
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="CREDIT_CARD",
+            patterns=list(self.PATTERNS),
+            context=list(self.CONTEXT),
+            name="MaestroRecognizer",
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return luhn.is_valid(pattern_text)
 
 
 class StewardIbanRecognizer(StewardRecognizer, IbanRecognizer):
@@ -282,46 +279,6 @@ class UkUpnRecognizer(StewardRecognizer, PatternRecognizer):
         return stdnum_upn.is_valid(pattern_text)
 
 
-class DateOfBirthRecognizer(StewardRecognizer, PatternRecognizer):
-    """DATE_OF_BIRTH: a plausible past date with a birth context word before it (or a DOB column)."""
-
-    steward_validator = "date"
-    requires_context = True
-    context_before = 30  # "Date of birth: ", "born on ": close before the date, not a sentence earlier
-    context_after = 0
-    PATTERNS = (Pattern("date", DATE, 0.3),)
-    CONTEXT = ("date of birth", "dob", "d.o.b", "d/o/b", "born", "birth", "birthday", "birthdate")
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="DATE_OF_BIRTH",
-            patterns=list(self.PATTERNS),
-            context=list(self.CONTEXT),
-            name="DateOfBirthRecognizer",
-        )
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        return None if plausible_birth_date(pattern_text) else False
-
-
-class UkAddressRecognizer(StewardRecognizer, PatternRecognizer):
-    """UK_ADDRESS (street address): a house number and street with a known street type, or any street line
-    in an address block that ends in a postcode."""
-
-    steward_validator = None
-    requires_context = False
-    PATTERNS = (Pattern("street in address block", STREET_BLOCK, 0.7), Pattern("street", STREET, 0.35))
-    CONTEXT = ("address", "lives at", "living at", "resides", "residing", "home", "flat", "moved to")
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="UK_ADDRESS",
-            patterns=list(self.PATTERNS),
-            context=list(self.CONTEXT),
-            name="UkAddressRecognizer",
-        )
-
-
 class TitledNameRecognizer(StewardRecognizer, PatternRecognizer):
     """PERSON from a title and capitalised name ("Mrs Sarah Thompson", "Dr Patel"): cheap, so names are
     found in pattern-only mode too."""
@@ -351,6 +308,7 @@ def uk_recognizers() -> list[EntityRecognizer]:
         StewardDrivingLicenceRecognizer(),
         StewardPhoneRecognizer(),
         StewardCreditCardRecognizer(),
+        MaestroRecognizer(),
         StewardIbanRecognizer(),
         StewardEmailRecognizer(),
         StewardIpRecognizer(),
