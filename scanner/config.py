@@ -68,6 +68,12 @@ class SmbSource(Strict):
         default=False, description='With share "*": also scan administrative shares (C$, ADMIN$); never IPC$.'
     )
     path: str = Field(default="", description="Folder inside the share to start from ('' = the whole share).")
+    reread_acls: Literal["changed", "always"] = Field(
+        default="changed",
+        description="On a re-scan, read owner and DACL again only where ChangeTime moved (Windows moves it when "
+        "permissions change), or always: Samba reports the last write time as ChangeTime, so a permissions change "
+        "alone goes unseen there unless this is 'always'.",
+    )
     username: str = Field(min_length=1, description="Account the scan reads as; use ${ENV} references.")
     password: SecretStr = Field(description="Its password; use an ${ENV} reference, never a literal.")
     domain: str | None = Field(default=None, description="Windows domain of the account (NetBIOS name).")

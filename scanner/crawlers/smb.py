@@ -73,6 +73,7 @@ class SmbCrawler(CrawlerBase):
         self._session: Any = None
         self._wire: Wire | None = None
         self._trees: dict[str, int] = {}  # share -> tree id
+        self.descriptors_read = self.descriptors_reused = 0  # security descriptors asked for, and kept from ``known``
         quiet_library_logs()
 
     # -- connection ----------------------------------------------------------------------------------------
@@ -209,8 +210,11 @@ class SmbCrawler(CrawlerBase):
                     yield self._unopened(share, str(exc))
                     continue
                 label = share if several else ""
-                walk = Walk(self.wire(), tid, self.source.id, self.prefix, self.filter, self.known, label)
+                known = self.known if self.source.reread_acls == "changed" else None
+                walk = Walk(self.wire(), tid, self.source.id, self.prefix, self.filter, known, label)
                 yield from walk.entries()
+                self.descriptors_read += walk.read
+                self.descriptors_reused += walk.reused
                 log.debug("%s: %d security descriptors read, %d unchanged", share, walk.read, walk.reused)
         except WireError as exc:
             raise SourceError(f"source {self.source.id!r}: {_reason(exc)}") from None

@@ -1,15 +1,19 @@
 """Which disk shares an SMB server offers: the srvsvc NetrShareEnum call (MS-SRVS 3.1.4.8), made with impacket.
 
 smbprotocol has no DCE/RPC, so the listing uses impacket's (a separate, short-lived connection to IPC$ with
-the same credentials). Only disk shares are kept; administrative shares (STYPE_SPECIAL: C$, ADMIN$) only when
-asked for. A user's hidden share ("Finance$") is an ordinary disk share and is kept.
+the same credentials). Only disk shares are kept; administrative shares only when asked for: those Windows
+marks STYPE_SPECIAL, and the names Windows gives its own (C$ and the other drive letters, ADMIN$, PRINT$, FAX$),
+since Samba lists an "administrative share" as a plain disk share. A hidden share a person made ("HR$") is an
+ordinary disk share and is kept.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 STYPE_MASK, STYPE_DISKTREE, STYPE_SPECIAL = 0xFF, 0x0, 0x80000000
+WINDOWS_ADMINISTRATIVE = re.compile(r"^(?:[A-Za-z]|ADMIN|PRINT|FAX)\$$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +28,7 @@ class Share:
 
     @property
     def administrative(self) -> bool:
-        return bool(self.kind & STYPE_SPECIAL)
+        return bool(self.kind & STYPE_SPECIAL) or bool(WINDOWS_ADMINISTRATIVE.match(self.name))
 
 
 class ShareListError(OSError):
