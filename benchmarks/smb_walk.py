@@ -32,8 +32,7 @@ from samba_server import PASSWORD, SambaServer, free_port  # noqa: E402
 
 from scanner.config import SmbSource  # noqa: E402
 from scanner.crawlers.smb import SmbCrawler  # noqa: E402
-from scanner.crawlers.smb_walk import Known  # noqa: E402
-from scanner.types import FileEntry  # noqa: E402
+from scanner.types import FileEntry, KnownAccess  # noqa: E402
 
 LS_LINE = re.compile(r"^  (.+?)\s+[A-Z]*\s+\d+  \w{3} \w{3} [ \d]\d ", re.MULTILINE)
 
@@ -99,19 +98,19 @@ def source(port: int) -> SmbSource:
     )
 
 
-def steward_walk(port: int, known: dict[str, dict[str, Known]] | None) -> tuple[list[FileEntry], float]:
+def steward_walk(port: int, known: dict[str, dict[str, KnownAccess]] | None) -> tuple[list[FileEntry], float]:
     t0 = time.perf_counter()
     lookup = (lambda folder: known.get(folder, {})) if known is not None else None
     found = list(SmbCrawler(source(port), known=lookup).iter_entries())
     return found, time.perf_counter() - t0
 
 
-def stored(found: list[FileEntry]) -> dict[str, dict[str, Known]]:
+def stored(found: list[FileEntry]) -> dict[str, dict[str, KnownAccess]]:
     """What the store holds after the first walk, by folder: each entry's ChangeTime, owner and DACL."""
-    by_folder: dict[str, dict[str, Known]] = defaultdict(dict)
+    by_folder: dict[str, dict[str, KnownAccess]] = defaultdict(dict)
     for e in found:
         if e.path != ".":
-            by_folder[e.dir][e.path] = Known(e.ctime, e.owner, e.acl)
+            by_folder[e.dir][e.path] = KnownAccess(e.ctime, e.owner, e.acl)
     return by_folder
 
 

@@ -19,9 +19,8 @@ from samba_server import EVERYONE, PASSWORD, READ, SambaServer, free_port, have_
 
 from scanner.config import SmbSource
 from scanner.crawlers.smb import SmbCrawler
-from scanner.crawlers.smb_walk import Known
 from scanner.errors import SourceError
-from scanner.types import AccessFact, FileEntry, Status
+from scanner.types import AccessFact, FileEntry, KnownAccess, Status
 
 SHARES = {
     "Finance": "",
@@ -106,10 +105,10 @@ def test_a_share_list_needs_a_login_the_server_accepts(server: SambaServer) -> N
 
 def test_rescan_reads_only_the_descriptors_whose_change_time_moved(server: SambaServer) -> None:
     first = list(SmbCrawler(source(server)).iter_entries())
-    stored: dict[str, dict[str, Known]] = {}
+    stored: dict[str, dict[str, KnownAccess]] = {}
     for e in first:
         if e.path != ".":
-            stored.setdefault(e.dir, {})[e.path] = Known(e.ctime, e.owner, e.acl)
+            stored.setdefault(e.dir, {})[e.path] = KnownAccess(e.ctime, e.owner, e.acl)
     before = {e.path: e.acl for e in first}
     server.set_dacl("Teams/Roads/plan.txt", [(EVERYONE, READ, True)])
     server.set_dacl("Teams/Parks/trees.txt", [(EVERYONE, READ, True)])
@@ -154,3 +153,34 @@ def test_no_smb_log_lines_at_info_per_file(server: SambaServer, caplog: pytest.L
     assert len(entries) > 5
     noisy = [r for r in caplog.records if r.name.split(".")[0] in ("smbprotocol", "smbclient", "spnego")]
     assert noisy == []
+
+
+def test_scan_of_several_shares_makes_each_its_own_asset_root(
+    server: SambaServer, tmp_path: Path, write_config: Any, steward: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import yaml
+
+    monkeypatch.setenv("STEWARD_TEST_SMB_PASSWORD", PASSWORD)
+    (tmp_path / "empty").mkdir()
+    config = write_config(tmp_path / "empty")
+    data = yaml.safe_load(config.read_text())
+    data["sources"] = [
+        {
+            "id": "fs1",
+            "kind": "smb",
+            "server": "127.0.0.1",
+            "port": server.port,
+            "shares": ["Finance", "HR$"],
+            "username": "stwscan",
+            "password": "${STEWARD_TEST_SMB_PASSWORD}",
+        }
+    ]
+    config.write_text(yaml.safe_dump(data))
+    result = steward("scan", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    rows = json.loads(steward("assets", "--config", str(config), "--format", "json").output)
+    assert sorted(r["location"] for r in rows) == [r"\\127.0.0.1\Finance", r"\\127.0.0.1\HR$"]
+    again = steward("scan", "--config", str(config))
+    assert "fs1: 2 entries, 0 read, 2 unchanged" in again.output

@@ -22,11 +22,11 @@ from scanner.config import SmbSource
 from scanner.crawlers.base import CrawlerBase
 from scanner.crawlers.smb_read import read_file
 from scanner.crawlers.smb_shares import ShareListError, disk_shares, list_shares
-from scanner.crawlers.smb_walk import KnownLookup, Walk
+from scanner.crawlers.smb_walk import Walk
 from scanner.crawlers.smb_wire import DIRECTORY_FILE, READ_ATTRIBUTES, SUCCESS, Wire, WireError, close, create
 from scanner.errors import SourceError
 from scanner.globs import PathFilter
-from scanner.types import FileEntry, Status
+from scanner.types import FileEntry, KnownLookup, Status
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,12 @@ stored owner and DACL and costs no request at all. Identical descriptors are par
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator
 
 from scanner.crawlers import smb_wire as w
 from scanner.crawlers.smb_security import access_facts, parse_descriptor
 from scanner.globs import PathFilter
-from scanner.types import AccessFact, FileEntry, Status
+from scanner.types import AccessFact, FileEntry, KnownAccess, KnownLookup, Status
 
 ACCESS_DENIED = 0xC0000022
 NOT_FOUND = (0xC0000034, 0xC000003A, 0xC0000225)
@@ -30,16 +28,6 @@ OPEN_REPARSE_POINT = 0x00200000
 LIST = w.LIST_DIRECTORY | w.READ_ATTRIBUTES | w.SYNCHRONIZE
 
 
-@dataclass(frozen=True, slots=True)
-class Known:
-    """What the store holds of one entry: its ChangeTime when last read, owner and DACL."""
-
-    ctime: datetime | None
-    owner: str | None
-    acl: tuple[AccessFact, ...]
-
-
-KnownLookup = Callable[[str], Mapping[str, Known]]  # folder path -> {child path: Known}
 Access = tuple[str | None, tuple[AccessFact, ...]]
 
 
@@ -104,7 +92,7 @@ class Walk:
 
     # -- the walk ---------------------------------------------------------------------------------------------
     def entries(self) -> Iterator[FileEntry]:
-        stack: list[tuple[str, w.DirEntry | None, Known | None]] = [("", None, None)]
+        stack: list[tuple[str, w.DirEntry | None, KnownAccess | None]] = [("", None, None)]
         while stack:
             rel, info, known = stack.pop()
             listing = self.listings.pop(rel, None) or self._list(rel, known is None)
@@ -115,7 +103,7 @@ class Walk:
                 problem_item = _Item(rel, None, False, problem[0], f"folder cannot be listed: {problem[1]}")
                 self._emit(problem_item, None, read=False)
             kids = self.known(self.path(rel) if rel or self.label else "") if self.known else {}
-            subdirs: list[tuple[str, w.DirEntry | None, Known | None]] = []
+            subdirs: list[tuple[str, w.DirEntry | None, KnownAccess | None]] = []
             for entry in sorted(children):
                 child = f"{rel}/{entry[0]}" if rel else entry[0]
                 if entry[1] & REPARSE_POINT:
@@ -141,7 +129,7 @@ class Walk:
         while out and (len(out) > self.window or out[0].flight is None or out[0].flight.done.is_set()):
             yield self._finish(out.popleft())
 
-    def _emit(self, item: _Item, known: Known | None, options: int = 0, read: bool = True) -> None:
+    def _emit(self, item: _Item, known: KnownAccess | None, options: int = 0, read: bool = True) -> None:
         if item.access is None and read:  # a folder's descriptor may have come with its listing
             if self._unchanged(item.info, known):
                 assert known is not None
@@ -207,7 +195,7 @@ class Walk:
         messages += [w.query_directory(), w.query_directory(), w.close()]
         return _Listing(self.wire.send(messages, self.tid), with_security)
 
-    def _prefetch(self, stack: list[tuple[str, w.DirEntry | None, Known | None]]) -> None:
+    def _prefetch(self, stack: list[tuple[str, w.DirEntry | None, KnownAccess | None]]) -> None:
         for rel, info, known in reversed(stack[-self.ahead :]):
             if len(self.listings) >= self.ahead or self.wire.room() < 16:
                 return
@@ -215,11 +203,14 @@ class Walk:
                 self.listings[rel] = self._list(rel, not self._unchanged(info, known))
 
     @staticmethod
-    def _unchanged(info: w.DirEntry | None, known: Known | None) -> bool:
-        return known is not None and info is not None and known.ctime == w.filetime(info[4])
+    def _unchanged(info: w.DirEntry | None, known: KnownAccess | None) -> bool:
+        if known is None or info is None or known.ctime is None:
+            return False
+        ctime = w.filetime(info[4])
+        return known.ctime == (ctime if known.exact else ctime.replace(microsecond=0))
 
     def _receive_listing(
-        self, rel: str, listing: _Listing, folder: _Item, known: Known | None
+        self, rel: str, listing: _Listing, folder: _Item, known: KnownAccess | None
     ) -> tuple[list[w.DirEntry], tuple[Status, str] | None]:
         replies = self.wire.wait(listing.flight)
         if listing.with_security:
