@@ -70,6 +70,12 @@ def _owners_table(rows: list[dict[str, Any]]) -> str:
             )
         out.extend(f"      note: {n}" for n in r["notes"])
         access = r["access"] or {}
+        for field, count, verb in (("readers", "people_read", "read"), ("writers", "people_write", "change")):
+            if access.get(field):
+                people = (
+                    f"{access[count]} {'person' if access[count] == 1 else 'people'}: " if access.get(count) else ""
+                )
+                out.append(f"      can {verb}: {people}{', '.join(access[field])}")
         if access.get("broad_read") or access.get("broad_write"):
             out.append(
                 f"      open to: read {', '.join(access.get('broad_read', [])) or '-'}; "
