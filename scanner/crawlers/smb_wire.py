@@ -14,6 +14,7 @@ requests in flight instead of waiting for each reply (MS-SMB2 3.2.4.1.2, 3.2.5.1
 
 from __future__ import annotations
 
+import select
 import struct
 import threading
 from collections.abc import Callable, Sequence
@@ -159,7 +160,7 @@ class Wire:
         self.transport = self.conn.transport
         self.pending: list[bytes] = []  # frames sent on the next flush (one system call for many compounds)
         self._sign = self._signer()
-        self._recv: Callable[[float], bytes] = self.transport.recv
+        self._buffer = bytearray()  # bytes read from the socket, not yet split into frames
         self.transport.recv = self._receive  # the worker thread calls this; replies to our ids stop here
         # The worker may already wait inside the old recv: one echo through smbprotocol lets it come round to
         # the new one, and asks for the credits the window wants.
@@ -171,8 +172,8 @@ class Wire:
         return int(tree.tree_connect_id)
 
     def close(self) -> None:
-        if self.transport.recv == self._receive:
-            self.transport.recv = self._recv
+        """Nothing to undo: the receive path stays until the connection closes (it hands smbprotocol its own
+        replies, and replies to requests never waited for, such as a last CLOSE, still arrive here)."""
 
     # -- sending ----------------------------------------------------------------------------------------------
     def send(self, messages: Sequence[Message], tid: int, related: bool = True) -> Flight:
@@ -263,9 +264,34 @@ class Wire:
         return self.wait(self.send(messages, tid))
 
     # -- receiving (on smbprotocol's worker thread) ----------------------------------------------------------
+    def _frame(self, timeout: float) -> bytes:
+        """The next Direct TCP frame, read in large pieces (smbprotocol reads each frame with two system calls
+        and two selects); empty when the connection closed, TimeoutError when idle (smbprotocol then echoes)."""
+        buf, transport = self._buffer, self.transport
+        while True:
+            if len(buf) >= 4:
+                size = int.from_bytes(buf[:4], "big")
+                if len(buf) >= 4 + size:
+                    frame = bytes(buf[4 : 4 + size])
+                    del buf[: 4 + size]
+                    return frame
+            with transport._close_lock:
+                if not transport.connected:
+                    return b""
+                if not select.select([transport._sock], [], [], max(timeout, 1))[0]:
+                    raise TimeoutError(f"recv idle for {timeout:.0f}s")
+                try:
+                    data = transport._sock.recv(1 << 18)
+                except OSError:
+                    data = b""
+            if not data:
+                transport.close()
+                return b""
+            buf += data
+
     def _receive(self, timeout: float) -> bytes:
         while True:
-            frame = self._recv(timeout)
+            frame = self._frame(timeout)
             if not frame:
                 return frame
             plain = frame
