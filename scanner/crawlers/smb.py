@@ -1,20 +1,20 @@
 """Walks a Windows (SMB2/3) file share with smbprotocol, read-only, with many requests in flight.
 
-Every folder and file is described by one entry: the file id (stable across renames) as identity, times and
-size from the directory listing, and the owner SID and DACL read with a handle opened for READ_CONTROL only.
-A folder's own entry (``kind="folder"``) comes before its files, its files before its sub-folders. Files are
-opened for reading and shared with everyone else, so a scan never locks a user out, and nothing is written.
+Every folder and file is described by one entry: the file id (stable across renames) as identity, times and size
+from the directory listing, and the owner SID and DACL read with a handle opened for READ_CONTROL only. A folder's
+own entry (``kind="folder"``) comes before its files, its files before its sub-folders. Files are opened for reading
+and shared with everyone else, so a scan never locks a user out, and nothing is written.
 
-smbprotocol negotiates, signs and authenticates; the requests of the walk itself (listings, security
-descriptors, reads) go through ``smb_wire`` so that hundreds are in flight at once (``smb_walk``). A
-private connection cache per crawler keeps each source's credentials apart and lets bad credentials fail as
-bad credentials. ``known`` (set by the scan before walking) lets a re-scan skip every security descriptor
-whose ChangeTime has not moved.
+smbprotocol negotiates, signs and authenticates; the requests of the walk itself (listings, security descriptors,
+reads) go through ``smb_wire`` so that hundreds are in flight at once (``smb_walk``). Each crawler has its own
+connection, so each source's credentials stay apart and bad credentials fail as such. ``known`` (set by the scan
+before walking) lets a re-scan skip every security descriptor whose ChangeTime has not moved.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -68,7 +68,7 @@ class SmbCrawler(CrawlerBase):
     def __init__(self, source: SmbSource, known: KnownLookup | None = None) -> None:
         self.source = source
         self.filter = PathFilter(source.include, source.exclude)
-        self.cache: dict[str, Any] = {}
+        self._connection: Any = None
         self.known = known
         self._session: Any = None
         self._wire: Wire | None = None
@@ -78,10 +78,11 @@ class SmbCrawler(CrawlerBase):
 
     # -- connection ----------------------------------------------------------------------------------------
     def connect(self) -> None:
-        """Register the session once; an unreachable server or refused login is a SourceError."""
+        """Negotiate and log in once (smbprotocol, signing required); an unreachable server or refused login is a
+        SourceError. smbclient is not imported: a script named smbclient.py beside ``steward`` would shadow it."""
         if self._session is not None:
             return
-        import smbclient
+        from smbprotocol.connection import Connection
         from smbprotocol.exceptions import (
             LogonFailure,
             PasswordExpired,
@@ -89,28 +90,27 @@ class SmbCrawler(CrawlerBase):
             SMBException,
             WrongPassword,
         )
+        from smbprotocol.session import Session
 
         src = self.source
         where = f"{src.server}:{src.port}"
+        connection = Connection(uuid.uuid4(), src.server, src.port, require_signing=True)
         try:
-            self._session = smbclient.register_session(
-                src.server,
-                username=src.login,
-                password=src.password.get_secret_value(),
-                port=src.port,
-                encrypt=src.encrypt or None,
-                connection_timeout=src.timeout,
-                connection_cache=self.cache,
-            )
+            connection.connect(timeout=src.timeout)
+        except (ValueError, OSError, SMBException) as exc:  # smbprotocol raises ValueError("Failed to connect ...")
+            raise SourceError(f"source {src.id!r}: cannot connect to the SMB server {where} ({_reason(exc)})") from None
+        session = Session(connection, src.login, src.password.get_secret_value(), require_encryption=src.encrypt)
+        try:
+            session.connect()
         except (SMBAuthenticationError, SMBException) as exc:
+            connection.disconnect(close=True)
             if isinstance(exc, SMBAuthenticationError | LogonFailure | WrongPassword | PasswordExpired):
                 raise SourceError(
                     f"source {src.id!r}: the SMB server {where} refused the login of "
                     f"{src.login!r} (wrong user name or password, or the account is disabled)"
                 ) from None
             raise SourceError(f"source {src.id!r}: SMB session with {where} failed ({type(exc).__name__})") from None
-        except (ValueError, OSError) as exc:  # smbprotocol raises ValueError("Failed to connect ...")
-            raise SourceError(f"source {src.id!r}: cannot connect to the SMB server {where} ({_reason(exc)})") from None
+        self._connection, self._session = connection, session
 
     def wire(self) -> Wire:
         """The fast lane on this source's session (one per crawler)."""
@@ -170,19 +170,16 @@ class SmbCrawler(CrawlerBase):
         return _reason(exc)
 
     def close(self) -> None:
-        import smbclient
-
         if self._wire is not None:
             self._wire.close()
             self._wire = None
         self._trees.clear()
-        if self.cache:
+        if self._connection is not None:
             try:
-                smbclient.reset_connection_cache(connection_cache=self.cache)
+                self._connection.disconnect(close=True)
             except Exception as exc:  # closing a dead connection must not hide the scan's own outcome
-                log.debug("closing SMB connections: %s", type(exc).__name__)
-            self.cache.clear()
-        self._session = None
+                log.debug("closing the SMB connection: %s", type(exc).__name__)
+        self._connection = self._session = None
 
     @property
     def prefix(self) -> str:

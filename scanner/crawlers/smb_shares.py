@@ -1,10 +1,12 @@
 """Which disk shares an SMB server offers: the srvsvc NetrShareEnum call (MS-SRVS 3.1.4.8), made with impacket.
 
-smbprotocol has no DCE/RPC, so the listing uses impacket's (a separate, short-lived connection to IPC$ with
-the same credentials). Only disk shares are kept; administrative shares only when asked for: those Windows
-marks STYPE_SPECIAL, and the names Windows gives its own (C$ and the other drive letters, ADMIN$, PRINT$, FAX$),
-since Samba lists an "administrative share" as a plain disk share. A hidden share a person made ("HR$") is an
-ordinary disk share and is kept.
+smbprotocol has no DCE/RPC, so the listing uses impacket's (Apache 1.1-style licence; a separate, short-lived
+connection to IPC$ with the same credentials). impacket is the optional extra ``steward[discovery]``: it also
+installs some seventy scripts beside ``steward`` (one is ``smbclient.py``, which is why the crawler does not import
+smbclient), and endpoint security may flag them; without it, name the shares in ``shares:``. Only disk shares are
+kept; administrative shares only when asked for: those Windows marks STYPE_SPECIAL, and the names Windows gives its
+own (C$ and the other drive letters, ADMIN$, PRINT$, FAX$), since Samba lists an "administrative share" as a plain
+disk share. A hidden share a person made ("HR$") is an ordinary disk share and is kept.
 """
 
 from __future__ import annotations
@@ -43,7 +45,12 @@ def list_shares(
     server: str, port: int, username: str, password: str, domain: str | None, timeout: float
 ) -> list[Share]:
     """Every share ``server`` lists to this login, in the server's order."""
-    from impacket.smbconnection import SessionError, SMBConnection
+    try:
+        from impacket.smbconnection import SessionError, SMBConnection
+    except ImportError:
+        raise ShareListError(
+            "listing shares needs impacket (pip install 'steward[discovery]'); or name them in shares:"
+        ) from None
 
     try:
         connection = SMBConnection(server, server, sess_port=port, timeout=int(max(timeout, 1)))
