@@ -42,6 +42,7 @@ def world() -> Iterator[tuple[SambaServer, LdapServer]]:
     samba.write("Roads/plan.txt", b"the road plan", "stwscan")
     samba.folder("Depot", "stwscan")
     samba.write("Depot/rota.txt", b"rota", "stwscan")
+    samba.write("Depot/boiler.txt", b"boiler log", "root")  # owned by a Unix account: Samba's S-1-22-1-0
     samba.start()
     sid = samba.accounts
     # Roads: read through Highways Staff only, which holds nobody directly, only the Gritting Team (Bob Jones).
@@ -122,6 +123,7 @@ def test_nested_group_members_count_as_readers_and_groups_show_by_name(
     depot = rows["Depot"]["access"]
     assert set(depot["readers"]) == {"NT AUTHORITY\\SYSTEM", "roads (group)", scanner}
     assert depot["people_read"] == 2  # Alice Smith and Diane Head, members of the POSIX group
+    assert "Unix user 0 owns 1 file(s) but is not in the directory" in rows["Depot"]["notes"]
     table = steward("owners", "--config", str(config)).output
     assert "can read: 2 people: " in table and "can change: 1 person: Peter Green (stwpgreen)" in table
     assert "S-1-22" not in table and table.count("S-1-5-21") == table.count(scanner)
