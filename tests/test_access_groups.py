@@ -127,6 +127,9 @@ def test_nested_group_members_count_as_readers_and_groups_show_by_name(
     table = steward("owners", "--config", str(config)).output
     assert "can read: 2 people: " in table and "can change: 1 person: Peter Green (stwpgreen)" in table
     assert "S-1-22" not in table and table.count("S-1-5-21") == table.count(scanner)
+    lookup = steward("directory", "lookup", f"{samba.domain_sid}-3001", "--config", str(config)).output
+    assert "Highways Staff (group)" in lookup and "people in it, nested groups included: 1" in lookup
+    assert "3 groups" in steward("directory", "check", "--config", str(config)).output
 
 
 def test_membership_expands_nesting_once_and_counts_groups_of_everybody() -> None:
