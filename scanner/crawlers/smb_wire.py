@@ -24,7 +24,7 @@ from typing import Any
 # Commands (MS-SMB2 2.2.1)
 CREATE, CLOSE, READ, QUERY_DIRECTORY, QUERY_INFO = 0x05, 0x06, 0x08, 0x0E, 0x10
 # Header flags
-SERVER_TO_REDIR, ASYNC, RELATED, SIGNED, DFS = 0x1, 0x2, 0x4, 0x8, 0x10000000
+SERVER_TO_REDIR, ASYNC, RELATED, SIGNED = 0x1, 0x2, 0x4, 0x8
 # Status codes
 SUCCESS, PENDING, NO_MORE_FILES, BUFFER_OVERFLOW, END_OF_FILE = 0, 0x103, 0x80000006, 0x80000005, 0xC0000011
 # Access, options
@@ -168,7 +168,9 @@ class Wire:
 
     def add(self, tree: Any) -> int:
         """Use ``tree`` (a connected smbprotocol TreeConnect) on this lane; returns its id for ``send``."""
-        self.trees[tree.tree_connect_id] = (DFS if tree.is_dfs_share else 0, bool(self.encrypt or tree.encrypt_data))
+        # No DFS flag even on a DFS share: names stay relative to the share, and DFS links show as reparse points
+        # (recorded as links, not followed), as the walk treats every link.
+        self.trees[tree.tree_connect_id] = (0, bool(self.encrypt or tree.encrypt_data))
         return int(tree.tree_connect_id)
 
     def close(self) -> None:
