@@ -194,7 +194,7 @@ def directory_check(config_file: Path | None) -> None:
     with_sid = sum(bool(p.sid) for p in people)
     click.echo(
         f"directory is readable: {len(people)} people ({left} left), {len(found.departments())} departments, "
-        f"{with_sid} with a Windows SID, {len(found.membership)} groups"
+        f"{with_sid} with a Windows SID" + (f", {len(found.membership)} groups" if len(found.membership) else "")
     )
 
 
