@@ -5,7 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ByteSize, ConfigDict, Field, PositiveFloat, PositiveInt, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ByteSize,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from scanner.types import Limits
 
@@ -46,8 +56,24 @@ class SmbSource(Strict):
     kind: Literal["smb"] = Field(description="Source kind.")
     server: str = Field(min_length=1, description="File server host name or address.")
     port: int = Field(default=445, ge=1, le=65535, description="SMB port.")
-    share: str = Field(min_length=1, description="Share name, e.g. Shared for \\\\fs1\\Shared.")
+    share: str | None = Field(
+        default=None,
+        min_length=1,
+        description='Share name, e.g. Shared for \\\\fs1\\Shared; "*" scans every disk share the server lists.',
+    )
+    shares: tuple[str, ...] | None = Field(
+        default=None, min_length=1, description="Several shares of the server, each scanned as its own root."
+    )
+    admin_shares: bool = Field(
+        default=False, description='With share "*": also scan administrative shares (C$, ADMIN$); never IPC$.'
+    )
     path: str = Field(default="", description="Folder inside the share to start from ('' = the whole share).")
+    reread_acls: Literal["changed", "always"] = Field(
+        default="changed",
+        description="On a re-scan, read owner and DACL again only where ChangeTime moved (Windows moves it when "
+        "permissions change), or always: Samba reports the last write time as ChangeTime, so a permissions change "
+        "alone goes unseen there unless this is 'always'.",
+    )
     username: str = Field(min_length=1, description="Account the scan reads as; use ${ENV} references.")
     password: SecretStr = Field(description="Its password; use an ${ENV} reference, never a literal.")
     domain: str | None = Field(default=None, description="Windows domain of the account (NetBIOS name).")
@@ -62,9 +88,25 @@ class SmbSource(Strict):
     def _relative(cls, value: str) -> str:
         return value.replace("\\", "/").strip("/")
 
+    @model_validator(mode="after")
+    def _one_way_to_name_shares(self) -> SmbSource:
+        if (self.share is None) == (self.shares is None):
+            raise ValueError('give either share (a name, or "*" for every disk share) or shares (a list)')
+        if self.path and self.share in (None, "*"):
+            raise ValueError("path needs a single share")
+        return self
+
+    @property
+    def several(self) -> bool:
+        """True when the source covers several shares: each share is then the first folder of every path."""
+        return self.shares is not None or self.share == "*"
+
     @property
     def root(self) -> str:
-        """The UNC path of the scanned folder, as users see it (\\\\server\\share\\path)."""
+        """The UNC path of the scanned folder, as users see it (\\\\server\\share\\path; \\\\server alone
+        for several shares)."""
+        if self.several:
+            return f"\\\\{self.server}"
         tail = "\\" + self.path.replace("/", "\\") if self.path else ""
         return f"\\\\{self.server}\\{self.share}{tail}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -33,6 +34,21 @@ class AccessFact:
     rights: Literal["read", "write", "full"]
     allow: bool = True
     inherited: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class KnownAccess:
+    """What the store holds of one entry's permissions: its ChangeTime when they were last read, owner and ACL.
+    ``exact``: False when the store keeps times to the second only (the comparison is then to the second)."""
+
+    ctime: datetime | None
+    owner: str | None
+    acl: tuple[AccessFact, ...]
+    exact: bool = True
+
+
+# A folder's path ("" for the root) -> {path of each entry in it: what the store holds of it}.
+KnownLookup = Callable[[str], Mapping[str, KnownAccess]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,9 @@ class LdapServer:
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
 
-    def start(self, people: list[dict[str, object]]) -> None:
+    def start(self, people: list[dict[str, object]], groups: list[dict[str, object]] | None = None) -> None:
+        """``groups``: {"name", "sid" (optional), "members": [account or group name]} become groupOfNames under
+        ou=groups (members as DNs, nested groups included); {"name", "gid", "accounts"} become posixGroups."""
         (self.base / "db").mkdir(parents=True, exist_ok=True)
         (self.base / "steward.schema").write_text(SCHEMA)
         conf = self.base / "slapd.conf"
@@ -59,7 +61,7 @@ rootdn "{ADMIN_DN}"
 rootpw {ADMIN_PASSWORD}
 directory {self.base}/db
 """)
-        (self.base / "data.ldif").write_text(ldif(people))
+        (self.base / "data.ldif").write_text(ldif(people, groups or []))
         subprocess.run(
             ["slapadd", "-f", str(conf), "-l", str(self.base / "data.ldif"), "-q"], check=True, capture_output=True
         )
@@ -72,10 +74,33 @@ directory {self.base}/db
         self.process = None
 
 
-def ldif(people: list[dict[str, object]]) -> str:
+GROUPS_BASE = f"ou=groups,{SUFFIX}"
+
+
+def group_ldif(groups: list[dict[str, object]]) -> list[str]:
+    names = {str(g["name"]) for g in groups}
+    out = []
+    for g in groups:
+        dn = f"dn: cn={g['name']},{GROUPS_BASE}"
+        if "gid" in g:
+            lines = [dn, "objectClass: posixGroup", f"cn: {g['name']}", f"gidNumber: {g['gid']}"]
+            lines += [f"memberUid: {a}" for a in g.get("accounts", [])]  # type: ignore[attr-defined]
+        else:
+            lines = [dn, "objectClass: groupOfNames", "objectClass: stewardAccount", f"cn: {g['name']}"]
+            for member in g["members"]:  # type: ignore[attr-defined]
+                inside = f"cn={member},{GROUPS_BASE}" if member in names else f"uid={member},ou=people,{SUFFIX}"
+                lines.append(f"member: {inside}")
+            if g.get("sid"):
+                lines.append(f"objectSid: {g['sid']}")
+        out.append("\n".join(lines) + "\n")
+    return out
+
+
+def ldif(people: list[dict[str, object]], groups: list[dict[str, object]] | None = None) -> str:
     out = [
         f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Council\ndc: council\n",
         f"dn: ou=people,{SUFFIX}\nobjectClass: organizationalUnit\nou: people\n",
+        f"dn: {GROUPS_BASE}\nobjectClass: organizationalUnit\nou: groups\n",
     ]
     for p in people:
         last = str(p["name"]).split()[-1]
@@ -98,4 +123,4 @@ def ldif(people: list[dict[str, object]]) -> str:
         if p.get("password"):  # plain text: slapd accepts it for a simple bind on this throwaway server
             lines.append(f"userPassword: {p['password']}")
         out.append("\n".join(lines) + "\n")
-    return "\n".join(out)
+    return "\n".join(out + group_ldif(groups or []))

@@ -58,7 +58,8 @@ class SambaServer:
         return self.base / "smb.conf"
 
     # -- lifecycle -----------------------------------------------------------------------------------------
-    def write_conf(self, admin: str, scanner: str, users: list[str]) -> None:
+    def write_conf(self, admin: str, scanner: str, users: list[str], shares: dict[str, str] | None = None) -> None:
+        """``shares``: more shares beside the main one, name -> extra smb.conf lines (each under shares/NAME)."""
         for sub in ("private", "lock", "state", "cache", "pid", "log", "share"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
         self.base.chmod(0o755)  # smbd changes into the share as each user
@@ -94,6 +95,17 @@ class SambaServer:
    admin users = {admin}
    valid users = {admin} {scanner} {" ".join(users)}
 """)
+        with self.conf().open("a") as conf:
+            for name, options in (shares or {}).items():
+                path = self.share_root(name)
+                path.mkdir(parents=True, exist_ok=True)
+                path.chmod(0o755)
+                (path.parent).chmod(0o755)
+                conf.write(f"[{name}]\n   path = {path}\n   read only = yes\n   vfs objects = acl_xattr\n")
+                conf.write(f"   acl_xattr:ignore system acls = yes\n   admin users = {admin}\n{options}\n")
+
+    def share_root(self, name: str) -> Path:
+        return self.base / "shares" / name.replace("$", "_dollar")
 
     def add_account(self, name: str, password: str = PASSWORD) -> None:
         if subprocess.run(["id", name], capture_output=True).returncode != 0:

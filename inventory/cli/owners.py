@@ -70,6 +70,12 @@ def _owners_table(rows: list[dict[str, Any]]) -> str:
             )
         out.extend(f"      note: {n}" for n in r["notes"])
         access = r["access"] or {}
+        for field, count, verb in (("readers", "people_read", "read"), ("writers", "people_write", "change")):
+            if access.get(field):
+                people = (
+                    f"{access[count]} {'person' if access[count] == 1 else 'people'}: " if access.get(count) else ""
+                )
+                out.append(f"      can {verb}: {people}{', '.join(access[field])}")
         if access.get("broad_read") or access.get("broad_write"):
             out.append(
                 f"      open to: read {', '.join(access.get('broad_read', [])) or '-'}; "
@@ -188,7 +194,7 @@ def directory_check(config_file: Path | None) -> None:
     with_sid = sum(bool(p.sid) for p in people)
     click.echo(
         f"directory is readable: {len(people)} people ({left} left), {len(found.departments())} departments, "
-        f"{with_sid} with a Windows SID"
+        f"{with_sid} with a Windows SID" + (f", {len(found.membership)} groups" if len(found.membership) else "")
     )
 
 
@@ -197,11 +203,19 @@ def directory_check(config_file: Path | None) -> None:
 @config_option
 @handle_errors
 def directory_lookup(principal: str, config_file: Path | None) -> None:
-    """Who PRINCIPAL (SID, uid, account, DOMAIN\\account, e-mail or full name) is, and their manager chain."""
+    """Who PRINCIPAL (SID, uid, account, DOMAIN\\account, e-mail or full name) is, and their manager chain; for a
+    group (SID, gid:N or name), its name and how many people are in it, nested groups included."""
     found = _load_directory(config_file)
     person = found.resolve(principal)
+    group = found.membership.group(principal) if person is None else None
+    if group is not None:
+        members = found.membership.people_of(group)
+        click.echo(
+            f"{group.name} (group)\n  SID: {group.sid or '-'}\n  people in it, nested groups included: {len(members)}"
+        )
+        return
     if person is None:
-        raise StewardError(f"{principal!r} is not in the directory")
+        raise StewardError(f"{principal!r} is not in the directory ({found.label(principal)})")
     chain = " > ".join(boss.name for _, boss in found.managers(person, 5)) or "-"
     click.echo(
         f"{person.name} ({person.key}){'' if person.enabled else ' — has left (account disabled)'}\n"

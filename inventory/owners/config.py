@@ -36,6 +36,23 @@ class LdapAttributes(Strict):
     )
 
 
+class LdapGroups(Strict):
+    """Where the directory's groups are and their attribute names; the defaults read Active Directory groups
+    (member: DNs of people and nested groups), OpenLDAP groupOfNames and POSIX groups (memberUid, gidNumber)."""
+
+    base: str | None = Field(default=None, description="Search base for groups (default: the people's base).")
+    filter: str | None = Field(
+        default=None,
+        description="LDAP filter selecting groups (default: objectClass group, groupOfNames or posixGroup, "
+        "whichever the server's schema has).",
+    )
+    name: str = Field(default="cn", description="Group name.")
+    sid: str | None = Field(default="objectSid", description="Windows SID of the group (binary or S-1-... text).")
+    member: str | None = Field(default="member", description="DNs of members: people and nested groups.")
+    member_uid: str | None = Field(default="memberUid", description="POSIX members by account name.")
+    gid_number: str | None = Field(default="gidNumber", description="POSIX gid (matches local files' groups).")
+
+
 class LdapDirectory(Strict):
     kind: Literal["ldap"] = Field(description="Directory kind.")
     url: str = Field(pattern=r"^ldaps?://", description="Server URL, ldap://host:389 or ldaps://host:636.")
@@ -50,6 +67,9 @@ class LdapDirectory(Strict):
         default=None, description="Filter matching leavers, where no userAccountControl exists (OpenLDAP)."
     )
     attributes: LdapAttributes = Field(default_factory=LdapAttributes, description="Attribute names.")
+    groups: LdapGroups | None = Field(
+        default_factory=LdapGroups, description="Groups, to resolve group SIDs and count their members; null: none."
+    )
     timeout: PositiveFloat = Field(default=10.0, description="Seconds to wait for the server.")
 
 

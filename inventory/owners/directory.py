@@ -1,5 +1,6 @@
 """People behind principals: SIDs, uids, account names, e-mail addresses and document author names resolve to a
-Person (name, e-mail, department, manager, enabled) from LDAP / Active Directory (ldap3) or an HR CSV export."""
+Person (name, e-mail, department, manager, enabled) from LDAP / Active Directory (ldap3) or an HR CSV export;
+group SIDs and gids resolve to the directory's groups and, through nested membership, to the people in them."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from inventory.owners.config import CsvDirectory, LdapDirectory
+from inventory.owners.groups import Group, Membership, ldap_groups, sid_text
 from scanner.errors import StewardError
-from scanner.principals import principal_digest
+from scanner.principals import principal_digest, well_known_name
 
 log = logging.getLogger(__name__)
 
 ACCOUNTDISABLE = 0x2
+GROUP_CLASSES = ("group", "groupOfNames", "posixGroup")  # Active Directory, OpenLDAP, POSIX (RFC 2307)
 DISABLED_WORDS = {"leaver", "left", "disabled", "inactive", "false", "no", "0", "terminated"}
 
 
@@ -34,6 +37,7 @@ class Person:
     enabled: bool = True
     sid: str | None = None
     uid: int | None = None
+    dn: str | None = None  # the directory entry's DN, how groups name their members
 
     def label(self) -> str:
         return f"{self.name} ({self.key})" + ("" if self.enabled else " [left]")
@@ -42,7 +46,7 @@ class Person:
 class Directory:
     """An index of people by every name a principal can take."""
 
-    def __init__(self, people: Iterable[Person], author_key: bytes | None = None) -> None:
+    def __init__(self, people: Iterable[Person], author_key: bytes | None = None, groups: Iterable[Group] = ()) -> None:
         """``author_key``: the installation's hash key, with which document authors were stored as digests."""
         self.people: dict[str, Person] = {}
         self._index: dict[str, str] = {}
@@ -57,9 +61,11 @@ class Directory:
                 person.name,
                 f"uid:{person.uid}" if person.uid is not None else None,
                 str(person.uid) if person.uid is not None else None,
+                f"S-1-22-1-{person.uid}" if person.uid is not None else None,  # Samba's SID for a Unix user
             ):
                 if alias:
                     self._index.setdefault(alias.lower(), person.key)
+        self.membership = Membership({p.key: (p.dn, p.enabled) for p in self.people.values()}, groups)
 
     def __len__(self) -> int:
         return len(self.people)
@@ -71,6 +77,25 @@ class Directory:
         text = principal.strip().lower()
         key = self._index.get(text) or self._index.get(text.rpartition("\\")[2])
         return self.people.get(key) if key else None
+
+    def label(self, principal: str) -> str:
+        """A principal as people know it: a person's name, a group's name, a well-known SID's name."""
+        person = self.resolve(principal)
+        if person is not None:
+            return person.label()
+        group = self.membership.group(principal)
+        if group is not None:
+            return f"{group.name} (group)"
+        return well_known_name(principal) or principal
+
+    def people_behind(self, principals: Iterable[str]) -> frozenset[str]:
+        """The people (keys) the principals stand for, nested groups expanded and groups of everybody counted
+        as every enabled person."""
+        found: set[str] = set()
+        for principal in principals:
+            person = self.resolve(principal)
+            found |= self.membership.people_behind(principal, person.key if person else None)
+        return frozenset(found)
 
     def author(self, digest: str) -> Person | None:
         """The person whose account, e-mail or name has this keyed digest (how document authors are stored)."""
@@ -103,7 +128,8 @@ class Directory:
 def load_directory(config: LdapDirectory | CsvDirectory, author_key: bytes | None = None) -> Directory:
     if isinstance(config, CsvDirectory):
         return Directory(read_csv(config), author_key)
-    return Directory(read_ldap(config), author_key)
+    people, groups = read_ldap(config)
+    return Directory(people, author_key, groups)
 
 
 def _status_enabled(value: str | None) -> bool:
@@ -154,7 +180,7 @@ def _managers_by_key(people: list[Person]) -> list[Person]:
     return [replace(p, manager=by_alias.get(p.manager or "", p.manager)) for p in people]
 
 
-def read_ldap(config: LdapDirectory) -> list[Person]:
+def read_ldap(config: LdapDirectory) -> tuple[list[Person], list[Group]]:
     from ldap3 import ALL, SUBTREE, Connection, Server
     from ldap3.core.exceptions import LDAPBindError, LDAPException, LDAPSocketOpenError
 
@@ -200,11 +226,25 @@ def read_ldap(config: LdapDirectory) -> list[Person]:
         if config.disabled_filter:
             conn.search(config.base, config.disabled_filter, SUBTREE, attributes=[])
             disabled = {str(e.entry_dn).lower() for e in conn.entries}
+        groups: list[Group] = []
+        if config.groups is not None:
+            g = config.groups
+            names = [a for a in (g.name, g.sid, g.member, g.member_uid, g.gid_number) if a]
+            names = [a for a in names if a in server.schema.attribute_types] if server.schema else names
+            base = g.base or config.base
+            classes = [c for c in GROUP_CLASSES if not server.schema or c in server.schema.object_classes]
+            query = g.filter or f"(|{''.join(f'(objectClass={c})' for c in classes)})"
+            found = conn.extend.standard.paged_search(
+                base, query, SUBTREE, attributes=names, paged_size=500, generator=False
+            )
+            if conn.result.get("description") == "noSuchObject":
+                raise DirectoryError(f"directory: the group search base {base!r} does not exist on {config.url}")
+            groups = ldap_groups(found, g)
     except LDAPException as exc:
         raise DirectoryError(f"directory: LDAP search under {config.base!r} failed ({type(exc).__name__})") from None
     finally:
         conn.unbind()
-    return ldap_people(entries, attrs, disabled)
+    return ldap_people(entries, attrs, disabled), groups
 
 
 def _first(entry: dict[str, Any], name: str | None) -> Any:
@@ -246,8 +286,9 @@ def ldap_people(entries: list[dict[str, Any]], attrs: Any, disabled: set[str]) -
                 _text(_first(entry, attrs.title)),
                 dn_key.get(str(manager).lower()) if manager else None,
                 enabled,
-                _sid_text(sid),
+                sid_text(sid),
                 int(uid) if uid is not None and str(uid).isdigit() else None,
+                str(entry["dn"]),
             )
         )
     return people
@@ -255,16 +296,3 @@ def ldap_people(entries: list[dict[str, Any]], attrs: Any, disabled: set[str]) -
 
 def _text(value: Any) -> str | None:
     return str(value) if value is not None else None
-
-
-def _sid_text(value: Any) -> str | None:
-    """AD gives objectSid as bytes (ldap3 formats it as S-1-...); a text attribute holds S-1-... already."""
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        from smbprotocol.security_descriptor import SIDPacket
-
-        packet = SIDPacket()
-        packet.unpack(value)
-        return str(packet)
-    return str(value)

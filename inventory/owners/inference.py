@@ -184,7 +184,9 @@ def _bytes_and_documents(
         tallies[key].bytes_share = owned / total if total else 0.0
         tallies[key].recent_share = recent[key] / recent_total if recent_total else 0.0
     for principal, n in sorted(unresolved.items()):
-        notes.append(f"{principal_words(principal)} owns {n} file(s) but is not in the directory")
+        named = directory.label(principal)  # a group's or well-known SID's name, where there is one
+        words = principal_words(principal) if named == principal else named
+        notes.append(f"{words} owns {n} file(s) but is not in the directory")
     for key in sorted(left_out):
         notes.append(f"{key} is an IT or service account: not considered")
     return docs_total

@@ -143,9 +143,13 @@ def refresh_ownership(
 
 
 def _named(access: dict[str, Any], directory: Directory) -> dict[str, Any]:
-    """Readers and writers as people's names where the directory knows them ("Alice Smith (asmith)")."""
-    for field in ("readers", "writers"):
-        access[field] = [p.label() if (p := directory.resolve(principal)) else principal for principal in access[field]]
+    """Readers and writers by name (people "Alice Smith (asmith)", groups "Highways Staff (group)", well-known SIDs
+    "NT AUTHORITY\\SYSTEM"), and with a directory, how many people can read and change the asset: members of
+    nested groups counted, groups of everybody counted as every enabled person."""
+    for field, count in (("readers", "people_read"), ("writers", "people_write")):
+        principals = access[field]
+        access[count] = len(directory.people_behind(principals)) if len(directory) else None
+        access[field] = [directory.label(principal) for principal in principals]
     return access
 
 

@@ -29,6 +29,7 @@ from inventory.risks.scoring import load as load_risk_rules
 from inventory.risks.sync import sync_source
 from inventory.rules import Rulebook, load_rulebook
 from inventory.runs.folders import FolderRecorder
+from inventory.runs.known import stored_access
 from inventory.runs.progress import Progress
 from inventory.runs.record import (
     Recorder,
@@ -204,6 +205,8 @@ def _walk(
             on_record=profile.on_record,
         )
         folders = FolderRecorder(session, request.source, run.id)
+        if not request.full:
+            crawler.known = stored_access(session, request.source)  # unchanged permissions are not read again
         stopped: list[str] = []
 
         def stop() -> bool:

@@ -32,7 +32,10 @@ class SourceProfile:
 
 
 def _share(config: StewardConfig, source: LocalSource | SmbSource) -> SourceProfile:
-    return SourceProfile(depth=source.asset_depth or config.assets.depth, location=str(source.root))
+    depth = source.asset_depth or config.assets.depth
+    if isinstance(source, SmbSource) and source.several:
+        depth += 1  # each share is the first folder of its paths and its own asset root
+    return SourceProfile(depth=depth, location=str(source.root))
 
 
 def _database(config: StewardConfig, source: DatabaseSource) -> SourceProfile:

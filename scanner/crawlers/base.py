@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import BinaryIO, ClassVar, Protocol
 
 from scanner.errors import SourceError
-from scanner.types import FileEntry
+from scanner.types import FileEntry, KnownLookup
 
 
 class Crawler(Protocol):
@@ -14,6 +14,8 @@ class Crawler(Protocol):
     ``open`` returns a readable, seekable binary stream and never changes the file; ``entry_at`` re-reads one
     path relative to the root (live folders, single-path re-reads), None when it is not there; ``close``
     releases connections."""
+
+    known: KnownLookup | None  # set before a re-scan: what the store holds of each entry's permissions
 
     def iter_entries(self) -> Iterator[FileEntry]: ...
 
@@ -31,6 +33,9 @@ class CrawlerBase:
     source_kind: ClassVar[str] = "this"
     # The installation's key, for change tokens derived from data (a keyed HMAC, never a plain hash).
     hash_key: bytes | None = None
+    # What the store holds of each entry's permissions, set before a re-scan: a crawler that can tell an entry's
+    # permissions are unchanged (SMB: its ChangeTime) keeps these instead of reading them again.
+    known: KnownLookup | None = None
 
     def entry_at(self, rel: str) -> FileEntry | None:
         raise SourceError(f"a {self.source_kind} source cannot re-read single paths, so it cannot be watched")

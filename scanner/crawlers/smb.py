@@ -1,43 +1,59 @@
-"""Walks a Windows (SMB2/3) file share with smbprotocol, read-only.
+"""Walks a Windows (SMB2/3) file share with smbprotocol, read-only, with many requests in flight.
 
-Every folder and file is described by one entry: the file id (stable across renames) as identity, times and
-size from the directory listing (``smb_info``: no extra round trip), and the owner SID and DACL read with a
-handle opened for READ_CONTROL only. A folder's own entry (``kind="folder"``) comes before its files, its
-files before its sub-folders. Files are opened for reading and shared with everyone else (``share_access``
-"rwd"), so a scan never locks a user out, and nothing is ever written.
+Every folder and file is described by one entry: the file id (stable across renames) as identity, times and size
+from the directory listing, and the owner SID and DACL read with a handle opened for READ_CONTROL only. A folder's
+own entry (``kind="folder"``) comes before its files, its files before its sub-folders. Files are opened for reading
+and shared with everyone else, so a scan never locks a user out, and nothing is written.
 
-Three smbprotocol details matter (ENVIRONMENT.md §4): the port is passed on every call, ``DirEntry.stat()``
-is never used (it ignores the port), and signing stays on. A private connection cache per crawler keeps
-each source's credentials apart and lets bad credentials fail as bad credentials.
+smbprotocol negotiates, signs and authenticates; the requests of the walk itself (listings, security descriptors,
+reads) go through ``smb_wire`` so that hundreds are in flight at once (``smb_walk``). Each crawler has its own
+connection, so each source's credentials stay apart and bad credentials fail as such. ``known`` (set by the scan
+before walking) lets a re-scan skip every security descriptor whose ChangeTime has not moved.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from scanner.config import SmbSource
 from scanner.crawlers.base import CrawlerBase
-from scanner.crawlers.smb_security import Security, access_facts, read_security
+from scanner.crawlers.smb_read import read_file
+from scanner.crawlers.smb_shares import ShareListError, disk_shares, list_shares
+from scanner.crawlers.smb_walk import Walk
+from scanner.crawlers.smb_wire import DIRECTORY_FILE, READ_ATTRIBUTES, SUCCESS, Wire, WireError, close, create
 from scanner.errors import SourceError
 from scanner.globs import PathFilter
-from scanner.types import FileEntry, Status
+from scanner.types import FileEntry, KnownLookup, Status
 
 log = logging.getLogger(__name__)
 
 ACCESS_DENIED = 0xC0000022
 NOT_FOUND = (0xC0000034, 0xC000003A, 0xC0000225)  # object name / path not found, not found
 BAD_SHARE = 0xC00000CC
-FILE_ATTRIBUTE_REPARSE_POINT = 0x400
+LIBRARY_LOGGERS = ("smbprotocol", "smbclient", "spnego")
+_quieted: set[str] = set()  # library loggers whose level this module set (others were configured: left alone)
+
+
+def quiet_library_logs() -> None:
+    """smbprotocol logs each request at INFO (dozens of lines a file): shown only when this module logs DEBUG,
+    unless the logging configuration already set a level for those loggers."""
+    level = logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.WARNING
+    for name in LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        if library.level == logging.NOTSET or name in _quieted:
+            library.setLevel(level)
+            _quieted.add(name)
 
 
 def _status(exc: BaseException) -> int | None:
-    return getattr(exc, "ntstatus", None)
+    return getattr(exc, "ntstatus", None) or getattr(exc, "status", None)
 
 
 def as_os_error(exc: OSError, what: str) -> OSError:
-    """smbprotocol's errors as the builtin ones the pipeline knows (access denied becomes PermissionError)."""
+    """SMB errors as the builtin ones the pipeline knows (access denied becomes PermissionError)."""
     status = _status(exc)
     if status == ACCESS_DENIED:
         return PermissionError(f"{what}: access denied")
@@ -49,21 +65,24 @@ def as_os_error(exc: OSError, what: str) -> OSError:
 class SmbCrawler(CrawlerBase):
     source_kind = "smb"
 
-    def __init__(self, source: SmbSource) -> None:
+    def __init__(self, source: SmbSource, known: KnownLookup | None = None) -> None:
         self.source = source
         self.filter = PathFilter(source.include, source.exclude)
-        self.cache: dict[str, Any] = {}
-        self._connected = False
+        self._connection: Any = None
+        self.known = known
+        self._session: Any = None
+        self._wire: Wire | None = None
+        self._trees: dict[str, int] = {}  # share -> tree id
+        self.descriptors_read = self.descriptors_reused = 0  # security descriptors asked for, and kept from ``known``
+        quiet_library_logs()
 
     # -- connection ----------------------------------------------------------------------------------------
-    def _kw(self) -> dict[str, Any]:
-        return {"port": self.source.port, "connection_cache": self.cache}
-
     def connect(self) -> None:
-        """Register the session once; an unreachable server or refused login is a SourceError."""
-        if self._connected:
+        """Negotiate and log in once (smbprotocol, signing required); an unreachable server or refused login is a
+        SourceError. smbclient is not imported: a script named smbclient.py beside ``steward`` would shadow it."""
+        if self._session is not None:
             return
-        import smbclient
+        from smbprotocol.connection import Connection
         from smbprotocol.exceptions import (
             LogonFailure,
             PasswordExpired,
@@ -71,39 +90,101 @@ class SmbCrawler(CrawlerBase):
             SMBException,
             WrongPassword,
         )
+        from smbprotocol.session import Session
 
         src = self.source
         where = f"{src.server}:{src.port}"
+        connection = Connection(uuid.uuid4(), src.server, src.port, require_signing=True)
         try:
-            smbclient.register_session(
-                src.server,
-                username=src.login,
-                password=src.password.get_secret_value(),
-                encrypt=src.encrypt or None,
-                connection_timeout=src.timeout,
-                **self._kw(),
-            )
+            connection.connect(timeout=src.timeout)
+        except (ValueError, OSError, SMBException) as exc:  # smbprotocol raises ValueError("Failed to connect ...")
+            raise SourceError(f"source {src.id!r}: cannot connect to the SMB server {where} ({_reason(exc)})") from None
+        session = Session(connection, src.login, src.password.get_secret_value(), require_encryption=src.encrypt)
+        try:
+            session.connect()
         except (SMBAuthenticationError, SMBException) as exc:
+            connection.disconnect(close=True)
             if isinstance(exc, SMBAuthenticationError | LogonFailure | WrongPassword | PasswordExpired):
                 raise SourceError(
                     f"source {src.id!r}: the SMB server {where} refused the login of "
                     f"{src.login!r} (wrong user name or password, or the account is disabled)"
                 ) from None
             raise SourceError(f"source {src.id!r}: SMB session with {where} failed ({type(exc).__name__})") from None
-        except (ValueError, OSError) as exc:  # smbprotocol raises ValueError("Failed to connect ...")
-            raise SourceError(f"source {src.id!r}: cannot connect to the SMB server {where} ({_reason(exc)})") from None
-        self._connected = True
+        self._connection, self._session = connection, session
+
+    def wire(self) -> Wire:
+        """The fast lane on this source's session (one per crawler)."""
+        self.connect()
+        if self._wire is None:
+            self._wire = Wire(self._session)
+        return self._wire
+
+    def tree(self, share: str) -> int:
+        """The tree id of ``share`` on this session (connected once); a refused share is a SourceError."""
+        from smbprotocol.tree import TreeConnect
+
+        wire = self.wire()
+        if share not in self._trees:
+            src = self.source
+            try:
+                tree = TreeConnect(self._session, rf"\\{src.server}\{share}")
+                tree.connect()
+            except Exception as exc:  # smbprotocol's SMBResponseException carries the NTSTATUS
+                raise SourceError(f"source {src.id!r}: {self._root_problem(exc, share)}") from None
+            self._trees[share] = wire.add(tree)
+        return self._trees[share]
+
+    def shares(self) -> list[str]:
+        """The shares this source walks: its one share, its list, or every disk share the server offers."""
+        src = self.source
+        if src.shares is not None:
+            return list(src.shares)
+        if src.share != "*":
+            return [str(src.share)]
+        try:
+            found = list_shares(
+                src.server, src.port, src.username, src.password.get_secret_value(), src.domain, src.timeout
+            )
+        except ShareListError as exc:
+            raise SourceError(f"source {src.id!r}: {src.server} did not list its shares: {exc}") from None
+        names = disk_shares(found, src.admin_shares)
+        log.info("%s: %d disk shares on %s: %s", src.id, len(names), src.server, ", ".join(names))
+        return names
+
+    def _check_root(self, tid: int) -> None:
+        if self.source.path:
+            replies = self.wire().call([create(self.prefix, READ_ATTRIBUTES, DIRECTORY_FILE), close()], tid)
+            if replies[0][0] != SUCCESS:
+                problem = self._root_problem(WireError(replies[0][0], ""), str(self.source.share))
+                raise SourceError(f"source {self.source.id!r}: {problem}")
+
+    def _root_problem(self, exc: BaseException, share: str) -> str:
+        src, status = self.source, _status(exc)
+        if status in (BAD_SHARE, 0xC0000225):  # tree connect: bad network name / not found
+            return f"the share {share!r} does not exist on {src.server}"
+        if status == ACCESS_DENIED:
+            where = rf"\\{src.server}\{share}" if src.several else src.root
+            return f"{src.login!r} may not open {where}"
+        if status in NOT_FOUND:
+            return f"the folder {src.root} does not exist"
+        return _reason(exc)
 
     def close(self) -> None:
-        import smbclient
-
-        if self.cache:
+        if self._wire is not None:
+            self._wire.close()
+            self._wire = None
+        self._trees.clear()
+        if self._connection is not None:
             try:
-                smbclient.reset_connection_cache(connection_cache=self.cache)
+                self._connection.disconnect(close=True)
             except Exception as exc:  # closing a dead connection must not hide the scan's own outcome
-                log.debug("closing SMB connections: %s", type(exc).__name__)
-            self.cache.clear()
-        self._connected = False
+                log.debug("closing the SMB connection: %s", type(exc).__name__)
+        self._connection = self._session = None
+
+    @property
+    def prefix(self) -> str:
+        """The scanned folder inside the share, as SMB names it (backslashes, no leading one)."""
+        return self.source.path.replace("/", "\\")
 
     def unc(self, rel: str) -> str:
         tail = rel.replace("/", "\\")
@@ -111,106 +192,51 @@ class SmbCrawler(CrawlerBase):
 
     # -- walking -------------------------------------------------------------------------------------------
     def iter_entries(self) -> Iterator[FileEntry]:
-        self.connect()
+        """Every entry of the source's share, or of each of its shares in turn (each share's name then leads
+        its paths). A share of several that cannot be opened is recorded as one entry and the walk goes on."""
         try:
-            self._check_root()
-            yield from self._walk("", None)
+            several = self.source.several
+            for share in self.shares():
+                try:
+                    tid = self.tree(share)
+                    if not several:
+                        self._check_root(tid)
+                except SourceError as exc:
+                    if not several:
+                        raise
+                    yield self._unopened(share, str(exc))
+                    continue
+                label = share if several else ""
+                known = self.known if self.source.reread_acls == "changed" else None
+                walk = Walk(self.wire(), tid, self.source.id, self.prefix, self.filter, known, label)
+                yield from walk.entries()
+                self.descriptors_read += walk.read
+                self.descriptors_reused += walk.reused
+                log.debug("%s: %d security descriptors read, %d unchanged", share, walk.read, walk.reused)
+        except WireError as exc:
+            raise SourceError(f"source {self.source.id!r}: {_reason(exc)}") from None
         finally:
             self.close()
 
-    def _check_root(self) -> None:
-        import smbclient
-
-        src = self.source
-        try:
-            smbclient.stat(self.unc(""), **self._kw())
-        except OSError as exc:
-            status = _status(exc)
-            if status in (BAD_SHARE, 0xC0000225):  # tree connect: bad network name / not found
-                reason = f"the share {src.share!r} does not exist on {src.server}"
-            elif status == ACCESS_DENIED:
-                reason = f"{src.login!r} may not open {src.root}"
-            elif status in NOT_FOUND:
-                reason = f"the folder {src.root} does not exist"
-            else:
-                reason = _reason(exc)
-            raise SourceError(f"source {src.id!r}: {reason}") from None
-
-    def _walk(self, rel_dir: str, info: Any) -> Iterator[FileEntry]:
-        import smbclient
-
-        yield self._entry(rel_dir, info, folder=True)
-        try:
-            with smbclient.scandir(self.unc(rel_dir), **self._kw()) as listing:
-                items = sorted(listing, key=lambda e: e.name)
-        except OSError as exc:
-            error = as_os_error(exc, rel_dir or ".")
-            status = Status.DENIED if isinstance(error, PermissionError) else Status.VANISHED
-            if not isinstance(error, PermissionError | FileNotFoundError):
-                status = Status.UNREADABLE
-            yield self._problem(rel_dir, status, f"folder cannot be listed: {_reason(error)}")
-            return
-        subdirs: list[tuple[str, Any]] = []
-        for item in items:
-            rel = f"{rel_dir}/{item.name}" if rel_dir else item.name
-            smb_info = item.smb_info  # from the listing itself; never item.stat() (it ignores the port)
-            if smb_info.file_attributes & FILE_ATTRIBUTE_REPARSE_POINT:
-                if self.filter.wants_file(rel):
-                    yield self._entry(rel, smb_info, status=Status.LINK, reason="reparse point (link), not followed")
-            elif item.is_dir():
-                if self.filter.wants_dir(rel):
-                    subdirs.append((rel, smb_info))
-            elif self.filter.wants_file(rel):
-                yield self._entry(rel, smb_info)
-        for rel, smb_info in subdirs:
-            yield from self._walk(rel, smb_info)
-
-    def _entry(
-        self, rel: str, info: Any, folder: bool = False, status: Status = Status.OK, reason: str | None = None
-    ) -> FileEntry:
-        security, problem = self._security(rel, folder)
-        if problem and status is Status.OK:
-            reason = problem
-        return FileEntry(
-            source=self.source.id,
-            path=rel or ".",
-            identity=f"smb:{info.file_id}" if info is not None else f"smb:path:{rel}",
-            size=None if folder or info is None else int(info.end_of_file),
-            mtime=info.last_write_time if info is not None else None,
-            ctime=info.change_time if info is not None else None,
-            atime=info.last_access_time if info is not None else None,
-            owner=security.owner if security else None,
-            acl=access_facts(security.aces) if security else (),
-            status=status,
-            reason=reason,
-            kind="folder" if folder else "file",
-        )
-
-    def _security(self, rel: str, folder: bool) -> tuple[Security | None, str | None]:
-        """Owner and DACL, or why they could not be read (the entry is still recorded)."""
-        try:
-            return read_security(self.unc(rel), folder, **self._kw()), None
-        except OSError as exc:
-            error = as_os_error(exc, rel or ".")
-            log.debug("no security descriptor for %s: %s", rel, _reason(error))
-            return None, f"permissions cannot be read: {_reason(error)}"
-
-    def _problem(self, rel: str, status: Status, reason: str) -> FileEntry:
-        return FileEntry(
-            self.source.id, rel or ".", identity=f"smb:path:{rel}", size=None, mtime=None, status=status, reason=reason
-        )
+    def _unopened(self, share: str, reason: str) -> FileEntry:
+        status = Status.DENIED if "may not open" in reason else Status.UNREADABLE
+        reason = reason.partition(": ")[2] or reason
+        return FileEntry(self.source.id, share, f"smb:path:{share}", None, None, status=status, reason=reason)
 
     # -- reading -------------------------------------------------------------------------------------------
     def open(self, entry: FileEntry) -> BinaryIO:
-        """The file's content, opened for reading only and shared with other users."""
-        import smbclient
-
-        self.connect()
+        """The file's content, read with several requests in flight, opened for reading only and shared."""
+        if self.source.several:
+            share, _, rel = entry.path.partition("/")
+        else:
+            share, rel = str(self.source.share), entry.path
+        tid = self.tree(share)
+        tail = rel.replace("/", "\\")
+        path = f"{self.prefix}\\{tail}" if self.prefix else tail
         try:
-            handle: BinaryIO = smbclient.open_file(self.unc(entry.path), mode="rb", share_access="rwd", **self._kw())
-        except OSError as exc:
+            return read_file(self.wire(), tid, path)
+        except WireError as exc:
             raise as_os_error(exc, entry.path) from None
-        return handle
 
 
 def _reason(exc: BaseException) -> str:

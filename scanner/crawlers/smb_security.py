@@ -1,8 +1,7 @@
-"""Windows security descriptors over SMB: read one (owner SID and DACL) and map its entries to AccessFacts.
+"""Windows security descriptors: parse one (owner SID, group SID and DACL) and map its entries to AccessFacts.
 
-smbclient has no call for this, so ``read_security`` sends the raw SMB2 QUERY_INFO (InfoType SECURITY) on a
-handle opened with READ_CONTROL only (compounded with its CREATE and CLOSE): reading a descriptor never opens
-the file's content, never changes it.
+The walk (``smb_walk``) reads each descriptor with SMB2 QUERY_INFO (InfoType SECURITY) on a handle opened with
+READ_CONTROL only, compounded with its CREATE and CLOSE: reading a descriptor never opens the file's content.
 ``access_facts`` is pure: an access mask becomes read / write / full facts, deny entries stay deny entries, and
 inherited entries are marked.
 """
@@ -12,7 +11,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from scanner.types import AccessFact
 
@@ -104,29 +102,3 @@ def parse_descriptor(data: bytes) -> Security:
                 aces.append(RawAce(parse_sid(data, at + 8)[0], mask, kind == ACCESS_ALLOWED, flags))
             at += size
     return Security(owner, group, tuple(aces))
-
-
-def read_security(path: str, folder: bool, **kwargs: Any) -> Security:
-    """Owner, group and DACL of ``path``: CREATE (READ_CONTROL only), QUERY_INFO (security) and CLOSE sent as one
-    compound request, so one round trip per item. ``kwargs`` are smbclient's (port, connection_cache)."""
-    from smbclient._io import SMBDirectoryIO, SMBFileIO, SMBFileTransaction
-    from smbprotocol.file_info import InfoType
-    from smbprotocol.open import SMB2QueryInfoRequest, SMB2QueryInfoResponse
-
-    io_class = SMBDirectoryIO if folder else SMBFileIO
-    raw = io_class(path, mode="rb", share_access="rwd", desired_access=READ_CONTROL, **kwargs)
-    request = SMB2QueryInfoRequest()
-    request["info_type"] = InfoType.SMB2_0_INFO_SECURITY
-    request["output_buffer_length"] = 65535
-    request["additional_information"] = OWNER | GROUP | DACL
-    request["file_id"] = raw.fd.file_id
-
-    def receive(sent: Any) -> bytes:
-        response = SMB2QueryInfoResponse()
-        response.unpack(raw.fd.connection.receive(sent)["data"].get_value())
-        return bytes(response["buffer"].get_value())
-
-    transaction = SMBFileTransaction(raw)
-    transaction += (request, receive)
-    transaction.commit()
-    return parse_descriptor(transaction.results[0])
