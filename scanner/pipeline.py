@@ -27,6 +27,7 @@ from scanner.config import DetectionConfig
 from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
 from scanner.errors import ItemError, Timeout
+from scanner.extractors.ocr import recording as ocr_recording
 from scanner.extractors.properties import document_authors
 from scanner.identify import identify
 from scanner.principals import principal_digest
@@ -140,7 +141,7 @@ def observe(
     mime: str | None = None
     mismatch = False
     try:
-        with deadline(limits.max_seconds), crawler.open(entry) as fh:
+        with deadline(limits.max_seconds), crawler.open(entry) as fh, ocr_recording() as ocr:
             if entry.mime:  # the crawler knows what it renders (a database sample is CSV)
                 mime = entry.mime
             else:
@@ -156,7 +157,9 @@ def observe(
             digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
             # Authors are names found in the file: kept only as keyed digests (scanner.principals).
             authors = tuple(sorted({principal_digest(a, key) for a in document_authors(fh, mime)})) if key else ()
+        ocr_facts = ocr.facts()
         reason = "text beyond the per-file limit was not read" if counted.truncated else None
+        reason = "; ".join(r for r in (reason, ocr_facts and ocr_facts.note) if r) or None
         return FileObservation(
             entry,
             mime,
@@ -172,6 +175,7 @@ def observe(
             content_hash=digest,
             keywords=tuple(sorted(counted.found)),
             authors=authors,
+            ocr=ocr_facts,
         )
     except ItemError as exc:
         return FileObservation(entry, mime, exc.status, f"{type(exc).__name__}: {exc}", extension_mismatch=mismatch)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from scanner.errors import Corrupt, Encrypted, Unsupported
+from scanner.extractors import ocr
 from scanner.extractors.chunking import bounded, split
 from scanner.extractors.guards import corrupt_on
 from scanner.types import Chunk, Limits
@@ -56,5 +57,10 @@ def _pages(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
     reader = pypdf.PdfReader(fh)
     if reader.is_encrypted and not reader.decrypt(""):
         raise Encrypted("password-protected PDF")
+    scanned: list[int] = []  # pages with no text layer: OCR reads them after every page with one
     for number, page in enumerate(reader.pages, start=1):
-        yield from split(page.extract_text() or "", f"page {number}", (), limits)
+        text = page.extract_text() or ""
+        if ocr.needs_ocr(text):
+            scanned.append(number)
+        yield from split(text, f"page {number}", (), limits)
+    yield from ocr.pdf_pages(fh, scanned, limits)
