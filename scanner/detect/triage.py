@@ -19,6 +19,8 @@ import re2
 from stdnum import luhn
 from stdnum.gb import nhs
 
+from scanner.detect.photo import TRIAGE as PHOTO_TRIAGE
+
 log = logging.getLogger(__name__)
 
 # (entity, RE2 pattern). PERSON is a titled name (a pattern recognizer confirms it, and NER reads around it);
@@ -65,6 +67,7 @@ BUILTIN: tuple[tuple[str, str], ...] = (
         r"wishes|thanks),?[ \t]*\n)",
     ),
 )
+BUILTIN += PHOTO_TRIAGE  # LOCATION_GPS and DEVICE_SERIAL (image metadata)
 
 
 def forename_rule(forenames: Iterable[str]) -> tuple[str, str]:

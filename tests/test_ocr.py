@@ -1,0 +1,183 @@
+"""OCR of scanned paper and the personal data in photos' metadata, read through the scanner's pipeline.
+
+Every file is generated here: pages rendered like a scanner would (benchmarks/scans.py), wrapped as image-only
+PDFs and TIFFs, photos with EXIF written by Pillow. Tesseract (Debian tesseract-ocr, tesseract-ocr-eng) reads
+them for real.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+from uuid import uuid4
+
+import pypdf
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from benchmarks.scans import render, save_pdf, save_tiff
+from scanner.config import LocalSource
+from scanner.crawlers.local import LocalCrawler
+from scanner.detect import Detector
+from scanner.extractors.ocr import counter_path
+from scanner.pipeline import observe
+from scanner.samples.office import pdf_bytes
+from scanner.types import FileObservation, Limits, OcrLimits, Status
+from tests.test_detect_api import cached_detector
+
+LETTER = """Occupational Health Service
+Private and confidential
+
+Dear Mrs Sarah Thompson,
+Patient: Sarah Thompson, NHS number 943 476 5919
+Your GP confirmed a diagnosis of diabetes and depression.
+Please bring your medication to the appointment.
+
+Yours sincerely,
+Dr Priya Shah"""
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return cached_detector()
+
+
+def scan_file(path: Path, detector: Detector, limits: Limits | None = None) -> FileObservation:
+    """Observe one file as a scan would (identify, extract, detect)."""
+    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=path.parent))
+    (entry,) = [e for e in crawler.iter_entries() if e.path == path.name]
+    return observe(entry, crawler, detector, limits or Limits())
+
+
+def text_image(lines: list[str], size: tuple[int, int] = (1400, 500), angle: float = 0.0) -> Image.Image:
+    """A small white image with black text at about 300 dpi (12 pt)."""
+    image = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 46)
+    for i, line in enumerate(lines):
+        draw.text((60, 60 + i * 80), line, font=font, fill=0)
+    return image.rotate(angle, expand=True, fillcolor=255) if angle else image
+
+
+def entities(obs: FileObservation) -> dict[str, tuple[str, ...]]:
+    return {d.entity: d.where for d in obs.detections}
+
+
+def test_image_only_pdf_letter_is_read_with_nhs_number_health_and_page_locator(
+    tmp_path: Path, detector: Detector
+) -> None:
+    pdf = save_pdf([render(LETTER, 300, seed=3)], tmp_path / "letter.pdf", 300)
+    assert not (pypdf.PdfReader(pdf).pages[0].extract_text() or "").strip()  # no text layer: a scan
+    obs = scan_file(pdf, detector)
+    assert obs.status is Status.OK and obs.mime == "application/pdf"
+    found = entities(obs)
+    assert found["UK_NHS"] == ("page 1",)
+    assert "PERSON" in found
+    assert "health" in obs.special_category
+    assert obs.ocr is not None and (obs.ocr.pages, obs.ocr.read) == (1, 1)
+    assert obs.ocr.mean_confidence is not None and obs.ocr.mean_confidence > 70
+    assert obs.reason is None
+
+
+def test_multi_page_tiff_locates_each_page(tmp_path: Path, detector: Detector) -> None:
+    pages = [
+        text_image(["Minutes of the estates meeting", "The roof repairs are agreed."]),
+        text_image(["Tenant: Mr Oliver Grant", "NI number: JE 51 15 54 A"]),
+    ]
+    tiff = save_tiff(pages, tmp_path / "scan.tif", 300)
+    obs = scan_file(tiff, detector)
+    assert obs.status is Status.OK and obs.mime == "image/tiff"
+    assert entities(obs)["UK_NINO"] == ("page 2",)
+    assert obs.ocr is not None and (obs.ocr.pages, obs.ocr.read) == (2, 2)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("a.png", "PNG"), ("a.jpg", "JPEG"), ("a.bmp", "BMP"), ("a.gif", "GIF")])
+def test_each_image_format_is_read_by_ocr(tmp_path: Path, detector: Detector, name: str, fmt: str) -> None:
+    text_image(["Please reply to", "jo.bloggs@example.co.uk"]).convert("RGB").save(tmp_path / name, fmt)
+    obs = scan_file(tmp_path / name, detector)
+    assert obs.status is Status.OK
+    assert entities(obs).get("EMAIL_ADDRESS") == ("page 1",)
+    assert obs.ocr is not None and obs.ocr.read == 1
+
+
+def test_a_page_turned_on_its_side_is_read(tmp_path: Path, detector: Detector) -> None:
+    text_image(["Patient NHS number", "943 476 5919", "Referral for diabetes"], angle=90).save(tmp_path / "side.png")
+    obs = scan_file(tmp_path / "side.png", detector)
+    assert "UK_NHS" in entities(obs)
+
+
+def test_an_image_with_no_text_is_ok_with_no_detections(tmp_path: Path, detector: Detector) -> None:
+    Image.linear_gradient("L").resize((800, 600)).save(tmp_path / "sky.png")
+    obs = scan_file(tmp_path / "sky.png", detector)
+    assert obs.status is Status.OK and obs.detections == ()
+    assert obs.ocr is not None and obs.ocr.read == 1 and obs.chars == 0
+
+
+def test_a_pdf_with_a_text_layer_is_not_given_to_ocr_and_only_its_scanned_pages_are(
+    tmp_path: Path, detector: Detector
+) -> None:
+    scanned = save_pdf([render(LETTER, 200, seed=1, profile="fax")], tmp_path / "scanned.pdf", 200)
+    mixed = tmp_path / "mixed.pdf"
+    writer = pypdf.PdfWriter()
+    writer.append(io.BytesIO(pdf_bytes(["Committee report on highway maintenance.", "Nothing personal here."])))
+    writer.append(str(scanned))
+    writer.write(mixed)
+    obs = scan_file(mixed, detector)
+    assert obs.ocr is not None and (obs.ocr.pages, obs.ocr.read) == (1, 1)  # pages 1-2 have text: not OCR'd
+    assert entities(obs)["UK_NHS"] == ("page 3",)
+
+
+def test_ocr_off_reads_no_page_images(tmp_path: Path, detector: Detector) -> None:
+    pdf = save_pdf([render(LETTER, 300, seed=3)], tmp_path / "letter.pdf", 300)
+    limits = Limits(ocr=OcrLimits(enabled=False))
+    obs = scan_file(pdf, detector, limits)
+    assert obs.status is Status.OK and obs.detections == () and obs.ocr is None and obs.chars == 0
+
+
+def test_page_limit_keeps_the_pages_read_and_says_so(tmp_path: Path, detector: Detector) -> None:
+    pages = [text_image([f"Page {n}", "Tenant: Mr Oliver Grant", "NHS number 943 476 5919"]) for n in (1, 2, 3)]
+    tiff = save_tiff(pages, tmp_path / "three.tif", 300)
+    obs = scan_file(tiff, detector, Limits(ocr=OcrLimits(max_pages=1)))
+    assert obs.status is Status.OK
+    assert obs.reason == "OCR read 1 of 3 pages (page limit)"
+    assert obs.ocr is not None and (obs.ocr.pages, obs.ocr.read) == (3, 1)
+    assert entities(obs)["UK_NHS"] == ("page 1",)
+
+
+def test_run_budget_is_shared_and_a_file_it_cannot_start_is_a_timeout(tmp_path: Path, detector: Detector) -> None:
+    pages = [text_image([f"Page {n}", "Reference 1234"]) for n in (1, 2)]
+    first = save_tiff(pages, tmp_path / "first.tif", 300)
+    second = save_tiff(pages, tmp_path / "second.tif", 300)
+    token = uuid4().hex
+    limits = Limits(ocr=OcrLimits(run_pages=1, run_token=token))
+    try:
+        one = scan_file(first, detector, limits)
+        two = scan_file(second, detector, replace(limits))
+    finally:
+        counter_path(token).unlink(missing_ok=True)
+    assert one.status is Status.OK and one.reason == "OCR read 1 of 2 pages (OCR budget for the run)"
+    assert two.status is Status.TIMEOUT and "OCR budget" in (two.reason or "")
+
+
+def test_a_photo_with_gps_exif_reports_location_gps_and_its_owner(tmp_path: Path, detector: Detector) -> None:
+    photo = Image.linear_gradient("L").resize((640, 480)).convert("RGB")
+    exif = Image.Exif()
+    exif[0x013B] = "Margaret Okafor"  # Artist
+    exif.get_ifd(0x8769)[0xA431] = "AB123456789"  # BodySerialNumber
+    exif.get_ifd(0x8825).update({1: "N", 2: (51.0, 30.0, 26.64), 3: "W", 4: (0.0, 7.0, 39.84)})
+    photo.save(tmp_path / "site-visit.jpg", "JPEG", exif=exif)
+    obs = scan_file(tmp_path / "site-visit.jpg", detector)
+    found = {d.entity: d for d in obs.detections}
+    assert found["LOCATION_GPS"].where == ("exif:GPSInfo",)
+    assert "51.507" not in found["LOCATION_GPS"].example  # masked
+    assert found["PERSON"].where == ("exif:Artist",)
+    assert found["DEVICE_SERIAL"].where == ("exif:BodySerialNumber",)
+
+
+def test_a_damaged_image_is_corrupt_and_the_scan_goes_on(tmp_path: Path, detector: Detector) -> None:
+    buffer = io.BytesIO()
+    text_image(["Hello"]).save(buffer, "PNG")
+    (tmp_path / "broken.png").write_bytes(buffer.getvalue()[:300])
+    obs = scan_file(tmp_path / "broken.png", detector)
+    assert obs.status is Status.CORRUPT
