@@ -181,3 +181,20 @@ def test_a_damaged_image_is_corrupt_and_the_scan_goes_on(tmp_path: Path, detecto
     (tmp_path / "broken.png").write_bytes(buffer.getvalue()[:300])
     obs = scan_file(tmp_path / "broken.png", detector)
     assert obs.status is Status.CORRUPT
+
+
+def test_extract_settings_reach_the_ocr_bounds(tmp_path: Path) -> None:
+    from inventory.config import load_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"database: sqlite:///{tmp_path}/s.db\nsources: [{{id: s, kind: local, root: {tmp_path}}}]\n"
+        "extract: {ocr: 'off', ocr_limits: {max_pages: 3, run_pages: 10, language: eng+cym}}\n"
+    )
+    config, _ = load_config(path)
+    bounds = config.limits.to_limits(config.extract.ocr_settings()).ocr
+    assert (bounds.enabled, bounds.max_pages, bounds.run_pages, bounds.language) == (False, 3, 10, "eng+cym")
+    assert bounds.run_token and bounds.run_token != config.extract.ocr_settings().run_token  # one per run
+    path.write_text(path.read_text().replace("'off'", "sometimes"))
+    with pytest.raises(Exception, match=r"extract\.ocr"):
+        load_config(path)
