@@ -27,8 +27,8 @@ from scanner.config import DetectionConfig
 from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
 from scanner.errors import ItemError, Timeout
+from scanner.extractors.metadata import DocumentAuthors
 from scanner.extractors.ocr import recording as ocr_recording
-from scanner.extractors.properties import document_authors
 from scanner.identify import identify
 from scanner.principals import principal_digest
 from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Reading, Status
@@ -152,11 +152,13 @@ def observe(
                 status = Status.OK if mime == "inode/x-empty" else Status.UNSUPPORTED
                 digest = content_hash(fh, entry, reading, key, personal=False)
                 return FileObservation(entry, mime, status, extension_mismatch=mismatch, content_hash=digest)
-            counted = _Counted(extract(fh, limits), limits.max_text_chars, reading.keywords)
+            properties = DocumentAuthors(fh, mime)  # author names: detected after the text, kept as digests
+            chunks = itertools.chain(extract(fh, limits), properties.chunks())
+            counted = _Counted(chunks, limits.max_text_chars, reading.keywords)
             result = detector.detect(counted)
             digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
             # Authors are names found in the file: kept only as keyed digests (scanner.principals).
-            authors = tuple(sorted({principal_digest(a, key) for a in document_authors(fh, mime)})) if key else ()
+            authors = tuple(sorted({principal_digest(a, key) for a in properties.names()})) if key else ()
         ocr_facts = ocr.facts()
         reason = "text beyond the per-file limit was not read" if counted.truncated else None
         reason = "; ".join(r for r in (reason, ocr_facts and ocr_facts.note) if r) or None

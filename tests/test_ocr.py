@@ -47,7 +47,7 @@ def scan_file(path: Path, detector: Detector, limits: Limits | None = None) -> F
     """Observe one file as a scan would (identify, extract, detect)."""
     crawler = LocalCrawler(LocalSource(id="s", kind="local", root=path.parent))
     (entry,) = [e for e in crawler.iter_entries() if e.path == path.name]
-    return observe(entry, crawler, detector, limits or Limits())
+    return observe(entry, crawler, detector, limits or Limits(), key=b"k" * 32)
 
 
 def text_image(lines: list[str], size: tuple[int, int] = (1400, 500), angle: float = 0.0) -> Image.Image:
@@ -198,3 +198,45 @@ def test_extract_settings_reach_the_ocr_bounds(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("'off'", "sometimes"))
     with pytest.raises(Exception, match=r"extract\.ocr"):
         load_config(path)
+
+
+def test_a_pdf_author_is_personal_data_located_in_the_properties(tmp_path: Path, detector: Detector) -> None:
+    writer = pypdf.PdfWriter()
+    writer.append(io.BytesIO(pdf_bytes(["Highway maintenance programme 2026."])))
+    writer.add_metadata({"/Author": "Grace Adeyemi"})
+    writer.write(tmp_path / "programme.pdf")
+    obs = scan_file(tmp_path / "programme.pdf", detector)
+    assert {d.entity: d.where for d in obs.detections} == {"PERSON": ("meta:author",)}
+    assert len(obs.authors) == 1 and "Grace" not in obs.authors[0]  # still a keyed digest
+
+
+def test_xmp_and_iptc_name_the_photographer_and_place(tmp_path: Path, detector: Detector) -> None:
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+        'exif:GPSLatitude="52,24.6000N" exif:GPSLongitude="1,30.3000W">'
+        "<dc:creator><rdf:Seq><rdf:li>Tomasz Nowak</rdf:li></rdf:Seq></dc:creator>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    Image.new("RGB", (320, 240), "grey").save(tmp_path / "xmp.png", "PNG", pnginfo=_png_xmp(xmp))
+    obs = scan_file(tmp_path / "xmp.png", detector)
+    found = {d.entity: d.where for d in obs.detections}
+    assert found == {"PERSON": ("xmp:creator",), "LOCATION_GPS": ("xmp:GPSLatitude",)}
+    assert obs.ocr is None  # 320 x 240 is too small to hold a page of text: not given to OCR
+
+
+def _png_xmp(xmp: str) -> object:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp)
+    return info
+
+
+def test_coordinates_in_prose_need_a_word_saying_they_are_a_position(detector: Detector) -> None:
+    from scanner.types import Chunk
+
+    plain = detector.detect([Chunk("Budget lines 12.345, 67.890 and 1.5000, 2.2500 were agreed.", "p1")])
+    placed = detector.detect([Chunk("The child was seen at latitude and longitude 53.480950, -2.237430.", "p1")])
+    assert "LOCATION_GPS" not in {d.entity for d in plain.detections}
+    assert "LOCATION_GPS" in {d.entity for d in placed.detections}

@@ -23,6 +23,7 @@ from scanner.detect.context import CONTEXT_KEY, WindowContextEnhancer, context_r
 from scanner.detect.engine import REPORTED, Engine, build_engine, model_version, versions
 from scanner.detect.filerun import FileRun
 from scanner.detect.masking import normalise
+from scanner.detect.metadata import ALIASES as METADATA_ALIASES
 from scanner.detect.names import plausible_name
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
@@ -32,7 +33,7 @@ from scanner.types import Chunk
 log = logging.getLogger(__name__)
 _BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _RECOGNIZER = RecognizerResult.RECOGNIZER_NAME_KEY
-_ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS"}  # internal entity names that route triage to one recognizer
+_ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS", **METADATA_ALIASES}  # internal entity names routing triage to one recognizer
 _DIRECT = frozenset({"IP_ADDRESS", "UK_NHS", "CREDIT_CARD", "UK_UPN"})  # see Detector._direct
 _UK_PHONE_CELL = re.compile(r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d\s*$")
 

@@ -19,8 +19,8 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from scanner.config import DetectionConfig
 from scanner.detect import rules
 from scanner.detect.context import WindowContextEnhancer
-from scanner.detect.photo import ENTITIES as PHOTO_ENTITIES
-from scanner.detect.photo import photo_recognizers
+from scanner.detect.metadata import ENTITIES as METADATA_ENTITIES
+from scanner.detect.metadata import metadata_recognizers
 from scanner.detect.uk import uk_recognizers
 from scanner.errors import ConfigError
 
@@ -70,7 +70,7 @@ REPORTED = (
     "UK_UPN",
     "DATE_OF_BIRTH",
     "UK_ADDRESS",
-    *PHOTO_ENTITIES,
+    *METADATA_ENTITIES,
 )
 
 
@@ -138,7 +138,7 @@ def build_engine(settings: DetectionConfig) -> Engine:
     offline_tldextract()
     ner_wanted = settings.names and settings.spacy_model != "none"
     nlp_engine, ner = _nlp_engine(settings.spacy_model if ner_wanted else "none")
-    recognizers: list[EntityRecognizer] = [*uk_recognizers(), *photo_recognizers()]
+    recognizers: list[EntityRecognizer] = [*uk_recognizers(), *metadata_recognizers()]
     custom: list[tuple[str, str]] = []
     rule_files: dict[str, str] = {}
     for path in (settings.recognizers_file,):

@@ -19,7 +19,7 @@ import re2
 from stdnum import luhn
 from stdnum.gb import nhs
 
-from scanner.detect.photo import TRIAGE as PHOTO_TRIAGE
+from scanner.detect.metadata import TRIAGE as METADATA_TRIAGE
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ BUILTIN: tuple[tuple[str, str], ...] = (
         r"wishes|thanks),?[ \t]*\n)",
     ),
 )
-BUILTIN += PHOTO_TRIAGE  # LOCATION_GPS and DEVICE_SERIAL (image metadata)
+BUILTIN += METADATA_TRIAGE  # GPS positions, serial numbers and authors in file metadata
 
 
 def forename_rule(forenames: Iterable[str]) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """Images (TIFF, PNG, JPEG, BMP, GIF): the personal data in their metadata, then their text by OCR.
 
 Metadata first (cheap): EXIF, XMP and IPTC fields become chunks located by field (``exif:GPSInfo``), see
-``scanner.extractors.photo_metadata``. Then each page is read by Tesseract (``scanner.extractors.ocr``): every
+``scanner.extractors.metadata``. Then each page is read by Tesseract (``scanner.extractors.ocr``): every
 frame of a multi-page TIFF is a page ("page 2"), an animated GIF is read by its first frame. An image with no
 text is ``ok`` with no detections; an image too small to hold a page of text is not given to OCR.
 """
@@ -16,7 +16,7 @@ from scanner.errors import TooLarge
 from scanner.extractors import ocr
 from scanner.extractors.chunking import bounded
 from scanner.extractors.guards import corrupt_on
-from scanner.extractors.photo_metadata import metadata_chunks
+from scanner.extractors.metadata import metadata_chunks
 from scanner.types import Chunk, Limits
 
 if TYPE_CHECKING:

@@ -1,9 +1,10 @@
-"""The personal data an image's metadata carries (EXIF, XMP, IPTC), as chunks located by field.
+"""The personal data files' metadata carries, as chunks located by field: images' EXIF, XMP and IPTC, and the
+author properties of PDF and Office files (``meta:author``, see ``DocumentAuthors``).
 
-Each field that can identify a person becomes one small chunk that detection reads like any other text:
+Each image field that can identify a person becomes one small chunk that detection reads like any other text:
 
 - GPS position (``exif:GPSInfo``, ``xmp:GPSLatitude``) as ``GPS position: 51.507400, -0.127800``, which the
-  ``LOCATION_GPS`` recognizer (scanner.detect.photo) reports;
+  ``LOCATION_GPS`` recognizer (scanner.detect.metadata) reports;
 - people (EXIF Artist, Copyright, CameraOwnerName, XPAuthor; XMP dc:creator, xmpRights:Owner; IPTC By-line,
   Writer, Copyright notice) as ``Author: <name>``, which name recognition reads as a labelled name;
 - camera and lens serial numbers as ``Camera serial number: <serial>`` (``DEVICE_SERIAL``);
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from scanner.types import Chunk
 
@@ -53,7 +54,7 @@ def _chunk(kind: str, where: str, value: object) -> Chunk | None:
     if not text:
         return None
     labels = {"person": "Author: ", "serial": "Camera serial number: ", "gps": "GPS position: ", "text": ""}
-    context = {"gps": ("gps", "location"), "serial": ("serial number",)}.get(kind, ())
+    context = {"gps": ("gps", "location"), "serial": ("serial number",), "person": ("file property",)}.get(kind, ())
     return Chunk(labels[kind] + text, where, context)
 
 
@@ -155,3 +156,24 @@ def _iptc(image: Image.Image) -> Iterator[Chunk]:
             for value in values if isinstance(values, list) else [values] if values else []:
                 if chunk := _chunk(kind, f"iptc:{name}", value):
                     yield chunk
+
+
+class DocumentAuthors:
+    """A PDF's or Office file's author properties (scanner.extractors.properties), read once: as chunks after
+    the file's text, so detection reports them as personal data located ``meta:author``, and as names for the
+    keyed author digests the owner inference uses."""
+
+    def __init__(self, fh: BinaryIO, mime: str | None) -> None:
+        self._fh, self._mime = fh, mime
+        self._names: tuple[str, ...] | None = None
+
+    def names(self) -> tuple[str, ...]:
+        if self._names is None:
+            from scanner.extractors.properties import document_authors
+
+            self._names = document_authors(self._fh, self._mime)
+        return self._names
+
+    def chunks(self) -> Iterator[Chunk]:
+        for name in self.names():
+            yield Chunk(f"Author: {name}", "meta:author", ("file property",))
