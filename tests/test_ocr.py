@@ -240,3 +240,20 @@ def test_coordinates_in_prose_need_a_word_saying_they_are_a_position(detector: D
     placed = detector.detect([Chunk("The child was seen at latitude and longitude 53.480950, -2.237430.", "p1")])
     assert "LOCATION_GPS" not in {d.entity for d in plain.detections}
     assert "LOCATION_GPS" in {d.entity for d in placed.detections}
+
+
+def test_images_are_read_after_the_cheaper_files_of_their_batch_riskiest_first() -> None:
+    from scanner.risk import by_risk
+    from scanner.types import FileEntry
+
+    def entry(path: str, mode: int) -> FileEntry:
+        return FileEntry("s", path, path, 1000, None, mode=mode)
+
+    files = [
+        entry("HR/sickness/scan.tif", 0o644),  # world-readable, sensitive folder: the riskiest image
+        entry("misc/photo.jpg", 0o600),
+        entry("misc/notes.txt", 0o600),
+        entry("HR/sickness/return.docx", 0o644),
+    ]
+    order = [e.path for e in by_risk(files, batch=10)]
+    assert order == ["HR/sickness/return.docx", "misc/notes.txt", "HR/sickness/scan.tif", "misc/photo.jpg"]
