@@ -8,12 +8,14 @@ them for real.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from uuid import uuid4
 
 import pypdf
 import pytest
+from click.testing import Result
 from PIL import Image, ImageDraw, ImageFont
 
 from benchmarks.scans import render, save_pdf, save_tiff
@@ -257,3 +259,26 @@ def test_images_are_read_after_the_cheaper_files_of_their_batch_riskiest_first()
     ]
     order = [e.path for e in by_risk(files, batch=10)]
     assert order == ["HR/sickness/return.docx", "misc/notes.txt", "HR/sickness/scan.tif", "misc/photo.jpg"]
+
+
+def test_steward_asset_and_export_say_what_ocr_read(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
+    import json
+
+    share = tmp_path / "share" / "Occupational Health"
+    share.mkdir(parents=True)
+    save_pdf([render(LETTER, 300, seed=3)], share / "referral-scan.pdf", 300)
+    (share / "minutes.txt").write_text("Minutes of the team meeting. Nothing personal.\n")
+    config = write_config(tmp_path / "share")
+    assert steward("scan", "--config", str(config)).exit_code == 0
+    shown = steward("asset", "share:Occupational Health", "--config", str(config)).output
+    assert "Read by OCR (1):" in shown
+    assert "referral-scan.pdf  ocr: 1 of 1 pages read, mean confidence" in shown
+    assert "UK_NHS" in shown and "page 1" in shown and "[special: health]" in shown
+    lines = [json.loads(line) for line in steward("export", "files", "--config", str(config)).output.splitlines()]
+    by_name = {Path(line["path"]).name: line for line in lines}
+    scanned, plain = by_name["referral-scan.pdf"], by_name["minutes.txt"]
+    assert scanned["ocr"] is True and scanned["ocr_pages_read"] == 1 and scanned["ocr_mean_confidence"] > 70
+    assert scanned["entities"]["UK_NHS"] == 1
+    assert plain["ocr"] is False and plain["ocr_pages_read"] is None
