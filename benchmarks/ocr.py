@@ -33,8 +33,10 @@ from scanner.detect import build_detector
 from scanner.extractors import for_mime, ocr
 from scanner.identify import identify
 from scanner.samples.office import pdf_bytes
-from scanner.types import Chunk, Limits
+from scanner.types import Chunk, Limits, OcrLimits
 
+# Accuracy, not the time limits: a loaded machine must not cut pages short (Tesseract's limit is wall-clock).
+LIMITS = Limits(max_seconds=3600, ocr=OcrLimits(page_seconds=600, file_seconds=3600))
 TARGETS = {"UK_NHS": 0.90, "UK_NINO": 0.90, "EMAIL_ADDRESS": 0.90, "UK_POSTCODE": 0.90, "PERSON": 0.80}
 
 
@@ -44,7 +46,7 @@ def chunks_of(path: Path) -> tuple[list[Chunk], float, float, int]:
         extract = for_mime(identify(fh, path.name).mime)
         assert extract is not None
         cpu, wall = time.process_time(), time.perf_counter()
-        chunks = list(extract(fh, Limits()))
+        chunks = list(extract(fh, LIMITS))
         return chunks, time.process_time() - cpu, time.perf_counter() - wall, tally.read
 
 

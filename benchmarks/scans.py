@@ -1,5 +1,6 @@
 """Scanned-paper generator: born-digital council documents (Faker en_GB, planted personal data) rendered to page
-images the way a scanner or fax would, and wrapped as image-only PDFs and multi-page TIFFs.
+images the way a scanner or fax would, and wrapped as image-only PDFs and multi-page TIFFs. Pages are set in
+11 pt DejaVu Sans or DejaVu Serif (even and odd seeds).
 
 A document is its text (the born-digital original, one string per page) plus its planted entity types. Profiles:
 
@@ -23,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from benchmarks.corpus_values import DIAGNOSES, SERVICES, Gen
 
-FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 A4_INCHES = (8.27, 11.69)
 PROFILES = ("300", "200-noisy", "fax")
 
@@ -69,11 +70,9 @@ def papers(count: int, seed: int = 1) -> list[Paper]:
     return [letter(g, i) for i in range(count)]
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for path in FONTS:
-        if Path(path).exists():
-            return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size)
+def _font(size: int, serif: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    path = Path(FONTS[1] if serif else FONTS[0])
+    return ImageFont.truetype(str(path), size) if path.exists() else ImageFont.load_default(size)
 
 
 def render(text: str, dpi: int = 300, seed: int = 0, profile: str = "300") -> Image.Image:
@@ -82,7 +81,7 @@ def render(text: str, dpi: int = 300, seed: int = 0, profile: str = "300") -> Im
     width, height = (round(side * dpi) for side in A4_INCHES)
     page = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(page)
-    font = _font(round(11 / 72 * dpi))
+    font = _font(round(11 / 72 * dpi), serif=seed % 2 == 1)  # a sans letter, a serif letter, ...
     margin, leading = round(0.9 * dpi), round(16 / 72 * dpi)
     y = margin
     for paragraph in text.split("\n"):

@@ -174,7 +174,9 @@ class OcrLimitsConfig(Strict):
     read; a file that gets no page from a spent run budget is a timeout, read again by the next run."""
 
     max_pages: PositiveInt = Field(default=50, description="Pages (or image frames) OCR reads per file.")
-    page_timeout: PositiveFloat = Field(default=30.0, description="Seconds Tesseract may spend on one page.")
+    page_timeout: PositiveFloat = Field(
+        default=60.0, description="Seconds (wall clock) Tesseract may spend on one page; a loaded machine needs more."
+    )
     file_timeout: PositiveFloat = Field(
         default=90.0, description="Seconds of OCR per file (keep below limits.file_timeout, which makes a timeout)."
     )

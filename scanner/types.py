@@ -176,7 +176,7 @@ class OcrLimits:
 
     enabled: bool = True
     max_pages: int = 50  # pages OCR reads per file
-    page_seconds: float = 30.0  # Tesseract stops recognising one page after this
+    page_seconds: float = 60.0  # Tesseract stops recognising one page after this (wall-clock seconds)
     file_seconds: float = 90.0  # OCR stops after this much per file (pages read so far are kept)
     run_pages: int = 0  # pages OCR reads per run, all files together (0 = no limit)
     run_token: str = ""  # names the run's shared page counter

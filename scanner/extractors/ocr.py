@@ -9,7 +9,7 @@ rendered or decoded only when OCR gets to it, and enforces ``Limits.ocr``:
 
 - ``max_pages`` per file and ``file_seconds`` per file: OCR stops, the file stays ``ok``, and the pages read
   are noted ("OCR read 3 of 12 pages (page limit)");
-- ``page_seconds``: Tesseract abandons the page (counted in the note);
+- ``page_seconds`` (or what is left of ``file_seconds``, if less): Tesseract abandons the page (noted);
 - ``run_pages``: pages for the whole run, counted across worker processes in a small locked counter file; a
   file that gets no page at all from the budget raises ``Timeout`` (so the next run reads it), one that got
   some is ``ok`` with a note.
@@ -115,11 +115,11 @@ class PageText:
     finished: bool  # False: Tesseract gave up at the time limit
 
 
-def recognise(image: Image, settings: OcrLimits) -> PageText:
-    """OCR one page image."""
+def recognise(image: Image, settings: OcrLimits, seconds: float | None = None) -> PageText:
+    """OCR one page image, giving up after ``seconds`` (default ``settings.page_seconds``; wall-clock time)."""
     api = _engine(settings.language)
     api.SetImage(_prepared(image))
-    finished = bool(api.Recognize(int(settings.page_seconds * 1000)))
+    finished = bool(api.Recognize(max(1, int((seconds or settings.page_seconds) * 1000))))
     text = api.GetUTF8Text() if finished else ""
     words = [c for c in api.AllWordConfidences()] if finished else []
     api.Clear()
@@ -157,7 +157,8 @@ def read_pages(pages: Iterable[tuple[str, PageLoader]], total: int, limits: Limi
         if read >= settings.max_pages:
             tally.stopped = "page limit"
             return
-        if time.monotonic() - started >= settings.file_seconds:
+        left = settings.file_seconds - (time.monotonic() - started)
+        if left <= 0:
             tally.stopped = "time limit per file"
             return
         if not _run_budget_allows(settings):
@@ -165,7 +166,7 @@ def read_pages(pages: Iterable[tuple[str, PageLoader]], total: int, limits: Limi
                 raise Timeout("the OCR budget for this run is spent")
             tally.stopped = "OCR budget for the run"
             return
-        page = recognise(load(), settings)
+        page = recognise(load(), settings, min(settings.page_seconds, left))
         read += 1
         if not page.finished:
             tally.abandoned += 1
