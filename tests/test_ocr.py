@@ -282,3 +282,22 @@ def test_steward_asset_and_export_say_what_ocr_read(
     assert scanned["ocr"] is True and scanned["ocr_pages_read"] == 1 and scanned["ocr_mean_confidence"] > 70
     assert scanned["entities"]["UK_NHS"] == 1
     assert plain["ocr"] is False and plain["ocr_pages_read"] is None
+
+
+def test_without_tesseract_models_a_pdf_keeps_its_text_pages_and_an_image_is_unsupported(
+    tmp_path: Path, detector: Detector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scanner.extractors.ocr as ocr_module
+
+    mixed = tmp_path / "mixed.pdf"
+    writer = pypdf.PdfWriter()
+    writer.append(io.BytesIO(pdf_bytes(["Contact jo.bloggs@example.co.uk about the claim."])))
+    writer.append(save_pdf([render(LETTER, 200, seed=1, profile="fax")], tmp_path / "scanned.pdf", 200))
+    writer.write(mixed)
+    text_image(["Please reply to", "jo.bloggs@example.co.uk"]).save(tmp_path / "reply.png")
+    monkeypatch.setattr(ocr_module, "TESSDATA_DIRS", (str(tmp_path / "no-models"),))
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    pdf = scan_file(mixed, detector)
+    assert pdf.status is Status.OK and "EMAIL_ADDRESS" in entities(pdf)
+    assert pdf.reason == "OCR read 0 of 1 pages (Tesseract's models are not installed)"
+    assert scan_file(tmp_path / "reply.png", detector).status is Status.UNSUPPORTED

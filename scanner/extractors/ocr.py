@@ -98,6 +98,14 @@ def tessdata() -> str:
     raise Unsupported("OCR needs Tesseract's models (Debian packages tesseract-ocr, tesseract-ocr-eng)")
 
 
+def models_installed() -> bool:
+    try:
+        tessdata()
+    except Unsupported:
+        return False
+    return True
+
+
 def _engine(language: str) -> Any:
     """This thread's Tesseract engine for ``language`` (built once: loading the model takes ~0.2 s)."""
     engines: dict[str, Any] = _local.__dict__.setdefault("engines", {})
@@ -151,6 +159,7 @@ def read_pages(pages: Iterable[tuple[str, PageLoader]], total: int, limits: Limi
     settings, tally = limits.ocr, _tally()
     if not settings.enabled or total <= 0:
         return
+    tessdata()  # Unsupported when the models are missing, even where an engine was built earlier
     tally.pages += total
     started, read = time.monotonic(), 0
     for where, load in pages:
@@ -232,6 +241,10 @@ def pdf_pages(fh: Any, numbers: list[int], limits: Limits) -> Iterator[Chunk]:
     document = pdfium.PdfDocument(fh, autoclose=False)
     try:
         scanned = [n for n in numbers if _mostly_image(document[n - 1])]
+        if scanned and not models_installed():  # the text layer was read: keep it, note the pages left
+            tally = _tally()
+            tally.pages, tally.stopped = tally.pages + len(scanned), "Tesseract's models are not installed"
+            return
         loaders = ((f"page {n}", _renderer(document, n, limits.ocr.dpi)) for n in scanned)
         yield from read_pages(loaders, len(scanned), limits)
     finally:
