@@ -1,10 +1,10 @@
 """Recognizers for what file metadata identifies: a GPS position (``LOCATION_GPS``), a camera's serial number
 (``DEVICE_SERIAL``) and a person named in an author field (reported as ``PERSON``).
 
-All need a context word next to them (``requires_context``): scanner.extractors.metadata writes metadata fields
-as ``GPS position: 51.507400, -0.127800``, ``Camera serial number: 123456`` and ``Author: Jane Smith`` (with the
-chunk context "file property"), and a decimal coordinate pair in prose counts only where the text says it is a
-position (latitude, longitude, GPS, coordinates).
+All need a context word next to them (``requires_context``): scanner.extractors.metadata writes metadata
+fields as ``GPS position: 51.507400, -0.127800``, ``Camera serial number: 123456`` and ``Author property: Jane
+Smith`` (with the chunk context "file property"), and a decimal coordinate pair in prose counts only where the
+text says it is a position (latitude, longitude, GPS, coordinates).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 COORDINATES = r"(?<![\d.])[-+]?(?:[0-8]?\d|90)\.\d{3,}\s*,\s*[-+]?(?:1[0-7]\d|0?\d?\d|180)\.\d{3,}(?!\.?\d)"
 SERIAL = r"(?i:(?<=serial number: ))[A-Za-z0-9][A-Za-z0-9-]{3,31}\b"
 
-AUTHOR = r"(?<=^Author: )[^\n]{2,100}"
+AUTHOR = r"(?<=^Author property: )[^\n]{2,100}"
 PROPERTY = "file property"  # the chunk context metadata fields carry
 # Words of an author field that name an account, a product or a team rather than a person.
 NOT_PEOPLE = frozenset(
@@ -27,7 +27,7 @@ NOT_PEOPLE = frozenset(
 TRIAGE = (
     ("LOCATION_GPS", r"\d\.\d{3,}\s*,\s*[-+]?\d{1,3}\.\d{3,}"),
     ("DEVICE_SERIAL", r"(?i)serial number: [A-Za-z0-9]"),
-    ("METADATA_PERSON", r"(?m)^Author: \S"),
+    ("METADATA_PERSON", r"(?m)^Author property: \S"),
 )
 ENTITIES = ("LOCATION_GPS", "DEVICE_SERIAL")
 ALIASES = {"METADATA_PERSON": "PERSON"}  # internal entity -> the type reported
@@ -74,7 +74,7 @@ class DeviceSerialRecognizer(PatternRecognizer):
 
 
 class AuthorRecognizer(PatternRecognizer):
-    """A person named in an author field of a file's properties (``Author: Jane Smith``, context "file
+    """A person named in an author field of a file's properties (``Author property: Jane Smith``, context "file
     property"): two to five capitalised words, none naming an account, product or team."""
 
     steward_validator = None

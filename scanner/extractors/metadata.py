@@ -6,7 +6,8 @@ Each image field that can identify a person becomes one small chunk that detecti
 - GPS position (``exif:GPSInfo``, ``xmp:GPSLatitude``) as ``GPS position: 51.507400, -0.127800``, which the
   ``LOCATION_GPS`` recognizer (scanner.detect.metadata) reports;
 - people (EXIF Artist, Copyright, CameraOwnerName, XPAuthor; XMP dc:creator, xmpRights:Owner; IPTC By-line,
-  Writer, Copyright notice) as ``Author: <name>``, which name recognition reads as a labelled name;
+  Writer, Copyright notice) as ``Author property: <name>``, which scanner.detect.metadata.AuthorRecognizer
+  reports (the label is no name cue, so NER does not run on it);
 - camera and lens serial numbers as ``Camera serial number: <serial>`` (``DEVICE_SERIAL``);
 - free text (image description, user comment, caption, contact details) as it is.
 
@@ -53,7 +54,7 @@ def _chunk(kind: str, where: str, value: object) -> Chunk | None:
     text = _text(value)
     if not text:
         return None
-    labels = {"person": "Author: ", "serial": "Camera serial number: ", "gps": "GPS position: ", "text": ""}
+    labels = {"person": "Author property: ", "serial": "Camera serial number: ", "gps": "GPS position: ", "text": ""}
     context = {"gps": ("gps", "location"), "serial": ("serial number",), "person": ("file property",)}.get(kind, ())
     return Chunk(labels[kind] + text, where, context)
 
@@ -176,4 +177,4 @@ class DocumentAuthors:
 
     def chunks(self) -> Iterator[Chunk]:
         for name in self.names():
-            yield Chunk(f"Author: {name}", "meta:author", ("file property",))
+            yield Chunk(f"Author property: {name}", "meta:author", ("file property",))
