@@ -129,7 +129,7 @@ def recognise(image: Image, settings: OcrLimits, seconds: float | None = None) -
     api.SetImage(_prepared(image))
     finished = bool(api.Recognize(max(1, int((seconds or settings.page_seconds) * 1000))))
     text = api.GetUTF8Text() if finished else ""
-    words = [c for c in api.AllWordConfidences()] if finished else []
+    words = list(api.AllWordConfidences()) if finished else []
     api.Clear()
     return PageText(text, sum(words) / len(words) if words else None, finished)
 
