@@ -92,13 +92,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="steward-ocr-off-") as tmp:
         share, work = Path(tmp) / "share", Path(tmp)
         make_share(share, args.files)
-        totals = {"baseline": [0.0, 0.0], "ocr off": [0.0, 0.0], "ocr auto": [0.0, 0.0]}
+        variants: tuple[tuple[str, Path, dict[str, object] | None], ...] = (
+            ("baseline", args.baseline, None),
+            ("ocr off, metadata off", here, {"ocr": "off", "metadata": False}),
+            ("ocr off", here, {"ocr": "off"}),
+            ("ocr auto", here, {"ocr": "auto"}),
+        )
+        totals = {label: [0.0, 0.0] for label, _, _ in variants}
         for _ in range(args.rounds):
-            for label, src, extract in (
-                ("baseline", args.baseline, None),
-                ("ocr off", here, {"ocr": "off"}),
-                ("ocr auto", here, {"ocr": "auto"}),
-            ):
+            for label, src, extract in variants:
                 cpu, wall = scan_cpu(src, share, work, extract)
                 totals[label][0] += cpu
                 totals[label][1] += wall

@@ -155,8 +155,8 @@ class LimitsConfig(Strict):
     max_table_rows: PositiveInt = Field(default=50_000, description="Rows read from one sheet or CSV.")
     archives: ArchiveLimits = Field(default_factory=ArchiveLimits, description="Zip-bomb limits.")
 
-    def to_limits(self, ocr: OcrLimits | None = None) -> Limits:
-        """The per-file limits; ``ocr`` from ``ExtractConfig.ocr_limits()`` (default: OCR on, default bounds)."""
+    def to_limits(self, ocr: OcrLimits | None = None, metadata: bool = True) -> Limits:
+        """The per-file limits; ``ocr`` and ``metadata`` from ``ExtractConfig`` (default: both on)."""
         return Limits(
             max_file_bytes=int(self.max_file_size),
             max_seconds=float(self.file_timeout),
@@ -166,6 +166,7 @@ class LimitsConfig(Strict):
             max_expanded_bytes=int(self.archives.max_expanded_size),
             max_table_rows=self.max_table_rows,
             ocr=ocr or OcrLimits(),
+            metadata=metadata,
         )
 
 
@@ -193,12 +194,16 @@ class OcrLimitsConfig(Strict):
 
 
 class ExtractConfig(Strict):
-    """Text extraction: OCR of scanned PDF pages and images."""
+    """Text extraction: OCR of scanned PDF pages and images, and personal data in file metadata."""
 
     ocr: Literal["auto", "off"] = Field(
         default="auto", description="auto: OCR PDF pages without a text layer and images; off: never."
     )
     ocr_limits: OcrLimitsConfig = Field(default_factory=OcrLimitsConfig, description="Bounds on OCR.")
+    metadata: bool = Field(
+        default=True,
+        description="Read image metadata (EXIF, XMP, IPTC) and PDF/Office author fields as personal data.",
+    )
 
     def ocr_settings(self) -> OcrLimits:
         """The OCR bounds for one run (a fresh token names the run's shared page counter)."""

@@ -153,7 +153,7 @@ def observe(
                 digest = content_hash(fh, entry, reading, key, personal=False)
                 return FileObservation(entry, mime, status, extension_mismatch=mismatch, content_hash=digest)
             properties = DocumentAuthors(fh, mime)  # author names: detected after the text, kept as digests
-            chunks = itertools.chain(extract(fh, limits), properties.chunks())
+            chunks = itertools.chain(extract(fh, limits), properties.chunks() if limits.metadata else ())
             counted = _Counted(chunks, limits.max_text_chars, reading.keywords)
             result = detector.detect(counted)
             digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))

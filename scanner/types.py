@@ -199,6 +199,7 @@ class Limits:
     max_table_rows: int = 50_000  # rows of one sheet or CSV read
     depth: int = 0
     ocr: OcrLimits = OcrLimits()
+    metadata: bool = True  # image EXIF/XMP/IPTC and document author fields read as personal data (extract.metadata)
 
     def nested(self) -> Limits:
         from dataclasses import replace

@@ -301,3 +301,14 @@ def test_without_tesseract_models_a_pdf_keeps_its_text_pages_and_an_image_is_uns
     assert pdf.status is Status.OK and "EMAIL_ADDRESS" in entities(pdf)
     assert pdf.reason == "OCR read 0 of 1 pages (Tesseract's models are not installed)"
     assert scan_file(tmp_path / "reply.png", detector).status is Status.UNSUPPORTED
+
+
+def test_metadata_off_reads_no_gps_or_author(tmp_path: Path, detector: Detector) -> None:
+    exif = Image.Exif()
+    exif[0x013B] = "Margaret Okafor"
+    exif.get_ifd(0x8825).update({1: "N", 2: (51.0, 30.0, 26.64), 3: "W", 4: (0.0, 7.0, 39.84)})
+    Image.new("RGB", (200, 150), "grey").save(tmp_path / "visit.jpg", "JPEG", exif=exif)
+    on = scan_file(tmp_path / "visit.jpg", detector)
+    off = scan_file(tmp_path / "visit.jpg", detector, Limits(metadata=False))
+    assert {d.entity for d in on.detections} == {"LOCATION_GPS", "PERSON"}
+    assert off.status is Status.OK and off.detections == ()

@@ -39,7 +39,8 @@ def extract_image(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
 
 
 def _read(image: Image.Image, limits: Limits) -> Iterator[Chunk]:
-    yield from metadata_chunks(image)
+    if limits.metadata:
+        yield from metadata_chunks(image)
     frames = getattr(image, "n_frames", 1) if image.format in MULTI_PAGE else 1
     readable = []
     for number in range(1, frames + 1):
