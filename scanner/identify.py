@@ -151,6 +151,13 @@ def mismatch(mime: str, ext: str) -> bool:
 
 def _zip_type(fh: BinaryIO) -> str | None:
     """ODF or OOXML type from a zip's member names, or None when it is some other (or a broken) zip."""
+    from scanner.errors import TooLarge
+    from scanner.extractors.guards import PACKAGE_MAX_PARTS, check_zip_directory
+
+    try:
+        check_zip_directory(fh, PACKAGE_MAX_PARTS)
+    except TooLarge:
+        return None  # too many members for a document: the archive extractor reports it
     fh.seek(0)
     try:
         with zipfile.ZipFile(fh) as archive:

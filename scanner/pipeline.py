@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import extractors
 from scanner.config import DetectionConfig
@@ -28,10 +28,15 @@ from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
 from scanner.errors import ItemError, Timeout
 from scanner.extractors.metadata import DocumentAuthors
+from scanner.extractors.notes import collecting
 from scanner.extractors.ocr import recording as ocr_recording
 from scanner.identify import identify
 from scanner.principals import principal_digest
 from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Reading, Status
+
+if TYPE_CHECKING:
+    from scanner.detect.protocol import Detector
+    from scanner.detect.result import DetectResult
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +133,7 @@ def content_hash(fh: Any, entry: FileEntry, reading: Reading, key: bytes | None,
 def observe(
     entry: FileEntry,
     crawler: Crawler,
-    detector: Any,
+    detector: Detector,
     limits: Limits,
     reading: Reading = NOTHING_MORE,
     key: bytes | None = None,
@@ -141,7 +146,7 @@ def observe(
     mime: str | None = None
     mismatch = False
     try:
-        with deadline(limits.max_seconds), crawler.open(entry) as fh, ocr_recording() as ocr:
+        with deadline(limits.max_seconds), crawler.open(entry) as fh, collecting() as notes, ocr_recording() as ocr:
             if entry.mime:  # the crawler knows what it renders (a database sample is CSV)
                 mime = entry.mime
             else:
@@ -160,8 +165,9 @@ def observe(
             # Authors are names found in the file: kept only as keyed digests (scanner.principals).
             authors = tuple(sorted({principal_digest(a, key) for a in properties.names()})) if key else ()
         ocr_facts = ocr.facts()
-        reason = "text beyond the per-file limit was not read" if counted.truncated else None
-        reason = "; ".join(r for r in (reason, ocr_facts and ocr_facts.note) if r) or None
+        notes += [ocr_facts.note] if ocr_facts and ocr_facts.note else []
+        truncated = ["text beyond the per-file limit was not read"] if counted.truncated else []
+        reason = "; ".join(notes or truncated) or None  # an ok file read in part says what was left
         return FileObservation(
             entry,
             mime,
@@ -194,7 +200,7 @@ def observe(
         return FileObservation(entry, mime, status, type(exc).__name__, extension_mismatch=mismatch)
 
 
-def _columns(result: Any) -> tuple[ColumnRead, ...]:
+def _columns(result: DetectResult) -> tuple[ColumnRead, ...]:
     return tuple(
         ColumnRead(c.where, c.column, c.rows, c.sampled, c.entity, c.matched, c.found)
         for c in getattr(result, "columns", ())
@@ -205,7 +211,7 @@ _WORKER: dict[str, Any] = {}  # this process's crawler, detector and limits, set
 
 
 @cache
-def _detector(detection: DetectionConfig, hash_key: bytes | None) -> Any:
+def _detector(detection: DetectionConfig, hash_key: bytes | None) -> Detector:
     """One detector per process and settings (building one loads the spaCy pipeline)."""
     from scanner.detect import build_detector
 

@@ -1,6 +1,7 @@
 """Checks the project's import graph: no cycle among modules, nothing outside the CLI imports the CLI, and
 `scanner` never imports `inventory`. Imports inside functions count too (they are edges all the same); imports
-under ``if TYPE_CHECKING:`` do not (they never run).
+under ``if TYPE_CHECKING:`` do not (they never run); importing a package's module counts as importing the package
+too (its ``__init__`` runs first).
 
 Run: python scripts/check_imports.py   (exit 1 with one line per problem)
 """
@@ -61,6 +62,12 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
                 target = target.rpartition(".")[0]
             if target and target != name:
                 out.add(target)
+            # Importing a.b.c first runs a/__init__ and a/b/__init__: edges too, unless ``name`` lives inside.
+            parent = target.rpartition(".")[0]
+            while parent:
+                if parent in known and not name.startswith(parent + "."):
+                    out.add(parent)
+                parent = parent.rpartition(".")[0]
     return out
 
 

@@ -9,7 +9,9 @@ VENV=${STEWARD_VENV:-$HERE/.venv}
 STATE=${STEWARD_STATE:-/var/lib/steward}
 cd "$HERE"
 
-say() { printf '\n== %s\n' "$*"; }
+STARTED=$(date +%s)
+# One line per stage, with the seconds since the start, so long steps show where they are.
+say() { printf '\n== [%4ss] %s\n' "$(( $(date +%s) - STARTED ))" "$*"; }
 
 debian_packages() {
     need=""
@@ -44,29 +46,65 @@ BASE_PACKAGES="python3 python3-venv python3-dev gcc libmagic1 catdoc tzdata tess
 
 case "$MODE" in
 demo)
+    say "Steward writes its store, the sample share and the demo config to $STATE (set STEWARD_STATE to change)"
     debian_packages $BASE_PACKAGES
     python_env ""
+    st="$VENV/bin/steward"
+    cfg="$STATE/demo-config.yaml"
     mkdir -p "$STATE"
     if [ ! -d "$STATE/sample-share" ]; then
-        say "writing the sample council share to $STATE/sample-share"
-        "$VENV/bin/steward" sample-share "$STATE/sample-share"
+        say "writing the sample council share to $STATE/sample-share and its HR export to $STATE/hr-directory.csv"
+        "$st" sample-share "$STATE/sample-share" --staff-csv "$STATE/hr-directory.csv"
     fi
-    cat > "$STATE/demo-config.yaml" <<YAML
+    # The council's old list of Information Asset Owners still names Planning's former head, who has left.
+    leaver=$(awk -F, '$8 == "leaver" {print $1; exit}' "$STATE/hr-directory.csv")
+    cat > "$cfg" <<YAML
 database: sqlite:///$STATE/steward.db
 sources:
   - id: sample
     kind: local
     root: $STATE/sample-share
+directory:
+  kind: csv
+  path: $STATE/hr-directory.csv
+owners:
+  declared:
+    - path: "sample:Planning"
+      owner: $leaver
 YAML
-    say "scanning the sample share"
-    "$VENV/bin/steward" scan --config "$STATE/demo-config.yaml"
-    say "the information asset register"
-    "$VENV/bin/steward" assets --config "$STATE/demo-config.yaml"
-    printf '\nNext: %s/bin/steward asset 1 --config %s/demo-config.yaml\n' "$VENV" "$STATE"
-    printf 'The web review: %s/bin/steward user add NAME --email E --role siro --config %s/demo-config.yaml\n' \
-        "$VENV" "$STATE"
-    printf '           then %s/bin/steward serve --config %s/demo-config.yaml  (http://127.0.0.1:8080/)\n' \
-        "$VENV" "$STATE"
+    say "scanning the sample share (owners are inferred from who owns the files, the HR export and departments)"
+    "$st" scan --config "$cfg"
+    person() { awk -F, -v t="$1" -v c="$2" '$6 == t {print $c; exit}' "$STATE/hr-directory.csv"; }
+    for service in Finance HR; do
+        "$st" owner set "sample:$service" "$(person "Head of $service" 1)" --by "Information Governance board" \
+            --reason "confirmed at the board meeting" --config "$cfg" >/dev/null
+    done
+    say "the information asset register (Finance and HR confirmed at the board; Planning's declared owner has left)"
+    "$st" assets --config "$cfg"
+    siro_pw=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(12))')
+    iao_pw=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(12))')
+    demo_account() {  # name, e-mail, role, password: added, or given a new password when it exists
+        if "$st" user list --config "$cfg" | grep -q "^$1 "; then
+            printf '%s\n' "$4" | "$st" user passwd "$1" --password-stdin --config "$cfg" >/dev/null
+        else
+            printf '%s\n' "$4" | "$st" user add "$1" --email "$2" --role "$3" --password-stdin --config "$cfg" >/dev/null
+        fi
+    }
+    demo_account siro "$(person "Director of Resources" 4)" siro "$siro_pw"
+    demo_account iao "$(person "Head of Adult Social Care" 4)" iao "$iao_pw"
+    cat <<TEXT
+
+Worth trying next (STEWARD_CONFIG points every command at the demo):
+  export STEWARD_CONFIG=$cfg PATH=$VENV/bin:\$PATH
+  steward findings                              # findings grouped by rule and asset, with counts
+  steward asset "sample:Adult Social Care"      # one asset: owner and evidence, personal data, access
+  steward risks                                 # the information risk register, highest score first
+  steward report --out $STATE/report.html       # the SIRO's summary, one self-contained HTML file
+  steward serve                                 # the web review at http://127.0.0.1:8080/
+      sign in as "siro" (the SIRO) with password $siro_pw
+      or as "iao" (Head of Adult Social Care) with password $iao_pw
+      (demo passwords, set again on every run of the demo)
+TEXT
     ;;
 test)
     # Samba with Windows ACLs in xattrs (SMB crawler tests) and OpenLDAP (directory tests); the test
@@ -108,7 +146,7 @@ test)
     "$VENV/bin/ruff" format --check scanner inventory tests benchmarks scripts
     "$VENV/bin/python" scripts/check_imports.py
     say "tests"
-    "$VENV/bin/python" -m pytest -q
+    "$VENV/bin/python" -m pytest -p no:cacheprovider  # one line per test file, with its progress
     ;;
 *)
     echo "usage: sh scripts/setup.sh demo|test" >&2

@@ -48,6 +48,16 @@ def test_example_config_is_valid() -> None:
         (MINIMAL + "assets:\n  depth: 0\n", "assets.depth", "greater than 0"),
         (MINIMAL + "limits:\n  max_file_size: lots\n", "limits.max_file_size", "could not parse"),
         (MINIMAL.replace("sqlite:////var", "mysql://var"), "database", "sqlite"),
+        (
+            MINIMAL.replace("sqlite:////var/lib/steward/steward.db", "postgresql+psycopg2://db/steward"),
+            "database",
+            "psycopg2 driver, which Steward does not ship; use postgresql+psycopg://",
+        ),
+        (
+            MINIMAL + "  - {id: hr, kind: database, url: 'mysql://scan@hr-db/hr'}\n",
+            "sources[1].url",
+            "mysqldb driver, which Steward does not ship; use mysql+pymysql://",
+        ),
         ("sources: []\ndatabase: sqlite:///x.db\n", "sources", "at least 1"),
         (MINIMAL.replace("sources:", "sources_:"), "sources", "required"),
     ],
@@ -60,6 +70,15 @@ def test_bad_config_names_file_key_and_reason(tmp_path: Path, text: str, key: st
     assert message.startswith(f"{path}: {key}"), message
     assert reason in message
     assert "\n" not in message
+
+
+def test_the_config_hash_never_holds_an_expanded_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, MINIMAL + "hash_key: ${STEWARD_SECRET}\n")
+    monkeypatch.setenv("STEWARD_SECRET", "first-secret")
+    _, first = load_config(path)
+    monkeypatch.setenv("STEWARD_SECRET", "another-secret")
+    _, second = load_config(path)
+    assert first == second  # taken before expansion: nothing in it to test a guessed secret against
 
 
 def test_environment_references_are_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -256,3 +256,57 @@ def test_directory_commands_resolve_sids_and_say_why_a_bind_fails(
     bad = steward("directory", "check", "--config", str(council))
     assert bad.exit_code == 1
     assert f"refused the bind as {ADMIN_DN} (wrong DN or password)" in bad.output
+
+
+def test_without_a_directory_an_owner_must_be_a_known_account_unless_forced(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
+    share = tmp_path / "share"
+    (share / "Finance").mkdir(parents=True)
+    (share / "Finance" / "budget.txt").write_text("Budget 2026: no personal data.\n")
+    config = str(write_config(share))
+    assert steward("scan", "--config", config).exit_code == 0
+    made_up = steward(
+        "owner", "set", "share:Finance", "someone@made.up", "--by", "IAO", "--reason", "r", "--config", config
+    )
+    assert made_up.exit_code == 1 and "no Steward account" in made_up.output and "--force" in made_up.output
+    from click.testing import CliRunner
+
+    from inventory.cli.main import cli
+
+    added = CliRunner().invoke(
+        cli,
+        [
+            "user",
+            "add",
+            "dora",
+            "--email",
+            "dora@council.example",
+            "--role",
+            "iao",
+            "--password-stdin",
+            "--config",
+            config,
+        ],
+        input="a long enough secret\n",
+    )
+    assert added.exit_code == 0, added.output
+    known = steward("owner", "set", "share:Finance", "dora", "--by", "SIRO", "--reason", "board", "--config", config)
+    assert known.exit_code == 0 and "dora" in known.output
+    owners = json.loads(steward("owners", "--format", "json", "--config", config).output)
+    finance = next(o for o in owners if o["asset"] == "Finance")
+    assert (finance["owner_status"], finance["owner_key"]) == ("confirmed", "dora@council.example")
+    forced = steward(
+        "owner",
+        "set",
+        "share:Finance",
+        "someone@made.up",
+        "--by",
+        "admin",
+        "--reason",
+        "r",
+        "--force",
+        "--config",
+        config,
+    )
+    assert forced.exit_code == 0 and "someone@made.up" in forced.output

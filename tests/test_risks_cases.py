@@ -35,6 +35,7 @@ def _asset(case: dict[str, Any]) -> AssetRiskFacts:
             f.get("size", 0),
             f.get("entities", {}),
             tuple(f.get("special_category", ())),
+            f.get("file"),
         )
         for f in case.get("findings", ())
     )

@@ -151,6 +151,8 @@ def test_scan_raises_findings_fills_the_register_and_lists_disposals(
     assert register["Team"]["retention_class"] == "team" and register["Team"]["past_retention_files"] == 1
     assert register["Team"]["past_retention_bytes"] == (aged_share / "Team/notes.txt").stat().st_size
     assert register["Team"]["disposal_date"] is not None
+    detail = run(steward, "asset", "share:HR", "--config", str(config)).output
+    assert "Retention:       Staff records 2" in detail  # classes by the schedule's names, not their ids
 
     listed = list(csv.DictReader(io.StringIO(run(steward, "export", "disposal", "--config", str(config)).output)))
     assert [(r["path"], r["class"], r["action"]) for r in listed] == [("Team/notes.txt", "team", "review")]
@@ -291,3 +293,36 @@ holds:""",
         r["name"]: r for r in json.loads(run(steward, "assets", "--config", str(config), "--format", "json").output)
     }
     assert register["Legal"]["retention_classes"] == {"deeds": 1, "team": 1}
+
+
+def test_a_dismissed_retention_finding_leaves_the_register_and_the_disposal_list_alike(
+    aged_share: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
+    config = write_config(aged_share, rules={"dir": str(rules_dir)})
+    run(steward, "scan", "--config", str(config))
+    team = findings(steward, config)[("team", "Team/notes.txt")]
+    run(steward, "dismiss", str(team["id"]), "--reason", "kept for the inquiry", "--by", "IAO", "--config", str(config))
+    run(steward, "scan", "--config", str(config))
+    register = {
+        r["name"]: r for r in json.loads(run(steward, "assets", "--config", str(config), "--format", "json").output)
+    }
+    listed = list(csv.DictReader(io.StringIO(run(steward, "export", "disposal", "--config", str(config)).output)))
+    assert register["Team"]["past_retention_files"] == 0 and register["Team"]["past_retention_bytes"] == 0
+    assert [r["path"] for r in listed] == []
+
+
+def test_findings_are_grouped_by_rule_and_asset_unless_all_are_asked_for(
+    aged_share: Path, rules_dir: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
+    config = write_config(aged_share, rules={"dir": str(rules_dir)})
+    run(steward, "scan", "--config", str(config))
+    every = json.loads(run(steward, "findings", "--config", str(config), "--format", "json").output)
+    grouped = run(steward, "findings", "--config", str(config)).output.splitlines()
+    assert grouped[0].split() == ["Severity", "Rule", "Kind", "Asset", "Findings"]
+    stale_team = sum(1 for f in every if f["rule"] == "stale" and f["asset"] == "share:Team")
+    assert any(
+        line.split()[1:2] == ["stale"] and "share:Team" in line and line.endswith(f" {stale_team}") for line in grouped
+    )
+    assert f"{len(every)} finding(s) in " in grouped[-1]
+    listed = run(steward, "findings", "--all", "--config", str(config)).output
+    assert listed.splitlines()[0].split()[:2] == ["ID", "Severity"] and f"{len(every)} finding(s):" in listed

@@ -285,6 +285,12 @@ def test_user_commands_and_api_tokens(web: Any, steward: Callable[..., Result]) 
     assert steward("user", "disable", "alice", "--config", cfg).exit_code == 0
     assert api.get("/api/v1/assets", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert steward("user", "role", "bob", "siro", "--config", cfg).output.strip() == "bob is now siro"
+    # A new password ends the account's API tokens as well as its sessions.
+    bobs = steward("user", "token", "bob", "--config", cfg).output.strip()
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {bobs}"}).status_code == 200
+    changed = runner.invoke(cli, ["user", "passwd", "bob", "--password-stdin", "--config", cfg], input="x" * 16 + "\n")
+    assert changed.exit_code == 0, changed.output
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {bobs}"}).status_code == 401
 
 
 def test_the_api_is_described_by_openapi_and_every_route_needs_sign_in(web: Any) -> None:
@@ -431,3 +437,48 @@ def test_an_owner_declared_in_the_config_can_decline_too(web_store: Any, tmp_pat
     a = asset_row(world, "Housing")
     assert (a.owner, a.owner_status) == (None, "none")  # the mapping no longer names her, nor does inference
     assert c.get(f"/assets/{housing}").status_code == 404
+
+
+def test_long_asset_pages_come_in_pages_of_fifty(web: Any) -> None:
+    from inventory.web.views import PAGE, pages
+
+    assert pages(0, 1) == {"page": 1, "last": 1, "first": 0, "to": 0}
+    assert pages(120, 3) == {"page": 3, "last": 3, "first": 101, "to": 120}
+    assert pages(120, 99)["page"] == 3 and pages(120, -4)["page"] == 1  # out of range: the nearest page
+    c, _ = signed_in(web, "alice")
+    housing = web.asset_id("Housing")
+    with open_store(web.config.database)() as db:  # enough findings on Housing for three pages
+        asset = db.get(Asset, housing)
+        assert asset is not None
+        for i in range(2 * PAGE + 5):
+            db.add(
+                Finding(
+                    rule="naming-convention",
+                    kind="naming",
+                    severity="info",
+                    source=asset.source,
+                    subject="file",
+                    subject_id=9_000_000 + i,
+                    asset_id=asset.id,
+                    path=f"Generated/{i:03d}.txt",
+                    message=f"generated finding {i:03d}",
+                    evidence={},
+                    status="open",
+                    first_seen=asset.last_scanned,
+                    last_seen=asset.last_scanned,
+                )
+            )
+        db.commit()
+    first = c.get(f"/assets/{housing}")
+    assert (
+        first.status_code == 200
+        and "page 1 of 3" in first.text
+        and first.text.count('class="card" id="finding-') == PAGE
+    )
+    last = c.get(f"/assets/{housing}?findings=3")
+    assert (
+        "page 3 of 3" in last.text
+        and "previous" in last.text
+        and "next ›" not in last.text.split("findings-pager")[1][:400]
+    )
+    assert c.get(f"/assets/{housing}?findings=99").status_code == 200  # a page past the end shows the last

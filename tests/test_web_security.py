@@ -118,6 +118,12 @@ def test_no_route_shows_or_changes_another_owners_asset(web: Any, bobs_approval:
     for listing in ("/my-assets", "/risks", "/api/v1/assets", "/api/v1/risks"):
         r = c.get(listing)
         assert r.status_code == 200 and "Housing" in r.text and "Finance" not in r.text, listing
+    # An id no row can have (0, negative, 2**63 and beyond) names nothing: 404 on every route, never a 500.
+    for huge in (0, -1, 2**63, 2**64 + 5):
+        for method, path in checked:
+            r = call(c, method, PARAMS.sub(lambda m, n=huge: str(n), path), csrf)
+            assert r.status_code == (403 if path.startswith("/admin/") else 404), (method, path, huge, r.status_code)
+    assert state(factory) == before
 
 
 @pytest.mark.parametrize(

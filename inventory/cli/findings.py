@@ -20,11 +20,13 @@ from inventory.findings.queries import (
     get_finding,
     history,
 )
-from inventory.findings.render import finding_detail, findings_table
+from inventory.findings.render import finding_detail, findings_summary, findings_table
 from inventory.findings.sync import decide
 from inventory.register.export import write_table_xlsx
 from inventory.register.queries import find_asset
-from inventory.rules import DEFAULT_DIR, check_dir
+from inventory.reports.evidence_rules import check as check_evidence
+from inventory.risks.scoring import check as check_risk
+from inventory.rules import DEFAULT_DIR, check_dir, check_schema
 from inventory.runs.record import utcnow
 from inventory.store.engine import open_store
 from inventory.store.models import Asset
@@ -44,10 +46,17 @@ def rules_check(directory: Path | None, config_file: Path | None) -> None:
     """Validate the rule files in DIRECTORY (default: the config's rules.dir, else the shipped rules/).
 
     Prints every problem as file:line: key: reason and exits 2 if there is any."""
-
     if directory is None:
         directory = load_config(config_file)[0].rules.dir if config_path(config_file).exists() else DEFAULT_DIR
-    book, problems = check_dir(directory)
+    # Deferred: scanner.detect.rules imports presidio, which only this command and scans need.
+    from scanner.detect.rules import NameCuesFile
+
+    others = {
+        "risk.yaml": lambda path: check_risk(path)[1],
+        "evidence.yaml": lambda path: check_evidence(path)[1],
+        "name_cues.yaml": check_schema(NameCuesFile),
+    }
+    book, problems = check_dir(directory, others)
     for problem in problems:
         click.echo(f"{problem}" + (" (warning)" if problem.warning else ""), err=not problem.warning)
     if book is None:
@@ -68,12 +77,19 @@ def rules_check(directory: Path | None, config_file: Path | None) -> None:
 @click.option("--status", default="open", show_default=True, help="open, resolved, dismissed, accepted, or all.")
 @click.option("--kind", help="Only this kind (retention, hold, exposure, stale, duplicate, naming, ...).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--all", "every", is_flag=True, help="In the table, list every finding rather than groups.")
 @handle_errors
 def findings(
-    config_file: Path | None, rule: str | None, asset_ref: str | None, status: str, kind: str | None, fmt: str
+    config_file: Path | None,
+    rule: str | None,
+    asset_ref: str | None,
+    status: str,
+    kind: str | None,
+    fmt: str,
+    every: bool,
 ) -> None:
-    """List findings: rules breached by files or assets, most severe first."""
-
+    """List findings: rules breached by files or assets, most severe first; the table groups them by rule and
+    asset with counts (--all for every finding; json and csv always hold every finding)."""
     config, _ = load_config(config_file)
     with open_store(config.database)() as session:
         asset_id = find_asset(session, asset_ref).id if asset_ref else None
@@ -86,8 +102,10 @@ def findings(
         writer.writeheader()
         writer.writerows(rows)
         click.echo(buffer.getvalue(), nl=False)
-    else:
+    elif every or rule or asset_ref:
         click.echo(findings_table(rows))
+    else:
+        click.echo(findings_summary(rows))
 
 
 @cli.command()

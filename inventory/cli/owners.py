@@ -19,6 +19,7 @@ from inventory.owners.refresh import open_directory
 from inventory.register.queries import find_asset, present_assets
 from inventory.runs.record import utcnow
 from inventory.store.engine import open_store
+from inventory.web.users import find_account
 from scanner.errors import StewardError
 
 
@@ -99,14 +100,19 @@ def owner() -> None:
     """Confirm, correct or revert an asset's owner (the decision survives re-scans)."""
 
 
-def _decide(config_file: Path | None, ref: str, person_ref: str | None, by: str, reason: str) -> str:
+def _decide(
+    config_file: Path | None, ref: str, person_ref: str | None, by: str, reason: str, force: bool = False
+) -> str:
     if not by.strip() or not reason.strip():
         raise StewardError("--by and --reason must say who decided and why")
     config, _ = load_config(config_file)
     with open_store(config.database)() as session:
         asset = find_asset(session, ref)
         action = "revert" if person_ref is None else "set"
-        return decide_owner(session, config, open_directory(config), asset, action, person_ref, by, reason, utcnow())
+        state = open_directory(config)
+        known = find_account(session, person_ref) if person_ref and not len(state.directory) else None
+        account = (known.email, known.name) if known else None
+        return decide_owner(session, config, state, asset, action, person_ref, by, reason, utcnow(), account, force)
 
 
 @owner.command("set")
@@ -114,11 +120,17 @@ def _decide(config_file: Path | None, ref: str, person_ref: str | None, by: str,
 @click.argument("person")
 @click.option("--by", required=True, help="Who decides (name), recorded with the decision.")
 @click.option("--reason", required=True, help="Why, recorded with the decision.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Without a directory, record PERSON even when no Steward account has that name or e-mail (an "
+    "administrator's decision).",
+)
 @config_option
 @handle_errors
-def owner_set(asset: str, person: str, by: str, reason: str, config_file: Path | None) -> None:
+def owner_set(asset: str, person: str, by: str, reason: str, force: bool, config_file: Path | None) -> None:
     """Confirm or correct ASSET's owner as PERSON (account name or e-mail); it wins over inference."""
-    click.echo(_decide(config_file, asset, person, by, reason))
+    click.echo(_decide(config_file, asset, person, by, reason, force))
 
 
 @owner.command("revert")

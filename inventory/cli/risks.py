@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,13 @@ import click
 from inventory.cli.group import cli, config_option, export, handle_errors, output
 from inventory.config import load_config
 from inventory.register.queries import find_asset
+from inventory.reports.evidence import build_pack
+from inventory.reports.evidence_rules import load as load_evidence_rules
+from inventory.reports.migration import triage
+from inventory.reports.migration_render import render_html, write_xlsx
 from inventory.risks import figures, html, register
 from inventory.risks.export import write_risks_csv, write_risks_xlsx
-from inventory.risks.scoring import load
+from inventory.risks.scoring import RiskFile, load
 from inventory.risks.sync import review_due
 from inventory.runs.record import utcnow
 from inventory.store.engine import open_store
@@ -27,14 +32,14 @@ def _now() -> datetime:
     return utcnow()
 
 
-def _rows(config_file: Path | None, status: str) -> list[dict[str, Any]]:
+def _rows(config_file: Path | None, status: str) -> tuple[list[dict[str, Any]], RiskFile]:
     config, _ = load_config(config_file)
     book = load(config.rules.dir)
     with open_store(config.database)() as session:
         if review_due(session, _now()):  # an acceptance past its review date is open again, scan or no scan
             session.commit()
         refs = register.asset_refs(session)
-        return [register.row(session, r, book, refs) for r in register.listing(session, status)]
+        return [register.row(session, r, book, refs) for r in register.listing(session, status)], book
 
 
 @cli.command()
@@ -50,7 +55,7 @@ def _rows(config_file: Path | None, status: str) -> list[dict[str, Any]]:
 def risks(config_file: Path | None, status: str, fmt: str) -> None:
     """The information risk register, highest score first: derived risks and risks added by hand."""
 
-    rows = _rows(config_file, status)
+    rows, book = _rows(config_file, status)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
     elif fmt == "csv":
@@ -64,6 +69,8 @@ def risks(config_file: Path | None, status: str, fmt: str) -> None:
                 f"{r['id']:>4}  {r['likelihood']:>1} {r['impact']:>1} {r['score']:>5} {r['band']:<7}"
                 f"{r['status']:<10}{r['trend']:<6}{(r['owner'] or '-')[:23]:<24}{r['title']}"
             )
+        bands = Counter(str(r["band"]) for r in rows)
+        click.echo(f"\n{len(rows):,} risk(s) ({status}): {book.describe_bands(bands)}")
 
 
 class _RiskGroup(click.Group):
@@ -226,16 +233,16 @@ def risk_accept(risk_id: int, config_file: Path | None, **opts: Any) -> None:
 def export_risks(config_file: Path | None, fmt: str, status: str, out: Path | None) -> None:
     """The risk register in the shape a committee paper uses, as CSV or XLSX."""
 
-    rows = _rows(config_file, status)
+    rows, _ = _rows(config_file, status)
     if fmt == "xlsx" and out is None and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --out FILE")
     with output(out, binary=fmt == "xlsx") as fh:
         (write_risks_xlsx if fmt == "xlsx" else write_risks_csv)(rows, fh)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @config_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write.")
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -246,11 +253,20 @@ def export_risks(config_file: Path | None, fmt: str, status: str, out: Path | No
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also print it to this PDF file (needs the system's Chromium).",
 )
+@click.pass_context
 @handle_errors
-def report(config_file: Path | None, out: Path, since: datetime | None, pdf: Path | None) -> None:
-    """Write the SIRO's summary: one self-contained HTML file (headline figures, heat map, top risks, change)."""
+def report(
+    ctx: click.Context, config_file: Path | None, out: Path | None, since: datetime | None, pdf: Path | None
+) -> None:
+    """Write the SIRO's summary: one self-contained HTML file (headline figures, heat map, top risks, change).
+
+    `steward report migration` writes the migration triage instead."""
     from datetime import timedelta
 
+    if ctx.invoked_subcommand is not None:
+        return
+    if out is None:
+        raise click.UsageError("give --out FILE for the SIRO's summary (or name a report: steward report migration)")
     config, _ = load_config(config_file)
     book = load(config.rules.dir)
     now = _now()
@@ -267,3 +283,62 @@ def report(config_file: Path | None, out: Path, since: datetime | None, pdf: Pat
         print_pdf(page, pdf)
         click.echo(f"wrote {pdf}")
     click.echo(f"wrote {out}: {summary.headline['assets']:,} assets, {sum(summary.heat.values()):,} open risks")
+
+
+@report.command("migration")
+@config_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write: .html (one self-contained page) or .xlsx.",
+)
+@handle_errors
+def report_migration(config_file: Path | None, out: Path) -> None:
+    """The migration triage: per asset and service, files and volume to dispose of, review, move with protection
+    and move, with their storage cost a month (reports.storage_price_per_tb_month)."""
+    config, _ = load_config(config_file)
+    if out.suffix.lower() not in (".html", ".htm", ".xlsx"):
+        raise click.UsageError("--out must end in .html or .xlsx")
+    with open_store(config.database)() as session:
+        rows = triage(session)
+    price, currency = config.reports.storage_price_per_tb_month, config.reports.currency
+    if out.suffix.lower() == ".xlsx":
+        with output(out, binary=True) as fh:
+            write_xlsx(rows, price, currency, fh)
+    else:
+        with output(out) as fh:
+            fh.write(render_html(rows, price, currency, _now()))
+    files = sum(r.total_files for r in rows)
+    click.echo(f"wrote {out}: {len(rows):,} assets, {files:,} files")
+
+
+@cli.command("evidence")
+@config_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="ZIP file to write.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Trends and report changes from this date (default: a year before --date).",
+)
+@click.option(
+    "--date",
+    "as_at",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The date the pack is as at (default: today); the same store and date give the same bytes.",
+)
+@handle_errors
+def evidence(config_file: Path | None, out: Path, since: datetime | None, as_at: datetime | None) -> None:
+    """The governance board's evidence pack: registers, the SIRO's report, decision logs, monthly trends and an
+    index mapping each audit action and ICO expectation (rules/evidence.yaml) to its evidence and status."""
+    from datetime import timedelta
+
+    config, _ = load_config(config_file)
+    rules = load_evidence_rules(config.rules.dir)
+    day = (as_at or _now()).date()
+    start = since.date() if since else day - timedelta(days=365)
+    with open_store(config.database)() as session:
+        data = build_pack(session, config, rules, day, start)
+    with output(out, binary=True) as fh:
+        fh.write(data)
+    click.echo(f"wrote {out}: evidence for {len(rules.expectations)} expectations as at {day:%d %B %Y}")

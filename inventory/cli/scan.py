@@ -18,6 +18,7 @@ from inventory.register.databases import table_detail
 from inventory.register.export import write_jsonl
 from inventory.register.queries import asset_files, file_lines, find_asset, iar_row, present_assets
 from inventory.register.render import asset_detail, register_table
+from inventory.rules import class_names
 from inventory.runs.orchestrator import ScanRequest, run_scan
 from inventory.runs.progress import Progress
 from inventory.store.engine import open_store
@@ -81,7 +82,7 @@ def asset(ref: str, config_file: Path | None) -> None:
     config, _ = load_config(config_file)
     with open_store(config.database)() as session:
         found = find_asset(session, ref)
-        click.echo(asset_detail(found, asset_files(session, found)))
+        click.echo(asset_detail(found, asset_files(session, found), class_names(config.rules.dir)))
         tables = table_detail(session, found)
         if tables:
             click.echo(tables)
@@ -179,10 +180,21 @@ def _redact_url(url: str) -> str:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--files", "count", default=300, show_default=True, help="About how many files to write.")
 @click.option("--seed", default=2016, show_default=True, help="Seed: the same seed gives the same share.")
+@click.option(
+    "--staff-csv",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the sample council's HR export (a CSV directory) here; run as root, files are owned by staff.",
+)
 @handle_errors
-def sample_share(directory: Path, count: int, seed: int) -> None:
+def sample_share(directory: Path, count: int, seed: int, staff_csv: Path | None) -> None:
     """Write the bundled sample council share (synthetic data, every supported format) into DIRECTORY."""
-    from scanner.samples.share import build_share  # deferred: Faker loads for `sample-share` only
+    from scanner.samples.share import SERVICES, build_share  # deferred: Faker loads for `sample-share` only
+    from scanner.samples.staff import build_staff
 
-    written = build_share(directory, files=count, seed=seed)
+    staff = build_staff(list(SERVICES), seed) if staff_csv else None
+    written = build_share(directory, files=count, seed=seed, staff=staff)
     click.echo(f"wrote {written} files under {directory}")
+    if staff is not None and staff_csv is not None:
+        staff.write_csv(staff_csv)
+        click.echo(f"wrote the HR export of {len(staff.people)} staff to {staff_csv}")

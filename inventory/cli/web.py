@@ -9,6 +9,7 @@ import click
 
 from inventory.cli.group import cli, config_option, handle_errors, output
 from inventory.config import config_path, load_config
+from inventory.notify.mail import notify
 from inventory.runs.record import utcnow
 from inventory.store.engine import open_store
 from inventory.web import audit as audit_log
@@ -145,7 +146,7 @@ def _change(config_file: Path | None, name: str, what: str, value: str | None = 
 @config_option
 @handle_errors
 def user_passwd(name: str, password_stdin: bool, config_file: Path | None) -> None:
-    """Set NAME's password (their open sessions end)."""
+    """Set NAME's password (their open sessions and API tokens end)."""
     click.echo(f"password of {_change(config_file, name, 'password', _password(password_stdin))} changed")
 
 
@@ -219,3 +220,23 @@ def audit(config_file: Path | None, out: Path | None) -> None:
         fh.write(text)
     if out is not None:
         click.echo(f"wrote {out}")
+
+
+@cli.command("notify")
+@config_option
+@click.option("--dry-run", is_flag=True, help="Print what would be sent, and send nothing.")
+@click.option("--send", "send_now", is_flag=True, help="Send the digests that are due now.")
+@click.option("--to", "to", help="Only the digest for this e-mail address.")
+@handle_errors
+def notify_command(config_file: Path | None, dry_run: bool, send_now: bool, to: str | None) -> None:
+    """E-mail digests: IAOs hear of assets proposed to them, new high and critical findings, risks to review or
+    decide and disposal lists to approve (weekly by default); the SIRO the headline figures, with the report
+    attached (monthly). Nobody is sent the same digest twice; `steward schedule` sends them as they fall due."""
+    if dry_run == send_now:
+        raise click.UsageError("say --dry-run (print what would be sent) or --send (send it now)")
+    config, _ = load_config(config_file)
+    with open_store(config.database)() as db:
+        lines = notify(db, config, utcnow(), dry_run=dry_run, to=to)
+    click.echo("\n".join(lines) if lines else "no digest is due")
+    if any(line.startswith("NOT sent") for line in lines):
+        raise SystemExit(1)

@@ -54,8 +54,6 @@ class _Register:
 
     classes: Counter[str] = field(default_factory=Counter)
     next_due: datetime | None = None
-    past_files: int = 0
-    past_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,9 +123,6 @@ def _retention(book: Rulebook, facts: Facts, ctx: Context, order: Any, register:
         reg.classes[disposition.cls.id] += 1
         if disposition.due is not None and disposition.hold is None:
             reg.next_due = min(reg.next_due or disposition.due, disposition.due)
-            if disposition.past(ctx.now):
-                reg.past_files += 1
-                reg.past_bytes += f.size or 0
         if draft is not None:
             yield draft
 
@@ -268,9 +263,29 @@ def _facts(
 
 
 def _write_register(session: Session, source: str, register: dict[str, _Register]) -> None:
+    past = past_retention(session, source)
     for a in session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))):
         reg = register.get(f"{source}:{a.key}", _Register())
         a.retention_classes = dict(reg.classes.most_common()) or None
         a.retention_class = reg.classes.most_common(1)[0][0] if reg.classes else None
         a.disposal_date = reg.next_due
-        a.past_retention_files, a.past_retention_bytes = reg.past_files, reg.past_bytes
+        a.past_retention_files, a.past_retention_bytes = past.get(a.id, (0, 0))
+
+
+def past_retention(session: Session, source: str) -> dict[int, tuple[int, int]]:
+    """Per asset, the files (and their bytes) past retention that still need a decision: open retention findings,
+    so a file whose finding was dismissed or accepted, or that is on hold, is counted nowhere — the register, the
+    report and the disposal list agree."""
+    rows = session.execute(
+        select(Finding.asset_id, func.count(), func.coalesce(func.sum(FileRecord.size), 0))
+        .join(FileRecord, FileRecord.id == Finding.subject_id)
+        .where(
+            Finding.source == source,
+            Finding.kind == "retention",
+            Finding.status == "open",
+            Finding.subject == "file",
+            FileRecord.deleted_at.is_(None),
+        )
+        .group_by(Finding.asset_id)
+    )
+    return {a: (n, int(b or 0)) for a, n, b in rows if a is not None}

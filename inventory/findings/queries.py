@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inventory.findings.models import STATUSES, Finding, FindingEvent
+from inventory.register.names import asset_label
 from inventory.store.models import Asset, FileRecord
 from scanner.errors import StewardError
 
@@ -97,7 +98,7 @@ def finding_row(f: Finding, asset: Asset | None) -> dict[str, Any]:
         "severity": f.severity,
         "status": f.status,
         "source": f.source,
-        "asset": f"{asset.source}:{asset.key}" if asset else None,
+        "asset": asset_label(asset.source, asset.key) if asset else None,
         "asset_name": asset.name if asset else None,
         "asset_id": f.asset_id,
         "subject": f.subject,

@@ -31,10 +31,32 @@ def findings_table(rows: list[dict[str, Any]]) -> str:
         for r in rows
     ]
     by_severity = Counter(r["severity"] for r in rows)
-    summary = ", ".join(
-        f"{by_severity[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if by_severity[s]
-    )
+    summary = ", ".join(f"{by_severity[s]} {s}" for s in SEVERITIES if by_severity[s])
     return _table(header, body) + f"\n\n{len(rows)} finding(s): {summary}"
+
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+def findings_summary(rows: list[dict[str, Any]]) -> str:
+    """Findings grouped by rule and asset, most severe first, with the number of files each covers: the view of a
+    few thousand findings a person can read (``--all`` lists every one)."""
+    if not rows:
+        return "No findings match."
+    groups: dict[tuple[str, str, str, str], int] = Counter(
+        (r["severity"], r["rule"], r["kind"], r["asset"] or "-") for r in rows
+    )
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    ordered = sorted(groups.items(), key=lambda g: (rank.get(g[0][0], 9), -g[1], g[0][1], g[0][3]))
+    header = ["Severity", "Rule", "Kind", "Asset", "Findings"]
+    body = [[sev, rule, kind, _cut(asset, 50), f"{n:,}"] for (sev, rule, kind, asset), n in ordered]
+    by_severity = Counter(r["severity"] for r in rows)
+    summary = ", ".join(f"{by_severity[s]:,} {s}" for s in SEVERITIES if by_severity[s])
+    return (
+        _table(header, body)
+        + f"\n\n{len(rows):,} finding(s) in {len(ordered):,} group(s): {summary}."
+        + " `steward findings --all` lists each one; `--rule R --asset A` narrows the list."
+    )
 
 
 def finding_detail(row: dict[str, Any], events: list[dict[str, Any]]) -> str:

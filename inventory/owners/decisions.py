@@ -25,8 +25,13 @@ def decide_owner(
     by: str,
     reason: str,
     now: datetime,
+    account: tuple[str, str] | None = None,
+    force: bool = False,
 ) -> str:
-    """Record ACTION (set, decline or revert) on ASSET's owner and recompute its ownership; returns a sentence."""
+    """Record ACTION (set, decline or revert) on ASSET's owner and recompute its ownership; returns a sentence.
+
+    Without a directory, a person named for ``set`` must be a known account (``account``: the e-mail address and
+    name of the Steward account the caller matched), or the decision must be forced (an administrator's)."""
     if not by.strip() or not reason.strip():
         raise StewardError("a decision about an owner needs who decided and why (a reason)")
     if action == "revert":
@@ -71,6 +76,14 @@ def decide_owner(
             raise StewardError(f"{person_ref!r} is not in the directory; give an account name or e-mail address")
         if person is not None and not person.enabled:
             raise StewardError(f"{person.name} has left (account disabled); choose someone in post")
+        named = person_ref
+        if person is None and account is not None:
+            person_ref, named = account
+        elif person is None and not force:
+            raise StewardError(
+                f"no directory can tell who {person_ref!r} is, and it is no Steward account: add the account "
+                "(steward user add) or, as an administrator, record the decision with --force"
+            )
         row = session.get(AssetOwnership, asset.id)
         top = row.candidates[0]["key"] if row and row.candidates else None
         key = person.key if person else person_ref
@@ -80,14 +93,14 @@ def decide_owner(
                 asset_id=asset.id,
                 action=verb,
                 person_key=key,
-                person_name=person.name if person else person_ref,
+                person_name=person.name if person else named,
                 by=by,
                 reason=reason,
                 at=now,
                 confidence=asset.owner_confidence,
             )
         )
-        message = f"{asset.name}: owner {verb}ed as {person.name if person else person_ref}"
+        message = f"{asset.name}: owner {verb}ed as {person.name if person else named}"
     else:
         raise StewardError(f"no owner decision {action!r}")
     session.commit()

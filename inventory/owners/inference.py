@@ -18,6 +18,7 @@ Each signal has a weight (``WEIGHTS``); a candidate's confidence is their weight
 
 from __future__ import annotations
 
+import pwd
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -183,7 +184,7 @@ def _bytes_and_documents(
         tallies[key].bytes_share = owned / total if total else 0.0
         tallies[key].recent_share = recent[key] / recent_total if recent_total else 0.0
     for principal, n in sorted(unresolved.items()):
-        notes.append(f"{principal} owns {n} file(s) but is not in the directory")
+        notes.append(f"{principal_words(principal)} owns {n} file(s) but is not in the directory")
     for key in sorted(left_out):
         notes.append(f"{key} is an IT or service account: not considered")
     return docs_total
@@ -262,3 +263,14 @@ def proposal(inference: Inference, threshold: float) -> Candidate | None:
         if candidate.enabled and candidate.confidence >= threshold:
             return candidate
     return None
+
+
+def principal_words(principal: str) -> str:
+    """A principal as a person reads it: a local uid by its account name on this machine ("root (uid 0)"),
+    anything else (a SID, an account) as recorded."""
+    if not principal.isdigit():
+        return principal
+    try:
+        return f"{pwd.getpwuid(int(principal)).pw_name} (uid {principal})"
+    except (KeyError, OverflowError):
+        return f"uid {principal}"

@@ -235,7 +235,11 @@ def _decide(
         _set(asset, row, None, None, None, "none", None, [])
     if not (declared and declared.service):
         owner = directory.get(row.owner_key)
-        asset.service = (owner.department if owner else None) or inference.matched_department
+        asset.service = (
+            config.assets.service_for(asset.source, asset.key)
+            or (owner.department if owner else None)
+            or inference.matched_department
+        )
 
 
 def _set(

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
+from inventory.register.formats import format_counts
 from inventory.register.queries import IAR_COLUMNS
 
 
@@ -17,6 +18,11 @@ def _flat(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value)
     return value
+
+
+def _cell(key: str, value: Any) -> Any:
+    """A register value as a person reads it in CSV or XLSX: formats by their names, not MIME types."""
+    return _flat(format_counts(value) if key == "formats" and isinstance(value, dict) else value)
 
 
 def safe_cell(value: Any) -> Any:
@@ -30,7 +36,7 @@ def write_iar_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
     writer = csv.DictWriter(out, fieldnames=IAR_COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _flat(row[k]) for k in IAR_COLUMNS})
+        writer.writerow({k: _cell(k, row[k]) for k in IAR_COLUMNS})
 
 
 def write_iar_json(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
@@ -46,7 +52,7 @@ def write_iar_xlsx(rows: Iterable[dict[str, Any]], out: IO[bytes]) -> None:
     header = [c.replace("_", " ").capitalize() for c in IAR_COLUMNS]
     sheet.append(header)
     for row in rows:
-        sheet.append([_flat(row[k]) for k in IAR_COLUMNS])
+        sheet.append([_cell(k, row[k]) for k in IAR_COLUMNS])
     sheet.freeze_panes = "A2"
     book.save(out)
 

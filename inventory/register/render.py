@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inventory.register.formats import format_counts, format_name
 from inventory.store.models import Asset, FileRecord
 
 
@@ -66,7 +67,9 @@ def register_table(rows: list[dict[str, Any]]) -> str:
     return _table(header, body) + f"\n\n{len(rows)} assets, {total_files:,} files, {human_bytes(total_bytes)}"
 
 
-def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
+def asset_detail(asset: Asset, files: list[FileRecord], class_names: dict[str, str] | None = None) -> str:
+    """One asset for the terminal; retention classes by the names the schedule gives them."""
+    names = class_names or {}
     out = [
         f"Asset {asset.id}: {asset.name}",
         f"  Location:        {asset.location}",
@@ -75,14 +78,15 @@ def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
         f"  Service:         {asset.service or '-'}",
         f"  Open to:         {_open_to(asset.access)}",
         f"  Files:           {asset.file_count:,} ({human_bytes(asset.bytes)})",
-        f"  Formats:         {', '.join(f'{k} {v}' for k, v in sorted(asset.formats.items())) or '-'}",
+        f"  Formats:         {', '.join(f'{k} {v}' for k, v in format_counts(asset.formats or {}).items()) or '-'}",
         f"  Personal data:   {_entities(asset.entities, 20) or 'none found'}",
         f"  Special category:{' yes' if asset.special_category else ' no'}",
         f"  Classification:  {asset.security_classification or '-'}",
         f"  Modified:        {_day(asset.oldest_mtime)} to {_day(asset.newest_mtime)}",
         f"  Last scanned:    {_day(asset.last_scanned, 19)}",
         f"  Statuses:        {', '.join(f'{k} {v}' for k, v in sorted(asset.status_counts.items()))}",
-        f"  Retention:       {', '.join(f'{k} {v}' for k, v in (asset.retention_classes or {}).items()) or '-'}",
+        f"  Retention:       "
+        f"{', '.join(f'{names.get(k, k)} {v}' for k, v in (asset.retention_classes or {}).items()) or '-'}",
         f"  Next disposal:   {_day(asset.disposal_date)}; past retention: {asset.past_retention_files or 0:,} "
         f"files ({human_bytes(asset.past_retention_bytes)})",
     ]
@@ -90,7 +94,7 @@ def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
     out.append(f"\nFiles holding personal data ({len(personal)}):")
     for f in personal:
         extra = f"  [special: {', '.join(f.special_category)}]" if f.special_category else ""
-        out.append(f"  {f.path}  ({f.mime}){extra}")
+        out.append(f"  {f.path}  ({format_name(f.mime)}){extra}")
         for d in sorted(f.detections, key=lambda d: (-d.count, d.entity)):
             how = d.recognizer or "?"
             if d.validated:
@@ -109,7 +113,7 @@ def asset_detail(asset: Asset, files: list[FileRecord]) -> str:
     mismatched = [f for f in files if f.extension_mismatch]
     if mismatched:
         out.append(f"\nExtension does not match content ({len(mismatched)}):")
-        out.extend(f"  {f.path}  is {f.mime}" for f in mismatched)
+        out.extend(f"  {f.path}  is a {format_name(f.mime)} ({f.mime})" for f in mismatched)
     return "\n".join(out)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from inventory.register.names import asset_label
 from inventory.runs.record import asset_key, utcnow
 from inventory.store.models import Asset, DetectionRow, FileRecord
 
@@ -128,7 +129,7 @@ def _write(session: Session, source: str, root: str, stats: dict[str, dict[str, 
             asset = Asset(
                 source=source,
                 key=key,
-                name=key.rpartition("/")[2] or f"{source} (root files)",
+                name=key.rpartition("/")[2] or asset_label(source, key),
                 location=location(root, key),
             )
             session.add(asset)

@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from inventory.risks.figures import Summary
-from inventory.risks.maturity import level
+from inventory.risks.maturity import assessed, level, measured
 from inventory.risks.scoring import RiskFile
 
 CSS = """
@@ -122,7 +122,7 @@ def body(s: Summary, book: RiskFile, title: str = "Information risk: summary for
         ("Personal data", f"{h['personal_files']:,} files in {h['personal_assets']:,} assets"),
         ("Special-category data", f"{h['special_files']:,} files in {h['special_assets']:,} assets"),
         ("Past retention", f"{size(h['past_retention_bytes'])} in {h['past_retention_files']:,} files"),
-        ("Open risks", ", ".join(f"{n} {b}" for b, n in sorted(s.bands.items())) or "none"),
+        ("Open risks", book.describe_bands(s.bands)),
     ]
     c = s.change
     trend = {"up": "▲ worse", "down": "▼ better", "same": "= same", "new": "new"}
@@ -156,9 +156,9 @@ def body(s: Summary, book: RiskFile, title: str = "Information risk: summary for
         f"<li>Open risks: {c['open_then']:,} then, {c['open_now']:,} now.</li>"
         f"<li>{c['opened']:,} opened, {c['closed']:,} closed; {c['up']:,} worse and {c['down']:,} better.</li>"
         "<li>By band then: "
-        + (", ".join(f"{b} {n}" for b, n in sorted(c["bands_then"].items())) or "none")
+        + book.describe_bands(c["bands_then"])
         + "; now: "
-        + (", ".join(f"{b} {n}" for b, n in sorted(c["bands_now"].items())) or "none")
+        + book.describe_bands(c["bands_now"])
         + ".</li></ul>",
         "<h2>By service</h2>"
         + _table(
@@ -182,8 +182,8 @@ def body(s: Summary, book: RiskFile, title: str = "Information risk: summary for
     ]
     for m in s.maturity:
         sections.append(
-            f"<h2>Maturity: {escape(m.dimension)}</h2><p class='maturity'>Assessed at level {level(m.baseline)}; "
-            f"target {level(m.target)}: {escape(m.target_means)}.</p>"
+            f"<h2>Maturity: {escape(m.dimension)}</h2><p class='maturity'>{escape(assessed(m))}; "
+            f"{escape(measured(m))}; target {level(m.target)}: {escape(m.target_means)}.</p>"
             + _table([{"measure": k, "value": v} for k, v in m.measures], [("measure", "Measure"), ("value", "Now")])
         )
     return "".join(sections)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from inventory.register.names import asset_label
 from inventory.risks.scoring import Evidence, RiskFile, score
 
 IDENTIFIERS = (
@@ -31,6 +32,7 @@ class FindingFact:
     size: int = 0
     entities: dict[str, int] = field(default_factory=dict)  # the file's entity types -> occurrences
     special_category: tuple[str, ...] = ()  # the file's special categories
+    file_id: int | None = None  # the file the finding is about (None for an asset's own finding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ class AssetRiskFacts:
 
     @property
     def ref(self) -> str:
-        return f"{self.source}:{self.key}"
+        return asset_label(self.source, self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +83,7 @@ def evidence_of(a: AssetRiskFacts, found: Iterable[FindingFact], book: RiskFile,
     breadth = 0
     days = 0
     for f in found:
-        grants = " ".join(f.evidence.get("grants") or ())
-        breadth = max(breadth, 2 if ": write" in grants else 1 if grants else 0)
+        breadth = max(breadth, _breadth(f))
         due = f.evidence.get("due")
         if f.kind == "retention" and due:
             days = max(days, (now.date() - date.fromisoformat(str(due))).days)
@@ -124,8 +125,24 @@ def _draft(
     )
 
 
+def _breadth(f: FindingFact) -> int:
+    grants = " ".join(f.evidence.get("grants") or ())
+    return 2 if ": write" in grants else 1 if grants else 0
+
+
 def _of(a: AssetRiskFacts, test: Callable[[FindingFact], bool]) -> tuple[FindingFact, ...]:
-    return tuple(f for f in a.findings if test(f))
+    """The asset's findings that pass ``test``, one per file (a file breaching two rules of a kind — personal data
+    and special category both open to all — is one file of evidence: its widest grant is kept)."""
+    by_file: dict[int, FindingFact] = {}
+    own: list[FindingFact] = []
+    for f in a.findings:
+        if not test(f):
+            continue
+        if f.file_id is None:
+            own.append(f)
+        elif f.file_id not in by_file or _breadth(f) > _breadth(by_file[f.file_id]):
+            by_file[f.file_id] = f
+    return (*by_file.values(), *own)
 
 
 def special_open(a: AssetRiskFacts, book: RiskFile, now: datetime) -> RiskDraft | None:

@@ -6,6 +6,7 @@ Steward does not grade the council, it shows the measures an assessor would look
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ class Readout:
     target: int
     target_means: str
     measures: tuple[tuple[str, str], ...]  # (measure, value)
+    assessed_by: str | None = None
+    assessed_on: date | None = None
+    supported: int | None = None  # the level the measures support, by the rules in risk.yaml
 
 
 def _share(n: int, of: int) -> str:
@@ -38,8 +42,27 @@ def readouts(session: Session, book: RiskFile, special_open_files: int, high_ris
     broad = sum(bool((a.access or {}).get("broad_read") or (a.access or {}).get("broad_write")) for a in assets)
     writable = sum(bool((a.access or {}).get("broad_write")) for a in assets)
 
+    values = {
+        "owned_share": owned / n if n else 0.0,
+        "classified_share": classified / n if n else 0.0,
+        "overdue_share": overdue / n if n else 0.0,
+        "broad_share": broad / n if n else 0.0,
+        "writable_share": writable / n if n else 0.0,
+        "special_open_files": float(special_open_files),
+        "high_risks": float(high_risks),
+    }
+
     def readout(name: str, dim: Dimension, means: str, measures: list[tuple[str, str]]) -> Readout:
-        return Readout(name, dim.baseline, dim.target, means, tuple(measures))
+        return Readout(
+            name,
+            dim.baseline,
+            dim.target,
+            means,
+            tuple(measures),
+            dim.assessed_by,
+            dim.assessed_on,
+            dim.supported(values),
+        )
 
     return [
         readout(
@@ -68,3 +91,18 @@ def readouts(session: Session, book: RiskFile, special_open_files: int, high_ris
 
 def level(n: int) -> str:
     return f"{n} ({LEVELS[n]})"
+
+
+def assessed(r: Readout) -> str:
+    """ "Assessed at level 3 (Developing) by X on 4 March 2024", saying so when who or when is not recorded."""
+    who = f" by {r.assessed_by}" if r.assessed_by else ""
+    when = f" on {r.assessed_on:%d %B %Y}" if r.assessed_on else ""
+    unknown = "" if who and when else " (who assessed it and when is not recorded in rules/risk.yaml)"
+    return f"Assessed at level {level(r.baseline)}{who}{when}{unknown}"
+
+
+def measured(r: Readout) -> str:
+    """What the measures support, by the rules in risk.yaml."""
+    if r.supported is None:
+        return "no levels are defined for the measures in rules/risk.yaml"
+    return f"the measures below support level {level(r.supported)} (rules in rules/risk.yaml)"

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inventory.register.names import asset_label
 from inventory.risks.models import TREATMENTS, Risk, RiskEvent, RiskScore
 from inventory.risks.scoring import RiskFile
 from inventory.risks.sync import event_row
@@ -43,12 +44,12 @@ TREATED_STATUS = {"treat": "treated", "tolerate": "tolerated", "transfer": "trea
 
 
 def asset_refs(session: Session) -> dict[int, str]:
-    return {i: f"{s}:{k}" for i, s, k in session.execute(select(Asset.id, Asset.source, Asset.key))}
+    return {i: asset_label(s, k) for i, s, k in session.execute(select(Asset.id, Asset.source, Asset.key))}
 
 
 def trend(session: Session, risk: Risk, since: datetime | None = None) -> str:
     """up, down or same: the current score against the score at ``since`` (else the first recorded); new when
-    the risk had no score then."""
+    the risk had no score then (without ``since``: when it has been scored only once, at the scan that found it)."""
     query = select(RiskScore.score).where(RiskScore.risk_id == risk.id).order_by(RiskScore.at, RiskScore.id)
     if since is not None:
         before = session.scalars(
@@ -60,7 +61,10 @@ def trend(session: Session, risk: Risk, since: datetime | None = None) -> str:
         if before is None:
             return "new"
     else:
-        before = session.scalars(query.limit(1)).first()
+        first = session.scalars(query.limit(2)).all()
+        if len(first) < 2:
+            return "new"
+        before = first[0]
     if before is None or before == risk.score:
         return "same"
     return "up" if risk.score > before else "down"
@@ -92,6 +96,7 @@ def row(
         "trend": trend(session, risk, since),
         "origin": risk.origin,
         "type": risk.type,
+        "evidence": dict(risk.evidence or {}),  # what the score rests on: counts of distinct files, people, bytes
     }
 
 

@@ -3,6 +3,8 @@ as ``file:line: key: reason``, through the line-keeping loader of ``inventory.ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -74,11 +76,73 @@ class Sensitivity(_Strict):
     criminal: tuple[str, ...] = ("criminal_offence",)
 
 
+MEASURES = (
+    "owned_share",  # assets with a confirmed or declared owner
+    "classified_share",  # assets whose files fall under the retention schedule
+    "overdue_share",  # assets holding files past retention
+    "broad_share",  # assets open to all staff
+    "writable_share",  # assets writable by all staff
+    "special_open_files",  # special-category files open to all staff
+    "high_risks",  # high risks open
+)
+
+
+class Condition(_Strict):
+    """One measure's bound for a level: at least or at most a value (shares are 0-1, the others counts)."""
+
+    measure: Literal[
+        "owned_share",
+        "classified_share",
+        "overdue_share",
+        "broad_share",
+        "writable_share",
+        "special_open_files",
+        "high_risks",
+    ]
+    at_least: float | None = None
+    at_most: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Condition:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least or at_most")
+        return self
+
+    def holds(self, measures: Mapping[str, float]) -> bool:
+        value = measures[self.measure]
+        return value >= self.at_least if self.at_least is not None else value <= (self.at_most or 0)
+
+
 class Dimension(_Strict):
-    """A maturity dimension of the council's information-management assessment (levels 1-5)."""
+    """A maturity dimension of the council's information-management assessment (levels 1-5): the level an
+    assessor gave (who and when), the target, and per level the measures that would support it."""
 
     baseline: int = Field(default=3, ge=1, le=5)
     target: int = Field(default=4, ge=1, le=5)
+    assessed_by: str | None = Field(default=None, min_length=1)
+    assessed_on: date | None = None
+    levels: dict[int, tuple[Condition, ...]] = Field(default_factory=dict)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_2_to_5(cls, levels: dict[int, tuple[Condition, ...]]) -> dict[int, tuple[Condition, ...]]:
+        bad = sorted(set(levels) - {2, 3, 4, 5})
+        if bad:
+            raise ValueError(f"level {bad[0]} has no conditions to meet (levels 2 to 5 do; 1 needs none)")
+        return dict(sorted(levels.items()))
+
+    def supported(self, measures: Mapping[str, float]) -> int | None:
+        """The highest level whose conditions, and every lower level's, the measures meet (1 when none); None when
+        no level has conditions."""
+        if not self.levels:
+            return None
+        reached = 1
+        for lvl in range(2, 6):
+            conditions = self.levels.get(lvl)
+            if conditions is None or not all(c.holds(measures) for c in conditions):
+                break
+            reached = lvl
+        return reached
 
 
 class Maturity(_Strict):
@@ -117,6 +181,15 @@ class RiskFile(_Strict):
 
     def band(self, score: int) -> str:
         return next(b.name for b in self.bands if b.min <= score <= b.max)
+
+    def by_severity(self, counts: Mapping[str, int]) -> list[tuple[str, int]]:
+        """Counts per band, most severe band first (the order every figure lists them in)."""
+        order = [b.name for b in sorted(self.bands, key=lambda b: -b.min)]
+        return [(name, counts[name]) for name in order if counts.get(name)]
+
+    def describe_bands(self, counts: Mapping[str, int]) -> str:
+        """ "7 High, 17 Medium, 8 Low", or "none"."""
+        return ", ".join(f"{n} {name}" for name, n in self.by_severity(counts)) or "none"
 
 
 class Evidence(BaseModel):

@@ -69,7 +69,7 @@ def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
     special = _special_files(session, source)
     for a in session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))):
         facts = tuple(
-            _finding_fact(f, files.get(fid or -1, (0, ())), entities.get(fid or -1, {}))
+            _finding_fact(f, fid, files.get(fid or -1, (0, ())), entities.get(fid or -1, {}))
             for f, fid in found.get(a.id, ())
         )
         status = "left" if a.id in left else (a.owner_status or ("declared" if a.owner else "none"))
@@ -88,7 +88,9 @@ def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
         )
 
 
-def _finding_fact(f: Finding, file: tuple[int, tuple[str, ...]], entities: dict[str, int]) -> FindingFact:
+def _finding_fact(
+    f: Finding, fid: int | None, file: tuple[int, tuple[str, ...]], entities: dict[str, int]
+) -> FindingFact:
     evidence = dict(f.evidence or {})
     return FindingFact(
         f.kind,
@@ -97,6 +99,7 @@ def _finding_fact(f: Finding, file: tuple[int, tuple[str, ...]], entities: dict[
         file[0],
         entities or dict(evidence.get("entities") or {}),
         file[1] or tuple(evidence.get("special_category") or ()),
+        fid,
     )
 
 

@@ -13,15 +13,15 @@ when a scan starts; any other YAML file is reported as a warning.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel
 
-from inventory.risks.scoring import check as check_risk
 from inventory.rules import (
     bulk_export,
     duplicate,
@@ -44,8 +44,10 @@ OTHER_FILES = {
     "recognizers.yaml": "detection",
     "allowlist.yaml": "detection",
     "special_category.yaml": "detection",
+    "name_cues.yaml": "detection",
     "owners.yaml": "ownership",
     "risk.yaml": "risk scoring",
+    "evidence.yaml": "the evidence pack",
 }
 Kind = Callable[[Any, Facts, Context], Iterator[FindingDraft]]
 KINDS: dict[str, Kind] = {
@@ -93,8 +95,25 @@ def run_policy(policy: Policy, facts: Facts, ctx: Context) -> Iterator[FindingDr
     return KINDS[policy.kind](policy, facts, ctx)
 
 
-def check_dir(directory: Path) -> tuple[Rulebook | None, list[Problem]]:
-    """Validate the rule files of ``directory``; the rulebook is None when any error was found."""
+FileCheck = Callable[[Path], list[Problem]]
+
+
+def check_schema(model: type[BaseModel]) -> FileCheck:
+    """A check of another package's YAML file against its schema (e.g. detection's name cues): every problem
+    with its file, line, key and reason."""
+
+    def check(path: Path) -> list[Problem]:
+        located = read(path)
+        if located.data is not None and not located.problems:
+            validate(located, model)
+        return located.problems
+
+    return check
+
+
+def check_dir(directory: Path, others: Mapping[str, FileCheck] | None = None) -> tuple[Rulebook | None, list[Problem]]:
+    """Validate the rule files of ``directory``; the rulebook is None when any error was found. ``others`` checks
+    the files other packages own (risk scoring, detection lists) by file name, when present."""
     problems: list[Problem] = []
     if not directory.is_dir():
         return None, [Problem(str(directory), 1, "(directory)", "is not a readable folder")]
@@ -122,13 +141,30 @@ def check_dir(directory: Path) -> tuple[Rulebook | None, list[Problem]]:
     if not any((directory / name).exists() for name in RULE_FILES):
         problems.append(Problem(str(directory), 1, "(directory)", f"holds neither {' nor '.join(RULE_FILES)}"))
     problems.extend(_shared_ids(directory, docs))
-    if (directory / "risk.yaml").exists():
-        problems.extend(check_risk(directory / "risk.yaml")[1])
+    for name, check in (others or {}).items():
+        if (directory / name).exists():
+            problems.extend(check(directory / name))
     if any(not p.warning for p in problems):
         return None, problems
     policies: PoliciesFile | None = docs.get("policies.yaml")
     digests = {name: hashlib.sha256((directory / name).read_bytes()).hexdigest()[:16] for name in docs}
     return Rulebook(directory, docs.get("retention.yaml"), policies.policies if policies else (), digests), problems
+
+
+def class_names(directory: Path) -> dict[str, str]:
+    """Retention class id -> the name the schedule gives it, for people (empty when the rules cannot be read)."""
+    path = directory / "retention.yaml"
+    try:
+        return dict(_class_names(path, path.stat().st_mtime))
+    except OSError:
+        return {}
+
+
+@cache
+def _class_names(path: Path, mtime: float) -> tuple[tuple[str, str], ...]:
+    located = read(path)
+    doc = validate(located, RetentionFile) if located.data is not None and not located.problems else None
+    return tuple((c.id, c.name) for c in doc.classes) if isinstance(doc, RetentionFile) else ()
 
 
 def load_rulebook(directory: Path) -> Rulebook:

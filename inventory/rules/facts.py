@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from inventory.register.names import asset_label
 from scanner.principals import broad_sid
 from scanner.types import AccessFact
 
@@ -68,7 +69,7 @@ class AssetFacts:
 
     @property
     def ref(self) -> str:
-        return f"{self.source}:{self.key}"
+        return asset_label(self.source, self.key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,14 +32,16 @@ from apscheduler.executors.base import BaseExecutor
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.config import StewardConfig
+from inventory.notify.mail import notify
 from inventory.runs.orchestrator import ScanRequest, run_scan
 from inventory.runs.progress import Progress
-from inventory.runs.record import ScanBusy
+from inventory.runs.record import ScanBusy, utcnow
 from inventory.store.keys import hash_key
 from scanner.pipeline import Job, prepare
 
 log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
+NOTIFY_EVERY = 3600.0  # seconds between looks for digests that fell due (each is sent once per period)
 RETRY_BUSY = 30.0  # seconds before a watched file whose source another process is scanning is tried again
 
 
@@ -108,6 +110,7 @@ class Service:
         self.executor = QueueExecutor(self.work)
         self.scheduler: Any = None
         self.watcher: Any = None
+        self.next_notify = 0.0  # monotonic time of the next look for digests that fell due
 
     # -- life cycle -----------------------------------------------------------------------------------------
     def run(self) -> int:
@@ -147,6 +150,9 @@ class Service:
         later: list[tuple[float, tuple[Any, ...]]] = []
         while not self.stopping.is_set():
             now = time.monotonic()
+            if self.with_schedule and self.config.notify is not None and now >= self.next_notify:
+                self.next_notify = now + NOTIFY_EVERY
+                self._notify()
             for item in [i for t, i in later if t <= now]:
                 self.work.put(item)
             later = [(t, i) for t, i in later if t > now]
@@ -160,6 +166,15 @@ class Service:
                 self.scan(item[1], trigger=item[2])
             elif item[0] == "file":
                 later.extend((time.monotonic() + RETRY_BUSY, i) for i in self._record_files(item))
+
+    def _notify(self) -> None:
+        """Send the e-mail digests that fell due (each period's once); a failure is logged, never stops a scan."""
+        try:
+            with self.factory() as db:
+                for line in notify(db, self.config, utcnow()):
+                    log.info("%s", line, extra={"event": "digest"})
+        except Exception as exc:
+            log.error("e-mail digests not sent (%s); tried again within the hour", type(exc).__name__)
 
     # -- scheduled scans ------------------------------------------------------------------------------------
     def _start_scheduler(self) -> None:

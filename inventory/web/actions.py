@@ -16,7 +16,7 @@ from inventory.owners.decisions import decide_owner
 from inventory.owners.models import AssetOwnership
 from inventory.owners.refresh import open_directory
 from inventory.risks import register
-from inventory.web import audit, scope
+from inventory.web import audit, scope, users
 from inventory.web.models import Comment, DisposalApproval
 from inventory.web.people import DirectoryCache
 from inventory.web.scope import Viewer
@@ -81,7 +81,9 @@ def ownership(ctx: Context, asset_id: int, action: str, reason: str, person: str
     else:
         raise StewardError(f"no ownership action {action!r}")
     state = ctx.people.get(ctx.config) if ctx.people is not None else open_directory(ctx.config)
-    message = decide_owner(ctx.db, ctx.config, state, a, verb, target, ctx.viewer.name, why, ctx.now)
+    known = users.find_account(ctx.db, target) if verb == "set" and not len(state.directory) else None
+    account = (known.email, known.name) if known else None
+    message = decide_owner(ctx.db, ctx.config, state, a, verb, target, ctx.viewer.name, why, ctx.now, account)
     ctx.log(
         f"ownership.{action}",
         subject="asset",

@@ -23,6 +23,11 @@ class SignInConfig(Strict):
 class WebConfig(Strict):
     host: str = Field(default="127.0.0.1", description="Address `steward serve` listens on.")
     port: int = Field(default=8080, ge=1, le=65535, description="Port `steward serve` listens on.")
+    base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="The address people open the web review at (behind the HTTPS proxy), for links in e-mails.",
+    )
     secure_cookies: bool = Field(
         default=True,
         description="Send the session cookie over HTTPS only. Browsers also accept it on "

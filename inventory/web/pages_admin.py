@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from inventory.runs.status import source_status, status_report
-from inventory.web import users
+from inventory.web import scope, users
 from inventory.web.actions import Context
 from inventory.web.deps import get_db, page_context, page_viewer
 from inventory.web.models import ROLES, User
@@ -70,7 +70,7 @@ def change_user(request: Request, user_id: int, ctx: Context = Depends(page_cont
     form = request.state.form
 
     def work() -> str:
-        user = ctx.db.get(User, user_id)
+        user = ctx.db.get(User, scope.row_id(user_id, "user"))
         if user is None:
             raise NotVisible(f"user {user_id}")
         if user.id == ctx.viewer.id:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from inventory.findings.queries import DISPOSAL_COLUMNS
 from inventory.register.export import safe_cell
+from inventory.rules import class_names
 from inventory.runs.record import utcnow
 from inventory.web import actions, scope, views
 from inventory.web.actions import Context
@@ -25,10 +26,13 @@ router = APIRouter(include_in_schema=False)
 
 
 def _review_date(text: str | None) -> date | None:
+    """A date as typed in the UK, day first (31/03/2027), or as ISO (2027-03-31)."""
+    if not text:
+        return None
     try:
-        return date.fromisoformat(text) if text else None
+        return datetime.strptime(text.strip(), "%d/%m/%Y").date() if "/" in text else date.fromisoformat(text.strip())
     except ValueError:
-        raise StewardError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise StewardError(f"{text!r} is not a date (day/month/year, e.g. 31/03/2027)") from None
 
 
 @router.get("/my-assets")
@@ -40,15 +44,24 @@ def my_assets(request: Request, viewer: Viewer = Depends(page_viewer), db: Sessi
 
 @router.get("/assets/{asset_id}")
 def asset_page(
-    request: Request, asset_id: int, viewer: Viewer = Depends(page_viewer), db: Session = Depends(get_db)
+    request: Request,
+    asset_id: int,
+    viewer: Viewer = Depends(page_viewer),
+    db: Session = Depends(get_db),
+    files: int = 1,
+    findings: int = 1,
+    disposal: int = 1,
 ) -> Response:
     viewer.require("iao", "siro")
     a = scope.asset(db, viewer, asset_id)
     today = utcnow().date()
+    at = {"files": files, "findings": findings, "disposal": disposal}
     return render(
         request,
         "asset.html",
-        view=views.asset_view(db, a, viewer, today),
+        view=views.asset_view(db, a, viewer, today, at),
+        at=at,
+        class_names=class_names(request.app.state.config.rules.dir),
         today=today,
         verdicts=actions.VERDICTS,
         treatments=actions.RISK_DECISIONS,

@@ -3,6 +3,7 @@ one-time notice carried across the redirect after a form."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -32,7 +33,20 @@ def _plain(value: Any) -> str:
 
 
 TEMPLATES.env.filters["plain"] = _plain
-TEMPLATES.env.filters["when"] = lambda iso: (iso or "—").replace("T", " ")[:16].removesuffix("Z")
+
+
+def _day(iso: str | None) -> str:
+    """An ISO date (or date-time) as the UK writes it, day first: "31 Mar 2027"."""
+    if not iso:
+        return "—"
+    try:
+        return date.fromisoformat(iso[:10]).strftime("%d %b %Y")
+    except ValueError:
+        return iso
+
+
+TEMPLATES.env.filters["day"] = _day
+TEMPLATES.env.filters["when"] = lambda iso: f"{_day(iso)} {iso[11:16]}".rstrip() if iso else "—"
 TEMPLATES.env.filters["files"] = lambda n: f"{n or 0:,} file" + ("" if n == 1 else "s")
 
 

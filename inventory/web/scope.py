@@ -77,7 +77,19 @@ def visible_asset_ids(db: Session, viewer: Viewer) -> set[int]:
     return set(db.scalars(query))
 
 
+MAX_ROW_ID = 2**63 - 1  # the largest id any store can hold (a signed 64-bit integer)
+
+
+def row_id(value: int, what: str) -> int:
+    """An id a row could have; any other number names nothing and answers 404 like a missing row (never a 500
+    from the database driver)."""
+    if not 1 <= value <= MAX_ROW_ID:
+        raise NotVisible(f"{what} {value}")
+    return value
+
+
 def asset(db: Session, viewer: Viewer, asset_id: int) -> Asset:
+    row_id(asset_id, "asset")
     found = db.scalars(
         select(Asset)
         .outerjoin(AssetOwnership, AssetOwnership.asset_id == Asset.id)
@@ -89,14 +101,14 @@ def asset(db: Session, viewer: Viewer, asset_id: int) -> Asset:
 
 
 def finding(db: Session, viewer: Viewer, finding_id: int) -> tuple[Finding, Asset]:
-    found = db.get(Finding, finding_id)
+    found = db.get(Finding, row_id(finding_id, "finding"))
     if found is None or found.asset_id is None:
         raise NotVisible(f"finding {finding_id}")
     return found, asset(db, viewer, found.asset_id)
 
 
 def risk(db: Session, viewer: Viewer, risk_id: int) -> Risk:
-    found = db.get(Risk, risk_id)
+    found = db.get(Risk, row_id(risk_id, "risk"))
     if found is None:
         raise NotVisible(f"risk {risk_id}")
     if viewer.sees_everything:
@@ -110,7 +122,7 @@ def risk(db: Session, viewer: Viewer, risk_id: int) -> Risk:
 def approval(db: Session, viewer: Viewer, asset_id: int, approval_id: int) -> tuple[DisposalApproval, Asset]:
     """An approved disposal list, only through an asset the viewer may see."""
     a = asset(db, viewer, asset_id)
-    found = db.get(DisposalApproval, approval_id)
+    found = db.get(DisposalApproval, row_id(approval_id, "approval"))
     if found is None or found.asset_id != a.id:
         raise NotVisible(f"approval {approval_id}")
     return found, a

@@ -6,7 +6,7 @@ import logging
 import re
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
@@ -28,6 +28,12 @@ def _person_key(config: StewardConfig, name: str, email: str) -> str | None:
     directory = load_directory(config.directory)
     person = directory.resolve(email) or directory.resolve(name)
     return person.key if person else None
+
+
+def find_account(db: Session, ref: str) -> User | None:
+    """The account an owner decision names by account name or e-mail address, if any."""
+    ref = ref.strip().lower()
+    return db.scalar(select(User).where((User.name == ref) | (func.lower(User.email) == ref)))
 
 
 def get_user(db: Session, name: str) -> User:
@@ -88,7 +94,9 @@ def set_password(db: Session, user: User, password: str) -> None:
     if user.auth != "local":
         raise StewardError(f"{user.name} signs in through the directory; change the password there")
     user.password_hash = hash_password(password)
-    db.execute(delete(WebSession).where(WebSession.user_id == user.id))  # other devices sign in again
+    # Whoever held the old password may hold a session or a token made with it: both end.
+    db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     db.commit()
 
 

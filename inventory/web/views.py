@@ -3,7 +3,7 @@ Only what the store holds is shown, and the store holds no raw value: types, cou
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from inventory.findings.models import Finding
 from inventory.findings.queries import SEVERITY_ORDER, finding_row
 from inventory.owners.models import AssetOwnership, OwnerDecision
+from inventory.register.formats import format_name
 from inventory.register.queries import iar_row
 from inventory.risks import register
 from inventory.risks.models import Risk
@@ -22,9 +23,8 @@ from inventory.web.models import Comment, DisposalApproval
 from inventory.web.scope import Viewer
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-MAX_FILES = 200  # per asset page: the rest are in `steward asset` and the exports
-MAX_FINDINGS = 300  # open ones first, most severe first
-MAX_DISPOSAL = 500  # shown; an approval covers the whole list
+REVIEW_SOON = timedelta(days=30)  # a review date this close counts as due
+PAGE = 50  # rows per page of an asset's files, findings and disposal list
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -47,8 +47,9 @@ def risk_row(r: Risk, today: date) -> dict[str, Any]:
         "reason": r.reason,
         "review_date": _iso(r.review_date),
         "decided_by": r.decided_by,
-        "review_due": r.status != "closed"
-        and ((r.review_date is None and r.status == "open") or (r.review_date is not None and r.review_date <= today)),
+        # due: a review date within REVIEW_SOON or past; to decide: open with no treatment decided yet
+        "review_due": r.status != "closed" and r.review_date is not None and r.review_date <= today + REVIEW_SOON,
+        "to_decide": r.status == "open" and r.review_date is None,
         "evidence": r.evidence,
     }
 
@@ -62,7 +63,7 @@ def risks_for(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
 
 def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     """The viewer's assets, most urgent first: ownership proposed to them, open findings by severity, risks due
-    for review (open and undecided, or past their review date)."""
+    for review (a review date within 30 days or past) or still to decide (open, no treatment yet)."""
     assets = scope.visible_assets(db, viewer)
     ids = [a.id for a in assets]
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
@@ -74,9 +75,13 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
         if aid is not None:
             counts[aid][severity] = n
     due: dict[int, int] = dict.fromkeys(ids, 0)
+    undecided: dict[int, int] = dict.fromkeys(ids, 0)
     for r in db.scalars(select(Risk).where(Risk.asset_id.in_(ids), Risk.status != "closed")):
-        if risk_row(r, today)["review_due"]:
+        row = risk_row(r, today)
+        if row["review_due"]:
             due[r.asset_id or 0] = due.get(r.asset_id or 0, 0) + 1
+        if row["to_decide"]:
+            undecided[r.asset_id or 0] = undecided.get(r.asset_id or 0, 0) + 1
     ownership = {o.asset_id: o for o in db.scalars(select(AssetOwnership).where(AssetOwnership.asset_id.in_(ids)))}
     rows: list[dict[str, Any]] = []
     for a in assets:
@@ -96,6 +101,7 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
                 "findings": {s: c.get(s, 0) for s in SEVERITIES},
                 "open_findings": sum(c.values()),
                 "risks_due": due[a.id],
+                "risks_to_decide": undecided[a.id],
                 "personal_files": a.personal_files,
                 "past_retention_files": a.past_retention_files or 0,
             }
@@ -104,7 +110,7 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
         key=lambda r: (
             not r["ownership_to_review"],
             *(-r["findings"][s] for s in SEVERITIES[:3]),
-            -r["risks_due"],
+            -r["risks_due"] - r["risks_to_decide"],
             *(-r["findings"][s] for s in SEVERITIES[3:]),
             r["name"],
         )
@@ -112,8 +118,8 @@ def queue(db: Session, viewer: Viewer, today: date) -> list[dict[str, Any]]:
     return rows
 
 
-def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
-    """The asset's files holding personal data, most occurrences first (at most MAX_FILES)."""
+def personal_files(db: Session, a: Asset, page: int = 1) -> list[dict[str, Any]]:
+    """One page of the asset's files holding personal data, most occurrences first."""
     total = func.sum(DetectionRow.count)
     top = db.execute(
         select(DetectionRow.file_id, total)
@@ -121,7 +127,8 @@ def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
         .where(FileRecord.source == a.source, FileRecord.asset_key == a.key, FileRecord.deleted_at.is_(None))
         .group_by(DetectionRow.file_id)
         .order_by(total.desc(), DetectionRow.file_id)
-        .limit(MAX_FILES)
+        .offset((page - 1) * PAGE)
+        .limit(PAGE)
     )
     ids = [fid for fid, _ in top]
     files = list(
@@ -133,6 +140,7 @@ def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
             "id": f.id,
             "path": f.path,
             "mime": f.mime,
+            "format": format_name(f.mime),
             "special_category": f.special_category or [],
             "marking": f.marking,
             "modified": _iso(f.mtime),
@@ -148,7 +156,7 @@ def personal_files(db: Session, a: Asset) -> list[dict[str, Any]]:
                 for d in sorted(f.detections, key=lambda d: (-d.count, d.entity))
             ],
         }
-        for f in files[:MAX_FILES]
+        for f in files
     ]
 
 
@@ -196,21 +204,36 @@ def approvals(db: Session, asset_id: int) -> list[DisposalApproval]:
     )
 
 
-def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, Any]:
+def pages(total: int, page: int) -> dict[str, int]:
+    """Where a page of PAGE rows stands: its number, the last page, the first and last row shown."""
+    last = max(1, -(-total // PAGE))
+    page = min(max(1, page), last)
+    return {"page": page, "last": last, "first": (page - 1) * PAGE + 1 if total else 0, "to": min(page * PAGE, total)}
+
+
+def asset_view(
+    db: Session, a: Asset, viewer: Viewer, today: date, page: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """An asset's review page; ``page`` says which page of its files, findings and disposal list to show."""
+    page = page or {}
     by_status = dict(
         db.execute(select(Finding.status, func.count()).where(Finding.asset_id == a.id).group_by(Finding.status)).all()
     )
     severity = case(SEVERITY_ORDER, value=Finding.severity, else_=9)
+    findings_at = pages(sum(by_status.values()), page.get("findings", 1))
     findings = [
         finding_row(f, a)
         for f in db.scalars(
             select(Finding)
             .where(Finding.asset_id == a.id)
             .order_by(case((Finding.status == "open", 0), else_=1), severity, Finding.id)
-            .limit(MAX_FINDINGS)
+            .offset(findings_at["first"] - 1 if findings_at["first"] else 0)
+            .limit(PAGE)
         )
     ]
+    files_at = pages(a.personal_files or 0, page.get("files", 1))
     disposal = disposal_list(db, a.id)
+    disposal_at = pages(len(disposal), page.get("disposal", 1))
     approved = approved_findings(db, a.id)
     for row in disposal:
         row["approved"] = row["finding"] in approved
@@ -219,12 +242,15 @@ def asset_view(db: Session, a: Asset, viewer: Viewer, today: date) -> dict[str, 
     return {
         "asset": iar_row(a),
         "ownership": ownership_view(db, a, viewer),
-        "personal_files": personal_files(db, a),
+        "personal_files": personal_files(db, a, files_at["page"]),
+        "files_page": files_at,
         "findings": findings,
+        "findings_page": findings_at,
         "findings_total": sum(by_status.values()),
         "open_findings": by_status.get("open", 0),
         "risks": sorted((risk_row(r, today) for r in risks), key=lambda r: (-r["score"], r["id"])),
-        "disposal": disposal[:MAX_DISPOSAL],
+        "disposal": disposal[(disposal_at["page"] - 1) * PAGE : disposal_at["page"] * PAGE],
+        "disposal_page": disposal_at,
         "disposal_total": len(disposal),
         "disposal_bytes": sum(r["size"] or 0 for r in disposal),
         "disposal_awaiting_approval": sum(not r["approved"] for r in disposal),

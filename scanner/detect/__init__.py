@@ -1,6 +1,6 @@
 """Personal-data detection: the only package that imports presidio and spaCy.
 
-    detector = build_detector(settings.detection, hash_key)   # once per process
+    detector: Detector = build_detector(settings.detection, hash_key)   # once per process
     result = detector.detect(chunks)                          # per file; consumes a stream of chunks
     result.detections, result.special_category, result.marking, detector.provenance
 
@@ -10,8 +10,9 @@ a hash key) HMAC-SHA256 hex digests.
 
 from __future__ import annotations
 
-from scanner.detect.detector import Detector, build_detector
+from scanner.detect.detector import TieredDetector, build_detector
+from scanner.detect.protocol import Detector
 from scanner.detect.result import DetectResult
 from scanner.detect.tables import ColumnSample
 
-__all__ = ["ColumnSample", "DetectResult", "Detector", "build_detector"]
+__all__ = ["ColumnSample", "DetectResult", "Detector", "TieredDetector", "build_detector"]

@@ -46,6 +46,19 @@ class Match:
     context: tuple[str, ...] = ()
     where: str = ""
 
+    def copy(self) -> Match:
+        return Match(
+            self.entity,
+            self.start,
+            self.end,
+            self.score,
+            self.value,
+            self.recognizer,
+            self.validated,
+            self.context,
+            self.where,
+        )
+
 
 def resolve_overlaps(matches: list[Match]) -> list[Match]:
     """Keep the best of overlapping matches: a pattern match before a NER guess (NER tags streets and
@@ -54,7 +67,7 @@ def resolve_overlaps(matches: list[Match]) -> list[Match]:
     ordered = sorted(
         matches,
         key=lambda m: (
-            m.recognizer == "SpacyRecognizer",
+            m.recognizer == "SpacyRecognizer",  # an NER guess loses to a pattern or a layout
             not m.validated,
             -m.score,
             _RANK.get(m.entity, len(_RANK)),

@@ -17,6 +17,8 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scanner.detect.protocol import extras
+
 CONTEXT_KEY = "steward_context_words"
 
 
@@ -53,10 +55,11 @@ class WindowContextEnhancer(ContextAwareEnhancer):
         kept: list[RecognizerResult] = []
         for result in raw_results:
             recognizer = by_id.get(result.recognition_metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY))
-            words = tuple(getattr(recognizer, "context", None) or ())
+            words = tuple(recognizer.context or ()) if recognizer is not None else ()
             pattern = context_regex(words)
-            before = getattr(recognizer, "context_before", None) or self.before
-            after = getattr(recognizer, "context_after", self.after)
+            steward = extras(recognizer)
+            before = steward.context_before or self.before
+            after = self.after if steward.context_after is None else steward.context_after
             found = find_context(pattern, text, result.start, result.end, external, before, after)
             score = self.rescore(recognizer, result.score, bool(found))
             if score is None:
@@ -77,9 +80,10 @@ class WindowContextEnhancer(ContextAwareEnhancer):
                     max(score + self.context_similarity_factor, self.min_score_with_context_similarity),
                 )
             return score
-        if getattr(recognizer, "requires_context", False):
+        steward = extras(recognizer)
+        if steward.requires_context:
             return None
-        bare = getattr(recognizer, "bare_score", None)
+        bare = steward.bare_score
         return min(score, bare) if bare is not None else score
 
 

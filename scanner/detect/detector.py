@@ -1,4 +1,4 @@
-"""The Detector: tiered detection of one file's chunk stream.
+"""The TieredDetector: tiered detection of one file's chunk stream.
 
 triage (RE2 set, whole text) -> confirm (presidio, only the candidate recognizers, on windows around the
 candidates) -> names (NER via presidio's SpacyRecognizer on windows around name cues, batched with nlp.pipe)
@@ -10,36 +10,49 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from pathlib import Path
 
 import re2
 import regex
-from presidio_analyzer import PatternRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from scanner.config import DetectionConfig
-from scanner.detect import rules
+from scanner.detect import people, rules
 from scanner.detect.aggregate import Match
 from scanner.detect.context import CONTEXT_KEY, WindowContextEnhancer, context_regex, find_context
-from scanner.detect.engine import REPORTED, Engine, build_engine, model_version, versions
+from scanner.detect.engine import (
+    REPORTED,
+    Engine,
+    build_engine,
+    model_version,
+    recognizer_name,
+    recognizer_patterns,
+    versions,
+)
 from scanner.detect.filerun import FileRun
 from scanner.detect.masking import normalise
 from scanner.detect.metadata import ALIASES as METADATA_ALIASES
 from scanner.detect.names import plausible_name
+from scanner.detect.protocol import extras
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
-from scanner.detect.triage import BUILTIN, Candidate, Triage, Window, forename_rule, windows
+from scanner.detect.triage import BUILTIN, NAME_CUES, Candidate, Triage, Window, forename_rule, windows
 from scanner.types import Chunk
 
 log = logging.getLogger(__name__)
 _BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _RECOGNIZER = RecognizerResult.RECOGNIZER_NAME_KEY
 _ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS", **METADATA_ALIASES}  # internal entity names routing triage to one recognizer
-_DIRECT = frozenset({"IP_ADDRESS", "UK_NHS", "CREDIT_CARD", "UK_UPN"})  # see Detector._direct
+_DIRECT = frozenset({"IP_ADDRESS", "UK_NHS", "CREDIT_CARD", "UK_UPN"})  # see TieredDetector._direct
+_PERSON_LABELS = frozenset({"PERSON", "PER"})
+_NER_SCORE = 0.85  # presidio's SpacyRecognizer score for a PERSON entity
 _UK_PHONE_CELL = re.compile(r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d\s*$")
 
 
-class Detector:
-    """Built once per process and reused for many files. Pickles as its settings (rebuilt on unpickling)."""
+class TieredDetector:
+    """The ``Detector`` of ``protocol.py``: built once per process and reused for many files. Pickles as its
+    settings (rebuilt on unpickling)."""
 
     def __init__(self, settings: DetectionConfig, hash_key: bytes | None = None):
         self.settings = settings
@@ -48,10 +61,12 @@ class Detector:
         cues = []
         if settings.name_cues_file is not None:
             cues.append(forename_rule(rules.load_name_cues(settings.name_cues_file).forenames))
-        self.triage = Triage([*BUILTIN, *cues, *self.engine.custom_rules])
+        self.triage = Triage([*BUILTIN, *NAME_CUES, *cues, *self.engine.custom_rules])
+        # Names are found by the name tier (layouts and NER); presidio reads PERSON only for deny entries.
+        self._person_rules = any(e == "PERSON" for e, _ in self.engine.custom_rules)
         self._entities = frozenset(settings.entities) if settings.entities else None
         self._enabled = frozenset(REPORTED) | {e for e, _ in self.engine.custom_rules} | set(_ALIASES)
-        self._by_name = {r.name: r for r in self.engine.recognizers}
+        self._by_name = {recognizer_name(r): r for r in self.engine.recognizers}
         self._terms = None
         if settings.special_category_file is not None:
             self._terms = TermMatcher(rules.load_special(settings.special_category_file))
@@ -61,8 +76,8 @@ class Detector:
         self.fast_entities = frozenset(self._fast)
         self._artifacts = self.engine.cheap_artifacts()
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Detector, (self.settings, self._hash_key))
+    def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
+        return (TieredDetector, (self.settings, self._hash_key))
 
     @property
     def provenance(self) -> dict[str, object]:
@@ -71,7 +86,7 @@ class Detector:
             "model_version": model_version(self.engine),
             "names": self.engine.ner,
             "recognizers": sorted(
-                f"{r.name}:{','.join(_ALIASES.get(e, e) for e in r.supported_entities)}"
+                f"{recognizer_name(r)}:{','.join(_ALIASES.get(e, e) for e in r.supported_entities)}"
                 for r in self.engine.recognizers
             ),
             "triage": "google-re2" if self.settings.triage else "off",
@@ -97,11 +112,10 @@ class Detector:
         self, text: str, context: tuple[str, ...], threshold: float, cands: list[Candidate] | None = None
     ) -> tuple[list[Match], int]:
         """Pattern matches in ``text`` (chunk coordinates); presidio runs only the candidates' recognizers."""
-        ner = self.engine.ner
         if self.settings.triage:
             if cands is None:
                 cands = self.scan(text, context)
-            skip = {"NAME_CUE", "PERSON"} if ner else {"NAME_CUE"}
+            skip = {"NAME_CUE"} if self._person_rules else {"NAME_CUE", "PERSON"}
             for entity in {c.entity for c in cands} & self._needs_context.keys():
                 gate = self._needs_context[entity]
                 if not (gate.search(text) or gate.search(" ".join(context))):
@@ -111,7 +125,7 @@ class Detector:
             for w in wins:
                 w.entities |= self.triage.always
         else:
-            wanted = self._enabled - ({"PERSON"} if ner else set())
+            wanted = self._enabled - (set() if self._person_rules else {"PERSON"})
             wins = [Window(0, len(text), set(wanted))]
         out: list[Match] = []
         read = 0
@@ -139,20 +153,20 @@ class Detector:
         for entity in entities:
             for rec, patterns in self._fast[entity]:
                 words = context_regex(tuple(rec.context or ()))
-                before = getattr(rec, "context_before", None) or enhancer.before
-                after = getattr(rec, "context_after", enhancer.after)
+                steward = extras(rec)
+                before = steward.context_before or enhancer.before
+                after = enhancer.after if steward.context_after is None else steward.context_after
                 for compiled, base in patterns:
                     for m in compiled.finditer(text):
                         value = m.group()
                         valid = rec.validate_result(value) if value else False
                         if valid is False or rec.invalidate_result(value):
                             continue
-                        score = 1.0 if valid else base
                         found = find_context(words, text, m.start(), m.end(), external, before, after)
-                        score = enhancer.rescore(rec, score, bool(found))
+                        score = enhancer.rescore(rec, 1.0 if valid else base, bool(found))
                         if score is None or score < threshold or self._allowed(entity, value):
                             continue
-                        validated = bool(valid) and getattr(rec, "steward_validator", None) is not None
+                        validated = bool(valid) and steward.steward_validator is not None
                         out.append(
                             Match(
                                 _ALIASES.get(entity, entity),
@@ -160,7 +174,7 @@ class Detector:
                                 m.end() + offset,
                                 score,
                                 value,
-                                rec.name,
+                                recognizer_name(rec),
                                 validated,
                                 tuple(found),
                             )
@@ -174,7 +188,7 @@ class Detector:
         entities: list[str],
         context: tuple[str, ...],
         threshold: float,
-        artifacts: Any = None,
+        artifacts: NlpArtifacts | None = None,
     ) -> list[Match]:
         results = self.engine.analyzer.analyze(
             text=text,
@@ -194,7 +208,8 @@ class Detector:
             value = text[r.start : r.end]
             name = r.recognition_metadata.get(_RECOGNIZER, "")
             recognizer = self._by_name.get(name)
-            if not getattr(recognizer, "steward_deny", False):
+            steward = extras(recognizer)
+            if not steward.steward_deny:
                 if self._allowed(r.entity_type, value):
                     continue
                 if r.entity_type == "PERSON" and not plausible_name(value, text, r.start):
@@ -203,7 +218,7 @@ class Detector:
             validated = bool(explanation is not None and explanation.validation_result) or (
                 r.entity_type == "PHONE_NUMBER"
             )
-            validated = validated and getattr(recognizer, "steward_validator", None) is not None
+            validated = validated and steward.steward_validator is not None
             out.append(
                 Match(
                     _ALIASES.get(r.entity_type, r.entity_type),
@@ -218,10 +233,35 @@ class Detector:
             )
         return out
 
-    def ner(self, texts: list[str], contexts: list[tuple[str, ...]]) -> Iterator[list[Match]]:
-        batch = self.engine.nlp_engine.process_batch(texts, "en", batch_size=32)
-        for (text, artifacts), context in zip(batch, contexts, strict=True):
-            yield self._analyze(text, 0, ["PERSON"], context, self.settings.score_threshold, artifacts)
+    def ner(self, texts: list[str]) -> Iterator[list[Match]]:
+        """PERSON spans by spaCy's NER, called directly (``nlp.pipe``, only tok2vec and ner), each checked by
+        ``plausible_name`` and the allow-list; scored as presidio's SpacyRecognizer scores them."""
+        if self.engine.nlp is None or not texts:
+            yield from ([] for _ in texts)
+            return
+        for text, doc in zip(texts, self.engine.nlp.pipe(texts, batch_size=64), strict=True):
+            found: list[Match] = []
+            for ent in doc.ents:
+                if ent.label_ not in _PERSON_LABELS:
+                    continue
+                start, end = ent.start_char, ent.end_char
+                cut = text.find("\n", start, end)
+                end = cut if cut >= 0 else end  # NER runs a name on into the next line
+                value = text[start:end]
+                if plausible_name(value, text, start) and not self._allowed("PERSON", value):
+                    found.append(Match("PERSON", start, end, _NER_SCORE, value, "SpacyRecognizer", False))
+            yield found
+
+    def layout_names(self, text: str, offset: int) -> tuple[list[Match], bool]:
+        """Names by the layouts of council files (``people.py``), in ``text`` placed at ``offset``, and whether
+        NER should still read ``text`` (a name-shaped sequence there that no layout explains)."""
+        out = []
+        found = people.find(text)
+        for f in found:
+            value = text[f.start : f.end]
+            if not self._allowed("PERSON", value):
+                out.append(Match("PERSON", f.start + offset, f.end + offset, f.score, value, people.RECOGNIZER, False))
+        return out, self.engine.nlp is not None and people.unsettled(text, found)
 
     def cell_match(self, entity: str | None, value: str) -> Match | None:
         """The first ``entity`` match in one table cell, by its recognizers' own patterns and checks (no
@@ -235,8 +275,16 @@ class Detector:
                     valid = rec.validate_result(found)
                     if valid is False or rec.invalidate_result(found) or self._allowed(entity or "", found):
                         continue
-                    validated = bool(valid) and getattr(rec, "steward_validator", None) is not None
-                    return Match(entity or "", m.start(), m.end(), 1.0 if valid else score, found, rec.name, validated)
+                    validated = bool(valid) and extras(rec).steward_validator is not None
+                    return Match(
+                        entity or "",
+                        m.start(),
+                        m.end(),
+                        1.0 if valid else score,
+                        found,
+                        recognizer_name(rec),
+                        validated,
+                    )
         return None
 
     def _phone_cell(self, value: str) -> Match | None:
@@ -257,36 +305,40 @@ class Detector:
         return any(norm in vals or any(p.search(value) for p in pats) for _, vals, pats in entries)
 
 
-def _fast_checkers(recognizers: Iterable[Any]) -> dict[str, list[tuple[Any, list[tuple[Any, float]]]]]:
+_Checkers = dict[str, list[tuple[PatternRecognizer, list[tuple[regex.Pattern[str], float]]]]]
+
+
+def _fast_checkers(recognizers: Iterable[EntityRecognizer]) -> _Checkers:
     """Entity -> its pattern recognizers with compiled patterns, for entities found by patterns alone."""
-    out: dict[str, list[tuple[Any, list[tuple[Any, float]]]]] = {}
+    out: _Checkers = {}
     slow: set[str] = set()
     for rec in recognizers:
         entities = rec.supported_entities
-        if not isinstance(rec, PatternRecognizer) or not rec.patterns or getattr(rec, "steward_deny", False):
+        if not isinstance(rec, PatternRecognizer) or not recognizer_patterns(rec) or extras(rec).steward_deny:
             slow.update(entities)
             continue
-        compiled = [(regex.compile(p.regex, flags=rec.global_regex_flags), p.score) for p in rec.patterns]
+        flags = rec.global_regex_flags or 0
+        compiled = [(regex.compile(p.regex, flags=flags), p.score) for p in recognizer_patterns(rec)]
         for entity in entities:
             out.setdefault(entity, []).append((rec, compiled))
     slow.add("PERSON")  # name columns are read by header and cell shape (tables.record)
     fast = {e: v for e, v in out.items() if e not in slow}
-    fast["PHONE_NUMBER"] = []  # checked with phonenumbers.parse (Detector._phone_cell)
+    fast["PHONE_NUMBER"] = []  # checked with phonenumbers.parse (TieredDetector._phone_cell)
     return fast
 
 
-def _digest(path: Any) -> str | None:
+def _digest(path: Path | None) -> str | None:
     return f"{path} sha256:{rules.file_digest(path)}" if path is not None else None
 
 
-def _context_gates(recognizers: Iterable[Any], entities: frozenset[str]) -> dict[str, Any]:
+def _context_gates(recognizers: Iterable[EntityRecognizer], entities: frozenset[str]) -> dict[str, re2._Regexp]:
     """Entity -> RE2 of its context words, for entities whose recognizers all require a context word."""
     gates = {}
     options = re2.Options()
     options.case_sensitive = False
     for entity in entities:
         recs = [r for r in recognizers if entity in r.supported_entities]
-        if recs and all(getattr(r, "requires_context", False) for r in recs):
+        if recs and all(extras(r).requires_context for r in recs):
             words = sorted({w for r in recs for w in (r.context or ())})
             if words:
                 gates[entity] = re2.compile("|".join(re2.escape(w) for w in words), options)
@@ -306,5 +358,5 @@ def _allow_index(
     return out
 
 
-def build_detector(settings: DetectionConfig, hash_key: bytes | None = None) -> Detector:
-    return Detector(settings, hash_key)
+def build_detector(settings: DetectionConfig, hash_key: bytes | None = None) -> TieredDetector:
+    return TieredDetector(settings, hash_key)

@@ -11,8 +11,9 @@ import logging
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, Pattern, PatternRecognizer, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NlpEngineProvider, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
@@ -23,6 +24,9 @@ from scanner.detect.metadata import ENTITIES as METADATA_ENTITIES
 from scanner.detect.metadata import metadata_recognizers
 from scanner.detect.uk import uk_recognizers
 from scanner.errors import ConfigError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +94,7 @@ class BlankNlpEngine(SpacyNlpEngine):
     def load(self) -> None:
         import spacy
 
-        self.nlp = {"en": spacy.blank("en")}
+        self.nlp = {"en": spacy.blank("en")}  # type: ignore[assignment]  # presidio declares it as None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +107,15 @@ class Engine:
     allowlist: rules.AllowListFile | None
     model: str
     rule_files: dict[str, str]  # path -> sha256 prefix
+    nlp: Language | None = None  # the spaCy pipeline NER runs on (tok2vec and ner only), when loaded
 
     def cheap_artifacts(self) -> NlpArtifacts:
+        """Artifacts with no tokens: pattern recognizers and the window context enhancer need none."""
+        from spacy.tokens import Doc
+        from spacy.vocab import Vocab
+
         return NlpArtifacts(
-            entities=[], tokens=[], tokens_indices=[], lemmas=[], nlp_engine=self.nlp_engine, language="en"
+            entities=[], tokens=Doc(Vocab()), tokens_indices=[], lemmas=[], nlp_engine=self.nlp_engine, language="en"
         )
 
 
@@ -155,7 +164,7 @@ def build_engine(settings: DetectionConfig) -> Engine:
         rule_files[str(settings.allowlist_file)] = rules.file_digest(Path(settings.allowlist_file))
         for rec in rules.deny_recognizers(allowlist, Path(settings.allowlist_file)):
             recognizers.append(rec)
-            custom += [(rec.supported_entities[0], "(?i)" + p.regex) for p in rec.patterns]
+            custom += [(rec.supported_entities[0], "(?i)" + p.regex) for p in recognizer_patterns(rec)]
     if ner:
         recognizers.append(SpacyRecognizer(supported_entities=["PERSON"]))
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
@@ -176,7 +185,18 @@ def build_engine(settings: DetectionConfig) -> Engine:
         allowlist=allowlist,
         model=settings.spacy_model if ner else "none",
         rule_files=rule_files,
+        nlp=nlp_engine.nlp["en"] if ner else None,  # type: ignore[attr-defined]
     )
+
+
+def recognizer_name(rec: EntityRecognizer) -> str:
+    name: str = rec.name  # type: ignore[has-type]  # set in presidio's __init__ branches mypy cannot follow
+    return name
+
+
+def recognizer_patterns(rec: PatternRecognizer) -> list[Pattern]:
+    patterns: list[Pattern] = rec.patterns  # type: ignore[has-type]  # as above
+    return patterns
 
 
 def versions() -> dict[str, str]:

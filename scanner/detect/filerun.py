@@ -1,5 +1,10 @@
-"""Per-file detection state: one _FileRun per Detector.detect call, bounded by the number of entity types,
-table columns and pending NER text; chunks are read once, in order."""
+"""Per-file detection state: one FileRun per detect call, bounded by the number of entity types, table columns
+and pending NER text; chunks are read once, in order.
+
+Short prose chunks that follow one another (an address block, a signature, a DOCX paragraph per line) are read
+as one unit, so a name on one line and its postcode on the next are seen together; every match is still located
+on its own line (``Lines``), and a text file's "line N" becomes the number of the line that holds the match.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,27 @@ from typing import TYPE_CHECKING
 
 from scanner.detect import markings, tables
 from scanner.detect.aggregate import Aggregator, Match, resolve_overlaps
+from scanner.detect.lines import Lines
 from scanner.detect.names import organisation_pair
 from scanner.detect.result import DetectResult
 from scanner.detect.triage import Candidate, windows
 from scanner.types import Chunk
 
 if TYPE_CHECKING:
-    from scanner.detect.detector import Detector
+    from scanner.detect.detector import TieredDetector
 
 _HEADER_WHERE = re.compile(r"header|footer", re.IGNORECASE)
 _NER_CUES = frozenset({"PERSON", "NAME_CUE"})
 # Identifiers near which NER also reads: people are named next to their NHS number or date of birth.
 _NEAR_NAMES = frozenset({"UK_NHS", "UK_NINO", "DATE_OF_BIRTH", "EMAIL_ADDRESS", "UK_ADDRESS", "UK_UPN"})
+_SHORT = 160  # a prose chunk this short (one line) is grouped with its neighbours
+_GROUP_LINES = 12
+# A column whose header says it holds free text, or whose cells read like sentences, is read for names.
+_FREE_TEXT = re.compile(
+    r"note|comment|descr|detail|narrative|summary|remark|free ?text|message|reason|action|"
+    r"outcome|history|observation|log|update|text|body",
+    re.IGNORECASE,
+)
 
 
 def _table(where: str) -> str:
@@ -45,14 +59,18 @@ def _pieces(chunk: Chunk, cap: int) -> Iterator[tuple[str, int]]:
 class FileRun:
     """State for one file: bounded by the number of entity types, columns and pending NER text."""
 
-    def __init__(self, det: Detector):
+    def __init__(self, det: TieredDetector):
         self.det = det
         s = det.settings
         self.agg = Aggregator(det._hash_key, s.max_locators, s.max_hashes, det._entities)
         self.columns: dict[tuple[str, str], tables.ColumnState] = {}
         # A "unit" is where special-category terms must meet an identifier: a prose chunk, or a whole table.
-        self.pending: list[tuple[int, str, list[Match]]] = []  # unit id, where, pattern matches
-        self.ner_jobs: list[tuple[int, int, str, tuple[str, ...]]] = []  # unit id, offset, text, context
+        self.pending: list[tuple[Lines, list[Match]]] = []  # where each line is, pattern matches
+        self.group: list[tuple[Chunk, int]] = []  # short prose chunks read together (chunk, chunk id)
+        # NER jobs: (pending index or a column's key, offset, text); a column job also has its rows' offsets
+        self.ner_jobs: list[tuple[int, int, str]] = []
+        self.column_jobs: list[tuple[tables.ColumnState, list[int], int, int, str]] = []  # state, starts, row, at
+        self.ner_cache: dict[str, list[Match]] = {}
         self.ner_chars = 0
         self.chunk_id = 0
         self.identified_units: set[int | str] = set()
@@ -65,6 +83,9 @@ class FileRun:
         s = self.det.settings
         self.chars += len(chunk.text)
         self._markings(chunk)
+        short = chunk.column is None and len(chunk.text) <= _SHORT and "\n" not in chunk.text.strip()
+        if not short or (self.group and self.group[-1][0].context != chunk.context):
+            self._group_done()
         for piece, line in _pieces(chunk, s.max_chunk_chars):
             self.chunk_id += 1
             unit: int | str = self.chunk_id if chunk.column is None else f"table:{_table(chunk.where)}"
@@ -73,10 +94,22 @@ class FileRun:
                     self.terms.setdefault(category, []).append((unit, n))
             if chunk.column is not None:
                 self._column(chunk, piece, (chunk.first_row or 1) + line, unit)
+            elif short:
+                self.group.append((chunk, self.chunk_id))
+                if len(self.group) >= _GROUP_LINES:
+                    self._group_done()
             else:
-                self._prose(chunk, piece)
+                self._prose(piece, Lines.of(chunk.where, self.chunk_id, piece, line), chunk.context)
         if self.ner_chars >= s.ner_batch_chars:
             self._flush()
+
+    def _group_done(self) -> None:
+        """Read the short chunks gathered so far as one unit of text, one line each."""
+        if not self.group:
+            return
+        group, self.group = self.group, []
+        text, lines = Lines.joined([(c.text.strip("\n"), c.where, cid) for c, cid in group])
+        self._prose(text, lines, group[0][0].context)
 
     def _markings(self, chunk: Chunk) -> None:
         s = self.det.settings
@@ -93,23 +126,28 @@ class FileRun:
             if found and (self.marking is None or markings.RANK[found[1]] > markings.RANK[self.marking[1]]):
                 self.marking = found
 
-    def _prose(self, chunk: Chunk, text: str) -> None:
+    def _prose(self, text: str, lines: Lines, context: tuple[str, ...]) -> None:
         det, s = self.det, self.det.settings
-        cands = det.scan(text, chunk.context) if s.triage else None
-        matches, read = det.confirm(text, chunk.context, s.score_threshold, cands)
+        cands = det.scan(text, context) if s.triage else None
+        matches, read = det.confirm(text, context, s.score_threshold, cands)
         self.confirmed += read
-        if det.engine.ner and cands is not None:
-            # NER reads around name cues, titled names, and identifiers (people are named near them).
+        index = len(self.pending)
+        if cands is not None:
+            # Names are sought around name cues, titled names, and identifiers (people are named near them).
             cues = [c for c in cands if c.entity in _NER_CUES and not organisation_pair(text[c.start : c.end])]
             cues += [Candidate("NAME_CUE", m.start, m.end) for m in matches if m.entity in _NEAR_NAMES]
             half = s.ner_window_chars
-            for w in windows(cues, len(text), half, half, 4 * half):
-                self.ner_jobs.append((self.chunk_id, w.start, text[w.start : w.end], chunk.context))
-                self.ner_chars += w.end - w.start
-        elif det.engine.ner:
-            self.ner_jobs.append((self.chunk_id, 0, text, chunk.context))
-            self.ner_chars += len(text)
-        self.pending.append((self.chunk_id, chunk.where, matches))
+            spans = [(w.start, w.end) for w in windows(cues, len(text), half, half, 4 * half)]
+        else:
+            spans = [(0, len(text))] if text.strip() else []
+        for start, end in spans:
+            window = text[start:end]
+            found, unsettled = det.layout_names(window, start)
+            matches += found
+            if unsettled:
+                self.ner_jobs.append((index, start, window))
+                self.ner_chars += end - start
+        self.pending.append((lines, matches))
 
     def _column(self, chunk: Chunk, text: str, first_row: int, unit: int | str) -> None:
         s = self.det.settings
@@ -142,32 +180,65 @@ class FileRun:
                 found, read = self.det.confirm(sample, context, 0.0)
                 self.confirmed += read
                 tables.record(state, resolve_overlaps(found), starts, row0, s.score_threshold, sample)
+        if state.fast is None and taken and _free_text(state, taken):
+            self._column_names(state, taken, first_row, context)
         typed = {state.fast} if state.fast else set()
         if (set(state.strong) | typed) & set(s.special_category_identifiers):
             self.identified_units.add(unit)
 
+    def _ner(self, texts: list[str]) -> list[list[Match]]:
+        """NER over ``texts``; a text already read in this file (a repeated cell or line) is not read again."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self.ner_cache))
+        self.ner_total += sum(len(t) for t in todo)
+        for text, found in zip(todo, self.det.ner(todo), strict=True):
+            if len(self.ner_cache) < 5000:
+                self.ner_cache[text] = found
+        return [[m.copy() for m in self.ner_cache.get(t, ())] for t in texts]
+
+    def _column_names(
+        self, state: tables.ColumnState, cells: list[str], first_row: int, context: tuple[str, ...]
+    ) -> None:
+        """Names in a free-text column's sampled cells: the same cues, layouts and NER as prose, by row."""
+        det, s = self.det, self.det.settings
+        text, starts = tables.joined(cells)
+        cands = [c for c in det.scan(text, context) if c.entity in _NER_CUES]
+        found: list[Match] = []
+        half = s.ner_window_chars
+        for w in windows(cands, len(text), half, half, 4 * half):
+            names, unsettled = det.layout_names(text[w.start : w.end], w.start)
+            found += names
+            if unsettled:
+                self.column_jobs.append((state, starts, first_row, w.start, text[w.start : w.end]))
+                self.ner_chars += w.end - w.start
+        tables.record(state, found, starts, first_row, s.score_threshold, "")
+
     def _flush(self) -> None:
         jobs, self.ner_jobs, self.ner_chars = self.ner_jobs, [], 0
+        column_jobs, self.column_jobs = self.column_jobs, []
         extra: dict[int, list[Match]] = {}
-        if jobs:
-            self.ner_total += sum(len(j[2]) for j in jobs)
-            found = self.det.ner([j[2] for j in jobs], [j[3] for j in jobs])
-            for (cid, offset, _, _), matches in zip(jobs, found, strict=True):
-                for m in matches:
-                    m.start += offset
-                    m.end += offset
-                extra.setdefault(cid, []).extend(matches)
+        found = self._ner([j[2] for j in jobs] + [j[4] for j in column_jobs])
+        for (index, offset, _), matches in zip(jobs, found, strict=False):
+            for m in matches:
+                m.start += offset
+                m.end += offset
+            extra.setdefault(index, []).extend(matches)
+        for (state, starts, row0, offset, _), matches in zip(column_jobs, found[len(jobs) :], strict=True):
+            for m in matches:
+                m.start += offset
+                m.end += offset
+            tables.record(state, matches, starts, row0, self.det.settings.score_threshold, "")
         idents = set(self.det.settings.special_category_identifiers)
-        for cid, where, matches in self.pending:
-            kept = resolve_overlaps(matches + extra.get(cid, []))
+        for index, (lines, matches) in enumerate(self.pending):
+            kept = resolve_overlaps(matches + extra.get(index, []))
             for m in kept:
-                self.agg.add(m, where)
+                self.agg.add(m, lines.where(m.start))
                 if m.entity in idents:
-                    self.identified_units.add(cid)
+                    self.identified_units.add(lines.unit(m.start))
         self.pending = []
 
     def finish(self) -> DetectResult:
         s = self.det.settings
+        self._group_done()
         self._flush()
         columns = tuple(
             tables.finish(state, self.agg, s.column_min_share, s.max_locators) for state in self.columns.values()
@@ -193,3 +264,13 @@ class FileRun:
             chars_confirmed=self.confirmed,
             chars_ner=self.ner_total,
         )
+
+
+def _free_text(state: tables.ColumnState, cells: list[str]) -> bool:
+    """A column that is not a name or identifier column and holds sentences (by header or by its cells)."""
+    if state.hint is not None:
+        return False
+    if _FREE_TEXT.search(state.column):
+        return True
+    filled = [c for c in cells if c.strip()]
+    return bool(filled) and sum(c.count(" ") for c in filled) / len(filled) >= 3

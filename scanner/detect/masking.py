@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import re
 
+from scanner.detect.names import normalise_name
+
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 
 
@@ -57,8 +59,11 @@ def mask(entity: str, value: str) -> str:
 
 
 def normalise(entity: str, value: str) -> str:
-    """Canonical form used for hashing, so '943 476 5919' and '9434765919' hash alike."""
-    if entity in {"EMAIL_ADDRESS", "PERSON", "UK_ADDRESS"}:
+    """Canonical form used for hashing, so '943 476 5919' and '9434765919' hash alike, and "O'Neill",
+    "O’Neill" and "ONEILL" (diacritics, case, apostrophes and titles folded) do too."""
+    if entity == "PERSON":
+        return normalise_name(value)
+    if entity in {"EMAIL_ADDRESS", "UK_ADDRESS"}:
         return " ".join(value.lower().split())
     return re.sub(r"[^A-Za-z0-9]", "", value).upper()
 

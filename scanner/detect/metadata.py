@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 
+from scanner.detect.protocol import StewardRecognizer
+
 # A decimal latitude and longitude pair with at least three decimals (a position to ~100 m or better).
 COORDINATES = r"(?<![\d.])[-+]?(?:[0-8]?\d|90)\.\d{3,}\s*,\s*[-+]?(?:1[0-7]\d|0?\d?\d|180)\.\d{3,}(?!\.?\d)"
 SERIAL = r"(?i:(?<=serial number: ))[A-Za-z0-9][A-Za-z0-9-]{3,31}\b"
@@ -33,7 +35,7 @@ ENTITIES = ("LOCATION_GPS", "DEVICE_SERIAL")
 ALIASES = {"METADATA_PERSON": "PERSON"}  # internal entity -> the type reported
 
 
-class GpsRecognizer(PatternRecognizer):
+class GpsRecognizer(StewardRecognizer, PatternRecognizer):
     """LOCATION_GPS: a latitude, longitude pair next to a word saying it is a position."""
 
     steward_validator = None
@@ -57,7 +59,7 @@ class GpsRecognizer(PatternRecognizer):
         return None if in_range else False
 
 
-class DeviceSerialRecognizer(PatternRecognizer):
+class DeviceSerialRecognizer(StewardRecognizer, PatternRecognizer):
     """DEVICE_SERIAL: a camera or lens serial number from image metadata (links photos to one owner)."""
 
     steward_validator = None
@@ -73,7 +75,7 @@ class DeviceSerialRecognizer(PatternRecognizer):
         )
 
 
-class AuthorRecognizer(PatternRecognizer):
+class AuthorRecognizer(StewardRecognizer, PatternRecognizer):
     """A person named in an author field of a file's properties (``Author property: Jane Smith``, context "file
     property"): two to five capitalised words, none naming an account, product or team."""
 

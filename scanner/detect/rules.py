@@ -21,6 +21,7 @@ import yaml
 from presidio_analyzer import Pattern, PatternRecognizer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from scanner.detect.protocol import StewardRecognizer
 from scanner.errors import ConfigError
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
@@ -133,7 +134,7 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-class YamlPatternRecognizer(PatternRecognizer):
+class YamlPatternRecognizer(StewardRecognizer, PatternRecognizer):
     """A recognizer defined in recognizers.yaml (or a deny entry)."""
 
     def __init__(self, spec: RecognizerSpec):
@@ -142,7 +143,7 @@ class YamlPatternRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity=spec.entity,
             patterns=patterns,
-            context=list(spec.context) or None,
+            context=list(spec.context),
             name=spec.name,
         )
         self.requires_context = spec.requires_context

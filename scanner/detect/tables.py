@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scanner.detect.aggregate import Aggregator, Match
+from scanner.detect.names import name_cell
 
 HEADER_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (entity, re.compile(pattern, re.IGNORECASE))
@@ -50,7 +51,6 @@ NOT_PERSON_HEADER = re.compile(
     r"|server|table|column|sheet|course|event|place|town|city|item|project|account|bank|nhs|email|e-mail|address",
     re.IGNORECASE,
 )
-_NAME_CELL = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.? )?[A-Z][a-z'’-]+(?:[ -][A-Z][a-z'’-]+){0,3}$")
 
 
 def header_entity(header: str) -> str | None:
@@ -112,7 +112,7 @@ def joined(lines: list[str]) -> tuple[str, list[int]]:
 def fast_type(state: ColumnState, checkable: frozenset[str], share: float = 0.8) -> str | None:
     """The column's type once its first rows are read in full, when nearly all of them hold one entity that
     patterns alone can check; later rows are then checked cell by cell without presidio."""
-    best = max(state.raw.items(), key=lambda kv: len(kv[1]), default=(None, set()))
+    best: tuple[str | None, set[int]] = max(state.raw.items(), key=lambda kv: len(kv[1]), default=(None, set()))
     entity, rows = best
     if entity in checkable and state.confirmed_nonempty and len(rows) / state.confirmed_nonempty >= share:
         return entity
@@ -145,7 +145,7 @@ def record(
         for i, start in enumerate(starts):
             end = starts[i + 1] - 1 if i + 1 < len(starts) else len(text)
             value = text[start:end].strip()
-            if _NAME_CELL.match(value):
+            if name_cell(value):
                 row = first_row + i
                 state.raw.setdefault("PERSON", set()).add(row)
                 state.strong.setdefault("PERSON", set()).add(row)

@@ -19,9 +19,12 @@ import re2
 from stdnum import luhn
 from stdnum.gb import nhs
 
+from scanner.detect import people
 from scanner.detect.metadata import TRIAGE as METADATA_TRIAGE
+from scanner.detect.names import TITLES
 
 log = logging.getLogger(__name__)
+_TITLES = "|".join(TITLES)
 
 # (entity, RE2 pattern). PERSON is a titled name (a pattern recognizer confirms it, and NER reads around it);
 # NAME_CUE only sends the text around it to NER: labels and salutations here, forenames from name_cues.yaml.
@@ -47,25 +50,12 @@ BUILTIN: tuple[tuple[str, str], ...] = (
     ("UK_PASSPORT", r"(?i)passport"),
     ("UK_DRIVING_LICENCE", r"\b[A-Za-z9]{5}\d{6}[A-Za-z9]{2}[A-Za-z0-9][A-Za-z]{2}\b"),
     ("DATE_OF_BIRTH", r"(?i)(?:birth|\bdob\b|d\.o\.b|\bborn\b)"),
-    # name cues: titles and salutations, labels, and capitalised bigrams inside a sentence
-    # a capitalised pair after words that introduce people, or before verbs of speech and action
-    (
-        "NAME_CUE",
-        r"\b(?:by|from|with|told|asked|contacted|visited|called|met) [A-Z][a-z]+ [A-Z][a-z]+",
-    ),
-    (
-        "NAME_CUE",
-        r"\b[A-Z][a-z]+ [A-Z][a-z'-]+ (?:explained|said|says|reported|stated|confirmed|told|asked|agreed|"
-        r"attended|called|visited|complained|requested)\b",
-    ),
-    ("PERSON", r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Dear|Sir|Cllr)\b\.? ?[A-Z]"),
-    (
-        "NAME_CUE",
-        r"(?i)\b(?:(?:name|patient|client|pupil|child|resident|tenant|applicant|employee|carer|parent|"
-        r"guardian|signed|attendees|present|contact|officer|worker|author|from|to|cc) ?:"
-        r"|(?:regards|sincerely|"
-        r"wishes|thanks),?[ \t]*\n)",
-    ),
+    # Name cues (see NAME_CUES below); a titled name is PERSON so that pattern-only mode confirms it too.
+    ("PERSON", rf"\b(?:{_TITLES})\b\.?[ \t]*\p{{Lu}}"),
+)
+# The name tier's needles (people.NEEDLES) are triage's name cues: each sends the text around it to that tier.
+NAME_CUES: tuple[tuple[str, str], ...] = tuple(
+    ("NAME_CUE", pattern) for layout, pattern in people.NEEDLES.items() if layout != "title"
 )
 BUILTIN += METADATA_TRIAGE  # GPS positions, serial numbers and authors in file metadata
 
@@ -73,7 +63,7 @@ BUILTIN += METADATA_TRIAGE  # GPS positions, serial numbers and authors in file 
 def forename_rule(forenames: Iterable[str]) -> tuple[str, str]:
     """A forename followed by a capitalised word: a cue for NER."""
     names = "|".join(sorted({re2.escape(n) for n in forenames}))
-    return ("NAME_CUE", rf"\b(?:{names})\b[ \t]+[A-Z][a-z'’-]+")
+    return ("NAME_CUE", rf"\b(?:{names})\b[ \t]+\p{{Lu}}")
 
 
 # A chunk whose own context (column header, sheet name) has a birth word is scanned for dates.

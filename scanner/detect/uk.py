@@ -26,6 +26,7 @@ from stdnum.gb import nhs as stdnum_nhs
 from stdnum.gb import upn as stdnum_upn
 
 from scanner.detect.dates import DATE, plausible_birth_date
+from scanner.detect.protocol import StewardRecognizer
 
 # Street types seen in UK addresses; used by the street-address recognizer (case-sensitive).
 STREET_TYPES = (
@@ -50,7 +51,7 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isalnum()).upper()
 
 
-class StewardNhsRecognizer(NhsRecognizer):
+class StewardNhsRecognizer(StewardRecognizer, NhsRecognizer):
     """presidio's NHS number pattern, validated by ``stdnum.gb.nhs`` (mod 11)."""
 
     steward_validator = "stdnum.gb.nhs"
@@ -69,7 +70,7 @@ class StewardNhsRecognizer(NhsRecognizer):
         return stdnum_nhs.is_valid(_digits(pattern_text))
 
 
-class StewardNinoRecognizer(UkNinoRecognizer):
+class StewardNinoRecognizer(StewardRecognizer, UkNinoRecognizer):
     """presidio's NINO pattern (HMRC prefix rules: never-issued prefixes BG, GB, NK, KN, TN, NT, ZZ and the
     letters D, F, I, Q, U, V rejected), with or without spaces, with more context words."""
 
@@ -88,7 +89,7 @@ class StewardNinoRecognizer(UkNinoRecognizer):
         return False if text[:2] in {"OO", "CR", "FY", "MW", "NC", "PP", "PY", "PZ"} else None
 
 
-class StewardPostcodeRecognizer(UkPostcodeRecognizer):
+class StewardPostcodeRecognizer(StewardRecognizer, UkPostcodeRecognizer):
     """presidio's postcode pattern (0.1 on its own) plus an address-block pattern: a postcode after a town
     or street on the previous line or after a comma scores 0.6."""
 
@@ -109,7 +110,7 @@ class StewardPostcodeRecognizer(UkPostcodeRecognizer):
         )
 
 
-class StewardPassportRecognizer(UkPassportRecognizer):
+class StewardPassportRecognizer(StewardRecognizer, UkPassportRecognizer):
     """UK passport numbers (presidio's 2 letters + 7 digits, and the older 9 digits); needs a context word."""
 
     steward_validator = None
@@ -120,7 +121,7 @@ class StewardPassportRecognizer(UkPassportRecognizer):
         super().__init__(patterns=patterns, context=[*UkPassportRecognizer.CONTEXT], name="StewardPassportRecognizer")
 
 
-class StewardDrivingLicenceRecognizer(UkDrivingLicenceRecognizer):
+class StewardDrivingLicenceRecognizer(StewardRecognizer, UkDrivingLicenceRecognizer):
     steward_validator = "dvla-structure"
     requires_context = False
 
@@ -131,7 +132,7 @@ class StewardDrivingLicenceRecognizer(UkDrivingLicenceRecognizer):
         )
 
 
-class StewardPhoneRecognizer(PhoneRecognizer):
+class StewardPhoneRecognizer(StewardRecognizer, PhoneRecognizer):
     """presidio's phonenumbers-based recognizer for GB numbers (mobile and landline, +44 and 0 forms)."""
 
     steward_validator = "phonenumbers"
@@ -161,7 +162,7 @@ class StewardPhoneRecognizer(PhoneRecognizer):
         )
 
 
-class StewardCreditCardRecognizer(CreditCardRecognizer):
+class StewardCreditCardRecognizer(StewardRecognizer, CreditCardRecognizer):
     steward_validator = "stdnum.luhn"
     requires_context = False
 
@@ -173,7 +174,7 @@ class StewardCreditCardRecognizer(CreditCardRecognizer):
         return digits.isdigit() and 13 <= len(digits) <= 19 and luhn.is_valid(digits)
 
 
-class StewardIbanRecognizer(IbanRecognizer):
+class StewardIbanRecognizer(StewardRecognizer, IbanRecognizer):
     steward_validator = "stdnum.iban"
     requires_context = False
 
@@ -184,7 +185,7 @@ class StewardIbanRecognizer(IbanRecognizer):
         return stdnum_iban.is_valid(_digits(pattern_text))
 
 
-class StewardEmailRecognizer(EmailRecognizer):
+class StewardEmailRecognizer(StewardRecognizer, EmailRecognizer):
     steward_validator = "tldextract"
     requires_context = False
 
@@ -192,7 +193,7 @@ class StewardEmailRecognizer(EmailRecognizer):
         super().__init__(name="StewardEmailRecognizer")
 
 
-class StewardIpRecognizer(IpRecognizer):
+class StewardIpRecognizer(StewardRecognizer, IpRecognizer):
     """presidio's IPv4 pattern. Its IPv6 patterns are slow (3 MB/s even with no match), so they are a separate
     recognizer that runs only where triage saw colon-separated hex."""
 
@@ -219,7 +220,7 @@ class StewardIpv6Recognizer(StewardIpRecognizer):
         IpRecognizer.__init__(self, patterns=v6, supported_entity="IP_ADDRESS_V6", name="StewardIpv6Recognizer")
 
 
-class UkBankAccountRecognizer(PatternRecognizer):
+class UkBankAccountRecognizer(StewardRecognizer, PatternRecognizer):
     """UK_BANK_ACCOUNT: a sort code with an account number near it, in either order; needs a bank context
     word. No public checksum exists (Vocalink modulus tables are licensed), so it is never 'validated'."""
 
@@ -242,7 +243,7 @@ class UkBankAccountRecognizer(PatternRecognizer):
         )
 
 
-class UkSortCodeRecognizer(PatternRecognizer):
+class UkSortCodeRecognizer(StewardRecognizer, PatternRecognizer):
     """UK_BANK_ACCOUNT from a sort code on its own, only next to the words "sort code" (or in a "Sort code"
     column): dates look the same."""
 
@@ -260,7 +261,7 @@ class UkSortCodeRecognizer(PatternRecognizer):
         )
 
 
-class UkUpnRecognizer(PatternRecognizer):
+class UkUpnRecognizer(StewardRecognizer, PatternRecognizer):
     """UK_UPN: the Unique Pupil Number (check letter, LA number, school, year, serial), validated by
     ``stdnum.gb.upn`` (check letter and local authority number)."""
 
@@ -281,7 +282,7 @@ class UkUpnRecognizer(PatternRecognizer):
         return stdnum_upn.is_valid(pattern_text)
 
 
-class DateOfBirthRecognizer(PatternRecognizer):
+class DateOfBirthRecognizer(StewardRecognizer, PatternRecognizer):
     """DATE_OF_BIRTH: a plausible past date with a birth context word before it (or a DOB column)."""
 
     steward_validator = "date"
@@ -303,7 +304,7 @@ class DateOfBirthRecognizer(PatternRecognizer):
         return None if plausible_birth_date(pattern_text) else False
 
 
-class UkAddressRecognizer(PatternRecognizer):
+class UkAddressRecognizer(StewardRecognizer, PatternRecognizer):
     """UK_ADDRESS (street address): a house number and street with a known street type, or any street line
     in an address block that ends in a postcode."""
 
@@ -321,7 +322,7 @@ class UkAddressRecognizer(PatternRecognizer):
         )
 
 
-class TitledNameRecognizer(PatternRecognizer):
+class TitledNameRecognizer(StewardRecognizer, PatternRecognizer):
     """PERSON from a title and capitalised name ("Mrs Sarah Thompson", "Dr Patel"): cheap, so names are
     found in pattern-only mode too."""
 

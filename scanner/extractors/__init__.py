@@ -18,12 +18,12 @@ _OOXML = "application/vnd.openxmlformats-officedocument."
 EXTRACTORS: dict[str, str] = {
     # Office documents, by the MIME types scanner.identify gives. libmagic 5.44 gives the same, except
     # that it calls an .xlsm an .xlsx and a password-protected OOXML file "application/encrypted".
-    _OOXML + "wordprocessingml.document": "scanner.extractors.office:extract_docx",
-    "application/vnd.ms-word.document.macroEnabled.12": "scanner.extractors.office:extract_docx",
-    _OOXML + "spreadsheetml.sheet": "scanner.extractors.office:extract_xlsx",
-    "application/vnd.ms-excel.sheet.macroEnabled.12": "scanner.extractors.office:extract_xlsx",
-    _OOXML + "presentationml.presentation": "scanner.extractors.office:extract_pptx",
-    "application/vnd.ms-powerpoint.presentation.macroEnabled.12": "scanner.extractors.office:extract_pptx",
+    _OOXML + "wordprocessingml.document": "scanner.extractors.word:extract_docx",
+    "application/vnd.ms-word.document.macroEnabled.12": "scanner.extractors.word:extract_docx",
+    _OOXML + "spreadsheetml.sheet": "scanner.extractors.sheets:extract_xlsx",
+    "application/vnd.ms-excel.sheet.macroEnabled.12": "scanner.extractors.sheets:extract_xlsx",
+    _OOXML + "presentationml.presentation": "scanner.extractors.slides:extract_pptx",
+    "application/vnd.ms-powerpoint.presentation.macroEnabled.12": "scanner.extractors.slides:extract_pptx",
     "application/x-ooxml-encrypted": "scanner.extractors.office:extract_encrypted",
     "application/encrypted": "scanner.extractors.office:extract_encrypted",
     "application/vnd.oasis.opendocument.text": "scanner.extractors.odf:extract_odt",

@@ -5,7 +5,9 @@ Office documents are ZIP files too, but identification names them as documents, 
 Defences against zip bombs, all raising ``TooLarge`` (status too_large) for the whole archive, at once:
 
 - archives (or mails) nested more than ``limits.max_archive_depth`` deep (a 42.zip stops at the fourth);
-- more than ``limits.max_archive_members`` files in one archive, or in an archive and those nested in it;
+- more than ``limits.max_archive_members`` files in one archive, or in an archive and those nested in it
+  (an end record listing more than twice that is refused before the directory is read: see
+  ``guards.check_zip_directory``);
 - a member that claims to expand past ``limits.max_file_bytes`` or the archive's remaining expansion
   budget, or past ``MAX_RATIO`` times its compressed size (a gigabyte of zeros in a megabyte);
 - and, not trusting those claims, the bytes actually decompressed are counted as they are read, in
@@ -30,6 +32,7 @@ from typing import IO, BinaryIO, cast
 
 from scanner.errors import Corrupt, Encrypted, Timeout, TooLarge, Unsupported
 from scanner.extractors.chunking import bounded
+from scanner.extractors.guards import check_zip_directory
 from scanner.extractors.nested import Members, check_depth
 from scanner.types import Chunk, Limits
 
@@ -49,6 +52,7 @@ def extract_zip(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
 def _members(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
     check_depth(limits)
     deadline = time.monotonic() + limits.max_seconds
+    check_zip_directory(fh, 2 * max(limits.max_archive_members, 0))  # folders count there too
     try:
         archive = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:

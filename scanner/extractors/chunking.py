@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
+from scanner.extractors.notes import note
 from scanner.types import Chunk, Limits
 
 log = logging.getLogger(__name__)
@@ -24,22 +25,24 @@ log = logging.getLogger(__name__)
 def split(text: str, where: str, context: tuple[str, ...], limits: Limits) -> Iterator[Chunk]:
     """Yield ``text`` as chunks of at most ``limits.max_chunk_chars``; nothing for blank text."""
     size = max(1, limits.max_chunk_chars)
-    while len(text) > size:
-        cut = _cut_point(text, size)
-        piece, text = text[:cut], text[cut:]
+    start = 0  # cut by position: slicing the rest off each time would copy a huge text over and over
+    while len(text) - start > size:
+        cut = _cut_point(text, start, size)
+        piece, start = text[start:cut], cut
         if piece.strip():
             yield Chunk(piece, where, context)
-    if text.strip():
-        yield Chunk(text, where, context)
+    rest = text[start:] if start else text
+    if rest.strip():
+        yield Chunk(rest, where, context)
 
 
-def _cut_point(text: str, size: int) -> int:
-    """Where to cut ``text`` so the head is at most ``size`` long: the last line break or space if any."""
+def _cut_point(text: str, start: int, size: int) -> int:
+    """Where to cut ``text[start:]`` so the head is at most ``size`` long: the last line break or space if any."""
     for sep in ("\n", " "):
-        at = text.rfind(sep, size // 2, size)
-        if at > 0:
+        at = text.rfind(sep, start + size // 2, start + size)
+        if at > start:
             return at + 1
-    return size
+    return start + size
 
 
 def bounded(chunks: Iterable[Chunk], limits: Limits) -> Iterator[Chunk]:
@@ -51,6 +54,7 @@ def bounded(chunks: Iterable[Chunk], limits: Limits) -> Iterator[Chunk]:
             if len(chunk.text) >= remaining:
                 if remaining > 0:
                     yield replace(chunk, text=chunk.text[:remaining])
+                note(f"text beyond {limits.max_text_chars} characters was not read")
                 log.debug(
                     "text limit of %d characters reached; the rest of the file is not read",
                     limits.max_text_chars,

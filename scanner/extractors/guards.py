@@ -7,6 +7,10 @@
   compound file, not a zip, so one that arrives under an OOXML type is reported as ``Encrypted``.
 - ``check_expanded_size(archive, limits)`` refuses a zip that would expand past
   ``limits.max_expanded_bytes`` before a parser loads a part into memory (zip bombs).
+- ``check_zip_directory(fh, max_entries)`` refuses a zip whose central directory lists more entries than
+  ``max_entries`` (or is bigger than they could need), read from the end record before ``zipfile`` builds
+  an object per entry (an archive of millions of empty members would take gigabytes and minutes).
+- ``open_package(fh, kind, limits)`` does all three for an Office package and opens it as a zip.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from scanner.types import Limits
 log = logging.getLogger(__name__)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+PACKAGE_MAX_PARTS = 50_000  # an Office package with more parts than this is not a document but a bomb
+ENTRY_BYTES = 1024  # central directory bytes allowed per entry (46 fixed, a name, extra fields)
+_EOCD, _EOCD64_LOCATOR, _EOCD64 = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06"
 
 PARSE_ERRORS: tuple[type[BaseException], ...] = (
     zipfile.BadZipFile,
@@ -85,3 +92,43 @@ def check_expanded_size(archive: zipfile.ZipFile, limits: Limits) -> None:
     total = sum(info.file_size for info in archive.infolist())
     if total > limits.max_expanded_bytes:
         raise TooLarge(f"expands to {total} bytes, more than {limits.max_expanded_bytes}")
+
+
+def check_zip_directory(fh: BinaryIO, max_entries: int) -> None:
+    """Raise ``TooLarge`` when the zip's end record lists more than ``max_entries`` entries, or a central
+    directory larger than ``max_entries * ENTRY_BYTES``. Leaves ``fh`` at 0; a file with no end record is
+    left for ``zipfile`` to report."""
+    entries, size = _directory_size(fh)
+    fh.seek(0)
+    if entries > max_entries or size > max(max_entries, 1) * ENTRY_BYTES:
+        raise TooLarge(f"a zip directory of {entries} entries ({size} bytes), more than the limit of {max_entries}")
+
+
+def _directory_size(fh: BinaryIO) -> tuple[int, int]:
+    """(entries, bytes) of the central directory, from the (zip64) end record; (0, 0) when there is none."""
+    fh.seek(0, 2)
+    end = fh.tell()
+    start = max(0, end - (22 + 0xFFFF + 20))  # the end record, its comment and a zip64 locator before it
+    fh.seek(start)
+    tail = fh.read(end - start)
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        return 0, 0
+    entries, size = struct.unpack_from("<HI", tail, at + 10)
+    if (entries == 0xFFFF or size == 0xFFFFFFFF) and at >= 20 and tail[at - 20 : at - 16] == _EOCD64_LOCATOR:
+        (offset,) = struct.unpack_from("<Q", tail, at - 12)
+        fh.seek(offset)
+        record = fh.read(56)
+        if len(record) == 56 and record[:4] == _EOCD64:
+            entries, size = struct.unpack_from("<QQ", record, 32)
+    return entries, size
+
+
+@contextmanager
+def open_package(fh: BinaryIO, kind: str, limits: Limits) -> Iterator[zipfile.ZipFile]:
+    """The zip of an Office package, once it is known not to be encrypted nor to expand past the limits."""
+    reject_ole_container(fh, kind)
+    check_zip_directory(fh, PACKAGE_MAX_PARTS)
+    with zipfile.ZipFile(fh) as archive:
+        check_expanded_size(archive, limits)
+        yield archive

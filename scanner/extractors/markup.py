@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from typing import BinaryIO
 
 from scanner.extractors.chunking import bounded
+from scanner.extractors.notes import note
 from scanner.extractors.text import decoded_blocks, line_chunks
 from scanner.types import Chunk, Limits
 
@@ -57,6 +58,8 @@ _BLOCKS = {
     "ul",
 }
 _VISIBLE_ATTRS = {"alt", "title", "value"}
+MAX_BLOCK = 1 << 20  # characters of one block of text held before it is passed on
+MAX_PENDING = 4 << 20  # characters of a script or style held while looking for its end
 
 
 class _Visible(HTMLParser):
@@ -67,13 +70,14 @@ class _Visible(HTMLParser):
         self.hidden = 0
         self.blocks: list[tuple[int, str]] = []
         self._parts: list[str] = []
+        self._size = 0
         self._line = 1
 
     def _close_block(self) -> None:
         text = " ".join("".join(self._parts).split())
         if text:
             self.blocks.append((self._line, text))
-        self._parts = []
+        self._parts, self._size = [], 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN:
@@ -99,13 +103,24 @@ class _Visible(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.hidden or not data.strip():
             return
-        if not self._parts or not "".join(self._parts).strip():
+        if not self._parts:  # only text with something visible in it is kept
             self._line = self.getpos()[0] + (len(data) - len(data.lstrip("\n")))
         self._parts.append(data)
+        self._size += len(data)
+        if self._size > MAX_BLOCK:  # a block without end (one huge line of text) goes out in pieces
+            note(f"a block of text longer than {MAX_BLOCK} characters was read in pieces")
+            self._close_block()
 
     def finish(self) -> None:
         self.close()
         self._close_block()
+
+    def drop_hidden(self) -> None:
+        """Inside a huge script or style, drop what is held (never shown, and rescanned on every feed)."""
+        if self.cdata_elem is not None and len(self.rawdata) > MAX_PENDING:
+            cut = len(self.rawdata) - 64  # keep enough to see a closing tag cut in two
+            self.updatepos(0, cut)  # line numbers stay right
+            self.rawdata = self.rawdata[cut:]
 
 
 def visible_blocks(blocks: Iterator[str]) -> Iterator[tuple[int, str]]:
@@ -113,6 +128,7 @@ def visible_blocks(blocks: Iterator[str]) -> Iterator[tuple[int, str]]:
     parser = _Visible()
     for block in blocks:
         parser.feed(block)
+        parser.drop_hidden()
         yield from parser.blocks
         parser.blocks.clear()
     parser.finish()

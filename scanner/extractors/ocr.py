@@ -230,25 +230,26 @@ def needs_ocr(text: str) -> bool:
     return len("".join(text.split())) < MIN_TEXT_CHARS
 
 
-def pdf_pages(fh: Any, numbers: list[int], limits: Limits) -> Iterator[Chunk]:
-    """OCR the pages ``numbers`` (1-based) of the PDF open in ``fh`` that are mostly image, rendered with
-    PDFium at ``limits.ocr.dpi``; called after the PDF's text layer has been read."""
+def pdf_pages(document: Any, numbers: list[int], limits: Limits) -> Iterator[Chunk]:
+    """OCR the pages ``numbers`` (1-based) of the open PDFium ``document`` that are mostly image, rendered at
+    ``limits.ocr.dpi``; called after the PDF's text layer has been read."""
     if not numbers or not limits.ocr.enabled:
         return
-    import pypdfium2 as pdfium
+    scanned = [n for n in numbers if _with_page(document, n, _mostly_image)]
+    if scanned and not models_installed():  # the text layer was read: keep it, note the pages left
+        tally = _tally()
+        tally.pages, tally.stopped = tally.pages + len(scanned), "Tesseract's models are not installed"
+        return
+    loaders = ((f"page {n}", _renderer(document, n, limits.ocr.dpi)) for n in scanned)
+    yield from read_pages(loaders, len(scanned), limits)
 
-    fh.seek(0)
-    document = pdfium.PdfDocument(fh, autoclose=False)
+
+def _with_page(document: Any, number: int, use: Callable[[Any], Any]) -> Any:
+    page = document[number - 1]
     try:
-        scanned = [n for n in numbers if _mostly_image(document[n - 1])]
-        if scanned and not models_installed():  # the text layer was read: keep it, note the pages left
-            tally = _tally()
-            tally.pages, tally.stopped = tally.pages + len(scanned), "Tesseract's models are not installed"
-            return
-        loaders = ((f"page {n}", _renderer(document, n, limits.ocr.dpi)) for n in scanned)
-        yield from read_pages(loaders, len(scanned), limits)
+        return use(page)
     finally:
-        document.close()
+        page.close()
 
 
 def _mostly_image(page: Any) -> bool:
@@ -264,8 +265,7 @@ def _mostly_image(page: Any) -> bool:
 
 def _renderer(document: Any, number: int, dpi: int) -> PageLoader:
     def render() -> Image:
-        page = document[number - 1]
-        image: Image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+        image: Image = _with_page(document, number, lambda page: page.render(scale=dpi / 72, grayscale=True).to_pil())
         return image
 
     return render

@@ -7,9 +7,10 @@ Locators:
   master pages in styles.xml, where protective markings live) are ``"header"`` and ``"footer"``.
 - ODS: column-aware like Excel, ``"Staff!C"`` with ``first_row`` (see ``tables.columns_to_chunks``).
 
-The XML is parsed with defusedxml's ``iterparse`` (no DTDs, no entity expansion) and elements are
-cleared as they are read, so memory stays flat on large documents. A password-protected document
-(``manifest:encryption-data`` in META-INF/manifest.xml) raises ``Encrypted``.
+The XML is streamed with lxml's ``iterparse`` (``ooxml.iter_ends``: no entity substituted, nothing fetched,
+libxml2's size and depth limits, past which the file is ``TooLarge``), asking only for the elements read
+(paragraphs, table rows), which are freed once read, so memory stays flat on large documents. A
+password-protected document (``manifest:encryption-data`` in META-INF/manifest.xml) raises ``Encrypted``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import logging
 import zipfile
 from collections.abc import Iterator
 from typing import IO, BinaryIO
-from xml.etree.ElementTree import Element
 
-from defusedxml.ElementTree import iterparse
+from lxml import etree
 
 from scanner.errors import Encrypted
 from scanner.extractors.chunking import bounded, split
-from scanner.extractors.guards import corrupt_on
+from scanner.extractors.guards import corrupt_on, open_package
+from scanner.extractors.ooxml import iter_ends, release, xml_limits
 from scanner.extractors.tables import columns_to_chunks
 from scanner.types import Chunk, Limits
 
@@ -41,13 +42,13 @@ MAX_COLUMNS = 16_384  # as many as a spreadsheet application shows
 
 
 def extract_odt(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
-    with corrupt_on("ODT"), zipfile.ZipFile(fh) as archive:
+    with corrupt_on("ODT"), xml_limits("ODT"), open_package(fh, "ODT", limits) as archive:
         _reject_encrypted(archive, "ODT")
         yield from bounded(_odt_chunks(archive, limits), limits)
 
 
 def extract_ods(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
-    with corrupt_on("ODS"), zipfile.ZipFile(fh) as archive:
+    with corrupt_on("ODS"), xml_limits("ODS"), open_package(fh, "ODS", limits) as archive:
         _reject_encrypted(archive, "ODS")
         yield from bounded(_ods_chunks(archive, limits), limits)
 
@@ -65,18 +66,17 @@ def _odt_chunks(archive: zipfile.ZipFile, limits: Limits) -> Iterator[Chunk]:
             yield from _header_footer_chunks(styles, limits)
     number = 0
     with archive.open("content.xml") as content:
-        for _, element in iterparse(content, events=("end",)):
-            if element.tag in (TEXT + "p", TEXT + "h"):
-                number += 1
-                yield from split(_text(element), f"p{number}", (), limits)
-                element.clear()
+        for element in iter_ends(content, (TEXT + "p", TEXT + "h")):
+            number += 1
+            yield from split(_text(element), f"p{number}", (), limits)
+            element.clear()
 
 
 def _header_footer_chunks(styles: IO[bytes], limits: Limits) -> Iterator[Chunk]:
     seen: set[tuple[str, str]] = set()
-    for _, element in iterparse(styles, events=("end",)):
+    for element in iter_ends(styles, tuple(STYLE + local for local in _HEADERS)):
         local = element.tag.rpartition("}")[2]
-        if element.tag.startswith(STYLE) and local in _HEADERS:
+        if local in _HEADERS:
             where = "header" if local.startswith("header") else "footer"
             lines = [_text(p) for p in element.iter() if p.tag in (TEXT + "p", TEXT + "h")]
             text = "\n".join(lines)
@@ -86,15 +86,17 @@ def _header_footer_chunks(styles: IO[bytes], limits: Limits) -> Iterator[Chunk]:
             element.clear()
 
 
-def _text(element: Element) -> str:
+def _text(element: etree._Element) -> str:
     """A paragraph's text, with ODF's space, tab and line-break elements turned back into characters."""
     parts: list[str] = []
 
-    def walk(node: Element) -> None:
+    def walk(node: etree._Element) -> None:
         if node.text:
             parts.append(node.text)
         for child in node:
-            if child.tag == TEXT + "s":
+            if isinstance(child, etree._Comment | etree._ProcessingInstruction):
+                pass  # not text, but its tail is
+            elif child.tag == TEXT + "s":
                 parts.append(" " * int(child.get(TEXT + "c", "1") or 1))
             elif child.tag == TEXT + "tab":
                 parts.append("\t")
@@ -125,7 +127,15 @@ def _ods_rows(content: IO[bytes], max_rows: int) -> Iterator[tuple[tuple[int, st
     costs nothing."""
     sheet = (0, "")
     empty = 0
-    for event, element in iterparse(content, events=("start", "end")):
+    events = etree.iterparse(
+        content,
+        events=("start", "end"),
+        tag=(TABLE + "table", TABLE + "table-row"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+    )
+    for event, element in events:
         if event == "start":
             if element.tag == TABLE + "table":
                 sheet = (sheet[0] + 1, element.get(TABLE + "name") or f"Sheet{sheet[0] + 1}")
@@ -135,7 +145,7 @@ def _ods_rows(content: IO[bytes], max_rows: int) -> Iterator[tuple[tuple[int, st
             continue
         row = _row_values(element)
         repeat = min(int(element.get(TABLE + "number-rows-repeated", "1") or 1), max_rows)
-        element.clear()
+        release(element)
         if not row:
             empty = min(empty + repeat, max_rows)
             continue
@@ -146,7 +156,7 @@ def _ods_rows(content: IO[bytes], max_rows: int) -> Iterator[tuple[tuple[int, st
             yield sheet, row
 
 
-def _row_values(row: Element) -> list[object]:
+def _row_values(row: etree._Element) -> list[object]:
     """A row's values; empty cells become None, trailing empty cells are dropped."""
     values: list[object] = []
     empty = 0
@@ -165,7 +175,7 @@ def _row_values(row: Element) -> list[object]:
     return values
 
 
-def _cell_value(cell: Element) -> object:
+def _cell_value(cell: etree._Element) -> object:
     kind = cell.get(OFFICE + "value-type")
     if kind in ("float", "percentage", "currency"):
         raw = cell.get(OFFICE + "value", "")

@@ -53,14 +53,18 @@ def _zip_xml(fh: BinaryIO, member: str, ns: dict[str, str], paths: tuple[str, ..
         if info.file_size > MAX_PROPS_BYTES:
             return ()
         root = ElementTree.fromstring(archive.read(info))
-    return _clean([(root.find(path, ns).text if root.find(path, ns) is not None else None) for path in paths])
+    return _clean([root.findtext(path, None, ns) for path in paths])
 
 
 def _pdf(fh: BinaryIO) -> tuple[str, ...]:
-    import pypdf
+    import pypdfium2.raw as pdfium_c
 
-    reader = pypdf.PdfReader(fh)
-    if reader.is_encrypted:
-        return ()
-    info = reader.metadata
-    return _clean([str(info.author) if info and info.author else None])
+    from scanner.extractors.pdf import open_pdf
+
+    document = open_pdf(fh)
+    try:
+        if pdfium_c.FPDF_GetSecurityHandlerRevision(document) != -1:
+            return ()  # encrypted, even if only with an owner password: its properties are left alone
+        return _clean([document.get_metadata_value("Author") or None])
+    finally:
+        document.close()

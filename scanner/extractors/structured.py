@@ -6,7 +6,8 @@ recognizer as much as a column header does); lines are grouped into chunks of a 
 ("$.patients[3].nhs"); an XML chunk by its first line ("line 12").
 
 XML is parsed with expat, with internal entities left unexpanded (a "billion laughs" file costs nothing)
-and external entities never fetched.
+and external entities never fetched. An element's text longer than ``MAX_VALUE`` (one huge line) goes out
+in pieces, so memory stays bounded whatever the file.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from typing import BinaryIO
 
 from scanner.errors import Corrupt, TooLarge
 from scanner.extractors.chunking import bounded, split
+from scanner.extractors.notes import note
 from scanner.extractors.text import TARGET_CHARS, decoded_blocks
 from scanner.types import Chunk, Limits
 
 log = logging.getLogger(__name__)
 
 MAX_CONTEXT = 20
+MAX_VALUE = 1 << 20  # characters of one element's text held before it is passed on
 _TOKEN = re.compile(r'[\s]*(?:([{}\[\]:,])|"([^"\\]*(?:\\.[^"\\]*)*)"|(-?[0-9][0-9.eE+-]*|true|false|null))', re.S)
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -160,6 +163,7 @@ def _xml_values(fh: BinaryIO, limits: Limits) -> Iterator[tuple[str, str, str]]:
     parser.buffer_text = True
     tags: list[str] = []
     texts: list[list[str]] = []
+    sizes: list[int] = []
     lines: list[int] = []
     out: list[tuple[str, str, str]] = []
 
@@ -167,6 +171,7 @@ def _xml_values(fh: BinaryIO, limits: Limits) -> Iterator[tuple[str, str, str]]:
         tag = name.rpartition(":")[2]
         tags.append(tag)
         texts.append([])
+        sizes.append(0)
         lines.append(parser.CurrentLineNumber)
         line = f"line {parser.CurrentLineNumber}"
         for attr, value in attrs.items():
@@ -176,12 +181,19 @@ def _xml_values(fh: BinaryIO, limits: Limits) -> Iterator[tuple[str, str, str]]:
     def end(_name: str) -> None:
         text = " ".join("".join(texts.pop()).split())
         tag, line = tags.pop(), lines.pop()
+        sizes.pop()
         if text:
             out.append((f"line {line}", tag, text))
 
     def data(text: str) -> None:
         if texts:
             texts[-1].append(text)
+            sizes[-1] += len(text)
+            if sizes[-1] > MAX_VALUE:  # one huge text node goes out in pieces, each with its tag
+                note(f"an element's text longer than {MAX_VALUE} characters was read in pieces")
+                value = " ".join("".join(texts[-1]).split())
+                out.append((f"line {lines[-1]}", tags[-1], value))
+                texts[-1], sizes[-1] = [], 0
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end

@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
+from scanner.extractors.notes import note
 from scanner.types import Chunk, Limits
 
 BATCH_ROWS = 500
@@ -53,7 +54,8 @@ def columns_to_chunks(
     Values are written as a reader would see them: integers without ".0", dates as ISO dates,
     booleans as TRUE/FALSE. The total text of a file is bounded by the caller (``chunking.bounded``).
     """
-    numbered = zip(itertools.count(first_row), itertools.islice(rows, max(0, limits.max_table_rows)))
+    source = iter(rows)
+    numbered = zip(itertools.count(first_row), itertools.islice(source, max(0, limits.max_table_rows)))
     headers: list[str | None] | None = None
     batch: list[tuple[int, list[str]]] = []
     for number, row in numbered:
@@ -71,6 +73,8 @@ def columns_to_chunks(
             batch = []
     if batch and headers is not None:
         yield from _batch_chunks(batch, headers, where_prefix, context, limits)
+    if next(source, None) is not None:
+        note(f"rows past {limits.max_table_rows} of a table were not read")
 
 
 def _batch_chunks(
@@ -80,17 +84,21 @@ def _batch_chunks(
     context: tuple[str, ...],
     limits: Limits,
 ) -> Iterator[Chunk]:
-    width = max(max(len(cells) for _, cells in batch), len(headers))
-    for index in range(width):
-        values = [(number, cells[index] if index < len(cells) else "") for number, cells in batch]
-        filled = [i for i, (_, value) in enumerate(values) if value]
-        if not filled:
+    numbers = [number for number, _ in batch]
+    size = max(1, limits.max_chunk_chars)
+    for index, column in enumerate(itertools.zip_longest(*(cells for _, cells in batch), fillvalue="")):
+        if not any(column):
             continue
-        values = values[filled[0] : filled[-1] + 1]
+        first = next(i for i, value in enumerate(column) if value)
+        end = len(column) - next(i for i, value in enumerate(reversed(column)) if value)
         header = headers[index] if index < len(headers) else None
         where = f"{where_prefix}{column_letter(index)}"
         ctx = (header, *context) if header else context
-        yield from _sized(values, where, header, ctx, limits)
+        text = "\n".join(column[first:end])
+        if len(text) <= size:  # the usual case: the whole batch of the column is one chunk
+            yield Chunk(text, where, ctx, column=header, first_row=numbers[first])
+        else:
+            yield from _sized(list(zip(numbers[first:end], column[first:end], strict=True)), where, header, ctx, limits)
 
 
 def _sized(
@@ -124,12 +132,14 @@ def _chunk(values: list[tuple[int, str]], where: str, header: str | None, ctx: t
 
 def cell_text(value: object) -> str:
     """One cell as a single line of text."""
+    if isinstance(value, str):  # most cells: printable text has no line break to replace
+        return value.strip() if value.isprintable() else _NEWLINES.sub(" ", value).strip()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date | dt.time):

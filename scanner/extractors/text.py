@@ -6,7 +6,10 @@ Windows-1252, the encoding of almost every non-UTF-8 council file (charset-norma
 for English with "£" in it). Undecodable bytes become U+FFFD rather than stopping the file.
 
 Files are read as a stream: at most ``limits.max_text_chars`` characters of plain text or CSV are decoded,
-and memory stays bounded by the chunk size, whatever the file's size.
+and memory stays bounded by the chunk size, whatever the file's size. A line longer than a chunk is read
+in chunk-sized pieces (in a CSV file each piece reads as a row of its own). A quoted CSV field may be up to
+``MAX_FIELD`` characters long (the csv module's default limit, 128 KB, would call a well-formed file with
+one long note damaged); a longer one raises ``TooLarge``, never ``Corrupt``.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from typing import BinaryIO
 
 from charset_normalizer import from_bytes
 
-from scanner.errors import Corrupt
+from scanner.errors import Corrupt, TooLarge
 from scanner.extractors.chunking import bounded, split
+from scanner.extractors.notes import note
 from scanner.extractors.tables import columns_to_chunks
 from scanner.types import Chunk, Limits
 
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 HEAD_BYTES = 64 * 1024
 BLOCK_BYTES = 256 * 1024
 TARGET_CHARS = 4096  # a chunk closes at the first paragraph break past this size
+MAX_FIELD = 16 * 1024 * 1024  # characters in one CSV field
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -112,6 +117,7 @@ def numbered_lines(blocks: Iterable[str], max_line: int) -> Iterator[tuple[int, 
             yield number, line
             number += 1
         while len(carry) > max_line:
+            note(f"a line longer than {max_line} characters was read in pieces")
             yield number, carry[:max_line]
             carry = carry[max_line:]
     if carry:
@@ -169,10 +175,14 @@ def extract_delimited(fh: BinaryIO, limits: Limits, default: str = ",") -> Itera
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff("".join(sample), delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel_tab if default == "\t" else csv.excel
+    if csv.field_size_limit() < MAX_FIELD:
+        csv.field_size_limit(MAX_FIELD)  # process-wide; only ever raised
     rows = csv.reader(_chain(sample, lines), dialect)
     try:
         yield from bounded(columns_to_chunks(rows, "", (), limits), limits)
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise TooLarge(f"a CSV field longer than {MAX_FIELD} characters") from exc
         raise Corrupt(f"unreadable delimited text: {type(exc).__name__}") from exc
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scanner.samples import office, text
 from scanner.samples.people import People, Person
+from scanner.samples.staff import Staff
 
 SERVICES = {
     "Adult Social Care": ["Assessments", "Care Plans", "Safeguarding", "Closed 2015"],
@@ -188,8 +189,11 @@ def _special_files(root: Path, people: People) -> list[Path]:
     return out
 
 
-def build_share(root: Path, files: int = 300, seed: int = 2016) -> int:
-    """Write the sample share under ``root`` (created if missing); returns the number of files written."""
+def build_share(root: Path, files: int = 300, seed: int = 2016, staff: Staff | None = None) -> int:
+    """Write the sample share under ``root`` (created if missing); returns the number of files written.
+
+    With ``staff`` (and when run as root, which may give files away), each service's folders and files are owned
+    by that service's staff — mostly its officers, the folders by its head — as a real share's would be."""
     rng, people = random.Random(seed), People(seed)
     root.mkdir(parents=True, exist_ok=True)
     folders = [root / svc / sub for svc, subs in SERVICES.items() for sub in subs]
@@ -206,4 +210,21 @@ def build_share(root: Path, files: int = 300, seed: int = 2016) -> int:
     for path in written:
         stamp = rng.uniform(START, END)
         os.utime(path, (stamp, stamp))
+    if staff is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
+        _give_to_staff(root, written, staff, rng)
     return len(written)
+
+
+def _give_to_staff(root: Path, written: list[Path], staff: Staff, rng: random.Random) -> None:
+    """Each service's folders to its head, its files to its staff (officers three times as often as the head)."""
+    for service in SERVICES:
+        people = staff.of(service)
+        if not people:
+            continue
+        head, officers = people[0], people[1:] or people[:1]
+        for folder in [root / service, *(p for p in (root / service).rglob("*") if p.is_dir())]:
+            os.chown(folder, head.uid, head.uid)
+        for path in written:
+            if path.is_relative_to(root / service):
+                owner = head if rng.random() < 0.25 else rng.choice(officers)
+                os.chown(path, owner.uid, owner.uid)

@@ -1,0 +1,8 @@
+"""One display name per asset, used wherever a line of text must say which asset it means."""
+
+from __future__ import annotations
+
+
+def asset_label(source: str, key: str) -> str:
+    """``share:Finance`` for a folder asset, ``share (root files)`` for the files at a source's root."""
+    return f"{source}:{key}" if key else f"{source} (root files)"
