@@ -20,7 +20,7 @@ from inventory.notify.config import NotifyConfig
 from inventory.owners.config import Directory, OwnersConfig
 from inventory.runs.config import ScheduleConfig, WatchConfig
 from inventory.web.config import WebConfig
-from scanner.config import DetectionConfig, LimitsConfig, ScanConfig, Source, Strict, check_driver
+from scanner.config import DetectionConfig, ExtractConfig, LimitsConfig, ScanConfig, Source, Strict, check_driver
 from scanner.errors import ConfigError
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -83,6 +83,7 @@ class StewardConfig(Strict):
     sources: tuple[Source, ...] = Field(min_length=1, description="What to scan.")
     assets: AssetsConfig = Field(default_factory=AssetsConfig, description="How files roll up into assets.")
     limits: LimitsConfig = Field(default_factory=LimitsConfig, description="Per-file size, time and archive limits.")
+    extract: ExtractConfig = Field(default_factory=ExtractConfig, description="OCR of scanned pages and images.")
     detection: DetectionConfig = Field(default_factory=DetectionConfig, description="Personal-data detection.")
     scan: ScanConfig = Field(default_factory=ScanConfig, description="Scan execution.")
     directory: Directory | None = Field(default=None, description="Where people are looked up (LDAP or CSV).")

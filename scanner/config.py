@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from scanner.types import Limits
+from scanner.types import Limits, OcrLimits
 
 
 class Strict(BaseModel):
@@ -212,7 +212,8 @@ class LimitsConfig(Strict):
     max_table_rows: PositiveInt = Field(default=50_000, description="Rows read from one sheet or CSV.")
     archives: ArchiveLimits = Field(default_factory=ArchiveLimits, description="Zip-bomb limits.")
 
-    def to_limits(self) -> Limits:
+    def to_limits(self, ocr: OcrLimits | None = None, metadata: bool = True) -> Limits:
+        """The per-file limits; ``ocr`` and ``metadata`` from ``ExtractConfig`` (default: both on)."""
         return Limits(
             max_file_bytes=int(self.max_file_size),
             max_seconds=float(self.file_timeout),
@@ -221,6 +222,61 @@ class LimitsConfig(Strict):
             max_archive_members=self.archives.max_members,
             max_expanded_bytes=int(self.archives.max_expanded_size),
             max_table_rows=self.max_table_rows,
+            ocr=ocr or OcrLimits(),
+            metadata=metadata,
+        )
+
+
+class OcrLimitsConfig(Strict):
+    """Bounds on OCR (scanner.extractors.ocr). A file over a per-file bound stays ok, with a note of the pages
+    read; a file that gets no page from a spent run budget is a timeout, read again by the next run."""
+
+    max_pages: PositiveInt = Field(default=50, description="Pages (or image frames) OCR reads per file.")
+    page_timeout: PositiveFloat = Field(
+        default=60.0, description="Seconds (wall clock) Tesseract may spend on one page; a loaded machine needs more."
+    )
+    file_timeout: PositiveFloat = Field(
+        default=90.0, description="Seconds of OCR per file (keep below limits.file_timeout, which makes a timeout)."
+    )
+    run_pages: int = Field(default=0, ge=0, description="Pages OCR reads per scan run, all files together; 0 = all.")
+    dpi: int = Field(default=300, ge=100, le=600, description="Resolution scanned PDF pages are rendered at.")
+    low_confidence: float = Field(
+        default=60.0, ge=0.0, le=100.0, description="Pages whose mean word confidence is below this are counted."
+    )
+    language: str = Field(
+        default="eng",
+        pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
+        description="Tesseract language(s), e.g. eng or eng+cym (each needs its Debian tesseract-ocr-* package).",
+    )
+
+
+class ExtractConfig(Strict):
+    """Text extraction: OCR of scanned PDF pages and images, and personal data in file metadata."""
+
+    ocr: Literal["auto", "off"] = Field(
+        default="auto", description="auto: OCR PDF pages without a text layer and images; off: never."
+    )
+    ocr_limits: OcrLimitsConfig = Field(default_factory=OcrLimitsConfig, description="Bounds on OCR.")
+    metadata: bool = Field(
+        default=True,
+        description="Read image metadata (EXIF, XMP, IPTC) and PDF/Office author fields as personal data.",
+    )
+
+    def ocr_settings(self) -> OcrLimits:
+        """The OCR bounds for one run (a fresh token names the run's shared page counter)."""
+        from uuid import uuid4
+
+        bounds = self.ocr_limits
+        return OcrLimits(
+            enabled=self.ocr == "auto",
+            max_pages=bounds.max_pages,
+            page_seconds=bounds.page_timeout,
+            file_seconds=bounds.file_timeout,
+            run_pages=bounds.run_pages,
+            run_token=uuid4().hex if bounds.run_pages else "",
+            dpi=bounds.dpi,
+            low_confidence=bounds.low_confidence,
+            language=bounds.language,
         )
 
 

@@ -27,8 +27,9 @@ from scanner.config import DetectionConfig
 from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
 from scanner.errors import ItemError, Timeout
+from scanner.extractors.metadata import DocumentAuthors
 from scanner.extractors.notes import collecting
-from scanner.extractors.properties import document_authors
+from scanner.extractors.ocr import recording as ocr_recording
 from scanner.identify import identify
 from scanner.principals import principal_digest
 from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Reading, Status
@@ -157,7 +158,7 @@ def _observe(
     mime: str | None = None
     mismatch = False
     try:
-        with deadline(limits.max_seconds), crawler.open(entry) as fh, collecting() as notes:
+        with deadline(limits.max_seconds), crawler.open(entry) as fh, collecting() as notes, ocr_recording() as ocr:
             if entry.mime:  # the crawler knows what it renders (a database sample is CSV)
                 mime = entry.mime
             else:
@@ -168,11 +169,15 @@ def _observe(
                 status = Status.OK if mime == "inode/x-empty" else Status.UNSUPPORTED
                 digest = content_hash(fh, entry, reading, key, personal=False)
                 return FileObservation(entry, mime, status, extension_mismatch=mismatch, content_hash=digest)
-            counted = _Counted(extract(fh, limits), limits.max_text_chars, reading.keywords)
+            properties = DocumentAuthors(fh, mime)  # author names: detected after the text, kept as digests
+            chunks = itertools.chain(extract(fh, limits), properties.chunks() if limits.metadata else ())
+            counted = _Counted(chunks, limits.max_text_chars, reading.keywords)
             result = detector.detect(counted, every_row=entry.table is not None)
             digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
             # Authors are names found in the file: kept only as keyed digests (scanner.principals).
-            authors = tuple(sorted({principal_digest(a, key) for a in document_authors(fh, mime)})) if key else ()
+            authors = tuple(sorted({principal_digest(a, key) for a in properties.names()})) if key else ()
+        ocr_facts = ocr.facts()
+        notes += [ocr_facts.note] if ocr_facts and ocr_facts.note else []
         truncated = ["text beyond the per-file limit was not read"] if counted.truncated else []
         reason = "; ".join(notes or truncated) or None  # an ok file read in part says what was left
         return FileObservation(
@@ -190,6 +195,7 @@ def _observe(
             content_hash=digest,
             keywords=tuple(sorted(counted.found)),
             authors=authors,
+            ocr=ocr_facts,
         )
     except ItemError as exc:
         return FileObservation(entry, mime, exc.status, f"{type(exc).__name__}: {exc}", extension_mismatch=mismatch)

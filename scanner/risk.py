@@ -82,6 +82,8 @@ DATA_EXTENSIONS = frozenset(
     {"csv", "tsv", "xlsx", "xlsm", "xls", "ods", "mdb", "accdb", "sql", "json", "xml", "dbf", "sav", "bak"}
 )
 DOCUMENT_EXTENSIONS = frozenset({"docx", "doc", "odt", "rtf", "pdf", "msg", "eml", "txt", "pptx", "zip"})
+# Read by OCR (seconds a page): within each batch these follow every other file, riskiest first among them.
+OCR_EXTENSIONS = frozenset({"tif", "tiff", "png", "jpg", "jpeg", "bmp", "gif"})
 BROAD_PRINCIPALS = ("everyone", "authenticated users", "domain users", "users", "all staff", "world")
 
 
@@ -129,8 +131,15 @@ def risk_score(entry: FileEntry) -> float:
     return (1.0 + exposure(entry)) * (0.5 + sensitivity(entry))
 
 
+def _order(entry: FileEntry) -> tuple[bool, float]:
+    """Cheaper work first (images, which need OCR, last), then riskiest first."""
+    ext = entry.name.rpartition(".")[2].lower() if "." in entry.name else ""
+    return ext in OCR_EXTENSIONS, -risk_score(entry)
+
+
 def by_risk(entries: Iterable[FileEntry], batch: int) -> Iterator[FileEntry]:
-    """The entries, riskiest first within each batch of ``batch`` (0 or 1: in the order given)."""
+    """The entries, riskiest first within each batch of ``batch`` (0 or 1: in the order given); images, which
+    need OCR, after the other files of their batch."""
     if batch <= 1:
         yield from entries
         return
@@ -138,6 +147,6 @@ def by_risk(entries: Iterable[FileEntry], batch: int) -> Iterator[FileEntry]:
     for entry in entries:
         pending.append(entry)
         if len(pending) >= batch:
-            yield from sorted(pending, key=risk_score, reverse=True)
+            yield from sorted(pending, key=_order)
             pending.clear()
-    yield from sorted(pending, key=risk_score, reverse=True)
+    yield from sorted(pending, key=_order)

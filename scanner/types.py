@@ -145,6 +145,7 @@ class FileObservation:
     columns: tuple[ColumnRead, ...] = ()  # how detection read each table column (CSV, sheets, database samples)
     content_hash: str | None = None  # keyed HMAC-SHA256 of the bytes, only when Reading.hash_* asks for it
     keywords: tuple[str, ...] = ()  # Reading.keywords found in the text (lower case)
+    ocr: OcrFacts | None = None  # set when any of the file's text was read by OCR (scanner.extractors.ocr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,33 @@ class Reading:
 
 
 @dataclass(frozen=True, slots=True)
+class OcrFacts:
+    """How OCR read a file: pages that had no text layer, pages read, confidence (0-100) and why it stopped."""
+
+    pages: int  # pages (or image frames) that needed OCR
+    read: int  # of those, pages OCR read
+    mean_confidence: float | None  # mean word confidence over the pages read
+    low_confidence: int  # pages read whose mean word confidence is below OcrLimits.low_confidence
+    note: str | None = None  # "OCR read 3 of 12 pages (page limit)"
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLimits:
+    """Bounds on OCR (``extract.ocr`` in config.yaml). ``run_pages`` is shared by the run's worker processes
+    on one machine through a counter file named by ``run_token``; 0 = no run budget."""
+
+    enabled: bool = True
+    max_pages: int = 50  # pages OCR reads per file
+    page_seconds: float = 60.0  # Tesseract stops recognising one page after this (wall-clock seconds)
+    file_seconds: float = 90.0  # OCR stops after this much per file (pages read so far are kept)
+    run_pages: int = 0  # pages OCR reads per run, all files together (0 = no limit)
+    run_token: str = ""  # names the run's shared page counter
+    dpi: int = 300  # resolution PDF pages are rendered at
+    low_confidence: float = 60.0  # a page whose mean word confidence is below this is counted as low
+    language: str = "eng"
+
+
+@dataclass(frozen=True, slots=True)
 class Limits:
     """Bounds on the work done for one file. Containers pass ``nested()`` copies to their members."""
 
@@ -186,6 +214,8 @@ class Limits:
     max_expanded_bytes: int = 500 * 1024 * 1024
     max_table_rows: int = 50_000  # rows of one sheet or CSV read
     depth: int = 0
+    ocr: OcrLimits = OcrLimits()
+    metadata: bool = True  # image EXIF/XMP/IPTC and document author fields read as personal data (extract.metadata)
 
     def nested(self) -> Limits:
         from dataclasses import replace

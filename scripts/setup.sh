@@ -41,7 +41,8 @@ python_env() {
     "$VENV/bin/steward" --version
 }
 
-BASE_PACKAGES="python3 python3-venv python3-dev gcc libmagic1 catdoc tzdata"
+# tesseract-ocr (with its orientation model) and tesseract-ocr-eng: OCR of scanned PDFs and images.
+BASE_PACKAGES="python3 python3-venv python3-dev gcc libmagic1 catdoc tzdata tesseract-ocr tesseract-ocr-eng"
 
 case "$MODE" in
 demo)
@@ -108,8 +109,9 @@ TEXT
 test)
     # Samba with Windows ACLs in xattrs (SMB crawler tests) and OpenLDAP (directory tests); the test
     # fixtures start their own private servers on 127.0.0.1, so nothing is started here. Chromium renders
-    # the SIRO's HTML report headless in the report tests.
-    debian_packages $BASE_PACKAGES postgresql samba smbclient samba-vfs-modules slapd ldap-utils chromium
+    # the SIRO's HTML report headless in the report tests. The OCR tests render scans in DejaVu fonts.
+    debian_packages $BASE_PACKAGES postgresql samba smbclient samba-vfs-modules slapd ldap-utils chromium \
+        fonts-dejavu-core
     python_env "[test]"
     if [ -z "${STEWARD_TEST_PG_URL:-}" ]; then
         if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null \

@@ -158,6 +158,11 @@ def file_lines(session: Session, batch: int = 1000) -> Iterator[dict[str, Any]]:
                 "marking": f.marking,
                 "extension_mismatch": f.extension_mismatch,
                 "reason": f.reason,
+                "ocr": f.ocr is not None,  # some of the text was read by OCR (scanned pages, images)
+                "ocr_pages": (f.ocr or {}).get("pages"),
+                "ocr_pages_read": (f.ocr or {}).get("read"),
+                "ocr_mean_confidence": (f.ocr or {}).get("mean_confidence"),
+                "ocr_low_confidence_pages": (f.ocr or {}).get("low_confidence"),
                 **table,
                 "detections": [
                     {

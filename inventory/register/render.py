@@ -105,6 +105,7 @@ def asset_detail(asset: Asset, files: list[FileRecord], class_names: dict[str, s
             out.append(
                 f"    {d.entity:<20} x{d.count:<5} e.g. {d.example:<22} at {where}  ({how}; score {d.best_score:.2f})"
             )
+    out.extend(_ocr_lines(files))
     problems = [f for f in files if f.status != "ok"]
     if problems:
         out.append(f"\nFiles not fully read ({len(problems)}):")
@@ -114,6 +115,25 @@ def asset_detail(asset: Asset, files: list[FileRecord], class_names: dict[str, s
         out.append(f"\nExtension does not match content ({len(mismatched)}):")
         out.extend(f"  {f.path}  is a {format_name(f.mime)} ({f.mime})" for f in mismatched)
     return "\n".join(out)
+
+
+def _ocr_lines(files: list[FileRecord], limit: int = 20) -> list[str]:
+    """The files whose text was read by OCR: pages read and the confidence of the reading."""
+    scanned = [f for f in files if f.ocr]
+    if not scanned:
+        return []
+    out = [f"\nRead by OCR ({len(scanned)}):"]
+    for f in scanned[:limit]:
+        ocr = f.ocr or {}
+        confidence = ocr.get("mean_confidence")
+        low = f", {ocr.get('low_confidence')} low-confidence" if ocr.get("low_confidence") else ""
+        out.append(
+            f"  {f.path}  ocr: {ocr.get('read')} of {ocr.get('pages')} pages read, mean confidence "
+            f"{'-' if confidence is None else f'{confidence:.0f}'}{low}"
+        )
+    if len(scanned) > limit:
+        out.append(f"  ... and {len(scanned) - limit} more (steward export files)")
+    return out
 
 
 def _owner_status(asset: Asset) -> str:

@@ -165,7 +165,8 @@ def run_scan(
     risk_rules = load_risk_rules(config.rules.dir)  # so does a bad rules/risk.yaml
     if executor is None:  # a watcher's few files are read in this process; a walk uses the configured executor
         executor = LocalExecutor(1) if request.paths is not None else executor_for(config)
-    job = Job(source, config.limits.to_limits(), config.detection, hash_key(config), reading_for(book))
+    limits = config.limits.to_limits(config.extract.ocr_settings(), config.extract.metadata)  # fresh OCR budget
+    job = Job(source, limits, config.detection, hash_key(config), reading_for(book))
     crawler = crawler_for(source, job.hash_key)
     try:
         if request.paths is not None:

@@ -14,6 +14,7 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -275,6 +276,8 @@ class Recorder:
             "content_hash": obs.content_hash,
             "acl": acl_rows(entry),
             "keywords": list(obs.keywords) or None,
+            # pages, read, mean_confidence, low_confidence (the note is in reason)
+            "ocr": {k: v for k, v in asdict(obs.ocr).items() if k != "note"} if obs.ocr else None,
             "content_read_at": now if entry.status is Status.OK else None,
             "last_seen_run": self.run.id,
             "deleted_at": None,

@@ -86,6 +86,8 @@ class FileRecord(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     acl: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
     keywords: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
+    # How OCR read a scanned PDF or image: {"pages", "read", "mean_confidence", "low_confidence"}; None = no OCR.
+    ocr: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     detections: Mapped[list[DetectionRow]] = relationship(
         back_populates="file", cascade="all, delete-orphan", passive_deletes=True

@@ -32,6 +32,7 @@ from scanner.detect.engine import (
 )
 from scanner.detect.filerun import FileRun
 from scanner.detect.masking import normalise
+from scanner.detect.metadata import ALIASES as METADATA_ALIASES
 from scanner.detect.names import plausible_name
 from scanner.detect.protocol import extras
 from scanner.detect.result import DetectResult
@@ -42,7 +43,7 @@ from scanner.types import Chunk, FileObservation
 log = logging.getLogger(__name__)
 _BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _RECOGNIZER = RecognizerResult.RECOGNIZER_NAME_KEY
-_ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS"}  # internal entity names that route triage to one recognizer
+_ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS", **METADATA_ALIASES}  # internal entity names routing triage to one recognizer
 _DIRECT = frozenset({"IP_ADDRESS", "UK_NHS", "CREDIT_CARD", "UK_UPN"})  # see TieredDetector._direct
 _PERSON_LABELS = frozenset({"PERSON", "PER"})
 _NER_SCORE = 0.85  # presidio's SpacyRecognizer score for a PERSON entity

@@ -20,6 +20,8 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from scanner.config import DetectionConfig
 from scanner.detect import rules
 from scanner.detect.context import WindowContextEnhancer
+from scanner.detect.metadata import ENTITIES as METADATA_ENTITIES
+from scanner.detect.metadata import metadata_recognizers
 from scanner.detect.uk import uk_recognizers
 from scanner.errors import ConfigError
 
@@ -72,6 +74,7 @@ REPORTED = (
     "UK_UPN",
     "DATE_OF_BIRTH",
     "UK_ADDRESS",
+    *METADATA_ENTITIES,
 )
 
 
@@ -144,7 +147,7 @@ def build_engine(settings: DetectionConfig) -> Engine:
     offline_tldextract()
     ner_wanted = settings.names and settings.spacy_model != "none"
     nlp_engine, ner = _nlp_engine(settings.spacy_model if ner_wanted else "none")
-    recognizers: list[EntityRecognizer] = list(uk_recognizers())
+    recognizers: list[EntityRecognizer] = [*uk_recognizers(), *metadata_recognizers()]
     custom: list[tuple[str, str]] = []
     rule_files: dict[str, str] = {}
     for path in (settings.recognizers_file,):

@@ -20,6 +20,7 @@ from stdnum import luhn
 from stdnum.gb import nhs
 
 from scanner.detect import people
+from scanner.detect.metadata import TRIAGE as METADATA_TRIAGE
 from scanner.detect.names import TITLES
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ BUILTIN: tuple[tuple[str, str], ...] = (
 NAME_CUES: tuple[tuple[str, str], ...] = tuple(
     ("NAME_CUE", pattern) for layout, pattern in people.NEEDLES.items() if layout != "title"
 )
+BUILTIN += METADATA_TRIAGE  # GPS positions, serial numbers and authors in file metadata
 
 
 def forename_rule(forenames: Iterable[str]) -> tuple[str, str]:

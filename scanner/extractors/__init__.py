@@ -44,6 +44,11 @@ EXTRACTORS: dict[str, str] = {
     "message/rfc822": "scanner.extractors.mail:extract_eml",
     "application/vnd.ms-outlook": "scanner.extractors.mail:extract_msg",
     "application/zip": "scanner.extractors.archive:extract_zip",
+    # Images: metadata (EXIF/XMP/IPTC), then OCR (scanner.extractors.ocr; extract.ocr in config.yaml).
+    **dict.fromkeys(
+        ("image/tiff", "image/png", "image/jpeg", "image/bmp", "image/x-ms-bmp", "image/gif"),
+        "scanner.extractors.images:extract_image",
+    ),
 }
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from scanner.errors import Corrupt, Encrypted, Unsupported
+from scanner.extractors import ocr
 from scanner.extractors.chunking import bounded, split
 from scanner.types import Chunk, Limits
 
@@ -83,6 +84,7 @@ def _pages(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
 
     document = open_pdf(fh)
     try:
+        scanned: list[int] = []  # pages with no text layer: OCR reads them after every page with one
         for index in range(len(document)):
             try:
                 page = document[index]
@@ -92,6 +94,9 @@ def _pages(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
                 text = page_text(page)
             finally:
                 page.close()
+            if ocr.needs_ocr(text):
+                scanned.append(index + 1)
             yield from split(text, f"page {index + 1}", (), limits)
+        yield from ocr.pdf_pages(document, scanned, limits)
     finally:
         document.close()
