@@ -143,6 +143,13 @@ class SmbCrawler(CrawlerBase):
         try:
             with smbclient.scandir(self.unc(rel_dir), **self._kw()) as listing:
                 items = sorted(listing, key=lambda e: e.name)
+        except UnicodeError as exc:  # smbclient decodes names strictly: an unpaired UTF-16 surrogate stops it
+            yield self._problem(
+                rel_dir,
+                Status.UNREADABLE,
+                f"folder cannot be listed: a name is not valid UTF-16 ({type(exc).__name__})",
+            )
+            return
         except OSError as exc:
             error = as_os_error(exc, rel_dir or ".")
             status = Status.DENIED if isinstance(error, PermissionError) else Status.VANISHED
@@ -190,6 +197,8 @@ class SmbCrawler(CrawlerBase):
         """Owner and DACL, or why they could not be read (the entry is still recorded)."""
         try:
             return read_security(self.unc(rel), folder, **self._kw()), None
+        except UnicodeError as exc:  # a name with an unpaired surrogate cannot be sent as UTF-16
+            return None, f"permissions cannot be read: the name is not valid UTF-16 ({type(exc).__name__})"
         except OSError as exc:
             error = as_os_error(exc, rel or ".")
             log.debug("no security descriptor for %s: %s", rel, _reason(error))
