@@ -404,10 +404,10 @@ def walk(root: Path) -> Iterator[tuple[str, os.stat_result, int]]:
             os.close(fd)
 
 
-def snapshot(root: Path, skip: str = "moving") -> dict[str, tuple[int, int, int, int]]:
-    """(mode, size, mtime, atime) in ns of every entry, for proving a scan wrote and read-touched nothing."""
+def snapshot(root: Path, skip: str = "moving") -> dict[str, tuple[int, int, int, int, int]]:
+    """(mode, size, mtime, ctime, atime) of every entry, for proving a scan wrote and read-touched nothing."""
     return {
-        path: (st.st_mode, st.st_size, st.st_mtime_ns, st.st_atime_ns)
+        path: (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_atime_ns)
         for path, st, _ in walk(root)
         if path != skip and not path.startswith(skip + "/")
     }
@@ -444,3 +444,41 @@ def remove_tree(root: Path) -> None:
         if stack:
             os.rmdir(name, dir_fd=stack[-1][0])
     os.rmdir(root)
+
+
+RUNNER = """
+import json, resource, sys, time
+from inventory.cli import cli
+began = time.monotonic()
+code = 0
+try:
+    cli(["scan", "--config", sys.argv[1]])
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 1
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+sys.stderr.write("\\nMEASURED " + json.dumps({"exit": code, "peak_rss_mb": peak, "seconds": time.monotonic() - began}))
+"""
+
+
+@dataclass(frozen=True)
+class Measured:
+    exit: int
+    peak_rss_mb: float  # the scanning (main) process alone, workers not included
+    seconds: float
+    output: str
+
+
+def scan_measured(config: Path, cwd: Path) -> Measured:
+    """Run ``steward scan`` in a process of its own and report its exit code, peak RSS and time."""
+    import json
+    import subprocess
+    import sys
+
+    project = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(config)], cwd=cwd, env=env, capture_output=True, text=True, timeout=3600
+    )
+    head, _, figures = done.stderr.rpartition("\nMEASURED ")
+    found = json.loads(figures)
+    return Measured(found["exit"], found["peak_rss_mb"], found["seconds"], done.stdout + head)

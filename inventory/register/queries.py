@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from inventory.store.models import Asset, DetectionRow, FileRecord
 from scanner.errors import StewardError
+from scanner.names import shown
 
 IAR_COLUMNS = (
     "id",
@@ -132,7 +133,10 @@ def file_lines(session: Session, batch: int = 1000) -> Iterator[dict[str, Any]]:
             dets = sorted(found.get(f.id, []), key=lambda d: d.entity)
             yield {
                 "source": f.source,
-                "path": f.path,
+                # Readable (no control, bidirectional or undecodable character), and the stored form, which gives
+                # the name back exactly (scanner.names.from_store), when the two differ.
+                "path": shown(f.path),
+                **({} if shown(f.path) == f.path else {"path_escaped": f.path}),
                 "mime": f.mime,
                 "status": f.status,
                 "size": f.size,

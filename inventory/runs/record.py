@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from inventory.store.models import DetectionRow, FileEvent, FileRecord, ScanRun
 from scanner import __version__
 from scanner.errors import StewardError
+from scanner.names import to_store
 from scanner.types import FileEntry, FileObservation, Status
 
 log = logging.getLogger(__name__)
@@ -195,9 +196,10 @@ class Recorder:
             .where(FileRecord.id == known.id)
             .values(uid=entry.uid, gid=entry.gid, mode=entry.mode, owner=entry.owner, acl=acl_rows(entry))
         )
-        self._known[entry.path] = known._replace(mode=entry.mode, gid=entry.gid, acl=acl_rows(entry))
+        self._known[to_store(entry.path)] = known._replace(mode=entry.mode, gid=entry.gid, acl=acl_rows(entry))
 
     def _lookup(self, path: str) -> _Known | None:
+        path = to_store(path)
         folder = path.rpartition("/")[0]
         if folder != self._dir:
             self._dir = folder
@@ -240,7 +242,8 @@ class Recorder:
         self._tick()
         return True
 
-    def _path_fields(self, path: str) -> dict[str, Any]:
+    def _path_fields(self, real: str) -> dict[str, Any]:
+        path = to_store(real)  # lossless and storable whatever the name holds (scanner.names)
         folder, _, name = path.rpartition("/")
         ext = name.rpartition(".")[2].lower() if "." in name.lstrip(".") else ""
         return {"path": path, "dir": folder, "name": name, "ext": ext[:40], "asset_key": self.key_for(path)}
@@ -289,9 +292,9 @@ class Recorder:
             self.s.execute(update(FileRecord).where(FileRecord.id == file_id).values(**values))
             self.s.execute(delete(DetectionRow).where(DetectionRow.file_id == file_id))
             kind = "restored" if known.deleted_at is not None else "changed"
-        self._known[entry.path] = _Known(
+        self._known[to_store(entry.path)] = _Known(
             file_id,
-            entry.path,
+            to_store(entry.path),
             entry.identity,
             entry.size,
             micros(entry.mtime),
@@ -327,7 +330,7 @@ class Recorder:
         if obs.status is not Status.OK or obs.reason:
             samples = self.errors[obs.status.value]
             if len(samples) < MAX_ERROR_SAMPLES:
-                samples.append({"path": entry.path, "reason": obs.reason or ""})
+                samples.append({"path": to_store(entry.path), "reason": obs.reason or ""})
         if self.on_record is not None:
             self.on_record(self.s, file_id, obs)
         self._tick()
