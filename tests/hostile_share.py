@@ -30,7 +30,7 @@ NHS = "Patient NHS number 943 476 5919, seen in clinic.\n"
 OK = frozenset({"ok"})
 BOMB = frozenset({"too_large", "ok", "corrupt", "timeout"})  # refused or read within limits, never a crash
 DAMAGED = frozenset({"corrupt", "unsupported", "ok"})
-MUTATING = frozenset({"ok", "vanished", "unreadable", "corrupt", "unsupported", "too_large"})
+MUTATING = frozenset({"ok", "vanished", "unreadable", "corrupt", "unsupported", "too_large", "timeout"})
 
 # Names that break terminals, shells, format strings, JSON lines, pages and naive byte handling.
 ODD_NAMES: tuple[bytes, ...] = (
@@ -294,8 +294,8 @@ def _sparse(root: Path, share: HostileShare) -> None:
 MOVING = ("grows.log", "shrinks.log", "vanishes.txt", "becomes-folder.txt")
 
 
-def build(root: Path, huge: int = 2_000, depth: int = 2_100, long_levels: int = 20) -> HostileShare:
-    """Write the hostile share at ``root`` (which must not exist) and its ``outside`` sibling."""
+def build_names_and_paths(root: Path, depth: int = 2_100, long_levels: int = 20) -> HostileShare:
+    """Only the odd names and the paths beyond the OS limits (the part every store must record)."""
     root.mkdir(parents=True)
     share = HostileShare(root, root.parent / "outside")
     share.outside.mkdir(exist_ok=True)
@@ -319,6 +319,12 @@ def build(root: Path, huge: int = 2_000, depth: int = 2_100, long_levels: int = 
     _chain(root, "deep", ["d"] * depth, share, every=500, case="depth beyond PATH_MAX")
     (root / "long").mkdir()
     _chain(root, "long", [f"{i:02}" + "L" * 248 for i in range(long_levels)], share, every=5, case="long paths")
+    return share
+
+
+def build(root: Path, huge: int = 2_000, depth: int = 2_100, long_levels: int = 20) -> HostileShare:
+    """Write the hostile share at ``root`` (which must not exist) and its ``outside`` sibling."""
+    share = build_names_and_paths(root, depth, long_levels)
     (root / "huge").mkdir()
     fd = os.open(root / "huge", os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -356,7 +362,7 @@ class Mutator(threading.Thread):
         while not self.done.is_set():
             self._round()
             self.rounds += 1
-            time.sleep(0.002)
+            time.sleep(0.01)
 
     def _round(self) -> None:
         try:
@@ -448,7 +454,7 @@ def remove_tree(root: Path) -> None:
 
 RUNNER = """
 import json, resource, sys, time
-from inventory.cli import cli
+from inventory.cli.main import cli
 began = time.monotonic()
 code = 0
 try:

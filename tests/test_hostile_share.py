@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from hostile_share import MUTATING, HostileShare, Mutator, age_access_times, build, remove_tree, scan_measured
+from hostile_share import (
+    MUTATING,
+    HostileShare,
+    Mutator,
+    age_access_times,
+    build,
+    build_names_and_paths,
+    remove_tree,
+    scan_measured,
+)
 from hostile_share import snapshot as take_snapshot
 
 from scanner.names import from_store, readable
@@ -45,7 +54,7 @@ def atime_is_kept(folder: Path) -> bool:
 def test_a_hostile_share_is_scanned_to_the_end(
     hostile: HostileShare, tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
 ) -> None:
-    config = write_config(hostile.root, scan={"workers": 2, "checkpoint_every": 500})
+    config = write_config(hostile.root, scan={"workers": 2, "checkpoint_every": 500}, limits={"file_timeout": 30})
     age_access_times(hostile.root)
     age_access_times(hostile.outside)
     before, outside_before = take_snapshot(hostile.root), take_snapshot(hostile.outside)
@@ -96,3 +105,47 @@ def test_a_hostile_share_is_scanned_to_the_end(
             assert now[4] == facts[4], f"access time changed: {readable(path)}"
     assert take_snapshot(hostile.outside) == outside_before
     assert measured.peak_rss_mb < 500
+
+
+def test_odd_names_and_paths_beyond_os_limits_are_recorded_in_postgresql(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result], pg_url: str
+) -> None:
+    share = build_names_and_paths(tmp_path / "share", depth=1_500, long_levels=14)
+    try:
+        config = write_config(share.root, database=pg_url)
+        result = steward("scan", "--config", str(config))
+        assert result.exit_code == 0, result.output
+        out = tmp_path / "files.jsonl"
+        steward("export", "files", "--config", str(config), "--out", str(out))
+        rows = [json.loads(line) for line in out.read_bytes().decode("utf-8").splitlines()]
+        found = {from_store(row.get("path_escaped", row["path"])): row for row in rows}
+        assert set(found) == set(share.expected)
+        assert max(len(path.encode("utf-8", "surrogateescape")) for path in found) > 3000  # past B-tree's limit
+        for path in share.detect:
+            assert found[path]["status"] == "ok" and "UK_NHS" in found[path]["entities"], readable(path)
+        again = steward("scan", "--config", str(config))  # a re-scan finds every stored name unchanged
+        assert f"{len(share.expected)} unchanged" in again.output.replace(",", "")
+    finally:
+        remove_tree(share.root)
+
+
+def test_a_row_the_store_refuses_is_recorded_plainly_and_the_scan_goes_on(pg_url: str) -> None:
+    from inventory.runs.record import Recorder, start_run
+    from inventory.store.engine import open_store
+    from inventory.store.models import FileRecord
+    from scanner.types import FileEntry, FileObservation, Status
+
+    factory = open_store(pg_url)
+    with factory() as session:
+        run = start_run(session, "share", "hash", {})
+        recorder = Recorder(session, run, depth=1)
+        too_long = FileEntry("share", "HR/odd.txt", "1:2", 10, None, owner="S-1-5-" + "9" * 300)
+        fine = FileEntry("share", "HR/fine.txt", "1:3", 10, None, owner="1000")
+        recorder.record(FileObservation(too_long, "text/plain", Status.OK))
+        recorder.record(FileObservation(fine, "text/plain", Status.OK))
+        recorder.finish()
+    with factory() as session:
+        rows = {f.path: f for f in session.query(FileRecord)}
+    assert rows["HR/fine.txt"].status == "ok" and rows["HR/fine.txt"].owner == "1000"
+    assert rows["HR/odd.txt"].status == "unreadable" and rows["HR/odd.txt"].owner is None
+    assert rows["HR/odd.txt"].reason == "the store refused this entry's row (StringDataRightTruncation)"

@@ -17,6 +17,7 @@ fails the source. Files are opened the same way, one folder at a time from the r
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import stat
@@ -48,6 +49,11 @@ FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXE
 def ns_to_datetime(ns: int) -> datetime:
     """To the microsecond (exact: a float of microseconds since 1970 resolves well under half of one)."""
     return datetime.fromtimestamp(ns // 1000 / 1e6, UTC)
+
+
+def path_identity(rel: str) -> str:
+    """The identity of an entry that could not be looked at: its path, as a digest (a path can be any length)."""
+    return "path:" + hashlib.blake2b(rel.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def failure(exc: OSError, what: str) -> tuple[Status, str]:
@@ -290,7 +296,7 @@ class LocalCrawler(CrawlerBase):
     def _problem(self, rel: str, status: Status, reason: str) -> FileEntry:
         log.debug("%s: %s", readable(rel), reason)
         return FileEntry(
-            self.source.id, rel or ".", identity=f"path:{rel}", size=None, mtime=None, status=status, reason=reason
+            self.source.id, rel or ".", path_identity(rel), size=None, mtime=None, status=status, reason=reason
         )
 
     def close(self) -> None:
