@@ -73,7 +73,7 @@ def report(case: str, entries: int, seconds: float, peak_mb: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=200_000, help="files in the one huge folder")
+    parser.add_argument("--entries", type=int, default=200_000, help="files in the one huge folder (0: skip)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-hostile", action="store_true")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
@@ -83,25 +83,26 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     print(f"{'case':<44} {'entries':>9} {'time':>11} {'peak RSS (main process)':>24}")
     try:
-        huge = work / "huge"
-        if not huge.exists():
-            began = time.monotonic()
-            make_folder(huge, args.entries)
-            print(f"(made {args.entries:,} files in one folder in {time.monotonic() - began:.0f} s)")
-        walked = json.loads(
-            subprocess.run(
-                [sys.executable, "-c", WALK, str(huge)], env=env, capture_output=True, text=True, check=True
-            ).stdout
-        )
-        report("walk only, one folder", walked["entries"], walked["seconds"], walked["peak_rss_mb"])
-        config = write_config(work, huge, args.workers)
-        for stale in work.glob("huge.db*"):
-            stale.unlink()
-        for case in ("steward scan, one folder (first)", "steward scan, one folder (no change)"):
-            measured = scan_measured(config, work)
-            if measured.exit != 0:
-                raise SystemExit(f"{case} failed ({measured.exit}): {measured.output[-2000:]}")
-            report(case, args.entries, measured.seconds, measured.peak_rss_mb)
+        if args.entries:
+            huge = work / "huge"
+            if not huge.exists():
+                began = time.monotonic()
+                make_folder(huge, args.entries)
+                print(f"(made {args.entries:,} files in one folder in {time.monotonic() - began:.0f} s)")
+            walked = json.loads(
+                subprocess.run(
+                    [sys.executable, "-c", WALK, str(huge)], env=env, capture_output=True, text=True, check=True
+                ).stdout
+            )
+            report("walk only, one folder", walked["entries"], walked["seconds"], walked["peak_rss_mb"])
+            config = write_config(work, huge, args.workers)
+            for stale in work.glob("huge.db*"):
+                stale.unlink()
+            for case in ("steward scan, one folder (first)", "steward scan, one folder (no change)"):
+                measured = scan_measured(config, work)
+                if measured.exit != 0:
+                    raise SystemExit(f"{case} failed ({measured.exit}): {measured.output[-2000:]}")
+                report(case, args.entries, measured.seconds, measured.peak_rss_mb)
         if not args.skip_hostile:
             share = build(work / "hostile" / "share")
             config = write_config(work, share.root, args.workers)
@@ -117,7 +118,7 @@ def main() -> None:
             print("hostile share cases: " + ", ".join(f"{k} {v:,}" for k, v in sorted(share.cases.items())))
             if share.refused:
                 print(f"not created (the OS refused): {share.refused}")
-            print(measured.output.strip().splitlines()[-1])
+            print(next((line for line in measured.output.splitlines() if " entries, " in line), ""))
             remove_tree(share.root)
         print(f"machine: {os.cpu_count()} cores, shared with other work; figures are from one run")
     finally:
