@@ -37,6 +37,7 @@ def scan(config_file: Path | None, sources: tuple[str, ...], full: bool) -> None
     factory = open_store(config.database)
     directory = open_directory(config)  # read once for every source; a problem is logged, the scan goes on
     failed: list[str] = []
+    degraded = False
     for sid in sources or tuple(config.source_ids):
         request = ScanRequest(sid, full=full, progress=Progress(sid), directory=directory)
         out = run_scan(factory, config, digest, request)
@@ -52,8 +53,13 @@ def scan(config_file: Path | None, sources: tuple[str, ...], full: bool) -> None
             + (f"; open findings: {sum(out.findings.values()):,}" if out.findings is not None else "")
             + (f"; open risks: {sum(out.risks.values()):,}" if out.risks is not None else "")
         )
+        if out.directory_problem:
+            degraded = True
+            click.echo(f"{sid}: DEGRADED — {out.directory_problem}", err=True)
     if failed:
         raise SystemExit(1)
+    if degraded:  # every scan completed, but the directory was not read: owners, findings, risks left standing
+        raise SystemExit(3)
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from inventory.findings.models import STATUSES, Finding, FindingEvent
 from inventory.register.names import asset_label
 from inventory.store.models import Asset, FileRecord
 from scanner.errors import StewardError
+from scanner.names import shown
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 FINDING_COLUMNS = (
@@ -102,7 +103,7 @@ def finding_row(f: Finding, asset: Asset | None) -> dict[str, Any]:
         "asset_name": asset.name if asset else None,
         "asset_id": f.asset_id,
         "subject": f.subject,
-        "path": f.path if f.subject == "file" else None,
+        "path": shown(f.path) if f.subject == "file" and f.path is not None else None,
         "message": f.message,
         "evidence": f.evidence,
         "first_seen": _iso(f.first_seen),
@@ -147,7 +148,7 @@ def disposal_rows(session: Session, asset_id: int | None = None) -> Iterator[dic
             "source": f.source,
             "asset": asset.name if asset else None,
             "owner": asset.owner if asset else None,
-            "path": f.path,
+            "path": shown(f.path) if f.path is not None else None,
             "size": size,
             "modified": _iso(mtime),
             "class": ev.get("class"),

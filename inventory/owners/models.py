@@ -64,3 +64,17 @@ class OwnerDecision(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     reverted_at: Mapped[datetime | None] = mapped_column(DateTime)
     confidence: Mapped[float | None] = mapped_column(Float)  # the proposal's confidence when decided
+
+
+class DirectoryMemory(Base):
+    """The last directory state read successfully (one row), so that a directory that cannot be read never
+    rewrites owners, findings or risks: scans then use this state, and say so. People once known and no longer
+    listed are kept, as leavers."""
+
+    __tablename__ = "directory_memory"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    people: Mapped[list[Any]] = mapped_column(default=list)  # Person fields; leavers with enabled false
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)  # the last successful read
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)  # the last failed read since then
+    failure: Mapped[str | None] = mapped_column(Text)  # why it failed (one sentence)

@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -33,16 +34,23 @@ DECIDING = ("confirm", "correct")  # decisions that name the owner; "decline" an
 class DirectoryState:
     directory: Directory
     problem: str | None = None  # why the directory could not be read (ownership then works on what it has)
+    # A configured directory could not be read: ``directory`` is then the last state read successfully
+    # (``remembered_at``), or empty when none was ever read, and nothing is resolved or closed for want of it.
+    degraded: bool = False
+    remembered_at: datetime | None = None
+    configured: bool = True  # False: no directory in the config (nothing to remember or fall back on)
 
 
 def open_directory(config: StewardConfig) -> DirectoryState:
     if config.directory is None:
-        return DirectoryState(Directory(()), "no directory is configured: principals cannot be resolved to people")
+        return DirectoryState(
+            Directory(()), "no directory is configured: principals cannot be resolved to people", configured=False
+        )
     try:
         return DirectoryState(load_directory(config.directory, hash_key(config)))
     except DirectoryError as exc:
-        log.error("%s; owners are inferred without it", exc)
-        return DirectoryState(Directory(()), str(exc))
+        log.error("%s; the last directory state read successfully is used", exc)
+        return DirectoryState(Directory((), hash_key(config)), str(exc), degraded=True)
 
 
 def declared_for(asset: Asset, declared: tuple[DeclaredOwner, ...]) -> DeclaredOwner | None:
@@ -133,10 +141,13 @@ def refresh_ownership(
             )
         asset.access = _named(tally.result(folder_summary), state.directory)
         notes = list(inference.notes) + ([state.problem] if state.problem else [])
-        row = session.get(AssetOwnership, asset.id) or AssetOwnership(asset_id=asset.id)
-        row.candidates = [c.as_dict() for c in inference.candidates]
+        existing = session.get(AssetOwnership, asset.id)
+        row = existing or AssetOwnership(asset_id=asset.id)
         row.notes, row.computed_at = notes, now
         session.add(row)
+        if existing is not None and state.degraded and state.remembered_at is None:
+            continue  # the directory was never read and cannot be now: the owner stands as it was
+        row.candidates = [c.as_dict() for c in inference.candidates]
         _decide(session, asset, row, config, state.directory, inference, refused)
     session.commit()
     return len(assets)
@@ -218,6 +229,7 @@ def _decide(
             "confirmed",
             None,
             [f"{decision.action}ed by {decision.by} on {decision.at:%Y-%m-%d}: {decision.reason}"],
+            unresolved=person is None and len(directory) > 0,
         )
     elif declared is not None:
         person = directory.resolve(declared.owner)
@@ -230,6 +242,7 @@ def _decide(
             "declared",
             None,
             [f"declared in config for {declared.path}"],
+            unresolved=person is None and len(directory) > 0,
         )
         if declared.service:
             asset.service = declared.service
@@ -255,7 +268,12 @@ def _set(
     status: str,
     confidence: float | None,
     evidence: list[str],
+    unresolved: bool = False,
 ) -> None:
+    """``unresolved``: the directory knows no such person, so the owner is shown as unresolved, never as valid."""
+    if unresolved:
+        fallback = f"{fallback or key} (unresolved: not in the directory)"
+        evidence = [*evidence, "the owner is not found in the directory: unresolved"]
     asset.owner = person.name if person else fallback
     asset.owner_status, asset.owner_confidence = status, round(confidence, 2) if confidence is not None else None
     row.owner_key, row.owner_email = key, person.email if person else None

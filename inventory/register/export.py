@@ -57,10 +57,15 @@ def write_iar_xlsx(rows: Iterable[dict[str, Any]], out: IO[bytes]) -> None:
     book.save(out)
 
 
+# Characters JSON may leave raw but that many readers take as a line break: escaped, so one object is one line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def write_jsonl(lines: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    """One JSON object a line, UTF-8, with no character any reader takes as a line break inside a line."""
     n = 0
     for line in lines:
-        out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS) + "\n")
         n += 1
     return n
 

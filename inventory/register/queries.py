@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from inventory.register.models import TableColumn
 from inventory.store.models import Asset, DetectionRow, FileRecord
 from scanner.errors import StewardError
+from scanner.names import shown
 
 IAR_COLUMNS = (
     "id",
@@ -148,7 +149,10 @@ def file_lines(session: Session, batch: int = 1000) -> Iterator[dict[str, Any]]:
             table = {"rows_sampled": sampled[f.id]} if f.id in sampled else {}
             yield {
                 "source": f.source,
-                "path": f.path,
+                # Readable (no control, bidirectional or undecodable character), and the stored form, which gives
+                # the name back exactly (scanner.names.from_store), when the two differ.
+                "path": shown(f.path),
+                **({} if shown(f.path) == f.path else {"path_escaped": f.path}),
                 "mime": f.mime,
                 "status": f.status,
                 "size": f.size,

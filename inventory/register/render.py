@@ -6,6 +6,7 @@ from typing import Any
 
 from inventory.register.formats import format_counts, format_name
 from inventory.store.models import Asset, FileRecord
+from scanner.names import shown
 
 
 def human_bytes(n: int | None) -> str:
@@ -94,7 +95,7 @@ def asset_detail(asset: Asset, files: list[FileRecord], class_names: dict[str, s
     out.append(f"\nFiles holding personal data ({len(personal)}):")
     for f in personal:
         extra = f"  [special: {', '.join(f.special_category)}]" if f.special_category else ""
-        out.append(f"  {f.path}  ({format_name(f.mime)}){extra}")
+        out.append(f"  {shown(f.path)}  ({format_name(f.mime)}){extra}")
         for d in sorted(f.detections, key=lambda d: (-d.count, d.entity)):
             how = d.recognizer or "?"
             if d.validated:
@@ -109,11 +110,11 @@ def asset_detail(asset: Asset, files: list[FileRecord], class_names: dict[str, s
     problems = [f for f in files if f.status != "ok"]
     if problems:
         out.append(f"\nFiles not fully read ({len(problems)}):")
-        out.extend(f"  {f.status:<11} {f.path}" + (f"  — {f.reason}" if f.reason else "") for f in problems)
+        out.extend(f"  {f.status:<11} {shown(f.path)}" + (f"  — {f.reason}" if f.reason else "") for f in problems)
     mismatched = [f for f in files if f.extension_mismatch]
     if mismatched:
         out.append(f"\nExtension does not match content ({len(mismatched)}):")
-        out.extend(f"  {f.path}  is a {format_name(f.mime)} ({f.mime})" for f in mismatched)
+        out.extend(f"  {shown(f.path)}  is a {format_name(f.mime)} ({f.mime})" for f in mismatched)
     return "\n".join(out)
 
 

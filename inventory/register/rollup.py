@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from inventory.register.names import asset_label
 from inventory.runs.record import asset_key, utcnow
 from inventory.store.models import Asset, DetectionRow, FileRecord
+from scanner.names import shown
 
 
 def rekey(session: Session, source: str, depth: int, key_for: Callable[[str], str] | None = None) -> None:
@@ -129,8 +130,9 @@ def _write(session: Session, source: str, root: str, stats: dict[str, dict[str, 
             asset = Asset(
                 source=source,
                 key=key,
-                name=key.rpartition("/")[2] or asset_label(source, key),
-                location=location(root, key),
+                # Shown as a person reads them (scanner.names); the key keeps the lossless stored form.
+                name=shown(key.rpartition("/")[2]) or asset_label(source, key),
+                location=location(root, shown(key)),
             )
             session.add(asset)
         markings = st.pop("markings")

@@ -8,6 +8,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from inventory.owners.models import FolderRecord
+from scanner.names import to_store
 from scanner.types import AccessFact, FileEntry
 
 
@@ -17,7 +18,7 @@ def acl_json(acl: tuple[AccessFact, ...]) -> list[dict[str, Any]]:
 
 
 def folder_path(entry: FileEntry) -> str:
-    return "" if entry.path == "." else entry.path
+    return "" if entry.path == "." else to_store(entry.path)
 
 
 class FolderRecorder:

@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.config import StewardConfig
 from inventory.findings.evaluate import evaluate_source
+from inventory.owners.memory import settle
 from inventory.owners.refresh import DirectoryState, open_directory, refresh_ownership
 from inventory.register.rollup import rekey, roll_up
 from inventory.risks.scoring import RiskFile
@@ -70,6 +71,8 @@ class ScanOutcome:
     stop_reason: str | None = None  # set when the run paused (budget, signal) and resumes next time
     findings: dict[str, int] | None = None  # open findings by kind after the rules ran
     risks: dict[str, int] | None = None  # open (not closed) risks of the source by band
+    # Set when a configured directory could not be read: what was used instead (the last state read).
+    directory_problem: str | None = None
 
 
 class ScanControl(Protocol):
@@ -252,7 +255,8 @@ def _walk(
             assets = roll_up(session, request.source, profile.location)
             if profile.describe:
                 profile.describe(session)
-            refresh_ownership(session, config, request.source, request.directory or open_directory(config))
+            state = settle(session, request.directory or open_directory(config), utcnow())
+            refresh_ownership(session, config, request.source, state)  # a degraded state changes no owner
             walked = time.monotonic()
             now = utcnow()
             evaluated = evaluate_source(session, config, book, request.source, now, run.id)
@@ -273,7 +277,8 @@ def _walk(
             message = str(exc) if isinstance(exc, SourceError) else f"source {request.source!r}: {exc}"
             fail_run(session, run, message)
             return _outcome(run, 0)
-        return _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
+        outcome = _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
+        return replace(outcome, directory_problem=state.problem) if state.degraded else outcome
 
 
 def _read_paths(

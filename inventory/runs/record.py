@@ -14,16 +14,18 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from inventory.runs import rows
+from inventory.runs.rows import acl_rows, micros
 from inventory.store.models import DetectionRow, FileEvent, FileRecord, ScanRun
 from scanner import __version__
 from scanner.errors import StewardError
+from scanner.names import readable, to_store
 from scanner.types import FileEntry, FileObservation, Status
 
 log = logging.getLogger(__name__)
@@ -31,22 +33,11 @@ log = logging.getLogger(__name__)
 # Outcomes decided by a file's content are kept until the file changes; these are tried again every scan.
 RETRY = {Status.DENIED.value, Status.VANISHED.value, Status.UNREADABLE.value}
 MAX_ERROR_SAMPLES = 10
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_MICROSECOND = timedelta(microseconds=1)
 SEEN_BATCH = 5000  # unchanged files marked as seen per statement batch
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def naive(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
-
-
-def micros(value: datetime | None) -> int | None:
-    """Microseconds since the epoch: an exact, cheap key for comparing modification times."""
-    return (value - EPOCH) // ONE_MICROSECOND if value is not None else None
 
 
 def asset_key(path: str, depth: int) -> str:
@@ -69,11 +60,6 @@ class _Known(NamedTuple):
     mode: int | None = None
     gid: int | None = None
     acl: list[Any] | None = None
-
-
-def acl_rows(entry: FileEntry) -> list[list[Any]] | None:
-    """An entry's access entries as stored: [principal, rights, allow] (None when the crawler gives none)."""
-    return [[a.principal, a.rights, a.allow] for a in entry.acl] or None
 
 
 COUNTERS = ("seen", "read", "unchanged", "moved", "bytes_read")
@@ -196,9 +182,10 @@ class Recorder:
             .where(FileRecord.id == known.id)
             .values(uid=entry.uid, gid=entry.gid, mode=entry.mode, owner=entry.owner, acl=acl_rows(entry))
         )
-        self._known[entry.path] = known._replace(mode=entry.mode, gid=entry.gid, acl=acl_rows(entry))
+        self._known[to_store(entry.path)] = known._replace(mode=entry.mode, gid=entry.gid, acl=acl_rows(entry))
 
     def _lookup(self, path: str) -> _Known | None:
+        path = to_store(path)
         folder = path.rpartition("/")[0]
         if folder != self._dir:
             self._dir = folder
@@ -241,47 +228,52 @@ class Recorder:
         self._tick()
         return True
 
-    def _path_fields(self, path: str) -> dict[str, Any]:
+    def _path_fields(self, real: str) -> dict[str, Any]:
+        path = to_store(real)  # lossless and storable whatever the name holds (scanner.names)
         folder, _, name = path.rpartition("/")
         ext = name.rpartition(".")[2].lower() if "." in name.lstrip(".") else ""
         return {"path": path, "dir": folder, "name": name, "ext": ext[:40], "asset_key": self.key_for(path)}
 
     # -- recording ------------------------------------------------------------------------------------
-    def record(self, obs: FileObservation) -> int:
-        """Store one observation; returns the file's id."""
+    def record(self, obs: FileObservation) -> int | None:
+        """Store one observation; returns the file's id. A row the store refuses (a value too long for a
+        column, say) is recorded in its plain form as ``unreadable`` with the reason, and the scan goes on; None
+        when even that is refused (the entry is then only counted in the run's error samples)."""
+        file_id: int | None = None
+        try:
+            file_id = self._attempt(obs)
+        except rows.REFUSED as exc:
+            obs = rows.refused(obs, exc)
+            try:
+                file_id = self._attempt(obs)
+            except rows.REFUSED:
+                file_id = None
+        entry = obs.entry
+        if entry.status is Status.OK:
+            self.read += 1
+            self.bytes_read += entry.size or 0
+        if obs.status is not Status.OK or obs.reason:
+            samples = self.errors[obs.status.value if file_id is not None else "unrecorded"]
+            if len(samples) < MAX_ERROR_SAMPLES:
+                samples.append(rows.sample(entry, obs.reason))
+        self._tick()
+        return file_id
+
+    def _attempt(self, obs: FileObservation) -> int:
+        """Write one observation inside a savepoint, so a refused row undoes only itself."""
+        try:
+            with self.s.begin_nested():
+                return self._write(obs)
+        except rows.REFUSED as exc:
+            if rows.store_is_down(exc):
+                raise
+            self._known.pop(to_store(obs.entry.path), None)
+            log.warning("%s: the store refused its row (%s)", readable(obs.entry.path), type(exc).__name__)
+            raise
+
+    def _write(self, obs: FileObservation) -> int:
         entry, now = obs.entry, utcnow()
-        values: dict[str, Any] = {
-            "source": entry.source,
-            **self._path_fields(entry.path),
-            "identity": entry.identity,
-            "size": entry.size,
-            "mtime": naive(entry.mtime),
-            "mtime_us": micros(entry.mtime),
-            "version": entry.version,
-            "ctime": naive(entry.ctime),
-            "atime": naive(entry.atime),
-            "uid": entry.uid,
-            "gid": entry.gid,
-            "mode": entry.mode,
-            "owner": entry.owner,
-            "authors": list(obs.authors) or None,
-            "mime": obs.mime,
-            "extension_mismatch": obs.extension_mismatch,
-            "status": obs.status.value,
-            "reason": obs.reason,
-            "special_category": list(obs.special_category) or None,
-            "marking": obs.marking,
-            "chunks": obs.chunks,
-            "chars": obs.chars,
-            "content_hash": obs.content_hash,
-            "acl": acl_rows(entry),
-            "keywords": list(obs.keywords) or None,
-            # pages, read, mean_confidence, low_confidence (the note is in reason)
-            "ocr": {k: v for k, v in asdict(obs.ocr).items() if k != "note"} if obs.ocr else None,
-            "content_read_at": now if entry.status is Status.OK else None,
-            "last_seen_run": self.run.id,
-            "deleted_at": None,
-        }
+        values = rows.file_values(obs, self._path_fields(entry.path), self.run.id, now)
         known = self._lookup(entry.path)
         if known is None:
             inserted = self.s.connection().execute(insert(FileRecord).values(first_seen=now, **values))
@@ -292,9 +284,15 @@ class Recorder:
             self.s.execute(update(FileRecord).where(FileRecord.id == file_id).values(**values))
             self.s.execute(delete(DetectionRow).where(DetectionRow.file_id == file_id))
             kind = "restored" if known.deleted_at is not None else "changed"
-        self._known[entry.path] = _Known(
+        if obs.detections:
+            self.s.execute(insert(DetectionRow), rows.detection_rows(obs, file_id))
+        self.s.execute(insert(FileEvent).values(file_id=file_id, run_id=self.run.id, kind=kind, at=now))
+        if self.on_record is not None:
+            self.on_record(self.s, file_id, obs)
+        stored = values["path"]
+        self._known[stored] = _Known(
             file_id,
-            entry.path,
+            stored,
             entry.identity,
             entry.size,
             micros(entry.mtime),
@@ -305,36 +303,7 @@ class Recorder:
             entry.gid,
             acl_rows(entry),
         )
-        if obs.detections:
-            self.s.execute(
-                insert(DetectionRow),
-                [
-                    {
-                        "file_id": file_id,
-                        "entity": d.entity,
-                        "count": d.count,
-                        "best_score": d.best_score,
-                        "example": d.example,
-                        "locators": list(d.where),
-                        "recognizer": d.recognizer,
-                        "validated": d.validated,
-                        "context_words": list(d.context_words),
-                    }
-                    for d in obs.detections
-                ],
-            )
-        self.s.execute(insert(FileEvent).values(file_id=file_id, run_id=self.run.id, kind=kind, at=now))
-        if entry.status is Status.OK:
-            self.read += 1
-            self.bytes_read += entry.size or 0
-        if obs.status is not Status.OK or obs.reason:
-            samples = self.errors[obs.status.value]
-            if len(samples) < MAX_ERROR_SAMPLES:
-                samples.append({"path": entry.path, "reason": obs.reason or ""})
-        if self.on_record is not None:
-            self.on_record(self.s, file_id, obs)
-        self._tick()
-        return int(file_id)
+        return file_id
 
     def _tick(self, force: bool = False) -> None:
         self._pending += 1

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from inventory.config import StewardConfig
 from inventory.runs.service import JOBS_TABLE
 from inventory.store.models import FileRecord, ScanRun
+from scanner.names import shown
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -66,7 +67,10 @@ def _run(run: ScanRun | None) -> dict[str, Any] | None:
         "deleted": run.deleted,
         "error": run.error,
         "errors": {status: len(samples) for status, samples in sorted((run.errors or {}).items())},
-        "error_samples": {status: samples[:3] for status, samples in sorted((run.errors or {}).items())},
+        "error_samples": {
+            status: [{**sample, "path": shown(sample.get("path", ""))} for sample in samples[:3]]
+            for status, samples in sorted((run.errors or {}).items())
+        },
     }
 
 
@@ -106,11 +110,37 @@ def source_status(session: Session, source: str, next_run: datetime | None) -> d
 def status_report(session: Session, config: StewardConfig) -> dict[str, Any]:
     nexts = next_runs(session)
     sources = [source_status(session, sid, nexts.get(sid)) for sid in config.source_ids]
-    return {"ok": not any(s["failed"] for s in sources), "sources": sources}
+    return {"ok": not any(s["failed"] for s in sources), "sources": sources, "directory": directory_status(session)}
+
+
+def directory_status(session: Session) -> dict[str, Any] | None:
+    """When the directory was last read, and whether scans since have had to use that state."""
+    from inventory.owners.memory import remembered
+
+    row = remembered(session)
+    if row is None:
+        return None
+    return {
+        "read_at": _iso(row.read_at),
+        "people": len(row.people or []),
+        "leavers": sum(1 for p in row.people or [] if not p.get("enabled", True)),
+        "failed_at": _iso(row.failed_at),
+        "failure": row.failure,
+        "degraded": row.failed_at is not None,
+    }
 
 
 def render_status(report: dict[str, Any]) -> str:
     lines = []
+    found = report.get("directory")
+    if found and found["degraded"]:
+        since = f"the state read at {found['read_at']}" if found["read_at"] else "no state (never read)"
+        lines.append(
+            f"directory: DEGRADED — could not be read at {found['failed_at']} ({found['failure']}); "
+            f"scans use {since}, and no owner, finding or risk is changed for want of it"
+        )
+    elif found:
+        lines.append(f"directory: read at {found['read_at']}, {found['people']:,} people ({found['leavers']:,} left)")
     for s in report["sources"]:
         last = s["last_run"]
         head = f"{s['source']}: {s['state'].upper()}"

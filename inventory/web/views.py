@@ -21,6 +21,7 @@ from inventory.web import audit, scope
 from inventory.web.actions import approved_findings, disposal_list
 from inventory.web.models import Comment, DisposalApproval
 from inventory.web.scope import Viewer
+from scanner.names import shown
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 REVIEW_SOON = timedelta(days=30)  # a review date this close counts as due
@@ -138,7 +139,7 @@ def personal_files(db: Session, a: Asset, page: int = 1) -> list[dict[str, Any]]
     return [
         {
             "id": f.id,
-            "path": f.path,
+            "path": shown(f.path),
             "mime": f.mime,
             "format": format_name(f.mime),
             "special_category": f.special_category or [],

@@ -1,34 +1,49 @@
-"""Walks a local or mounted directory tree.
+"""Walks a local or mounted directory tree, read-only, whatever its names, depth or path lengths.
 
-Read-only and careful: folders are opened with ``O_NOATIME`` where the platform allows and listed through
-their descriptors, links are recorded but never followed, and files are opened with ``O_NOFOLLOW`` and
-checked to be inside the root, so the walk never leaves it. Files of a folder come before its sub-folders.
+Every folder is opened relative to its parent's descriptor (``openat`` style, ``O_NOFOLLOW | O_DIRECTORY``
+and ``O_NOATIME`` where allowed) and every file is looked at relative to its folder's (``fstatat``), so no
+path is ever handed to the kernel whole: a path longer than PATH_MAX, or thousands of folders deep, is read
+like any other. The walk is an explicit stack (no recursion) that holds a bounded number of descriptors and
+reopens an ancestor, checking it is still the same folder, only when it has sub-folders left to visit.
+
+Names stay as they are (``str`` with undecodable bytes as lone surrogates; ``scanner.names``). Links are
+recorded and never followed; FIFOs, sockets and devices are recorded and never opened. Anything that goes
+wrong with one entry (stat, listing, a folder that vanished, turned into a file or became unreadable
+mid-walk) becomes that entry's status and reason, and the walk goes on; only a root that cannot be opened
+fails the source. Files are opened the same way, one folder at a time from the root with ``O_NOFOLLOW``
+(``..`` refused), so a read never leaves the root, and only a regular file is ever read.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import logging
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO
 
 from scanner.config import LocalSource
 from scanner.crawlers.base import CrawlerBase
-from scanner.errors import SourceError
+from scanner.crawlers.local_fds import DirCache, open_dir, open_noatime
+from scanner.errors import ItemError, SourceError
 from scanner.globs import PathFilter
+from scanner.names import readable
 from scanner.types import FileEntry, Status
 
 log = logging.getLogger(__name__)
 
-NOATIME = getattr(os, "O_NOATIME", 0)
 SPECIAL_KINDS = {
     stat.S_IFIFO: "FIFO",
     stat.S_IFSOCK: "socket",
     stat.S_IFCHR: "character device",
     stat.S_IFBLK: "block device",
 }
+MAX_OPEN_FOLDERS = 64  # descriptors the walk keeps for ancestors with sub-folders still to visit
+FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 def ns_to_datetime(ns: int) -> datetime:
@@ -36,14 +51,40 @@ def ns_to_datetime(ns: int) -> datetime:
     return datetime.fromtimestamp(ns // 1000 / 1e6, UTC)
 
 
-def _open_noatime(path: str | bytes, flags: int, dir_fd: int | None = None) -> int:
-    """Open without touching the access time when allowed (owner or CAP_FOWNER), else plainly."""
-    if NOATIME:
-        try:
-            return os.open(path, flags | NOATIME, dir_fd=dir_fd)
-        except PermissionError:
-            pass  # EPERM: not the owner; fall back below (EACCES re-raises there too)
-    return os.open(path, flags, dir_fd=dir_fd)
+def path_identity(rel: str) -> str:
+    """The identity of an entry that could not be looked at: its path, as a digest (a path can be any length)."""
+    return "path:" + hashlib.blake2b(rel.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def failure(exc: OSError, what: str) -> tuple[Status, str]:
+    """The status and reason one entry gets for an error (the error number's name, never a full path)."""
+    code = exc.errno
+    if code == errno.ENOENT or code == errno.ENOTDIR:
+        return Status.VANISHED, f"{what}: vanished during the scan"
+    if code in (errno.EACCES, errno.EPERM):
+        return Status.DENIED, f"{what}: permission denied"
+    if code == errno.ELOOP:
+        return Status.LINK, f"{what}: became a symbolic link during the scan, not followed"
+    name = errno.errorcode.get(code or 0, type(exc).__name__)
+    return Status.UNREADABLE, f"{what}: {name} ({os.strerror(code) if code else 'error'})"
+
+
+class Changed(ItemError):
+    """A listed file that is no longer a regular file when it is opened; carries the status it gets."""
+
+    def __init__(self, status: Status, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass
+class _Folder:
+    """A folder on the walk's stack: its sub-folders still to visit, and its descriptor while one is kept."""
+
+    rel: str
+    ident: tuple[int, int]
+    pending: list[str] = field(default_factory=list)  # sub-folder names, last one first
+    fd: int | None = None
 
 
 class LocalCrawler(CrawlerBase):
@@ -53,37 +94,140 @@ class LocalCrawler(CrawlerBase):
         self.source = source
         self.root = os.path.realpath(source.root)
         self.filter = PathFilter(source.include, source.exclude)
+        self._dirs = DirCache(self.root)
 
+    # -- walking -------------------------------------------------------------------------------------------
     def iter_entries(self) -> Iterator[FileEntry]:
-        if not os.path.isdir(self.root):
-            raise SourceError(f"source {self.source.id!r}: root {self.root} is not a readable folder")
-        yield from self._walk("")
-
-    def _walk(self, rel_dir: str) -> Iterator[FileEntry]:
-        abs_dir = os.path.join(self.root, rel_dir) if rel_dir else self.root
         try:
-            fd = _open_noatime(abs_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except PermissionError:
-            yield self._problem(rel_dir, Status.DENIED, "folder cannot be listed: permission denied")
-            return
-        except FileNotFoundError:
-            yield self._problem(rel_dir, Status.VANISHED, "folder vanished during the scan")
-            return
-        subdirs: list[str] = []
+            root_fd = open_dir(self.root)
+        except OSError as exc:
+            raise SourceError(
+                f"source {self.source.id!r}: root {self.root} is not a readable folder ({failure(exc, 'root')[1]})"
+            ) from None
+        stack: list[_Folder] = []
         try:
-            with os.scandir(fd) as listing:
-                names = sorted(listing, key=lambda e: e.name)
-            for item in names:
-                rel = f"{rel_dir}/{item.name}" if rel_dir else item.name
-                if item.is_dir(follow_symlinks=False):
-                    if self.filter.wants_dir(rel):
-                        subdirs.append(rel)
-                elif self.filter.wants_file(rel):
-                    yield self._entry(rel, item.name, fd)
+            yield from self._enter(stack, "", os.dup(root_fd))
+            while stack:
+                yield from self._step(stack, root_fd)
         finally:
+            for folder in stack:
+                if folder.fd is not None:
+                    os.close(folder.fd)
+            os.close(root_fd)
+
+    def _step(self, stack: list[_Folder], root_fd: int) -> Iterator[FileEntry]:
+        """Visit the next sub-folder of the folder on top of the stack."""
+        top = stack[-1]
+        name = top.pending.pop()
+        rel = f"{top.rel}/{name}" if top.rel else name
+        parent_fd = self._reopen(stack, len(stack) - 1, root_fd)
+        if not top.pending:  # its last sub-folder: the folder is done once this one is open
+            stack.pop()
+        try:
+            if parent_fd is None:
+                yield self._problem(rel, Status.VANISHED, "folder: its parent vanished or was replaced mid-scan")
+                return
+            try:
+                fd = open_dir(name, parent_fd)
+            except OSError as exc:
+                if exc.errno == errno.ENOTDIR:  # listed as a folder, now a file: recorded as what it is now
+                    yield self._entry(rel, name, parent_fd)
+                else:
+                    yield self._problem(rel, *failure(exc, "folder cannot be listed"))
+                return
+            yield from self._enter(stack, rel, fd)
+        finally:
+            if top.fd is not None and not top.pending:
+                os.close(top.fd)
+                top.fd = None
+
+    def _enter(self, stack: list[_Folder], rel: str, fd: int) -> Iterator[FileEntry]:
+        """List one folder: yield its files (sorted) and push it when it has sub-folders to visit. The
+        descriptor is the walk's from here on: pushed with the folder, or closed."""
+        pushed = False
+        try:
+            try:
+                st = os.fstat(fd)
+                files, folders, error = self._list(fd)
+            except OSError as exc:
+                yield self._problem(rel, *failure(exc, "folder cannot be listed"))
+                return
+            if error is not None:
+                yield self._problem(rel, *failure(error, "folder could not be listed to the end"))
+            for name in files:
+                item = f"{rel}/{name}" if rel else name
+                if self.filter.wants_file(item):
+                    yield self._entry(item, name, fd)
+            pending = [n for n in reversed(folders) if self.filter.wants_dir(f"{rel}/{n}" if rel else n)]
+            if pending:
+                stack.append(_Folder(rel, (st.st_dev, st.st_ino), pending, fd))
+                pushed = True
+                self._limit_open(stack)
+        finally:
+            if not pushed:
+                os.close(fd)
+
+    @staticmethod
+    def _limit_open(stack: list[_Folder]) -> None:
+        """Keep at most MAX_OPEN_FOLDERS descriptors: the deepest folders keep theirs."""
+        kept = 0
+        for folder in reversed(stack):
+            if folder.fd is not None:
+                kept += 1
+                if kept > MAX_OPEN_FOLDERS:
+                    os.close(folder.fd)
+                    folder.fd = None
+
+    @staticmethod
+    def _list(fd: int) -> tuple[list[str], list[str], OSError | None]:
+        """A folder's file and sub-folder names, sorted; an error part-way keeps what was listed."""
+        files: list[str] = []
+        folders: list[str] = []
+        error: OSError | None = None
+        with os.scandir(fd) as listing:
+            try:
+                for item in listing:
+                    try:
+                        is_dir = item.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False  # stat of the file tells what it is
+                    (folders if is_dir else files).append(item.name)
+            except OSError as exc:
+                error = exc
+        files.sort()
+        folders.sort()
+        return files, folders, error
+
+    def _reopen(self, stack: list[_Folder], index: int, root_fd: int) -> int | None:
+        """The descriptor of ``stack[index]``, reopened from its nearest open ancestor when it was closed;
+        None when the folder on that path is no longer the one that was listed."""
+        folder = stack[index]
+        if folder.fd is not None:
+            return folder.fd
+        base_fd, base_rel = root_fd, ""
+        for above in reversed(stack[:index]):
+            if above.fd is not None:
+                base_fd, base_rel = above.fd, above.rel
+                break
+        tail = folder.rel[len(base_rel) + 1 :] if base_rel else folder.rel
+        fd: int | None = None
+        try:
+            for part in tail.split("/"):
+                inner = open_dir(part, base_fd if fd is None else fd)
+                if fd is not None:
+                    os.close(fd)
+                fd = inner
+            assert fd is not None
+            st = os.fstat(fd)
+        except OSError:
+            if fd is not None:
+                os.close(fd)
+            return None
+        if (st.st_dev, st.st_ino) != folder.ident:
             os.close(fd)
-        for rel in subdirs:
-            yield from self._walk(rel)
+            return None
+        folder.fd = fd
+        return fd
 
     def entry_at(self, rel: str) -> FileEntry | None:
         """The entry for one path relative to the root (for watchers); None when the filters leave it out or
@@ -93,40 +237,36 @@ class LocalCrawler(CrawlerBase):
             return None
         if any(not self.filter.wants_dir("/".join(parts[:i])) for i in range(1, len(parts))):
             return None
-        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            for folder in parts[:-1]:
-                inner = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
-                os.close(fd)
-                fd = inner
-            if stat.S_ISDIR(os.stat(parts[-1], dir_fd=fd, follow_symlinks=False).st_mode):
+            dir_fd = self._dirs.fd_for("/".join(parts[:-1]))
+            if stat.S_ISDIR(os.stat(parts[-1], dir_fd=dir_fd, follow_symlinks=False).st_mode):
                 return None
-            return self._entry(rel, parts[-1], fd)
+            return self._entry(rel, parts[-1], dir_fd)
         except PermissionError:
             return self._problem(rel, Status.DENIED, "cannot be read: permission denied")
-        except OSError:  # gone, not a folder, or a link on the way (ELOOP): nothing to read here
+        except (OSError, ValueError):  # gone, not a folder, or a link on the way (ELOOP): nothing to read here
             return None
         finally:
-            os.close(fd)
+            self._dirs.close()
 
     def _entry(self, rel: str, name: str, dir_fd: int) -> FileEntry:
         try:
             st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-        except FileNotFoundError:
-            return self._problem(rel, Status.VANISHED, "vanished during the scan")
-        except PermissionError:
-            return self._problem(rel, Status.DENIED, "cannot be read: permission denied")
+        except OSError as exc:
+            return self._problem(rel, *failure(exc, "cannot be read"))
         status, reason = Status.OK, None
         kind = stat.S_IFMT(st.st_mode)
         if kind == stat.S_IFLNK:
-            status, reason = Status.LINK, self._link_reason(rel)
+            status, reason = Status.LINK, self._link_reason(rel, name, dir_fd)
         elif kind in SPECIAL_KINDS:
             status, reason = Status.SPECIAL, f"{SPECIAL_KINDS[kind]}: never read"
+        elif kind == stat.S_IFDIR:  # listed as a file, a folder by the time it was looked at
+            status, reason = Status.VANISHED, "turned into a folder during the scan; its content is read next scan"
         return FileEntry(
             source=self.source.id,
             path=rel,
             identity=f"{st.st_dev}:{st.st_ino}",
-            size=st.st_size,
+            size=st.st_size if kind != stat.S_IFDIR else None,
             mtime=ns_to_datetime(st.st_mtime_ns),
             ctime=ns_to_datetime(st.st_ctime_ns),
             atime=ns_to_datetime(st.st_atime_ns),
@@ -138,21 +278,50 @@ class LocalCrawler(CrawlerBase):
             reason=reason,
         )
 
-    def _link_reason(self, rel: str) -> str:
-        target = os.path.realpath(os.path.join(self.root, rel))
-        inside = target == self.root or target.startswith(self.root + os.sep)
+    def _link_reason(self, rel: str, name: str, dir_fd: int) -> str:
+        """Whether a link points inside the root, judged from its text (never by following it)."""
+        try:
+            target = os.readlink(name, dir_fd=dir_fd)
+        except OSError:
+            return "symbolic link, not followed"
+        if os.path.isabs(target):
+            resolved = os.path.normpath(target)
+            inside = resolved == self.root or resolved.startswith(self.root + os.sep)
+        else:
+            folder = rel.rpartition("/")[0]
+            resolved = os.path.normpath(f"{folder}/{target}" if folder else target)
+            inside = resolved != ".." and not resolved.startswith("../")
         return "symbolic link, not followed" + ("" if inside else " (points outside the source root)")
 
     def _problem(self, rel: str, status: Status, reason: str) -> FileEntry:
+        log.debug("%s: %s", readable(rel), reason)
         return FileEntry(
-            self.source.id, rel or ".", identity=f"path:{rel}", size=None, mtime=None, status=status, reason=reason
+            self.source.id, rel or ".", path_identity(rel), size=None, mtime=None, status=status, reason=reason
         )
 
+    def close(self) -> None:
+        """Release the folder descriptors kept for reading."""
+        self._dirs.close()
+
+    # -- reading -------------------------------------------------------------------------------------------
     def open(self, entry: FileEntry) -> BinaryIO:
-        path = os.path.join(self.root, entry.path)
-        fd = _open_noatime(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-        real = os.path.realpath(f"/proc/self/fd/{fd}") if os.path.isdir("/proc/self/fd") else path
-        if not real.startswith(self.root + os.sep):
+        """The file's content: its folder reached from the root one name at a time without following links,
+        the file opened with ``O_NOFOLLOW`` (and ``O_NOATIME`` where allowed), and read only if regular."""
+        folder, _, name = entry.path.rpartition("/")
+        try:
+            fd = open_noatime(name, FILE_FLAGS, self._dirs.fd_for(folder))
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise Changed(Status.LINK, "became a symbolic link after it was listed; not followed") from None
+            raise
+        try:
+            kind = stat.S_IFMT(os.fstat(fd).st_mode)
+            if kind == stat.S_IFDIR:
+                raise Changed(Status.VANISHED, "turned into a folder after it was listed")
+            if kind != stat.S_IFREG:
+                raise Changed(Status.SPECIAL, f"became a {SPECIAL_KINDS.get(kind, 'special file')}; never read")
+            os.set_blocking(fd, True)
+        except BaseException:
             os.close(fd)
-            raise PermissionError(f"{entry.path} resolves outside the source root")
+            raise
         return os.fdopen(fd, "rb")

@@ -1,7 +1,7 @@
 """files.ocr: how OCR read a scanned PDF or an image (pages needing OCR, pages read, mean word confidence,
 low-confidence pages)
 
-Revision ID: 0008_ocr
+Revision ID: 0010_ocr
 Revises: 0007_web
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_ocr"
-down_revision = "0007_web"
+revision = "0010_ocr"
+down_revision = "0009_directory_memory"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,130 @@
+"""Peak memory and time of the scanning (main) process on trees that break naive scanners.
+
+    python benchmarks/reliability.py                     # a folder of 200,000 entries, then the hostile share
+    python benchmarks/reliability.py --entries 20000 --keep /tmp/rel
+
+Cases, each run in a process of its own so its peak RSS (``ru_maxrss``, workers not included) is its own:
+- walk only: the local crawler listing a folder of ``--entries`` files (no store, no workers);
+- first scan and no-change re-scan of that folder with ``steward scan`` (SQLite store, ``--workers`` workers);
+- first scan of the hostile share from ``tests/hostile_share.py`` (odd names, paths beyond PATH_MAX, thousands
+  of levels, bombs, damaged and encrypted files, special files, links, sparse files, files changing mid-scan).
+The target is a main-process peak under 500 MB in every case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT / "tests"))
+
+from hostile_share import Mutator, build, remove_tree, scan_measured  # noqa: E402
+
+WALK = """
+import json, resource, sys, time
+from scanner.config import LocalSource
+from scanner.crawlers.local import LocalCrawler
+began = time.monotonic()
+count = sum(1 for _ in LocalCrawler(LocalSource(id="b", kind="local", root=sys.argv[1])).iter_entries())
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"entries": count, "peak_rss_mb": peak, "seconds": time.monotonic() - began}))
+"""
+
+
+def make_folder(folder: Path, entries: int) -> None:
+    folder.mkdir(parents=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for i in range(entries):
+            os.close(os.open(f"report {i:07d}.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
+    finally:
+        os.close(fd)
+
+
+def write_config(work: Path, root: Path, workers: int) -> Path:
+    config = work / f"{root.name}.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": f"sqlite:///{work / (root.name + '.db')}",
+                "hash_key": "benchmark",
+                "sources": [{"id": root.name, "kind": "local", "root": str(root)}],
+                "scan": {"workers": workers},
+                "limits": {"file_timeout": 30},
+            }
+        )
+    )
+    return config
+
+
+def report(case: str, entries: int, seconds: float, peak_mb: float) -> None:
+    verdict = "under" if peak_mb < 500 else "OVER"
+    print(f"{case:<44} {entries:>9,} {seconds:>9.1f} s {peak_mb:>8.0f} MB  ({verdict} 500 MB)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=200_000, help="files in the one huge folder (0: skip)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-hostile", action="store_true")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="steward-reliability-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    print(f"{'case':<44} {'entries':>9} {'time':>11} {'peak RSS (main process)':>24}")
+    try:
+        if args.entries:
+            huge = work / "huge"
+            if not huge.exists():
+                began = time.monotonic()
+                make_folder(huge, args.entries)
+                print(f"(made {args.entries:,} files in one folder in {time.monotonic() - began:.0f} s)")
+            walked = json.loads(
+                subprocess.run(
+                    [sys.executable, "-c", WALK, str(huge)], env=env, capture_output=True, text=True, check=True
+                ).stdout
+            )
+            report("walk only, one folder", walked["entries"], walked["seconds"], walked["peak_rss_mb"])
+            config = write_config(work, huge, args.workers)
+            for stale in work.glob("huge.db*"):
+                stale.unlink()
+            for case in ("steward scan, one folder (first)", "steward scan, one folder (no change)"):
+                measured = scan_measured(config, work)
+                if measured.exit != 0:
+                    raise SystemExit(f"{case} failed ({measured.exit}): {measured.output[-2000:]}")
+                report(case, args.entries, measured.seconds, measured.peak_rss_mb)
+        if not args.skip_hostile:
+            share = build(work / "hostile" / "share")
+            config = write_config(work, share.root, args.workers)
+            mutator = Mutator(share.root)
+            mutator.start()
+            try:
+                measured = scan_measured(config, work)
+            finally:
+                mutator.stop()
+            if measured.exit != 0:
+                raise SystemExit(f"hostile share scan failed ({measured.exit}): {measured.output[-2000:]}")
+            report("steward scan, hostile share (first)", len(share.expected), measured.seconds, measured.peak_rss_mb)
+            print("hostile share cases: " + ", ".join(f"{k} {v:,}" for k, v in sorted(share.cases.items())))
+            if share.refused:
+                print(f"not created (the OS refused): {share.refused}")
+            print(next((line for line in measured.output.splitlines() if " entries, " in line), ""))
+            remove_tree(share.root)
+        print(f"machine: {os.cpu_count()} cores, shared with other work; figures are from one run")
+    finally:
+        if not args.keep:
+            remove_tree(work)
+
+
+if __name__ == "__main__":
+    main()
