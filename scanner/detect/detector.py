@@ -226,9 +226,7 @@ class TieredDetector:
                 if r.entity_type == "PERSON" and not plausible_name(value, text, r.start):
                     continue
             explanation = r.analysis_explanation
-            validated = bool(explanation is not None and explanation.validation_result) or (
-                r.entity_type == "PHONE_NUMBER"
-            )
+            validated = bool(explanation is not None and explanation.validation_result)
             validated = validated and steward.steward_validator is not None
             out.append(
                 Match(
