@@ -192,7 +192,7 @@ class WorkerPool:
             if not worker.batches or started <= 0:
                 continue
             limit = worker.batches[0].job.limits.max_seconds
-            hard = limit + max(5.0, limit / 2)
+            hard = limit + max(30.0, limit)  # the worker stops itself at the limit; this is for code that cannot
             if now - started > hard:
                 yield from self._retire(worker, Status.TIMEOUT, f"content work exceeded {hard:g} s; worker stopped")
             elif self.memory > 0 and _rss(worker.process.pid or 0) > worker.baseline_rss + self.memory:
