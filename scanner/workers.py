@@ -259,8 +259,9 @@ _POOL: list[WorkerPool] = []  # this process's pool, kept for the next source an
 
 
 def pool_for(workers: int, memory: int, observe: Observe, key: object) -> WorkerPool:
-    """The process's pool for these settings, (re)started if the settings changed."""
-    if _POOL and (_POOL[0].key != key or _POOL[0].size != workers or _POOL[0].memory != memory):
+    """The process's pool for these settings, (re)started if the settings changed; a larger pool already
+    running serves a request for fewer workers (a service's watcher and its walks share one pool)."""
+    if _POOL and (_POOL[0].key != key or _POOL[0].size < workers or _POOL[0].memory != memory):
         _POOL.pop().close()
     if not _POOL:
         _POOL.append(WorkerPool(workers, memory, observe, key))
