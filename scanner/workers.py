@@ -218,7 +218,8 @@ class WorkerPool:
                         if batch is None:
                             break
                         worker.batches.append(batch)
-                        worker.conn.send((batch.number, batch.job, batch.entries))
+                        with contextlib.suppress(OSError):  # a dead worker: the next round replaces it
+                            worker.conn.send((batch.number, batch.job, batch.entries))
                 busy = [w for w in self.workers if w.batches]
                 if not busy:
                     return
