@@ -20,9 +20,11 @@ Each Steward figure is printed as a ratio of its limit (issue targets; ≥ 1.00 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -125,6 +127,31 @@ def write_config(work: Path, name: str, root: Path, workers: int, names: bool) -
     return config
 
 
+def pss_by_workers(work: Path, root: Path, counts: list[int], seconds: float) -> dict[int, float]:
+    """Peak PSS (MB) of a first scan's process tree over its first ``seconds``, for each number of workers."""
+    peaks = {}
+    for workers in counts:
+        config = write_config(work, f"pss-{workers}", root, workers, names=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "inventory", "scan", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(HERE)},
+        )
+        peak, end = 0, time.monotonic() + seconds
+        while time.monotonic() < end and proc.poll() is None:
+            peak = max(peak, tree_pss_kb(proc.pid))
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)  # the scan checkpoints and stops; its workers stop with it
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        peaks[workers] = peak / 1024
+    return peaks
+
+
 def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
@@ -191,6 +218,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with (today's rate)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (the tree is reused)")
+    parser.add_argument(
+        "--pss-workers", default="", help="e.g. 1,2,4: peak PSS of a first scan with each number of workers"
+    )
+    parser.add_argument("--pss-seconds", type=float, default=150, help="how long each --pss-workers scan runs")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="steward-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -250,6 +281,16 @@ def main() -> None:
         print(f"{'a changed file is read on the next re-scan':<58} {'yes' if taken else 'NO'}")
         peak = max(f.pss_mb for f in mine.values())
         print(ratio(f"peak PSS <= 400 MB at {args.workers} workers", peak, 400, False))
+        if args.pss_workers:
+            peaks = pss_by_workers(work, root, [int(n) for n in args.pss_workers.split(",")], args.pss_seconds)
+            counts = sorted(peaks)
+            for n in counts:
+                print(
+                    f"  peak PSS with {n} worker(s): {peaks[n]:5.0f} MB (first {args.pss_seconds:g} s of a first scan)"
+                )
+            for a, b in itertools.pairwise(counts):
+                added = (peaks[b] - peaks[a]) / (b - a)
+                print(ratio(f"each added worker <= 80 MB ({a} -> {b}: {added:.0f} MB)", max(added, 1), 80, False))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
