@@ -60,6 +60,7 @@ class _Worker:
     slot: Any  # shared doubles: batch number, index in batch, monotonic start of the file in hand (0 = idle)
     baseline_rss: int
     batches: list[_Batch] = field(default_factory=list)
+    progress: float = 0.0  # monotonic time it last received work while idle or sent results
 
 
 def _rss(pid: int) -> int:
@@ -189,10 +190,14 @@ class WorkerPool:
     def _limits(self, now: float) -> Iterator[FileObservation]:
         for worker in list(self.workers):
             started = worker.slot[2]
-            if not worker.batches or started <= 0:
+            if not worker.batches:
                 continue
             limit = worker.batches[0].job.limits.max_seconds
             hard = limit + max(30.0, limit)  # the worker stops itself at the limit; this is for code that cannot
+            if started <= 0:  # between files: a worker that holds work but starts none for that long is stuck
+                if now - worker.progress > hard:
+                    yield from self._retire(worker, Status.UNREADABLE, f"worker stalled for {hard:g} s between files")
+                continue
             if now - started > hard:
                 yield from self._retire(worker, Status.TIMEOUT, f"content work exceeded {hard:g} s; worker stopped")
             elif self.memory > 0 and _rss(worker.process.pid or 0) > worker.baseline_rss + self.memory:
@@ -217,6 +222,8 @@ class WorkerPool:
                             exhausted = batch is None
                         if batch is None:
                             break
+                        if not worker.batches:
+                            worker.progress = time.monotonic()
                         worker.batches.append(batch)
                         with contextlib.suppress(OSError):  # a dead worker: the next round replaces it
                             worker.conn.send((batch.number, batch.job, batch.entries))
@@ -236,6 +243,7 @@ class WorkerPool:
                     except (EOFError, OSError):
                         continue  # it died: the next round replaces it
                     worker.batches = [b for b in worker.batches if b.number != number]
+                    worker.progress = time.monotonic()
                     yield from observations
                 yield from self._limits(time.monotonic())
         finally:
