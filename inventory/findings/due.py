@@ -1,12 +1,13 @@
 """When the rules must be evaluated again for a source, so a re-scan that changed nothing costs a few queries.
 
-The findings of a source are a function of its files, its assets and their owners, the rule files and settings,
-and the clock. After a full evaluation the source keeps (on its scan run's provenance, ``"evaluation"``): a digest
-of the rule files, the rule settings and the assets; the last file event the evaluation saw; and the next due
-date — the earliest moment the clock alone could change a finding (a retention period ending, a legal hold
-starting or ending, a file becoming stale or a bulk export too old). A later evaluation is skipped when the digest
-is the same, no file of the source (of any source, while a duplicate policy is on) has an event since, and the
-due date has not come. ``steward rules apply --all`` always evaluates in full.
+The findings of a source (and the register's retention columns) are a function of its files, its assets and their
+owners, people's decisions about its findings, the rule files and settings, and the clock. After a full evaluation
+the source keeps (on its scan run's provenance, ``"evaluation"``): a digest of the rule files, the rule settings,
+the assets and the latest decision taken; the last file event the evaluation saw; and the next due date — the
+earliest moment the clock alone could change a finding (a retention period ending, a legal hold starting or
+ending, a file becoming stale or a bulk export too old). A later evaluation is skipped when the digest is the
+same, no file of the source (of any source, while a duplicate policy is on) has an event since, and the due date
+has not come. ``steward rules apply --all`` always evaluates in full.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
+from inventory.findings.models import Finding, FindingEvent
 from inventory.rules import Rulebook
 from inventory.rules.facts import AssetFacts, Context, FileFacts
 from inventory.rules.periods import parse_period
@@ -38,10 +40,23 @@ class EvalState:
     next_due: datetime | None
 
 
-def inputs_digest(book: Rulebook, config: StewardConfig, assets: dict[str, AssetFacts]) -> str:
-    """Digest of everything but the files and the clock that findings depend on."""
+def last_decision(session: Session, source: str) -> int:
+    """The latest decision a person took about a finding of ``source`` (the register counts decisions)."""
+    return int(
+        session.scalar(
+            select(func.max(FindingEvent.id))
+            .join(Finding, Finding.id == FindingEvent.finding_id)
+            .where(Finding.source == source, FindingEvent.by.is_not(None))
+        )
+        or 0
+    )
+
+
+def inputs_digest(book: Rulebook, config: StewardConfig, assets: dict[str, AssetFacts], decided: int = 0) -> str:
+    """Digest of everything but the files and the clock that findings and the register depend on."""
     rules = config.rules
     parts = {
+        "decided": decided,
         "rules": book.digests,
         "broad": [str(g) for g in rules.broad_groups],
         "lapse": rules.decisions_lapse_on,

@@ -96,7 +96,7 @@ def evaluate_source(
     changed since the last evaluation and nothing has come due (``inventory.findings.due``), unless ``full``."""
     ctx = Context(now, broad_set(config))
     assets = _assets(session, source)
-    inputs = due.inputs_digest(book, config, assets)
+    inputs = due.inputs_digest(book, config, assets, due.last_decision(session, source))
     if not full and due.up_to_date(session, source, book, due.last_state(session, source), inputs, now):
         session.execute(
             update(Finding).where(Finding.source == source, Finding.status != "resolved").values(last_seen=now)
