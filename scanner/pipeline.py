@@ -1,8 +1,8 @@
 """The only module that knows the order of the stages: open -> identify -> extract -> detect.
 
 ``observe`` turns one entry into one observation and never raises: every problem becomes a status.
-``observe_stream`` runs ``observe`` over a stream of entries in worker processes, with a bounded number of
-entries in flight so memory stays flat whatever the size of the tree.
+``observe_stream`` runs ``observe`` over a stream of entries in the worker pool (``scanner.workers``), with a
+bounded number of batches in flight so memory stays flat whatever the size of the tree.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +31,7 @@ from scanner.extractors.ocr import recording as ocr_recording
 from scanner.identify import identify
 from scanner.principals import principal_digest
 from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Reading, Status
+from scanner.workers import pool_for
 
 if TYPE_CHECKING:
     from scanner.detect.protocol import Detector
@@ -203,7 +202,10 @@ def _observe(
         return FileObservation(entry, mime, Status.VANISHED, "vanished before it could be read")
     except PermissionError:
         return FileObservation(entry, mime, Status.DENIED, "cannot be opened: permission denied")
-    except (MemoryError, RecursionError) as exc:
+    except MemoryError:
+        why = "MemoryError: needs more memory than a worker may take (limits.worker_memory)"
+        return FileObservation(entry, mime, Status.TOO_LARGE, why, extension_mismatch=mismatch)
+    except RecursionError as exc:
         return FileObservation(entry, mime, Status.TOO_LARGE, type(exc).__name__, extension_mismatch=mismatch)
     except Exception as exc:  # the one broad catch per file: a damaged file must not stop the scan
         # Only the class name: library messages can quote document content.
@@ -219,94 +221,51 @@ def _columns(result: DetectResult) -> tuple[ColumnRead, ...]:
     )
 
 
-_WORKER: dict[str, Any] = {}  # this process's crawler, detector and limits, set by _init_worker
-
-
 @cache
 def _detector(detection: DetectionConfig, hash_key: bytes | None) -> Detector:
-    """One detector per process and settings (building one loads the spaCy pipeline)."""
+    """One detector per process and settings (building one loads the spaCy pipeline).
+
+    Built in the parent before the workers are forked, so they share its memory rather than load their own.
+    """
     from scanner.detect import build_detector
 
-    return build_detector(detection, hash_key)
-
-
-def _init_worker(job: Job, child: bool = True) -> None:
-    if child:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    _WORKER["crawler"] = crawler_for(job.source)
-    _WORKER["detector"] = _detector(job.detection, job.hash_key)
-    _WORKER["limits"] = job.limits
-    _WORKER["reading"], _WORKER["key"] = job.reading, job.hash_key
+    detector = build_detector(detection, hash_key)
+    # One small text through every stage now, so the lazy set-up (compiled patterns, the model's first call)
+    # is done once here and shared by the forked workers rather than repeated on each one's first file.
+    detector.detect([Chunk("Dear Jo Bloggs, please call 020 7946 0000 or write to jo@example.co.uk.", "p1")])
+    return detector
 
 
 def prepare(job: Job) -> None:
     """Load this process's detector now (a service does so before it reports ready, so its first file is quick)."""
-    _init_worker(job, child=False)
+    _detector(job.detection, job.hash_key)
 
 
-def _observe_in_worker(entry: FileEntry) -> FileObservation:
-    return observe(
-        entry, _WORKER["crawler"], _WORKER["detector"], _WORKER["limits"], _WORKER["reading"], _WORKER["key"]
-    )
-
-
-def _provenance_in_worker() -> dict[str, Any]:
-    provenance: dict[str, Any] = _WORKER["detector"].provenance
-    return provenance
+def _observe_job(entry: FileEntry, crawler: Crawler, job: Job) -> FileObservation:
+    return observe(entry, crawler, _detector(job.detection, job.hash_key), job.limits, job.reading, job.hash_key)
 
 
 def observe_stream(
     entries: Iterable[FileEntry], job: Job, workers: int, on_provenance: Callable[[dict[str, Any]], None] | None = None
 ) -> Iterator[FileObservation]:
-    """Observe entries, in ``workers`` processes (1 = in this process), yielding as each completes.
+    """Observe entries in ``workers`` processes (0 = in this process), yielding as batches complete.
 
-    If a worker process dies (a crash in a parsing library, the kernel's OOM killer), the files it and its
-    siblings had in hand are recorded as unreadable, to be tried again next scan, and a fresh pool carries on.
+    The detector is loaded here, once, and the workers are forked from this process to share it; the pool
+    stays up for the next source and the next run (``scanner.workers``). A worker that dies, runs out of time
+    or memory is replaced and the file in hand is recorded with the reason; nothing else is lost.
     """
     stream = iter(entries)
     first = next(stream, None)
     if first is None:
         return  # nothing to read: no worker, no model loaded
     stream = itertools.chain([first], stream)
-    if workers <= 1:
-        _init_worker(job, child=False)
-        if on_provenance:
-            on_provenance(_provenance_in_worker())
+    detector = _detector(job.detection, job.hash_key)
+    if on_provenance:
+        on_provenance(detector.provenance)
+    if workers <= 0:
+        crawler = crawler_for(job.source)
         for entry in stream:
-            yield _observe_in_worker(entry)
+            yield _observe_job(entry, crawler, job)
         return
-    window = workers * 4
-    while True:
-        pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(job,))
-        pending: dict[Future[FileObservation], FileEntry] = {}
-        described = pool.submit(_provenance_in_worker) if on_provenance else None
-        try:
-            exhausted = False
-            while not exhausted or pending:
-                while not exhausted and len(pending) < window:
-                    upcoming = next(stream, None)
-                    if upcoming is None:
-                        exhausted = True
-                        continue
-                    try:
-                        pending[pool.submit(_observe_in_worker, upcoming)] = upcoming
-                    except BrokenProcessPool:
-                        stream = itertools.chain([upcoming], stream)  # never handed over: the next pool takes it
-                        raise
-                if described is not None and described.done() and on_provenance:
-                    on_provenance(described.result())  # in this thread: the caller's session is not thread-safe
-                    described = None
-                if pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        yield future.result()
-                        del pending[future]
-            if described is not None and on_provenance:
-                on_provenance(described.result())
-            return
-        except BrokenProcessPool:
-            log.error("a worker process died; %d file(s) in hand are recorded as unreadable", len(pending))
-            for entry in pending.values():
-                yield FileObservation(entry, None, Status.UNREADABLE, "worker process died while reading")
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    pool = pool_for(workers, job.limits.max_worker_bytes, _observe_job, (job.detection, job.hash_key))
+    yield from pool.run(stream, job)

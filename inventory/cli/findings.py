@@ -1,4 +1,4 @@
-"""`steward rules check`, `findings`, `finding`, `dismiss`, `accept` and `export disposal`."""
+"""`steward rules check` and `rules apply`, `findings`, `finding`, `dismiss`, `accept` and `export disposal`."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from scanner.errors import StewardError
 
 @cli.group()
 def rules() -> None:
-    """Check the rule files (retention schedule, policies)."""
+    """Check the rule files (retention schedule, policies) and apply them to the store."""
 
 
 @rules.command("check")
@@ -68,6 +68,35 @@ def rules_check(directory: Path | None, config_file: Path | None) -> None:
         f"{len(retention.holds) if retention else 0} holds, {len(book.policies)} policies "
         f"({len(book.enabled)} enabled) in {directory}"
     )
+
+
+@rules.command("apply")
+@click.option("--all", "everything", is_flag=True, help="Evaluate every file again, even when nothing changed.")
+@click.option("--source", "source_id", help="Only this source (default: every source).")
+@config_option
+@handle_errors
+def rules_apply(everything: bool, source_id: str | None, config_file: Path | None) -> None:
+    """Evaluate the rules against the store now, without a scan, and bring findings and risks up to date.
+
+    Without --all a source whose files, assets, rule files and settings have not changed since its last
+    evaluation, and where nothing has come due, keeps its findings as they are (as a re-scan does)."""
+
+    from inventory.findings.evaluate import evaluate_source
+    from inventory.risks.scoring import load as load_risk_rules
+    from inventory.risks.sync import sync_source
+    from inventory.rules import load_rulebook
+
+    config, _ = load_config(config_file)
+    book = load_rulebook(config.rules.dir)
+    risk_rules = load_risk_rules(config.rules.dir)
+    sources = [config.source(source_id)] if source_id else list(config.sources)
+    with open_store(config.database)() as session:
+        for source in sources:
+            now = utcnow()
+            result = evaluate_source(session, config, book, source.id, now, full=everything)
+            sync_source(session, risk_rules, source.id, now)
+            done = "nothing changed or came due" if result.skipped else f"{result.files:,} files evaluated"
+            click.echo(f"{source.id}: {done}; open findings: {sum(result.open_by_kind.values()):,}")
 
 
 @cli.command()

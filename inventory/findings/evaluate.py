@@ -1,6 +1,7 @@
 """Evaluates the rule files over one source after its scan: streams file facts from the store in batches
 (no per-file queries), runs the retention schedule and every enabled policy, syncs the findings and fills the
-register's retention columns. A changed rule file therefore takes effect on the next scan."""
+register's retention columns. A changed rule file therefore takes effect on the next scan; when nothing the
+findings depend on has changed or come due, the evaluation is skipped (``inventory.findings.due``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
+from inventory.findings import due
 from inventory.findings.models import Finding
 from inventory.findings.sync import FindingSync, SyncCounts
 from inventory.owners.models import AssetOwnership
@@ -61,6 +63,7 @@ class EvalSummary:
     files: int
     findings: SyncCounts
     open_by_kind: dict[str, int]
+    skipped: bool = False  # nothing had changed or come due: the stored findings stand
 
 
 @cache
@@ -81,10 +84,27 @@ def broad_set(config: StewardConfig) -> frozenset[str]:
 
 
 def evaluate_source(
-    session: Session, config: StewardConfig, book: Rulebook, source: str, now: datetime, run_id: int | None = None
+    session: Session,
+    config: StewardConfig,
+    book: Rulebook,
+    source: str,
+    now: datetime,
+    run_id: int | None = None,
+    full: bool = False,
 ) -> EvalSummary:
+    """Evaluate the rules over ``source``; skipped (``EvalSummary.skipped``) when nothing they depend on has
+    changed since the last evaluation and nothing has come due (``inventory.findings.due``), unless ``full``."""
     ctx = Context(now, broad_set(config))
     assets = _assets(session, source)
+    inputs = due.inputs_digest(book, config, assets, due.last_decision(session, source))
+    if not full and due.up_to_date(session, source, book, due.last_state(session, source), inputs, now):
+        session.execute(
+            update(Finding).where(Finding.source == source, Finding.status != "resolved").values(last_seen=now)
+        )
+        session.commit()
+        return EvalSummary(0, SyncCounts(), _open_by_kind(session, source), skipped=True)
+    event = due.last_event(session)
+    dates = due.DueDates(book, ctx)
     copies = _copies(session) if any(isinstance(p, DuplicatePolicy) for p in book.enabled) else {}
     sync = FindingSync(session, source, now, run_id, config.rules.decisions_lapse_on)
     file_policies = [p for p in book.enabled if p.kind in FILE_KINDS]
@@ -94,8 +114,9 @@ def evaluate_source(
     for batch in stream_facts(session, source, assets, copies):
         n += len(batch)
         facts = Facts(files=batch)
+        dates.files(batch)
         if book.retention is not None:
-            sync.add(_retention(book, facts, ctx, order, register))
+            sync.add(_retention(book, facts, ctx, order, register, dates))
         for policy in file_policies:
             sync.add(run_policy(policy, facts, ctx))
     asset_facts = Facts(assets=tuple(assets.values()))
@@ -105,20 +126,26 @@ def evaluate_source(
     counts = sync.finish()
     if book.retention is not None:
         _write_register(session, source, register)
+    due.save_state(session, source, run_id, dates.state(inputs, event))
     session.commit()
-    open_by_kind = dict(
-        session.execute(
-            select(Finding.kind, func.count())
-            .where(Finding.source == source, Finding.status == "open")
-            .group_by(Finding.kind)
-        ).all()
-    )
-    return EvalSummary(n, counts, {str(k): int(v) for k, v in open_by_kind.items()})
+    return EvalSummary(n, counts, _open_by_kind(session, source))
 
 
-def _retention(book: Rulebook, facts: Facts, ctx: Context, order: Any, register: dict[str, _Register]) -> Iterator[Any]:
+def _open_by_kind(session: Session, source: str) -> dict[str, int]:
+    rows = session.execute(
+        select(Finding.kind, func.count())
+        .where(Finding.source == source, Finding.status == "open")
+        .group_by(Finding.kind)
+    ).all()
+    return {str(k): int(v) for k, v in rows}
+
+
+def _retention(
+    book: Rulebook, facts: Facts, ctx: Context, order: Any, register: dict[str, _Register], dates: due.DueDates
+) -> Iterator[Any]:
     assert book.retention is not None
     for f, disposition, draft in retention.evaluate(book.retention, facts.files, ctx, order):
+        dates.disposition(disposition)
         reg = register[f.asset]
         reg.classes[disposition.cls.id] += 1
         if disposition.due is not None and disposition.hold is None:

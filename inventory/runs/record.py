@@ -1,30 +1,39 @@
 """The write side of a scan: decide what needs reading, record observations, checkpoint, finish.
 
 Incremental by design: an entry whose identity, size and mtime match the store costs a lookup (one
-query per folder) and is only marked as seen; a new path with a known identity is a move; what was not
-seen by a completed walk is marked deleted. Work is committed every ``checkpoint_every`` files, so a killed
-scan resumes where it stopped: on the next run the same run continues and finds its work already done.
+query per folder) and is only marked as seen (in batches of ``SEEN_BATCH``); a new path with a known identity
+is a move; what was not seen by a completed walk is marked deleted. Observations are written in bulk, one
+multi-row statement per table per batch, and each batch is one transaction committed every ``checkpoint_every``
+files (or five seconds), so a killed scan resumes where it stopped: on the next run the same run continues and
+finds its work already done.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from inventory.runs import rows
+from inventory.runs.lifecycle import (
+    ScanBusy,
+    busy_elsewhere,
+    fail_run,
+    finish_run,
+    pause_run,
+    start_run,
+    start_watch_run,
+    status_counts,
+    utcnow,
+)
 from inventory.runs.rows import acl_rows, micros
 from inventory.store.models import DetectionRow, FileEvent, FileRecord, ScanRun
-from scanner import __version__
-from scanner.errors import StewardError
 from scanner.names import readable, to_store
 from scanner.types import FileEntry, FileObservation, Status
 
@@ -34,10 +43,6 @@ log = logging.getLogger(__name__)
 RETRY = {Status.DENIED.value, Status.VANISHED.value, Status.UNREADABLE.value}
 MAX_ERROR_SAMPLES = 10
 SEEN_BATCH = 5000  # unchanged files marked as seen per statement batch
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def asset_key(path: str, depth: int) -> str:
@@ -65,56 +70,6 @@ class _Known(NamedTuple):
 COUNTERS = ("seen", "read", "unchanged", "moved", "bytes_read")
 
 
-class ScanBusy(StewardError):
-    """Another live process is scanning the same source."""
-
-
-def start_run(session: Session, source: str, config_hash: str, provenance: dict[str, Any]) -> ScanRun:
-    """Open a run for ``source``, or resume the one a killed scan left open."""
-    host, pid = socket.gethostname(), os.getpid()
-    open_run = session.scalars(
-        select(ScanRun)
-        .where(ScanRun.source == source, ScanRun.status.in_(("running", "paused")))
-        .order_by(ScanRun.id.desc())
-    ).first()
-    if open_run is not None:
-        other = open_run.pid if open_run.status == "running" and open_run.host == host else None
-        if other and other != pid and _alive(other):
-            raise ScanBusy(f"source {source!r} is already being scanned by process {open_run.pid}")
-        open_run.host, open_run.pid, open_run.resumed = host, pid, open_run.resumed + 1
-        open_run.status, open_run.stop_reason, open_run.finished_at = "running", None, None
-        open_run.provenance = provenance
-        # The walk starts again: its counters describe this attempt (what the killed one recorded is now
-        # found unchanged, at the cost of a lookup).
-        open_run.seen = open_run.read = open_run.unchanged = open_run.moved = open_run.bytes_read = 0
-        session.commit()
-        log.info("resuming scan run %d of source %s", open_run.id, source)
-        return open_run
-    run = ScanRun(
-        source=source,
-        started_at=utcnow(),
-        status="running",
-        host=host,
-        pid=pid,
-        steward_version=__version__,
-        config_hash=config_hash,
-        provenance=provenance,
-    )
-    session.add(run)
-    session.commit()
-    return run
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 OnRecord = Callable[[Session, int, FileObservation], None]
 
 
@@ -139,6 +94,7 @@ class Recorder:
         self._dir: str | None = None
         self._known: dict[str, _Known] = {}
         self._seen_ids: list[int] = []
+        self._buffer: list[tuple[FileObservation, datetime]] = []  # observations not yet written
         self._pending = 0
         self._last_commit = time.monotonic()
         self._has_rows = session.scalar(select(FileRecord.id).where(FileRecord.source == run.source).limit(1))
@@ -182,6 +138,8 @@ class Recorder:
             .where(FileRecord.id == known.id)
             .values(uid=entry.uid, gid=entry.gid, mode=entry.mode, owner=entry.owner, acl=acl_rows(entry))
         )
+        # An event, so the rules know this file changed (exposure depends on access, not on content).
+        self.s.execute(insert(FileEvent).values(file_id=known.id, run_id=self.run.id, kind="access", at=utcnow()))
         self._known[to_store(entry.path)] = known._replace(mode=entry.mode, gid=entry.gid, acl=acl_rows(entry))
 
     def _lookup(self, path: str) -> _Known | None:
@@ -235,75 +193,110 @@ class Recorder:
         return {"path": path, "dir": folder, "name": name, "ext": ext[:40], "asset_key": self.key_for(path)}
 
     # -- recording ------------------------------------------------------------------------------------
-    def record(self, obs: FileObservation) -> int | None:
-        """Store one observation; returns the file's id. A row the store refuses (a value too long for a
-        column, say) is recorded in its plain form as ``unreadable`` with the reason, and the scan goes on; None
-        when even that is refused (the entry is then only counted in the run's error samples)."""
-        file_id: int | None = None
-        try:
-            file_id = self._attempt(obs)
-        except rows.REFUSED as exc:
-            obs = rows.refused(obs, exc)
-            try:
-                file_id = self._attempt(obs)
-            except rows.REFUSED:
-                file_id = None
+    def record(self, obs: FileObservation) -> None:
+        """Take one observation; it is written with the others of its batch at the next checkpoint."""
         entry = obs.entry
+        self._buffer.append((obs, utcnow()))
         if entry.status is Status.OK:
             self.read += 1
             self.bytes_read += entry.size or 0
         if obs.status is not Status.OK or obs.reason:
-            samples = self.errors[obs.status.value if file_id is not None else "unrecorded"]
+            samples = self.errors[obs.status.value]
             if len(samples) < MAX_ERROR_SAMPLES:
                 samples.append(rows.sample(entry, obs.reason))
         self._tick()
-        return file_id
 
-    def _attempt(self, obs: FileObservation) -> int:
-        """Write one observation inside a savepoint, so a refused row undoes only itself."""
+    def _values(self, obs: FileObservation, now: datetime) -> dict[str, Any]:
+        return rows.file_values(obs, self._path_fields(obs.entry.path), self.run.id, now)
+
+    def _stored(self, paths: list[str]) -> dict[str, tuple[int, datetime | None]]:
+        """Path -> (id, deleted_at) of the stored rows among ``paths``: one query per 500 paths."""
+        conn, found = self.s.connection(), {}
+        for i in range(0, len(paths), 500):
+            for fid, path, deleted in conn.execute(
+                select(FileRecord.id, FileRecord.path, FileRecord.deleted_at).where(
+                    FileRecord.source == self.run.source, FileRecord.path.in_(paths[i : i + 500])
+                )
+            ):
+                found[path] = (int(fid), deleted)
+        return found
+
+    def _flush(self) -> None:
+        """Write the buffered observations in bulk, a statement per table per batch rather than per file. When
+        the store refuses the batch (one row it will not take: a value too long for a column, say), the batch is
+        written row by row instead, so that one entry's trouble is recorded against that entry only."""
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
         try:
             with self.s.begin_nested():
-                return self._write(obs)
+                self._bulk(batch)
         except rows.REFUSED as exc:
             if rows.store_is_down(exc):
                 raise
-            self._known.pop(to_store(obs.entry.path), None)
-            log.warning("%s: the store refused its row (%s)", readable(obs.entry.path), type(exc).__name__)
-            raise
+            self._known.clear()
+            self._dir = None
+            for obs, _ in batch:
+                self._one(obs)
 
-    def _write(self, obs: FileObservation) -> int:
-        entry, now = obs.entry, utcnow()
-        values = rows.file_values(obs, self._path_fields(entry.path), self.run.id, now)
-        known = self._lookup(entry.path)
-        if known is None:
-            inserted = self.s.connection().execute(insert(FileRecord).values(first_seen=now, **values))
-            file_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
-            kind = "added"
-        else:
-            file_id = known.id
-            self.s.execute(update(FileRecord).where(FileRecord.id == file_id).values(**values))
-            self.s.execute(delete(DetectionRow).where(DetectionRow.file_id == file_id))
-            kind = "restored" if known.deleted_at is not None else "changed"
-        if obs.detections:
-            self.s.execute(insert(DetectionRow), rows.detection_rows(obs, file_id))
-        self.s.execute(insert(FileEvent).values(file_id=file_id, run_id=self.run.id, kind=kind, at=now))
-        if self.on_record is not None:
-            self.on_record(self.s, file_id, obs)
-        stored = values["path"]
-        self._known[stored] = _Known(
-            file_id,
-            stored,
-            entry.identity,
-            entry.size,
-            micros(entry.mtime),
-            obs.status.value,
-            None,
-            entry.version,
-            entry.mode,
-            entry.gid,
-            acl_rows(entry),
-        )
-        return file_id
+    def _bulk(self, batch: list[tuple[FileObservation, datetime]]) -> None:
+        conn = self.s.connection()
+        values = [(obs, now, self._values(obs, now)) for obs, now in batch]
+        stored = self._stored([v["path"] for _, _, v in values]) if self._has_rows else {}
+        new = [{"first_seen": now, **v} for _, now, v in values if v["path"] not in stored]
+        added: dict[str, tuple[int, datetime | None]] = {}
+        for i in range(0, len(new), 500):
+            conn.execute(insert(FileRecord), new[i : i + 500])
+        if new:
+            self._has_rows = True
+            added = self._stored([row["path"] for row in new])
+        changed = [{"fid": stored[v["path"]][0], **v} for _, _, v in values if v["path"] in stored]
+        if changed:
+            table = cast(Table, FileRecord.__table__)
+            setters: dict[str, Any] = {k: bindparam(k) for k in changed[0] if k != "fid"}
+            conn.execute(table.update().where(table.c.id == bindparam("fid")).values(setters), changed)
+            ids = [row["fid"] for row in changed]
+            for i in range(0, len(ids), 500):
+                conn.execute(delete(DetectionRow).where(DetectionRow.file_id.in_(ids[i : i + 500])))
+        detections: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for obs, now, v in values:
+            path = v["path"]
+            if path in stored:
+                file_id, deleted = stored[path]
+                kind = "restored" if deleted is not None else "changed"
+            else:
+                file_id, kind = added[path][0], "added"
+            events.append({"file_id": file_id, "run_id": self.run.id, "kind": kind, "at": now})
+            detections.extend(rows.detection_rows(obs, file_id))
+            if self.on_record is not None:
+                self.on_record(self.s, file_id, obs)
+        if detections:
+            conn.execute(insert(DetectionRow), detections)
+        conn.execute(insert(FileEvent), events)
+
+    def _one(self, obs: FileObservation) -> None:
+        """Write one observation in a savepoint; when the store refuses it, its plain form as ``unreadable``
+        with the reason; when even that is refused, the entry is only counted in the run's error samples."""
+        try:
+            with self.s.begin_nested():
+                self._bulk([(obs, utcnow())])
+            return
+        except rows.REFUSED as exc:
+            if rows.store_is_down(exc):
+                raise
+            log.warning("%s: the store refused its row (%s)", readable(obs.entry.path), type(exc).__name__)
+            plain = rows.refused(obs, exc)
+        try:
+            with self.s.begin_nested():
+                self._bulk([(plain, utcnow())])
+            return
+        except rows.REFUSED as exc:
+            if rows.store_is_down(exc):
+                raise
+        samples = self.errors["unrecorded"]
+        if len(samples) < MAX_ERROR_SAMPLES:
+            samples.append(rows.sample(obs.entry, obs.reason))
 
     def _tick(self, force: bool = False) -> None:
         self._pending += 1
@@ -312,6 +305,7 @@ class Recorder:
 
     def checkpoint(self) -> None:
         """Commit what is recorded so far; a killed scan loses at most the files since the last call."""
+        self._flush()
         for i in range(0, len(self._seen_ids), SEEN_BATCH):
             batch = self._seen_ids[i : i + SEEN_BATCH]
             self.s.connection().execute(
@@ -347,64 +341,15 @@ class Recorder:
         self.s.commit()
 
 
-def status_counts(session: Session, run: ScanRun) -> dict[str, int]:
-    rows = session.execute(
-        select(FileRecord.status, func.count())
-        .where(FileRecord.source == run.source, FileRecord.last_seen_run == run.id, FileRecord.deleted_at.is_(None))
-        .group_by(FileRecord.status)
-    )
-    return {status: n for status, n in rows}
-
-
-def pause_run(session: Session, run: ScanRun, reason: str) -> None:
-    """Leave a run resumable after a checkpoint: the next scan of its source carries it on."""
-    run.status, run.stop_reason, run.finished_at = "paused", reason, utcnow()
-    session.commit()
-
-
-def fail_run(session: Session, run: ScanRun, error: str) -> None:
-    session.rollback()
-    run.status, run.finished_at, run.error = "failed", utcnow(), error
-    session.add(run)
-    session.commit()
-
-
-def busy_elsewhere(session: Session, source: str) -> int | None:
-    """The pid of another live process on this host scanning ``source``, if any."""
-    pid = session.scalar(
-        select(ScanRun.pid).where(
-            ScanRun.source == source, ScanRun.status == "running", ScanRun.host == socket.gethostname()
-        )
-    )
-    if pid and pid != os.getpid() and _alive(pid):
-        return pid
-    return None
-
-
-def start_watch_run(session: Session, source: str, config_hash: str, provenance: dict[str, Any]) -> ScanRun:
-    """A run of its own for files a watcher reported (status ``watching`` until finished); refused with
-    ScanBusy while another process on this host walks the source."""
-    other = busy_elsewhere(session, source)
-    if other:
-        raise ScanBusy(f"source {source!r} is being scanned by process {other}")
-    run = ScanRun(
-        source=source,
-        started_at=utcnow(),
-        status="watching",
-        trigger="watch",
-        host=socket.gethostname(),
-        pid=os.getpid(),
-        steward_version=__version__,
-        config_hash=config_hash,
-        provenance=provenance,
-    )
-    session.add(run)
-    session.commit()
-    return run
-
-
-def finish_run(session: Session, run: ScanRun) -> None:
-    """Close a watch run: its counts by status, completed now."""
-    run.counts = status_counts(session, run)
-    run.status, run.finished_at = "completed", utcnow()
-    session.commit()
+__all__ = [
+    "Recorder",
+    "ScanBusy",
+    "busy_elsewhere",
+    "fail_run",
+    "finish_run",
+    "pause_run",
+    "start_run",
+    "start_watch_run",
+    "status_counts",
+    "utcnow",
+]

@@ -1,0 +1,291 @@
+"""The content worker pool: processes forked from a parent that holds the detector, fed files in batches.
+
+The parent loads the detector (and with it the spaCy pipeline) once; workers are forked from it, so the model's
+memory is shared copy-on-write rather than loaded again in every worker. The pool lives for the whole process
+(every source of a run, every run of a service) and is replaced only when the detection settings change.
+
+Workers receive batches of entries (locators, never contents) over one socket pair each and send back one list
+of observations per batch. Each worker runs under a memory ceiling (``RLIMIT_AS`` plus a resident-memory watch
+by the parent) and a wall-clock limit per file watched by the parent. A worker that exceeds either, or dies, is
+replaced: the file it had in hand gets ``too_large``, ``timeout`` or ``unreadable`` with the reason, and the rest
+of its batches go to the replacement.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import itertools
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from multiprocessing.sharedctypes import RawArray
+from typing import Any
+
+from scanner.crawlers import crawler_for
+from scanner.crawlers.base import Crawler
+from scanner.types import FileEntry, FileObservation, Status
+
+log = logging.getLogger(__name__)
+
+BATCH_FILES = 64  # entries per batch (bounded so a batch and its results fit in the socket buffers)
+BATCH_BYTES = 8 * 1024 * 1024  # a batch closes early once its files add up to this many bytes
+IN_FLIGHT = 2  # batches handed to a worker at once: one in work, one waiting
+TICK = 0.5  # seconds between the parent's checks of time and memory
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+Observe = Callable[[FileEntry, Crawler, Any], FileObservation]  # (entry, crawler, job) -> observation
+
+
+@dataclass
+class _Batch:
+    number: int
+    job: Any
+    entries: list[FileEntry]
+    attempts: int = 0  # workers that died holding it with no file in hand
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    slot: Any  # shared doubles: batch number, index in batch, monotonic start of the file in hand (0 = idle)
+    baseline_rss: int
+    batches: list[_Batch] = field(default_factory=list)
+    progress: float = 0.0  # monotonic time it last received work while idle or sent results
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _vm_size() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[0]) * _PAGE
+
+
+def _worker_main(conn: Connection, slot: Any, memory: int, observe: Observe, siblings: list[Connection]) -> None:
+    """A worker's whole life: take a batch, observe each entry, send the observations back, until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    for other in siblings:  # the parent's ends of the other workers' sockets: held here, they would never close
+        other.close()
+    if memory > 0:
+        ceiling = _vm_size() + memory  # the address space it was forked with, plus its allowance
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    crawlers: dict[str, tuple[Any, Crawler]] = {}
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        number, job, entries = message
+        source = job.source
+        results: list[FileObservation] = []
+        try:
+            if source.id not in crawlers or crawlers[source.id][0] != source:
+                crawlers[source.id] = (source, crawler_for(source))
+            crawler = crawlers[source.id][1]
+        except Exception as exc:  # the source cannot be reached from here: every file of the batch says so
+            why = f"the worker cannot open the source: {type(exc).__name__}"
+            results = [FileObservation(e, None, Status.UNREADABLE, why) for e in entries]
+            entries = []
+        for index, entry in enumerate(entries):
+            slot[0], slot[1], slot[2] = number, index, time.monotonic()
+            results.append(observe(entry, crawler, job))
+        slot[2] = 0.0
+        conn.send((number, results))
+
+
+class WorkerPool:
+    """``workers`` forked processes sharing this process's loaded detector; ``run`` streams observations."""
+
+    def __init__(self, workers: int, memory: int, observe: Observe, key: object = None) -> None:
+        self.size, self.memory, self.observe, self.key = workers, memory, observe, key
+        self.context = multiprocessing.get_context("fork")
+        self.workers: list[_Worker] = []
+        self.numbers = itertools.count(1)
+        self.replaced = 0
+        self.requeue: list[_Batch] = []  # batches taken back from a retired worker, handed out first
+
+    def _start(self) -> _Worker:
+        parent_end, child_end = self.context.Pipe(duplex=True)
+        slot = RawArray("d", 3)
+        gc.collect()
+        gc.freeze()  # keep the collector from touching (and so copying) the pages of objects loaded before the fork
+        process = self.context.Process(
+            target=_worker_main,
+            args=(child_end, slot, self.memory, self.observe, [parent_end] + [w.conn for w in self.workers]),
+            daemon=True,
+            name="steward-worker",
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end, slot, _rss(os.getpid()))
+
+    def _ensure(self) -> list[FileObservation]:
+        """Replace dead workers (the file each had in hand is unreadable) and start any missing."""
+        lost: list[FileObservation] = []
+        for worker in [w for w in self.workers if not w.process.is_alive()]:
+            code = worker.process.exitcode
+            why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            log.warning("a content worker died (%s); a new one takes its place", why)
+            if code == -signal.SIGABRT and self.memory:
+                # A native parser (PDFium, libxml2) aborts when an allocation fails under the memory ceiling.
+                mb = self.memory // (1024 * 1024)
+                lost.extend(self._retire(worker, Status.TOO_LARGE, f"worker memory exceeded {mb} MB ({why})"))
+            else:
+                lost.extend(self._retire(worker, Status.UNREADABLE, f"worker process died ({why})"))
+        while len(self.workers) < self.size:
+            self.workers.append(self._start())
+        return lost
+
+    def close(self) -> None:
+        """Stop every worker (they finish nothing further)."""
+        for worker in self.workers:
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+        for worker in self.workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self.workers = []
+
+    def _retire(self, worker: _Worker, status: Status | None, reason: str) -> list[FileObservation]:
+        """Stop ``worker``; the file in hand gets ``status`` (none if it was idle); its unstarted batches return."""
+        busy = worker.slot[2] > 0 and worker.batches and worker.batches[0].number == int(worker.slot[0])
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        self.workers.remove(worker)
+        self.replaced += 1
+        lost: list[FileObservation] = []
+        if worker.batches and status is not None:
+            first = worker.batches[0]
+            index = int(worker.slot[1]) if busy else -1
+            if 0 <= index < len(first.entries):
+                entry = first.entries[index]
+                lost.append(FileObservation(entry, None, status, reason))
+                log.warning("%s/%s: %s; the worker was replaced", entry.source, entry.path, reason)
+                first.entries = first.entries[:index] + first.entries[index + 1 :]
+            else:
+                first.attempts += 1
+                if first.attempts >= 3:  # it fails outside any one file: give its files an outcome, not a loop
+                    lost.extend(FileObservation(e, None, Status.UNREADABLE, reason) for e in first.entries)
+                    first.entries = []
+        self.requeue.extend(b for b in worker.batches if b.entries)
+        return lost
+
+    def _limits(self, now: float) -> Iterator[FileObservation]:
+        for worker in list(self.workers):
+            started = worker.slot[2]
+            if not worker.batches:
+                continue
+            limit = worker.batches[0].job.limits.max_seconds
+            hard = limit + max(30.0, limit)  # the worker stops itself at the limit; this is for code that cannot
+            if started <= 0:  # between files: a worker that holds work but starts none for that long is stuck
+                if now - worker.progress > hard:
+                    yield from self._retire(worker, Status.UNREADABLE, f"worker stalled for {hard:g} s between files")
+                continue
+            if now - started > hard:
+                yield from self._retire(worker, Status.TIMEOUT, f"content work exceeded {hard:g} s; worker stopped")
+            elif self.memory > 0 and _rss(worker.process.pid or 0) > worker.baseline_rss + self.memory:
+                mb = self.memory // (1024 * 1024)
+                yield from self._retire(worker, Status.TOO_LARGE, f"worker memory exceeded {mb} MB")
+
+    def run(self, entries: Iterator[FileEntry], job: Any) -> Iterator[FileObservation]:
+        """Observe ``entries`` in the workers, yielding observations as batches complete (not in order).
+
+        If the caller stops early, workers with files still in hand are stopped and replaced on the next run.
+        """
+        self.requeue = []
+        exhausted = False
+        try:
+            while True:
+                yield from self._ensure()
+                for worker in self.workers:
+                    while len(worker.batches) < IN_FLIGHT:
+                        batch = self.requeue.pop(0) if self.requeue else None
+                        if batch is None and not exhausted:
+                            batch = self._next_batch(entries, job)
+                            exhausted = batch is None
+                        if batch is None:
+                            break
+                        if not worker.batches:
+                            worker.progress = time.monotonic()
+                        worker.batches.append(batch)
+                        with contextlib.suppress(OSError):  # a dead worker: the next round replaces it
+                            worker.conn.send((batch.number, batch.job, batch.entries))
+                busy = [w for w in self.workers if w.batches]
+                if not busy:
+                    return
+                by_handle: dict[Any, _Worker] = {}
+                for worker in busy:
+                    by_handle[worker.conn] = worker
+                    by_handle[worker.process.sentinel] = worker
+                for handle in wait(list(by_handle), timeout=TICK):
+                    worker = by_handle[handle]
+                    if worker not in self.workers or handle is not worker.conn:
+                        continue  # a sentinel: the worker died, and the next round replaces it
+                    try:
+                        number, observations = worker.conn.recv()
+                    except (EOFError, OSError):
+                        continue  # it died: the next round replaces it
+                    worker.batches = [b for b in worker.batches if b.number != number]
+                    worker.progress = time.monotonic()
+                    yield from observations
+                yield from self._limits(time.monotonic())
+        finally:
+            if any(w.batches for w in self.workers):
+                for worker in list(self.workers):
+                    if worker.batches:
+                        self._retire(worker, None, "")
+            self.requeue = []
+
+    def _next_batch(self, entries: Iterator[FileEntry], job: Any) -> _Batch | None:
+        batch: list[FileEntry] = []
+        size = 0
+        for entry in entries:
+            batch.append(entry)
+            size += entry.size or 0
+            if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+                break
+        return _Batch(next(self.numbers), job, batch) if batch else None
+
+
+_POOL: list[WorkerPool] = []  # this process's pool, kept for the next source and the next run
+
+
+def pool_for(workers: int, memory: int, observe: Observe, key: object) -> WorkerPool:
+    """The process's pool for these settings, (re)started if the settings changed; a larger pool already
+    running serves a request for fewer workers (a service's watcher and its walks share one pool)."""
+    if _POOL and (_POOL[0].key != key or _POOL[0].size < workers or _POOL[0].memory != memory):
+        _POOL.pop().close()
+    if not _POOL:
+        _POOL.append(WorkerPool(workers, memory, observe, key))
+    return _POOL[0]
+
+
+def shutdown() -> None:
+    """Stop the pool's workers (at exit, or when a service stops)."""
+    while _POOL:
+        _POOL.pop().close()
+
+
+atexit.register(shutdown)
