@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
+from inventory.runs.progress import engine_line
 from inventory.runs.service import JOBS_TABLE
 from inventory.store.models import FileRecord, ScanRun
 
@@ -67,6 +68,7 @@ def _run(run: ScanRun | None) -> dict[str, Any] | None:
         "error": run.error,
         "errors": {status: len(samples) for status, samples in sorted((run.errors or {}).items())},
         "error_samples": {status: samples[:3] for status, samples in sorted((run.errors or {}).items())},
+        "engine": (run.provenance or {}).get("engine") or {"engine": "local"},
     }
 
 
@@ -124,6 +126,7 @@ def render_status(report: dict[str, Any]) -> str:
                 f"  {last['seen']:,} seen, {last['read']:,} read, {last['unchanged']:,} unchanged, "
                 f"{last['moved']:,} moved, {last['deleted']:,} deleted"
             )
+            lines.append("  engine: " + _engine(last["engine"], s["state"] == "running"))
             if last["error"]:
                 lines.append(f"  error: {last['error']}")
             if last["errors"]:
@@ -137,3 +140,13 @@ def render_status(report: dict[str, Any]) -> str:
         if s["files"]:
             lines.append("  files: " + ", ".join(f"{k} {v:,}" for k, v in s["files"].items()))
     return "\n".join(lines)
+
+
+def _engine(state: dict[str, Any], running: bool) -> str:
+    """The engine of a run: for Dask while it runs, workers, files in flight and per-worker rates."""
+    if state.get("engine") != "dask":
+        return "local" + (f" ({state['workers']} process(es))" if state.get("workers") else "")
+    if running:
+        return engine_line(state) + (f"; dashboard {state['dashboard']}" if state.get("dashboard") else "")
+    rates = state.get("rates") or {}
+    return f"dask {state['scheduler']} ({len(rates)} worker(s) read files)"
