@@ -331,3 +331,30 @@ def test_dask_with_an_sqlite_store_is_refused(tmp_path: Path, share: Path) -> No
     assert out.stderr.strip() == (
         f"Error: {config}: scan: engine: dask needs a PostgreSQL store (`database` is SQLite, which one machine owns)"
     )
+
+
+@pytest.mark.parametrize(
+    ("dask", "message"),
+    [
+        (
+            {"scheduler": "scan-head:8786"},
+            "scan.dask.scheduler: must be 'local' or an address such as tls://scan-head:8786",
+        ),
+        (
+            {"scheduler": "tls://scan-head:8786"},
+            "scan.dask: a tls:// scheduler needs scan.dask.tls (ca_file, cert, key)",
+        ),
+        ({"fallback": "maybe"}, "scan.dask.fallback: Input should be 'fail' or 'local'"),
+        ({"workers": 2}, "scan.dask.workers: unknown key"),
+    ],
+)
+def test_a_wrong_dask_setting_is_one_sentence(
+    tmp_path: Path, share: Path, dask: dict[str, object], message: str
+) -> None:
+    from inventory.config import load_config
+    from scanner.errors import ConfigError
+
+    config = write_config(tmp_path, share, PG_URL, {"engine": "dask", "dask": dask})
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert str(caught.value) == f"{config}: {message}"
