@@ -83,16 +83,53 @@ def settings(address: str, tls: Path | None, batch: int) -> object:
     return DaskConfig(scheduler=address, tls=certs, batch=batch, wait_for_workers=120)
 
 
-def content_rate(executor: object, entries: list[object], job: object) -> float:
-    """Files per second from the first observation out to the last (the engine's start-up left out)."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds so far of these processes (from /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children() -> list[int]:
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == me:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def content_rate(executor: object, entries: list[object], job: object, workers: list[int] | None) -> dict[str, float]:
+    """From the first observation out to the last (the engine's start-up left out): files per second of wall
+    time, files per CPU second of the reading processes, and this process's (the coordinator's) CPU per file."""
     first = last = 0.0
     count = 0
+    pids: list[int] = []
+    cpu = mine = 0.0
     for _ in executor.observe(entries, job):  # type: ignore[attr-defined]
         last = time.perf_counter()
-        first = first or last
+        if not first:
+            first, pids = last, workers or children() or [os.getpid()]  # the local engine with 1 reads here
+            cpu, mine = cpu_seconds(pids), time.process_time()
         count += 1
+        if count == len(entries):
+            cpu, mine = cpu_seconds(pids) - cpu, time.process_time() - mine
     assert count == len(entries), (count, len(entries))
-    return (count - 1) / max(last - first, 1e-9)
+    return {
+        "wall": (count - 1) / max(last - first, 1e-9),
+        "cpu": (count - 1) / max(cpu, 1e-9),
+        "own": mine / (count - 1),
+    }
 
 
 @contextmanager
@@ -143,10 +180,17 @@ def main() -> None:
     entries = [e for e in crawler_for(src).iter_entries() if e.kind != "folder"]
     print(f"{len(entries)} files of the sample share; load average before: {os.getloadavg()[0]:.2f} (2 cores)")
 
-    rates: dict[str, float] = {}
+    rates: dict[str, dict[str, float]] = {}
+
+    def show(name: str, rate: dict[str, float]) -> None:
+        rates[name] = rate
+        print(
+            f"{name}: {rate['wall']:.1f} files/s; {rate['cpu']:.1f} files per CPU second of the reading processes; "
+            f"coordinator {1000 * rate['own']:.2f} ms CPU per file"
+        )
+
     for workers in (1, 2):
-        rates[f"local {workers}"] = content_rate(LocalExecutor(workers), entries, job)
-        print(f"local engine, {workers} process(es): {rates[f'local {workers}']:.1f} files/s")
+        show(f"local engine, {workers} process(es)", content_rate(LocalExecutor(workers), entries, job, None))
     cluster = Processes(tls)
     try:
         for workers in (1, 2):
@@ -154,12 +198,14 @@ def main() -> None:
             dask = settings(cluster.address, tls, args.batch)
             client, _ = connect(dask, 0)  # type: ignore[arg-type]
             client.wait_for_workers(workers, timeout=120)
-            rates[f"dask {workers}"] = content_rate(DaskExecutor(dask, client), entries, job)  # type: ignore[arg-type]
-            print(f"dask, {workers} worker(s): {rates[f'dask {workers}']:.1f} files/s")
-        efficiency = rates["dask 2"] / (2 * rates["dask 1"])
+            pids = [p.pid for p in cluster.procs[1:]]
+            show(f"dask, {workers} worker(s)", content_rate(DaskExecutor(dask, client), entries, job, pids))  # type: ignore[arg-type]
+        one, two = rates["dask, 1 worker(s)"], rates["dask, 2 worker(s)"]
+        local1, local2 = rates["local engine, 1 process(es)"], rates["local engine, 2 process(es)"]
         print(
-            f"scaling efficiency at 2 workers: {efficiency:.2f} (local pool: "
-            f"{rates['local 2'] / (2 * rates['local 1']):.2f})"
+            f"scaling efficiency at 2 workers (wall): {two['wall'] / (2 * one['wall']):.2f} "
+            f"(local pool: {local2['wall'] / (2 * local1['wall']):.2f}); "
+            f"per CPU second of the workers: {two['cpu'] / one['cpu']:.2f}"
         )
 
         with database() as url:
@@ -174,12 +220,14 @@ def main() -> None:
             cpu, wall = time.process_time() - began_cpu, time.perf_counter() - began
         assert out.status == "completed" and out.read == len(entries), out
         per_file = cpu / len(entries)
-        per_worker = rates["dask 2"] / 2
-        feeds = 1 / (per_file * per_worker)
-        print(f"coordinator (whole dask scan into PostgreSQL, {wall:.1f} s): {1000 * per_file:.2f} ms CPU per file")
+        worker_rate = two["cpu"]  # files a worker reads per second on a core of its own
         print(
-            f"one coordinator core feeds {feeds:.0f} workers at {per_worker:.1f} files/s each "
-            f"(20 workers need {per_file * 20 * per_worker:.2f} of a core)"
+            f"coordinator, whole dask scan into PostgreSQL ({wall:.1f} s): {1000 * per_file:.2f} ms CPU per file "
+            f"(walk, batches, recording, roll-up and rules); of which the executor alone {1000 * two['own']:.2f} ms"
+        )
+        print(
+            f"a worker on a core of its own reads {worker_rate:.1f} files/s: one coordinator core feeds "
+            f"{1 / (per_file * worker_rate):.0f} workers (20 need {per_file * 20 * worker_rate:.2f} of a core)"
         )
     finally:
         cluster.stop()

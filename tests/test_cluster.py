@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-from inventory.store.models import FileRecord
+from test_resume import count_files
 
 pytestmark = pytest.mark.postgres
 
@@ -149,11 +148,13 @@ def wait_for_workers(cluster: Cluster, count: int) -> None:
         client.wait_for_workers(count, timeout=120)
 
 
-def write_config(where: Path, root: Path, database: str, scan: dict[str, object]) -> Path:
+def write_config(
+    where: Path, root: Path, database: str, scan: dict[str, object], source: dict[str, object] | None = None
+) -> Path:
     data = {
         "database": database,
         "hash_key": "test-key",
-        "sources": [{"id": "share", "kind": "local", "root": str(root)}],
+        "sources": [source or {"id": "share", "kind": "local", "root": str(root)}],
         "scan": {"checkpoint_every": 10, **scan},
     }
     path = where / f"config-{uuid.uuid4().hex[:6]}.yaml"
@@ -167,26 +168,15 @@ def dask_scan(cluster: Cluster, **more: object) -> dict[str, object]:
     return {"engine": "dask", "dask": {"scheduler": cluster.address, "tls": tls, "batch": 4, **more}}
 
 
-def steward(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def steward(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "inventory", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO, env=dask_env())
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO, env={**dask_env(), **env})
 
 
-def export_lines(config: Path) -> list[str]:
-    out = steward("export", "files", "--config", str(config))
+def export_lines(config: Path, **env: str) -> list[str]:
+    out = steward("export", "files", "--config", str(config), **env)
     assert out.returncode == 0, out.stderr
     return sorted(out.stdout.splitlines())
-
-
-def recorded(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(FileRecord)) or 0
-    except Exception:
-        return 0  # the store is still being created
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +197,7 @@ def start_scan(config: Path) -> subprocess.Popen[str]:
 
 def wait_until_recorded(proc: subprocess.Popen[str], url: str, at_least: int) -> int:
     deadline = time.monotonic() + 300
-    while (n := recorded(url)) < at_least and time.monotonic() < deadline and proc.poll() is None:
+    while (n := count_files(url)) < at_least and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
     assert proc.poll() is None, "the scan finished before it could be interrupted; make the share bigger"
     return n
@@ -273,7 +263,7 @@ def test_a_coordinator_killed_mid_scan_carries_on_next_run(
     wait_until_recorded(proc, url, 30)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate()
-    partial = recorded(url)
+    partial = count_files(url)
     assert 30 <= partial < FILES
     again = steward("scan", "--config", str(config))
     assert again.returncode == 0, again.stderr
@@ -358,3 +348,26 @@ def test_a_wrong_dask_setting_is_one_sentence(
     with pytest.raises(ConfigError) as caught:
         load_config(config)
     assert str(caught.value) == f"{config}: {message}"
+
+
+def test_smb_passwords_come_from_each_workers_environment(
+    cluster: Cluster, samba: object, databases: Callable[[], str], tmp_path: Path
+) -> None:
+    from council_share import smb_source
+    from samba_server import PASSWORD
+
+    coordinator = {"STEWARD_TEST_SMB_PASSWORD": PASSWORD}  # the coordinator's own, for its walk
+    source = smb_source(samba)  # type: ignore[arg-type]
+    local = write_config(tmp_path, tmp_path, databases(), {"engine": "local", "workers": 1}, source)
+    assert steward("scan", "--config", str(local), **coordinator).returncode == 0
+    expected = export_lines(local, **coordinator)
+    assert len(expected) > 5
+
+    cluster.start_worker({"STEWARD_PASSWORD_COUNCIL": PASSWORD})  # the only worker that has it
+    wait_for_workers(cluster, 3)
+    config = write_config(tmp_path, tmp_path, databases(), dask_scan(cluster), source)
+    out = steward("scan", "--config", str(config), **coordinator)
+    assert out.returncode == 0, out.stderr
+    refusal = "is refused: STEWARD_PASSWORD_COUNCIL is not set in this worker's environment"
+    assert out.stderr.count(refusal) == 2
+    assert export_lines(config, **coordinator) == expected
