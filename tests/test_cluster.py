@@ -371,3 +371,32 @@ def test_smb_passwords_come_from_each_workers_environment(
     refusal = "is refused: STEWARD_PASSWORD_COUNCIL is not set in this worker's environment"
     assert out.stderr.count(refusal) == 2
     assert export_lines(config, **coordinator) == expected
+
+
+def test_the_file_time_limit_holds_in_a_worker_thread() -> None:
+    """Dask runs tasks in threads, where the local pool's alarm signal cannot reach: the limit still holds."""
+    import threading
+
+    from scanner.cluster.worker import thread_deadline
+    from scanner.errors import Timeout
+
+    caught: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with thread_deadline(0.3):
+                while True:  # a parser that never returns
+                    sum(range(1000))
+        except Timeout as exc:
+            caught.append(exc)
+        with thread_deadline(5):  # a file that finishes in time is left alone, and nothing fires later
+            sum(range(1000))
+        time.sleep(0.2)
+
+    began = time.monotonic()
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert time.monotonic() - began < 5
+    assert [f"{type(e).__name__}: {e}" for e in caught] == ["Timeout: content work exceeded 0.3 s"]
