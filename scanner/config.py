@@ -426,6 +426,8 @@ class DaskConfig(Strict):
     def _tls_matches(self) -> DaskConfig:
         if self.scheduler.startswith("tls://") and self.tls is None:
             raise ValueError("a tls:// scheduler needs scan.dask.tls (ca_file, cert, key)")
+        if self.scheduler == "local" and self.tls is not None:
+            raise ValueError("tls is for a remote scheduler; scheduler: local uses throwaway certificates of its own")
         if self.scheduler.startswith("tcp://") and self.tls is not None:
             raise ValueError("tls is set but the scheduler address is tcp://; use tls://")
         return self

@@ -400,3 +400,29 @@ def test_the_file_time_limit_holds_in_a_worker_thread() -> None:
     assert not thread.is_alive()
     assert time.monotonic() - began < 5
     assert [f"{type(e).__name__}: {e}" for e in caught] == ["Timeout: content work exceeded 0.3 s"]
+
+
+def test_a_local_cluster_listens_on_127_0_0_1_only_and_speaks_tls() -> None:
+    from scanner.cluster import connect
+    from scanner.config import DaskConfig
+
+    client, cluster = connect(DaskConfig(scheduler="local"), 1)
+    try:
+        assert client.scheduler_info()["address"].startswith("tls://127.0.0.1:")
+        ours = {
+            os.getpid(),
+            *(
+                int(p)
+                for p in subprocess.run(
+                    ["pgrep", "-P", str(os.getpid())], capture_output=True, text=True
+                ).stdout.split()
+            ),
+        }
+        listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout.splitlines()
+        mine = [line.split()[3] for line in listening if any(f"pid={pid}," in line for pid in ours)]
+        assert len(mine) >= 2  # the scheduler and its worker at least
+        assert all(address.startswith("127.0.0.1:") for address in mine), mine
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

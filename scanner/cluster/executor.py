@@ -54,16 +54,18 @@ def connect(settings: DaskConfig, local_workers: int) -> tuple[Client, LocalClus
     if not log.isEnabledFor(logging.DEBUG):  # Dask's own chatter (workers joining, closing) only when debugging
         logging.getLogger("distributed").setLevel(logging.WARNING)
     if settings.scheduler == "local":
+        # On 127.0.0.1, but still TLS with throwaway certificates: no other local user can hand it work.
+        local = Security.temporary()
         cluster = LocalCluster(
             n_workers=local_workers,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=settings.dashboard,
-            protocol="tls://" if sec else "tcp://",
-            security=sec or Security(),
+            dashboard_address=settings.dashboard or "127.0.0.1:0",  # its HTTP server too, never 0.0.0.0
+            protocol="tls://",
+            security=local,
         )
-        return Client(cluster, security=sec, set_as_default=False), cluster
+        return Client(cluster, security=local, set_as_default=False), cluster
     try:
         client = Client(settings.scheduler, security=sec, timeout=f"{settings.connect_timeout}s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
@@ -260,7 +262,7 @@ class DaskExecutor:
                 pending[again], allowed[again] = batch, frozenset(self.accepted)
             return None
         if not pending:
-            return since
+            time.sleep(0.5)  # nothing to wait on: look for workers again shortly
         now = time.monotonic()
         if since is None:
             return now
