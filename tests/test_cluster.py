@@ -426,3 +426,20 @@ def test_a_local_cluster_listens_on_127_0_0_1_only_and_speaks_tls() -> None:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def test_a_database_source_stays_on_the_coordinator(databases: Callable[[], str], certs: Path, tmp_path: Path) -> None:
+    """With engine: dask, a database source is read by the coordinator's own pool: no scheduler is even asked."""
+    crm = databases()
+    engine = create_engine(crm)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE clients (id integer primary key, email text)"))
+        conn.execute(text("INSERT INTO clients VALUES (1, 'a.person@example.co.uk'), (2, 'b.person@example.co.uk')"))
+    engine.dispose()
+    nowhere = Cluster(f"tls://127.0.0.1:{free_port()}", certs, tmp_path)
+    source = {"id": "crm", "kind": "database", "url": crm}
+    config = write_config(tmp_path, tmp_path, databases(), dask_scan(nowhere, connect_timeout=2), source)
+    out = steward("scan", "--config", str(config))
+    assert out.returncode == 0, out.stderr
+    assert "crm: 1 entries, 1 read" in out.stdout
+    assert "engine: local" in steward("status", "--config", str(config)).stdout
