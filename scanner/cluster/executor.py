@@ -14,7 +14,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from typing import Any
 
@@ -148,7 +148,7 @@ class DaskExecutor:
     def _setup(self, name: str, job: Any) -> None:
         root = getattr(job.source, "root", None)
         has_files = job.source.kind == "local" and _has_files(root)
-        wire = job.__class__(without_secrets(job.source), job.limits, job.detection, job.hash_key, job.reading)
+        wire = replace(job, source=without_secrets(job.source))  # every field of the job, but no password
         self.client.register_plugin(StewardPlugin(name, wire, identity(job.detection), has_files), name=name)
         self._wait_for_workers(name)
 
