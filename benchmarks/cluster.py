@@ -176,7 +176,8 @@ def main() -> None:
     config = StewardConfig.model_validate({"database": PG_URL, "hash_key": "bench", "sources": [source]})
     book = load_rulebook(config.rules.dir)
     src = config.sources[0]
-    job = Job(src, config.limits.to_limits(), config.detection, b"bench", reading_for(book))
+    limits = config.limits.to_limits(config.extract.ocr_settings(), config.extract.metadata)  # as run_scan does
+    job = Job(src, limits, config.detection, b"bench", reading_for(book))
     entries = [e for e in crawler_for(src).iter_entries() if e.kind != "folder"]
     print(f"{len(entries)} files of the sample share; load average before: {os.getloadavg()[0]:.2f} (2 cores)")
 
