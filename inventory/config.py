@@ -113,6 +113,13 @@ class StewardConfig(Strict):
             raise ValueError(f"source id {dupes[0]!r} is used more than once")
         return sources
 
+    @field_validator("scan")
+    @classmethod
+    def _cluster_store(cls, scan: ScanConfig, info: ValidationInfo) -> ScanConfig:
+        if scan.engine == "dask" and str(info.data.get("database", "")).startswith("sqlite"):
+            raise ValueError("engine: dask needs a PostgreSQL store (`database` is SQLite, which one machine owns)")
+        return scan
+
     @field_validator("schedule")
     @classmethod
     def _scheduled_sources(cls, schedule: ScheduleConfig, info: ValidationInfo) -> ScheduleConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -374,7 +375,75 @@ class DetectionConfig(Strict):
     )
 
 
+SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
+
+
+class DaskTls(Strict):
+    """Dask's own TLS settings (``distributed.security.Security``): one CA, and this node's certificate and key."""
+
+    ca_file: Path = Field(description="CA certificate that signed every node's certificate (PEM).")
+    cert: Path = Field(description="This coordinator's certificate (PEM), signed by the CA.")
+    key: Path = Field(description="Its private key (PEM); readable by the steward user only.")
+
+    @field_validator("ca_file", "cert", "key")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        if not value.is_absolute():
+            raise ValueError("must be an absolute path")
+        return value
+
+
+class DaskConfig(Strict):
+    """Where content work runs when ``scan.engine`` is ``dask`` (docs/cluster.md)."""
+
+    scheduler: str = Field(
+        default="local",
+        description="Scheduler address (tls://host:8786, or tcp:// on a trusted network); 'local' starts a "
+        "LocalCluster of scan.workers processes on 127.0.0.1.",
+    )
+    fallback: Literal["fail", "local"] = Field(
+        default="fail", description="When the scheduler cannot be reached at start: fail the run, or scan locally."
+    )
+    tls: DaskTls | None = Field(default=None, description="Certificates for a tls:// scheduler.")
+    connect_timeout: PositiveFloat = Field(default=10.0, description="Seconds to wait for the scheduler at start.")
+    wait_for_workers: PositiveFloat = Field(
+        default=60.0, description="Seconds the scan waits with no usable worker before the run fails."
+    )
+    batch: int = Field(default=32, ge=1, le=1000, description="Files sent to a worker in one task.")
+    databases: Literal["coordinator", "workers"] = Field(
+        default="coordinator",
+        description="Where database sources are read: on the coordinator (its local pool), or on the workers "
+        "(which then need network access to the database and its password in STEWARD_PASSWORD_<SOURCE>).",
+    )
+    dashboard: str | None = Field(
+        default=None,
+        description="host:port for the LocalCluster's dashboard (needs bokeh); none by default.",
+    )
+
+    @field_validator("scheduler")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value != "local" and not SCHEDULER_ADDRESS.match(value):
+            raise ValueError("must be 'local' or an address such as tls://scan-head:8786")
+        return value
+
+    @model_validator(mode="after")
+    def _tls_matches(self) -> DaskConfig:
+        if self.scheduler.startswith("tls://") and self.tls is None:
+            raise ValueError("a tls:// scheduler needs scan.dask.tls (ca_file, cert, key)")
+        if self.scheduler == "local" and self.tls is not None:
+            raise ValueError("tls is for a remote scheduler; scheduler: local uses throwaway certificates of its own")
+        if self.scheduler.startswith("tcp://") and self.tls is not None:
+            raise ValueError("tls is set but the scheduler address is tcp://; use tls://")
+        return self
+
+
 class ScanConfig(Strict):
+    engine: Literal["local", "dask"] = Field(
+        default="local",
+        description="Where content work runs: a process pool on this machine, or Dask workers (docs/cluster.md).",
+    )
+    dask: DaskConfig = Field(default_factory=DaskConfig, description="The cluster, for engine: dask.")
     workers: int = Field(default=0, ge=0, le=64, description="Content worker processes; 0 = one per core.")
     checkpoint_every: PositiveInt = Field(default=500, description="Files recorded between commits.")
     risk_batch: int = Field(

@@ -29,6 +29,7 @@ from inventory.risks.scoring import RiskFile
 from inventory.risks.scoring import load as load_risk_rules
 from inventory.risks.sync import sync_source
 from inventory.rules import Rulebook, load_rulebook
+from inventory.runs.engine import EngineWatch, cluster_executor
 from inventory.runs.folders import FolderRecorder
 from inventory.runs.known import stored_access
 from inventory.runs.progress import Progress
@@ -143,8 +144,12 @@ def reading_for(book: Rulebook) -> Reading:
     return Reading(hash_min_size=min_size, hash_personal=personal, keywords=book.keywords)
 
 
-def executor_for(config: StewardConfig) -> Executor:
-    """The executor the config asks for."""
+def executor_for(config: StewardConfig, source: object = None) -> Executor:
+    """The executor the config asks for (``scan.engine``); with ``dask``, database sources stay here unless
+    configured otherwise, and an unreachable scheduler fails in one sentence or falls back to local."""
+    if config.scan.engine == "dask":
+        executor: Executor = cluster_executor(config, source, LocalExecutor)
+        return executor
     return LocalExecutor(config.scan.workers or os.cpu_count() or 1)
 
 
@@ -167,7 +172,7 @@ def run_scan(
     book = load_rulebook(config.rules.dir)  # a bad rule file stops the scan before it starts
     risk_rules = load_risk_rules(config.rules.dir)  # so does a bad rules/risk.yaml
     if executor is None:  # a watcher's few files are read in this process; a walk uses the configured executor
-        executor = LocalExecutor(1) if request.paths is not None else executor_for(config)
+        executor = LocalExecutor(1) if request.paths is not None else executor_for(config, source)
     limits = config.limits.to_limits(config.extract.ocr_settings(), config.extract.metadata)  # fresh OCR budget
     job = Job(source, limits, config.detection, hash_key(config), reading_for(book))
     crawler = crawler_for(source, job.hash_key)
@@ -232,14 +237,18 @@ def _walk(
                     return
 
         def detector_provenance(found: dict[str, object]) -> None:
-            run.provenance = {**provenance(config), "rules": book.digests, "detector": found}
+            engine = (run.provenance or {}).get("engine")
+            run.provenance = {**provenance(config), "rules": book.digests, "detector": found, "engine": engine}
 
         try:
             entries = by_risk(changed(), config.scan.risk_batch)
+            watch = EngineWatch(run, executor, request.progress)
             for obs in executor.observe(entries, job, detector_provenance):
                 recorder.record(obs)
+                watch.tick()
                 if stop():
                     break
+            watch.tick(force=True)
             if stopped:
                 recorder.checkpoint()
                 pause_run(session, run, stopped[0])

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
+from inventory.runs.progress import engine_line
 from inventory.runs.service import JOBS_TABLE
 from inventory.store.models import FileRecord, ScanRun
 from scanner.names import shown
@@ -71,6 +72,7 @@ def _run(run: ScanRun | None) -> dict[str, Any] | None:
             status: [{**sample, "path": shown(sample.get("path", ""))} for sample in samples[:3]]
             for status, samples in sorted((run.errors or {}).items())
         },
+        "engine": (run.provenance or {}).get("engine") or {"engine": "local"},
     }
 
 
@@ -154,6 +156,7 @@ def render_status(report: dict[str, Any]) -> str:
                 f"  {last['seen']:,} seen, {last['read']:,} read, {last['unchanged']:,} unchanged, "
                 f"{last['moved']:,} moved, {last['deleted']:,} deleted"
             )
+            lines.append("  engine: " + _engine(last["engine"], s["state"] == "running"))
             if last["error"]:
                 lines.append(f"  error: {last['error']}")
             if last["errors"]:
@@ -167,3 +170,13 @@ def render_status(report: dict[str, Any]) -> str:
         if s["files"]:
             lines.append("  files: " + ", ".join(f"{k} {v:,}" for k, v in s["files"].items()))
     return "\n".join(lines)
+
+
+def _engine(state: dict[str, Any], running: bool) -> str:
+    """The engine of a run: for Dask while it runs, workers, files in flight and per-worker rates."""
+    if state.get("engine") != "dask":
+        return "local" + (f" ({state['workers']} process(es))" if state.get("workers") else "")
+    if running:
+        return engine_line(state) + (f"; dashboard {state['dashboard']}" if state.get("dashboard") else "")
+    rates = state.get("rates") or {}
+    return f"dask {state['scheduler']} ({len(rates)} worker(s) read files)"
