@@ -145,6 +145,7 @@ test)
     "$VENV/bin/ruff" check scanner inventory tests benchmarks scripts
     "$VENV/bin/ruff" format --check scanner inventory tests benchmarks scripts
     "$VENV/bin/python" scripts/check_imports.py
+    "$VENV/bin/mypy"
     say "tests"
     "$VENV/bin/python" -m pytest -p no:cacheprovider  # one line per test file, with its progress
     ;;
