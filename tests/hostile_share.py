@@ -474,7 +474,7 @@ class Measured:
     output: str
 
 
-def scan_measured(config: Path, cwd: Path) -> Measured:
+def scan_measured(config: Path, cwd: Path, timeout: float | None = 3600) -> Measured:
     """Run ``steward scan`` in a process of its own and report its exit code, peak RSS and time."""
     import json
     import subprocess
@@ -483,7 +483,7 @@ def scan_measured(config: Path, cwd: Path) -> Measured:
     project = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(project)}
     done = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(config)], cwd=cwd, env=env, capture_output=True, text=True, timeout=3600
+        [sys.executable, "-c", RUNNER, str(config)], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
     head, _, figures = done.stderr.rpartition("\nMEASURED ")
     found = json.loads(figures)
