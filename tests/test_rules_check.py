@@ -197,3 +197,17 @@ def test_periods(text: str, months: int, days: int) -> None:
 def test_dates_in_paths(path: str, kinds: tuple[str, ...], date: datetime | None, text: str | None) -> None:
     found = date_in_path(path, kinds)
     assert (found or (None, None)) == (date, text)
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [("allowlist.yaml", "bogus_key: 1"), ("recognizers.yaml", "bogus_key: 1"), ("special_category.yaml", "bogus: 1")],
+)
+def test_detection_lists_are_checked_too(tmp_path: Path, steward: Callable[..., Result], name: str, line: str) -> None:
+    folder = tmp_path / "rules"
+    shutil.copytree(DEFAULT_DIR, folder)
+    with (folder / name).open("a", encoding="utf-8") as fh:
+        fh.write(f"\n{line}\n")
+    checked = steward("rules", "check", str(folder))
+    assert checked.exit_code == 2
+    assert f"{folder / name}:" in checked.output and f"{line.split(':')[0]}: unknown key" in checked.output

@@ -185,11 +185,11 @@ def test_iao_reviews_an_asset_end_to_end(site: Site, page: Page) -> None:
     card = page.locator(f"#{risks[0]}")
     card.get_by_label("Treatment", exact=True).select_option("tolerate")
     card.get_by_label("Reason for the risk decision", exact=True).fill("files are being moved this quarter")
-    card.get_by_label("Review date", exact=True).fill(review.isoformat())
+    card.get_by_label("Review date", exact=True).fill(f"{review:%d/%m/%Y}")  # typed day first, as in the UK
     card.get_by_role("button", name="Record").click()
     expect(notice(page)).to_contain_text(f"accepted, review on {review:%d %b %Y}")
     expect(page.locator(f"#{risks[0]}")).to_contain_text("tolerated, tolerate by alice")
-    expect(page.locator(f"#{risks[0]}")).to_contain_text(f"review {review.isoformat()}")
+    expect(page.locator(f"#{risks[0]}")).to_contain_text(f"review {review:%d %b %Y}")  # shown day first
 
     # Disposal: the list approved, and the approved list downloaded as CSV.
     expect(page.locator("#disposal-list tbody tr")).to_have_count(2)

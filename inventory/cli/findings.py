@@ -49,12 +49,15 @@ def rules_check(directory: Path | None, config_file: Path | None) -> None:
     if directory is None:
         directory = load_config(config_file)[0].rules.dir if config_path(config_file).exists() else DEFAULT_DIR
     # Deferred: scanner.detect.rules imports presidio, which only this command and scans need.
-    from scanner.detect.rules import NameCuesFile
+    from scanner.detect.rules import AllowListFile, NameCuesFile, RecognizersFile, SpecialCategoryFile
 
     others = {
         "risk.yaml": lambda path: check_risk(path)[1],
         "evidence.yaml": lambda path: check_evidence(path)[1],
         "name_cues.yaml": check_schema(NameCuesFile),
+        "allowlist.yaml": check_schema(AllowListFile),
+        "recognizers.yaml": check_schema(RecognizersFile),
+        "special_category.yaml": check_schema(SpecialCategoryFile),
     }
     book, problems = check_dir(directory, others)
     for problem in problems:
