@@ -50,7 +50,8 @@ def settle(session: Session, state: DirectoryState, now: datetime) -> DirectoryS
         session.commit()
         if departed:
             log.info("%d people known before are no longer in the directory: kept as leavers", len(departed))
-        return replace(state, directory=Directory(people, state.directory.author_key))
+        groups = state.directory.membership.groups.values()  # groups are read afresh, not remembered
+        return replace(state, directory=Directory(people, state.directory.author_key, groups))
     if row is None:
         row = DirectoryMemory(id=1, people=[])
         session.add(row)
