@@ -406,20 +406,19 @@ def test_a_local_cluster_listens_on_127_0_0_1_only_and_speaks_tls() -> None:
     from scanner.cluster import connect
     from scanner.config import DaskConfig
 
+    def listening() -> set[str]:
+        """Listening addresses of this process and its children (the servers earlier tests started included)."""
+        ours = {os.getpid()}
+        ours |= {int(p) for p in subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True)
+                 .stdout.split()}  # fmt: skip
+        lines = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout.splitlines()
+        return {line.split()[3] for line in lines if any(f"pid={pid}," in line for pid in ours)}
+
+    before = listening()
     client, cluster = connect(DaskConfig(scheduler="local"), 1)
     try:
         assert client.scheduler_info()["address"].startswith("tls://127.0.0.1:")
-        ours = {
-            os.getpid(),
-            *(
-                int(p)
-                for p in subprocess.run(
-                    ["pgrep", "-P", str(os.getpid())], capture_output=True, text=True
-                ).stdout.split()
-            ),
-        }
-        listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout.splitlines()
-        mine = [line.split()[3] for line in listening if any(f"pid={pid}," in line for pid in ours)]
+        mine = listening() - before  # what the cluster opened
         assert len(mine) >= 2  # the scheduler and its worker at least
         assert all(address.startswith("127.0.0.1:") for address in mine), mine
     finally:
