@@ -47,6 +47,11 @@ def coverage(outcome: Outcome) -> list[str]:
     lines = ["Only files Steward has read are covered; a file changed since its source's last scan may differ."]
     for source, at in sorted(outcome.last_scanned.items()):
         lines.append(f"  {source}: last scanned {at:%Y-%m-%d %H:%M} UTC" if at else f"  {source}: never fully scanned")
+    if outcome.unindexed:
+        lines.append(
+            f"The hash key changed: {outcome.unindexed} file(s) read before then are not covered until a full scan "
+            "(steward scan --full) reads them again."
+        )
     if outcome.ignored:
         lines.append(f"Not searched (the value given is not a valid {', '.join(outcome.ignored)}).")
     return lines
@@ -68,6 +73,7 @@ def to_json(outcome: Outcome, erasure: bool, reference: str) -> str:
         "searched": outcome.searched,
         "results": rows(outcome, erasure),
         "last_scanned": {s: at.isoformat() if at else None for s, at in outcome.last_scanned.items()},
+        "not_covered_since_key_change": outcome.unindexed,
     }
     return json.dumps(doc, indent=2)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from inventory.findings.models import Finding
 from inventory.register.models import DatabaseTable, TableColumn
 from inventory.sar.index import digest_bytes
-from inventory.sar.models import IdentifierRow
+from inventory.sar.models import IdentifierRow, IndexState
 from inventory.store.models import Asset, FileRecord, ScanRun
 from scanner.identifiers import NAME_INITIAL, digests
 
@@ -70,6 +70,7 @@ class Outcome:
     searched: list[str]  # the kinds searched (labels), never the values
     last_scanned: dict[str, datetime | None]  # source -> last completed scan
     ignored: list[str] = field(default_factory=list)  # kinds given a value that does not normalise
+    unindexed: int = 0  # files read before the hash key changed and not read since: not covered
 
 
 def person_digests(key: bytes, given: dict[str, str | None]) -> tuple[dict[bytes, tuple[str, int]], list[str]]:
@@ -138,7 +139,22 @@ def search(session: Session, key: bytes, given: dict[str, str | None], erasure: 
         if erasure:
             _erasure(session, hits)
     ordered = sorted(hits.values(), key=lambda h: (h.identifiers < 2, h.identifiers == 0, -h.score, h.source, h.path))
-    return Outcome(ordered[:MAX_RESULTS], searched, last_scanned(session), ignored)
+    return Outcome(ordered[:MAX_RESULTS], searched, last_scanned(session), ignored, unindexed(session))
+
+
+def unindexed(session: Session) -> int:
+    """Files last read before the index was emptied for a new hash key: a full scan brings them back."""
+    built = session.scalar(select(IndexState.rebuilt_at).limit(1))
+    if built is None:
+        return 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(FileRecord)
+            .where(FileRecord.deleted_at.is_(None), FileRecord.status == "ok", FileRecord.content_read_at < built)
+        )
+        or 0
+    )
 
 
 def _tables(session: Session, hits: dict[int, Hit]) -> None:

@@ -1,0 +1,99 @@
+"""The identifier index follows the files: a changed file replaces its rows, a deleted one loses them, rows per
+file are bounded, and a new hash key empties the index, says so, and a full scan rebuilds it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import Result
+from sqlalchemy import create_engine, text
+
+from inventory.sar.index import MAX_ROWS_PER_FILE
+from scanner.samples import office
+from scanner.samples import text as samples_text
+from scanner.samples.people import People
+
+NHS, EMAIL = "943 476 5919", "jo.bloggs@example.org"
+
+
+def found(steward: Callable[..., Result], config: Path, *args: str) -> tuple[list[str], dict[str, object]]:
+    result = steward("sar", "--config", str(config), "--reference", "R1", "--by", "dpo", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    return [r["path"] for r in doc["results"]], doc
+
+
+def index_rows(store: Path) -> int:
+    engine = create_engine(f"sqlite:///{store}")
+    with engine.connect() as conn:
+        n = int(conn.execute(text("SELECT count(*) FROM identifier_index")).scalar_one())
+    engine.dispose()
+    return n
+
+
+@pytest.fixture
+def share(tmp_path: Path) -> Path:
+    root = tmp_path / "share"
+    root.mkdir()
+    office.write_docx(root / "letter.docx", [f"Dear Jo Bloggs, NHS number {NHS}, e-mail {EMAIL}."])
+    samples_text.write_text(root / "note.txt", f"Reply to {EMAIL} about the repairs.\n")
+    return root
+
+
+def test_changed_and_deleted_files_leave_the_index(
+    share: Path, tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
+    config = write_config(share, detection={"spacy_model": "none"})
+    assert steward("scan", "--config", str(config)).exit_code == 0
+    assert found(steward, config, "--email", EMAIL)[0] == ["letter.docx", "note.txt"]  # two identifiers first
+    samples_text.write_text(share / "note.txt", "Nothing about anyone here, just the repairs.\n")
+    (share / "letter.docx").unlink()
+    assert steward("scan", "--config", str(config)).exit_code == 0
+    assert found(steward, config, "--email", EMAIL)[0] == []
+    assert found(steward, config, "--nhs", NHS)[0] == []
+    assert index_rows(tmp_path / "steward.db") == 0
+
+
+def test_rows_per_file_are_bounded(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
+    root = tmp_path / "share"
+    root.mkdir()
+    people = People(5)
+    rows = [["NHS number", "Email"]] + [[p.nhs_number, p.email] for p in (people.person() for _ in range(1500))]
+    samples_text.write_csv(root / "everyone.csv", rows)
+    # Tables are indexed from the rows detection analyses (detection.table_sample_rows): all of them here.
+    config = write_config(root, detection={"spacy_model": "none", "table_sample_rows": 2000})
+    assert steward("scan", "--config", str(config)).exit_code == 0
+    assert index_rows(tmp_path / "steward.db") == MAX_ROWS_PER_FILE  # 3000 identifiers, cut at the bound
+    assert found(steward, config, "--nhs", str(rows[1][0]))[0] == ["everyone.csv"]
+    assert found(steward, config, "--nhs", str(rows[900][0]))[0] == ["everyone.csv"]
+
+
+def test_a_new_hash_key_empties_the_index_until_a_full_scan(
+    share: Path,
+    tmp_path: Path,
+    write_config: Callable[..., Path],
+    steward: Callable[..., Result],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = write_config(share, detection={"spacy_model": "none"})
+    assert steward("scan", "--config", str(config)).exit_code == 0
+    assert found(steward, config, "--nhs", NHS)[0] == ["letter.docx"]
+    data = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump({**data, "hash_key": "a-new-key"}))
+    with caplog.at_level(logging.WARNING):
+        assert steward("scan", "--config", str(config)).exit_code == 0
+    assert "the hash key has changed" in caplog.text and "steward scan --full" in caplog.text
+    paths, doc = found(steward, config, "--nhs", NHS)
+    assert paths == [] and doc["not_covered_since_key_change"] == 2
+    table = steward("sar", "--config", str(config), "--reference", "R2", "--by", "dpo", "--nhs", NHS).output
+    assert "The hash key changed: 2 file(s) read before then are not covered" in table
+    assert steward("scan", "--config", str(config), "--full").exit_code == 0
+    paths, doc = found(steward, config, "--nhs", NHS)
+    assert paths == ["letter.docx"] and doc["not_covered_since_key_change"] == 0
