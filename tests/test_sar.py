@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ from sqlalchemy.engine import make_url
 from scanner.samples import office
 from scanner.samples import text as samples_text
 from scanner.samples.people import People
-from tests.conftest import PG_URL
 
+PG_URL = os.environ.get("STEWARD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PERSON = {
     "nhs": "943 476 5919",
     "nino": "AB 12 34 56 C",

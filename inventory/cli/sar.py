@@ -15,6 +15,7 @@ from inventory.sar.index import state
 from inventory.sar.search import search
 from inventory.store.engine import open_store
 from inventory.store.keys import hash_key
+from inventory.web.audit import record
 from scanner.identifiers import key_fingerprint
 
 
@@ -58,7 +59,8 @@ def sar(
     with open_store(config.database)() as session:
         outcome = search(session, key, given, erasure=erasure)
         given.clear()  # the values are not needed past the digests
-        render.audit(session, utcnow(), by, None, reference, purpose, outcome)
+        detail = render.audit_detail(reference, purpose, outcome)
+        record(session, utcnow(), by, None, "sar.search", subject="sar", reason=reference, detail=detail)
         built = state(session)
         session.commit()
     if built is not None and built.key_fingerprint != key_fingerprint(key):

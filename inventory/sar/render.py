@@ -6,14 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from inventory.register.export import safe_cell
 from inventory.sar.search import Hit, Outcome
-from inventory.web.audit import record
 
 COLUMNS = ("rank", "strength", "matched", "source", "path", "table", "columns", "asset", "owner", "locators")
 ERASURE_COLUMNS = ("retention", "holds")
@@ -93,25 +89,6 @@ def to_table(outcome: Outcome, erasure: bool) -> str:
     return "\n".join(lines + coverage(outcome))
 
 
-def audit(
-    session: Session,
-    now: datetime,
-    actor: str,
-    role: str | None,
-    reference: str,
-    purpose: str,
-    outcome: Outcome,
-    ip: str | None = None,
-) -> None:
-    """The search in the audit log: reference, purpose, kinds searched and result count; never a value."""
-    record(
-        session,
-        now,
-        actor,
-        role,
-        "sar.search",
-        subject="sar",
-        reason=reference,
-        detail={"reference": reference, "purpose": purpose, "searched": outcome.searched, "results": len(outcome.hits)},
-        ip=ip,
-    )
+def audit_detail(reference: str, purpose: str, outcome: Outcome) -> dict[str, Any]:
+    """What the audit log keeps of a search: reference, purpose, kinds searched and result count; never a value."""
+    return {"reference": reference, "purpose": purpose, "searched": outcome.searched, "results": len(outcome.hits)}

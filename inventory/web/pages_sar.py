@@ -89,7 +89,18 @@ def sar_search(request: Request, ctx: Context = Depends(page_context)) -> Respon
         )
     outcome = search(ctx.db, hash_key(ctx.config), given, erasure=purpose == "erasure")
     given.clear()
-    sar_render.audit(ctx.db, ctx.now, ctx.viewer.name, ctx.viewer.role, reference, purpose, outcome, ctx.ip)
+    detail = sar_render.audit_detail(reference, purpose, outcome)
+    record(
+        ctx.db,
+        ctx.now,
+        ctx.viewer.name,
+        ctx.viewer.role,
+        "sar.search",
+        subject="sar",
+        reason=reference,
+        detail=detail,
+        ip=ctx.ip,
+    )
     ctx.db.commit()
     if download:
         name = f"steward-sar-{''.join(c for c in reference if c.isalnum() or c in '-_')[:40]}.csv"
