@@ -97,3 +97,23 @@ def test_a_new_hash_key_empties_the_index_until_a_full_scan(
     assert steward("scan", "--config", str(config), "--full").exit_code == 0
     paths, doc = found(steward, config, "--nhs", NHS)
     assert paths == ["letter.docx"] and doc["not_covered_since_key_change"] == 0
+
+
+def test_the_same_identifier_written_differently_digests_alike() -> None:
+    from scanner.identifiers import digests
+
+    def same(entity: str, *values: str) -> bool:
+        return len({digests(b"k", entity, v) for v in values}) == 1 and digests(b"k", entity, values[0]) != ()
+
+    assert same("UK_NHS", "943 476 5919", "943-476-5919", "9434765919")
+    assert same("UK_NINO", "ab 12 34 56 c", "AB123456C")
+    assert same("PHONE_NUMBER", "07911 123456", "+44 7911 123456", "0044 7911 123456", "(07911) 123-456")
+    assert same("EMAIL_ADDRESS", "Sarah.Thompson@Example.co.uk", " sarah.thompson@example.co.uk ")
+    assert same("EMAIL_ADDRESS", "sarah.thompson@gmail.com", "SarahThompson@googlemail.com")
+    assert not same("EMAIL_ADDRESS", "sarah.thompson@example.co.uk", "sarahthompson@example.co.uk")  # conservative
+    assert same("DATE_OF_BIRTH", "03/03/1980", "3rd March 1980", "1980-03-03")
+    assert same("PERSON", "Sarah Thompson", "THOMPSON, Sarah", "Mrs Sarah Jane Thompson")
+    assert same("PERSON", "Zoë Ó Briain", "Zoe O Briain")
+    assert digests(b"k", "PERSON", "S. Thompson")[0] == digests(b"k", "PERSON", "Sarah Thompson")[1]  # initial form
+    assert digests(b"k", "PERSON", "Thompson") == ()  # one word is not a name to search by
+    assert digests(b"k", "UK_NHS", "943 476 5919") != digests(b"other", "UK_NHS", "943 476 5919")

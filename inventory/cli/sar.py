@@ -26,6 +26,8 @@ from scanner.identifiers import key_fingerprint
 @click.option("--nino", help="National Insurance number.")
 @click.option("--email", help="E-mail address.")
 @click.option("--phone", help="Telephone number.")
+@click.option("--passport", help="UK passport number.")
+@click.option("--licence", help="UK driving licence number.")
 @click.option("--name", help='Full name, "Forename Surname" (weak evidence on its own).')
 @click.option("--dob", help="Date of birth (day first, or ISO).")
 @click.option("--postcode", help="Postcode (weak evidence on its own).")
@@ -41,6 +43,8 @@ def sar(
     nino: str | None,
     email: str | None,
     phone: str | None,
+    passport: str | None,
+    licence: str | None,
     name: str | None,
     dob: str | None,
     postcode: str | None,
@@ -50,9 +54,19 @@ def sar(
     config_file: Path | None,
 ) -> None:
     """Find the files holding a person's identifiers, strongest evidence first (subject access or erasure)."""
-    given = {"nhs": nhs, "nino": nino, "email": email, "phone": phone, "name": name, "dob": dob, "postcode": postcode}
+    given = {
+        "nhs": nhs,
+        "nino": nino,
+        "email": email,
+        "phone": phone,
+        "passport": passport,
+        "licence": licence,
+        "name": name,
+        "dob": dob,
+        "postcode": postcode,
+    }
     if not any(given.values()):
-        raise click.UsageError("give at least one of --nhs, --nino, --email, --phone, --name, --dob, --postcode")
+        raise click.UsageError("give at least one identifier: " + ", ".join(f"--{k}" for k in given))
     config, _ = load_config(config_file)
     key = hash_key(config)
     erasure = purpose == "erasure"

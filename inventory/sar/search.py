@@ -27,6 +27,8 @@ KINDS: dict[str, tuple[str, str, int]] = {
     "nino": ("UK_NINO", "NI number", 10),
     "email": ("EMAIL_ADDRESS", "e-mail", 8),
     "phone": ("PHONE_NUMBER", "phone", 6),
+    "passport": ("UK_PASSPORT", "passport number", 10),
+    "licence": ("UK_DRIVING_LICENCE", "driving licence", 10),
     "dob": ("DATE_OF_BIRTH", "date of birth", 2),
     "postcode": ("UK_POSTCODE", "postcode", 1),
     "name": ("PERSON", "name", 2),
