@@ -117,3 +117,25 @@ def test_the_same_identifier_written_differently_digests_alike() -> None:
     assert digests(b"k", "PERSON", "S. Thompson")[0] == digests(b"k", "PERSON", "Sarah Thompson")[1]  # initial form
     assert digests(b"k", "PERSON", "Thompson") == ()  # one word is not a name to search by
     assert digests(b"k", "UK_NHS", "943 476 5919") != digests(b"other", "UK_NHS", "943 476 5919")
+
+
+def test_an_erasure_search_names_the_holds_and_retention_over_each_file(
+    share: Path, tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+) -> None:
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).parent.parent / "rules", rules)
+    schedule = yaml.safe_load((rules / "retention.yaml").read_text())
+    schedule["holds"] = [
+        {"id": "sar-2026-0142", "reason": "subject_access", "paths": ["letter.docx"], "since": "2026-01-05"}
+    ]
+    (rules / "retention.yaml").write_text(yaml.safe_dump(schedule))
+    config = write_config(share, detection={"spacy_model": "none"}, rules={"dir": str(rules)})
+    assert steward("scan", "--config", str(config)).exit_code == 0
+    _, doc = found(steward, config, "--email", EMAIL, "--purpose", "erasure")
+    by_path = {r["path"]: r for r in doc["results"]}
+    assert by_path["letter.docx"]["holds"] == "sar-2026-0142" and by_path["note.txt"]["holds"] == ""
+    assert all(r["retention"] for r in doc["results"])  # every file falls in a class
+    _, plain = found(steward, config, "--email", EMAIL)
+    assert "holds" not in plain["results"][0]  # a subject-access search does not list them

@@ -9,6 +9,7 @@ import click
 
 from inventory.cli.group import cli, config_option, handle_errors, output
 from inventory.config import load_config
+from inventory.rules import load_rulebook
 from inventory.runs.record import utcnow
 from inventory.sar import render
 from inventory.sar.index import state
@@ -71,7 +72,8 @@ def sar(
     key = hash_key(config)
     erasure = purpose == "erasure"
     with open_store(config.database)() as session:
-        outcome = search(session, key, given, erasure=erasure)
+        schedule = load_rulebook(config.rules.dir).retention if erasure else None
+        outcome = search(session, key, given, erasure=erasure, schedule=schedule)
         given.clear()  # the values are not needed past the digests
         detail = render.audit_detail(reference, purpose, outcome)
         record(session, utcnow(), by, None, "sar.search", subject="sar", reason=reference, detail=detail)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inventory.findings.models import Finding
 from inventory.register.models import DatabaseTable, TableColumn
+from inventory.rules.facts import FileFacts
+from inventory.rules.retention import hold_for
+from inventory.rules.schema import RetentionFile
 from inventory.sar.index import digest_bytes
 from inventory.sar.models import IdentifierRow, IndexState
 from inventory.store.models import Asset, FileRecord, ScanRun
@@ -54,6 +57,7 @@ class Hit:
     columns: dict[str, int] = field(default_factory=dict)  # column -> matching sample rows
     retention: list[str] = field(default_factory=list)  # erasure: retention classes
     holds: list[str] = field(default_factory=list)  # erasure: holds on the file or its asset
+    asset_key: str = ""  # the asset's folder under its source
 
     @property
     def identifiers(self) -> int:
@@ -102,7 +106,14 @@ def _position(letters: str) -> int:
     return n - 1
 
 
-def search(session: Session, key: bytes, given: dict[str, str | None], erasure: bool = False) -> Outcome:
+def search(
+    session: Session,
+    key: bytes,
+    given: dict[str, str | None],
+    erasure: bool = False,
+    schedule: RetentionFile | None = None,
+) -> Outcome:
+    """``schedule``: the retention rules, whose disposal holds (by path or asset) an erasure search reports."""
     wanted, ignored = person_digests(key, given)
     searched = [KINDS[o][1] for o, v in given.items() if v]
     hits: dict[int, Hit] = {}
@@ -122,7 +133,7 @@ def search(session: Session, key: bytes, given: dict[str, str | None], erasure: 
         for file_id, digest, locator, record, asset, owner in rows:
             hit = hits.get(file_id)
             if hit is None:
-                hit = hits[file_id] = Hit(file_id, record.source, record.path, asset, owner)
+                hit = hits[file_id] = Hit(file_id, record.source, record.path, asset, owner, asset_key=record.asset_key)
             label, _ = wanted[digest]
             if label not in hit.matched:
                 hit.matched.append(label)
@@ -139,7 +150,7 @@ def search(session: Session, key: bytes, given: dict[str, str | None], erasure: 
             hit.score = sum(strength.get(m, 0) for m in hit.matched)
         _tables(session, hits)
         if erasure:
-            _erasure(session, hits)
+            _erasure(session, hits, schedule)
     ordered = sorted(hits.values(), key=lambda h: (h.identifiers < 2, h.identifiers == 0, -h.score, h.source, h.path))
     return Outcome(ordered[:MAX_RESULTS], searched, last_scanned(session), ignored, unindexed(session))
 
@@ -177,8 +188,8 @@ def _tables(session: Session, hits: dict[int, Hit]) -> None:
             hit.columns = {}
 
 
-def _erasure(session: Session, hits: dict[int, Hit]) -> None:
-    """Retention classes and open holds of each file and its asset, so the handler knows what may go."""
+def _erasure(session: Session, hits: dict[int, Hit], schedule: RetentionFile | None) -> None:
+    """Retention classes and holds of each file and its asset, so the handler knows what may go."""
     ids = list(hits)
     for f in session.scalars(
         select(Finding).where(
@@ -197,6 +208,13 @@ def _erasure(session: Session, hits: dict[int, Hit]) -> None:
             .where(FileRecord.id.in_(ids))
         ).all()
     )
+    if schedule is not None:  # holds in force now, whether or not the file is past retention
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for hit in hits.values():
+            facts = FileFacts(hit.file_id, hit.source, hit.path, asset=f"{hit.source}:{hit.asset_key}")
+            held = hold_for(schedule, facts, now)
+            if held is not None and held.id not in hit.holds:
+                hit.holds.append(held.id)
     by_asset: dict[int, list[int]] = defaultdict(list)
     for file_id, asset_id in asset_ids.items():
         by_asset[asset_id].append(file_id)

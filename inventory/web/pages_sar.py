@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inventory.rules import load_rulebook
 from inventory.runs.record import utcnow
 from inventory.sar import render as sar_render
 from inventory.sar.search import KINDS, last_scanned, search
@@ -87,7 +88,8 @@ def sar_search(request: Request, ctx: Context = Depends(page_context)) -> Respon
             reference=reference,
             problem=f"At most {SEARCHES_PER_HOUR} searches an hour; try again later.",
         )
-    outcome = search(ctx.db, hash_key(ctx.config), given, erasure=purpose == "erasure")
+    schedule = load_rulebook(ctx.config.rules.dir).retention if purpose == "erasure" else None
+    outcome = search(ctx.db, hash_key(ctx.config), given, erasure=purpose == "erasure", schedule=schedule)
     given.clear()
     detail = sar_render.audit_detail(reference, purpose, outcome)
     record(
