@@ -28,6 +28,7 @@ from scanner.errors import ItemError, Timeout
 from scanner.extractors.metadata import DocumentAuthors
 from scanner.extractors.notes import collecting
 from scanner.extractors.ocr import recording as ocr_recording
+from scanner.identifiers import in_file_name
 from scanner.identify import identify
 from scanner.principals import principal_digest
 from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits, Reading, Status
@@ -195,6 +196,7 @@ def _observe(
             keywords=tuple(sorted(counted.found)),
             authors=authors,
             ocr=ocr_facts,
+            identifiers=result.identifiers + in_file_name(entry.name, key),
         )
     except ItemError as exc:
         return FileObservation(entry, mime, exc.status, f"{type(exc).__name__}: {exc}", extension_mismatch=mismatch)

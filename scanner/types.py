@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from scanner.identifiers import IdentifierDigest
+
 
 class Status(StrEnum):
     """The outcome recorded for every entry a crawler finds."""
@@ -146,6 +148,8 @@ class FileObservation:
     content_hash: str | None = None  # keyed HMAC-SHA256 of the bytes, only when Reading.hash_* asks for it
     keywords: tuple[str, ...] = ()  # Reading.keywords found in the text (lower case)
     ocr: OcrFacts | None = None  # set when any of the file's text was read by OCR (scanner.extractors.ocr)
+    # Keyed digests of identifiers with their locators, for the subject-access index (only with a hash key).
+    identifiers: tuple[IdentifierDigest, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,7 @@ def _password(from_stdin: bool) -> str:
 @click.option("--email", required=True, help="The person's e-mail address (matches them to their assets).")
 @click.option(
     "--role",
-    type=click.Choice(["iao", "siro", "admin"]),
+    type=click.Choice(["iao", "siro", "admin", "dpo"]),
     required=True,
     help="iao: their own assets; siro: everything; admin: accounts and scans.",
 )
@@ -170,7 +170,7 @@ def user_enable(name: str, config_file: Path | None) -> None:
 
 @user.command("role")
 @click.argument("name")
-@click.argument("role", type=click.Choice(["iao", "siro", "admin"]))
+@click.argument("role", type=click.Choice(["iao", "siro", "admin", "dpo"]))
 @config_option
 @handle_errors
 def user_role(name: str, role: str, config_file: Path | None) -> None:

@@ -44,6 +44,7 @@ from inventory.runs.record import (
     utcnow,
 )
 from inventory.runs.sources import SourceProfile, profile_for
+from inventory.sar.index import check_key
 from inventory.store.keys import hash_key
 from inventory.store.models import ScanRun
 from scanner.crawlers import crawler_for
@@ -175,6 +176,7 @@ def run_scan(
         executor = LocalExecutor(1) if request.paths is not None else executor_for(config, source)
     limits = config.limits.to_limits(config.extract.ocr_settings(), config.extract.metadata)  # fresh OCR budget
     job = Job(source, limits, config.detection, hash_key(config), reading_for(book))
+    check_key(factory, job.hash_key)  # a new key empties the identifier index; the next full scan rebuilds it
     crawler = crawler_for(source, job.hash_key)
     try:
         if request.paths is not None:

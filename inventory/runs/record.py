@@ -33,6 +33,7 @@ from inventory.runs.lifecycle import (
     utcnow,
 )
 from inventory.runs.rows import acl_rows, micros
+from inventory.sar.index import index_rows, insert_rows, remove_files
 from inventory.store.models import DetectionRow, FileEvent, FileRecord, ScanRun
 from scanner.names import readable, to_store
 from scanner.types import FileEntry, FileObservation, Status
@@ -258,7 +259,9 @@ class Recorder:
             ids = [row["fid"] for row in changed]
             for i in range(0, len(ids), 500):
                 conn.execute(delete(DetectionRow).where(DetectionRow.file_id.in_(ids[i : i + 500])))
+            remove_files(conn, ids)  # a changed file's identifier digests are replaced
         detections: list[dict[str, Any]] = []
+        identifiers: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         for obs, now, v in values:
             path = v["path"]
@@ -269,10 +272,12 @@ class Recorder:
                 file_id, kind = added[path][0], "added"
             events.append({"file_id": file_id, "run_id": self.run.id, "kind": kind, "at": now})
             detections.extend(rows.detection_rows(obs, file_id))
+            identifiers.extend(index_rows(file_id, obs.identifiers))
             if self.on_record is not None:
                 self.on_record(self.s, file_id, obs)
         if detections:
             conn.execute(insert(DetectionRow), detections)
+        insert_rows(conn, identifiers)  # the subject-access index (inventory.sar)
         conn.execute(insert(FileEvent), events)
 
     def _one(self, obs: FileObservation) -> None:
@@ -332,6 +337,7 @@ class Recorder:
         for i in range(0, len(gone_ids), 500):
             ids = gone_ids[i : i + 500]
             self.s.execute(update(FileRecord).where(FileRecord.id.in_(ids)).values(deleted_at=now))
+            remove_files(self.s, ids)
             self.s.execute(
                 insert(FileEvent), [{"file_id": f, "run_id": run.id, "kind": "deleted", "at": now} for f in ids]
             )

@@ -10,8 +10,9 @@ from inventory.findings import models as findings_models
 from inventory.owners import models as owners_models
 from inventory.register import models as register_models
 from inventory.risks import models as risks_models
+from inventory.sar import models as sar_models
 from inventory.store.models import Base
 from inventory.web import models as web_models
 
-FEATURE_MODELS = (findings_models, owners_models, register_models, risks_models, web_models)
+FEATURE_MODELS = (findings_models, owners_models, register_models, risks_models, sar_models, web_models)
 metadata = Base.metadata

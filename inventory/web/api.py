@@ -25,7 +25,7 @@ Reason = Field(min_length=1, max_length=actions.MAX_TEXT, description="Why: kept
 class Me(BaseModel):
     name: str
     email: str
-    role: Literal["iao", "siro", "admin"]
+    role: Literal["iao", "siro", "admin", "dpo"]
     person_key: str | None
 
 

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inventory.config import StewardConfig
 from inventory.store.engine import open_store
-from inventory.web import api, pages_admin, pages_assets, pages_auth, pages_siro
+from inventory.web import api, pages_admin, pages_assets, pages_auth, pages_sar, pages_siro
 from inventory.web.deps import CsrfRefused, SignInNeeded
 from inventory.web.people import DirectoryCache
 from inventory.web.render import render
@@ -62,7 +62,7 @@ def create_app(config: StewardConfig, factory: sessionmaker[Session] | None = No
     app.state.config_path = None  # set by `steward serve`: lets an administrator start scans
     app.state.people = DirectoryCache()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages_auth, pages_assets, pages_siro, pages_admin, api):
+    for module in (pages_auth, pages_assets, pages_siro, pages_sar, pages_admin, api):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.store.models import Base
 
-ROLES = ("iao", "siro", "admin")
+ROLES = ("iao", "siro", "admin", "dpo")  # dpo: the data protection officer (subject-access search)
 
 
 class User(Base):

@@ -27,7 +27,7 @@ from inventory.web.render import render
 from inventory.web.scope import Viewer
 
 router = APIRouter(include_in_schema=False)
-HOME = {"iao": "/my-assets", "siro": "/siro", "admin": "/admin/users"}
+HOME = {"iao": "/my-assets", "siro": "/siro", "admin": "/admin/users", "dpo": "/sar"}
 
 
 def _safe_next(target: str | None) -> str | None:

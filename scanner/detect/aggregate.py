@@ -10,6 +10,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from scanner.detect.masking import keyed_hash, mask
+from scanner.identifiers import INDEXED, NAME_INITIAL, IdentifierDigest, digests
 from scanner.types import Detection
 
 # When two matches overlap with equal scores, the earlier entity here wins (a number that is a valid NHS
@@ -113,7 +114,7 @@ class _Agg:
     recognizers: dict[str, None] = field(default_factory=dict)
     validated: bool = False
     context: dict[str, None] = field(default_factory=dict)
-    hashes: set[str] = field(default_factory=set)
+    hashes: dict[tuple[str, str], str] = field(default_factory=dict)  # (entity, keyed digest) -> first locator
 
 
 class Aggregator:
@@ -143,8 +144,15 @@ class Aggregator:
         for word in m.context:
             if len(agg.context) < 5:
                 agg.context[word] = None
-        if self._key is not None and len(agg.hashes) < self._max_hashes:
-            agg.hashes.add(keyed_hash(self._key, m.entity, m.value))
+        self.index(m, where)
+
+    def index(self, m: Match, where: str) -> None:
+        """Keep the value's keyed digests (scanner.identifiers) with the first place it was seen."""
+        agg = self._aggs.get(m.entity)
+        if self._key is None or agg is None or len(agg.hashes) >= self._max_hashes:
+            return
+        for pair in digests(self._key, m.entity, m.value) or ((m.entity, keyed_hash(self._key, m.entity, m.value)),):
+            agg.hashes.setdefault(pair, where)
 
     def add_locator(self, entity: str, where: str) -> None:
         agg = self._aggs.get(entity)
@@ -170,4 +178,13 @@ class Aggregator:
         )
 
     def hashes(self) -> tuple[tuple[str, str], ...]:
-        return tuple((entity, h) for entity, agg in sorted(self._aggs.items()) for h in sorted(agg.hashes))
+        return tuple(sorted(pair for agg in self._aggs.values() for pair in agg.hashes))
+
+    def identifiers(self) -> tuple[IdentifierDigest, ...]:
+        """The digests of indexed identifier types (names included), each with its locator."""
+        return tuple(
+            IdentifierDigest(entity, digest, where)
+            for agg in self._aggs.values()
+            for (entity, digest), where in agg.hashes.items()
+            if entity in INDEXED or entity == NAME_INITIAL
+        )

@@ -299,6 +299,7 @@ class FileRun:
             marking_found=self.marking[0] if self.marking else None,
             columns=columns,
             hashes=self.agg.hashes(),
+            identifiers=self.agg.identifiers(),
             chars=self.chars,
             chars_confirmed=self.confirmed,
             chars_ner=self.ner_total,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scanner.detect.tables import ColumnSample
+from scanner.identifiers import IdentifierDigest
 from scanner.types import Detection
 
 
@@ -17,6 +18,7 @@ class DetectResult:
     columns: tuple[ColumnSample, ...] = ()  # how each table column was sampled and typed
     # (entity, HMAC-SHA256 hex digest of the normalised value), only when a hash key is configured
     hashes: tuple[tuple[str, str], ...] = ()
+    identifiers: tuple[IdentifierDigest, ...] = ()  # indexed types' digests with locators (scanner.identifiers)
     chars: int = 0  # characters of text read
     chars_confirmed: int = 0  # characters presidio's pattern recognizers read (triage windows)
     chars_ner: int = 0  # characters given to NER

@@ -95,6 +95,7 @@ class ColumnState:
     confirmed: int = 0  # rows read in full (presidio)
     confirmed_nonempty: int = 0
     fast: str | None = None  # type fixed after the first rows; later rows checked by patterns only
+    cells: list[tuple[Match, int]] = field(default_factory=list)  # strong matches by row, for the keyed index
 
 
 def take(state: ColumnState, lines: list[str], limit: int) -> list[str]:
@@ -135,6 +136,7 @@ def record_fast(state: ColumnState, lines: list[str], first_row: int, check: Cal
             row = first_row + i
             state.raw.setdefault(m.entity, set()).add(row)
             state.strong.setdefault(m.entity, set()).add(row)
+            state.cells.append((m, row))
 
 
 def record(
@@ -145,6 +147,7 @@ def record(
         state.raw.setdefault(m.entity, set()).add(row)
         if m.score >= threshold:
             state.strong.setdefault(m.entity, set()).add(row)
+            state.cells.append((m, row))
         best = state.first.get(m.entity)
         if best is None or (m.validated, m.score) > (best.validated, best.score):
             state.first[m.entity] = m
@@ -212,6 +215,8 @@ def finish(state: ColumnState, agg: Aggregator, min_share: float, max_locators: 
         agg.add(first, f"{state.where}{ordered[0]}", count=count)
         for row in ordered[1:max_locators]:
             agg.add_locator(entity, f"{state.where}{row}")
+    for m, row in state.cells:  # every strong cell's keyed digest, with its row
+        agg.index(m, f"{state.where}{row}")
     return ColumnSample(
         state.where,
         state.column,
