@@ -11,6 +11,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,7 +25,15 @@ from scanner.errors import StewardError
 
 log = logging.getLogger(__name__)
 HASHER = PasswordHasher()
-_DUMMY = HASHER.hash("steward: equal time for unknown accounts")
+
+
+@cache
+def _dummy() -> str:
+    """A hash to verify against for unknown accounts (equal time), made on first use, not at every command's
+    start: hashing costs about 0.2 s of CPU."""
+    return HASHER.hash("steward: equal time for unknown accounts")
+
+
 MIN_PASSWORD = 12
 
 
@@ -57,7 +66,7 @@ def hash_password(password: str) -> str:
 def _password_ok(user: User | None, password: str) -> bool:
     if user is None or not user.password_hash:
         with contextlib.suppress(VerificationError):  # the same work as a real check: no probing names by time
-            HASHER.verify(_DUMMY, password + "x")
+            HASHER.verify(_dummy(), password + "x")
         return False
     try:
         HASHER.verify(user.password_hash, password)
