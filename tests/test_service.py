@@ -72,7 +72,8 @@ def test_schedule_runs_never_overlaps_stops_on_sigterm_and_resumes(
     tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
 ) -> None:
     root = tmp_path / "share"
-    for i in range(100):
+    files_in_share = 400  # enough that a SIGTERM after the first ten lands mid-scan, however fast the reading
+    for i in range(files_in_share):
         folder = root / f"Service {i % 4}"
         folder.mkdir(parents=True, exist_ok=True)
         text.write_text(folder / f"case {i:03d}.txt", f"Case {i}: write to case.worker{i}@example.co.uk today.")
@@ -92,7 +93,7 @@ def test_schedule_runs_never_overlaps_stops_on_sigterm_and_resumes(
     (run,) = query(url, select(ScanRun.id, ScanRun.status, ScanRun.stop_reason, ScanRun.trigger))
     assert run == (1, "paused", "signal", "schedule")
     partial = query(url, files)[0][0]
-    assert 10 <= partial < 100, "stop on SIGTERM mid-scan"
+    assert 10 <= partial < files_in_share, "stop on SIGTERM mid-scan"
     without = select(func.count()).where(~FileRecord.id.in_(select(DetectionRow.file_id)))
     assert query(url, without)[0][0] == 0, "every file recorded before the stop is recorded whole"
 
@@ -106,7 +107,7 @@ def test_schedule_runs_never_overlaps_stops_on_sigterm_and_resumes(
             ScanRun.id, ScanRun.status, ScanRun.resumed, ScanRun.read, ScanRun.started_at, ScanRun.finished_at
         ).order_by(ScanRun.id),
     )
-    assert runs[0][:3] == (1, "completed", 1) and runs[0][3] == 100 - partial
+    assert runs[0][:3] == (1, "completed", 1) and runs[0][3] == files_in_share - partial
     assert all(r[3] == 0 for r in runs[1:] if r[1] == "completed"), "later runs read nothing: nothing changed"
     for before, after in itertools.pairwise(runs):
         assert before[5] is not None and before[5] <= after[4], "two runs of the source overlapped"
@@ -117,11 +118,11 @@ def test_schedule_runs_never_overlaps_stops_on_sigterm_and_resumes(
     ), "a scan started while another was running"
 
     exported = [json.loads(line) for line in steward("export", "files", "--config", str(config)).output.splitlines()]
-    assert len(exported) == 100 and all(line["entities"] == {"EMAIL_ADDRESS": 1} for line in exported)
+    assert len(exported) == files_in_share and all(line["entities"] == {"EMAIL_ADDRESS": 1} for line in exported)
     report = json.loads(steward("status", "--config", str(config), "--format", "json").output)
     share = report["sources"][0]
     assert report["ok"] and share["next_run"] and not share["in_progress"]
-    assert share["files"] == {"ok": 100}
+    assert share["files"] == {"ok": files_in_share}
 
 
 def test_file_dropped_into_live_folder_is_recorded_within_seconds(

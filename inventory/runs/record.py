@@ -72,6 +72,8 @@ COUNTERS = ("seen", "read", "unchanged", "moved", "bytes_read")
 
 
 OnRecord = Callable[[Session, int, FileObservation], None]
+Row = tuple[FileObservation, datetime, dict[str, Any]]  # an observation, when it was taken, its files row
+Stored = tuple[int, datetime | None]  # a stored row's id and when it was found deleted
 
 
 class Recorder:
@@ -229,9 +231,12 @@ class Recorder:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
+        # The batch's reads come before its savepoint: on SQLite, a savepoint that reads before it writes holds a
+        # snapshot it cannot turn into a write lock once another writer (the scheduler's job store) has committed.
+        prepared = self._prepare(batch)
         try:
             with self.s.begin_nested():
-                self._bulk(batch)
+                self._bulk(*prepared)
         except rows.REFUSED as exc:
             if rows.store_is_down(exc):
                 raise
@@ -240,10 +245,13 @@ class Recorder:
             for obs, _ in batch:
                 self._one(obs)
 
-    def _bulk(self, batch: list[tuple[FileObservation, datetime]]) -> None:
-        conn = self.s.connection()
+    def _prepare(self, batch: list[tuple[FileObservation, datetime]]) -> tuple[list[Row], dict[str, Stored]]:
+        """Each observation's row values, and the stored rows among their paths."""
         values = [(obs, now, self._values(obs, now)) for obs, now in batch]
-        stored = self._stored([v["path"] for _, _, v in values]) if self._has_rows else {}
+        return values, (self._stored([v["path"] for _, _, v in values]) if self._has_rows else {})
+
+    def _bulk(self, values: list[Row], stored: dict[str, Stored]) -> None:
+        conn = self.s.connection()
         new = [{"first_seen": now, **v} for _, now, v in values if v["path"] not in stored]
         added: dict[str, tuple[int, datetime | None]] = {}
         for i in range(0, len(new), 500):
@@ -284,8 +292,9 @@ class Recorder:
         """Write one observation in a savepoint; when the store refuses it, its plain form as ``unreadable``
         with the reason; when even that is refused, the entry is only counted in the run's error samples."""
         try:
+            prepared = self._prepare([(obs, utcnow())])
             with self.s.begin_nested():
-                self._bulk([(obs, utcnow())])
+                self._bulk(*prepared)
             return
         except rows.REFUSED as exc:
             if rows.store_is_down(exc):
@@ -293,8 +302,9 @@ class Recorder:
             log.warning("%s: the store refused its row (%s)", readable(obs.entry.path), type(exc).__name__)
             plain = rows.refused(obs, exc)
         try:
+            prepared = self._prepare([(plain, utcnow())])
             with self.s.begin_nested():
-                self._bulk([(plain, utcnow())])
+                self._bulk(*prepared)
             return
         except rows.REFUSED as exc:
             if rows.store_is_down(exc):
