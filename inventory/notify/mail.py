@@ -7,7 +7,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -90,7 +90,7 @@ def message(config: StewardConfig, digest: Digest, now: datetime, db: Session) -
     msg.add_alternative(env.get_template(f"{digest.kind}.html").render(context), subtype="html")
     if digest.kind == "siro":
         book = load_risk_rules(config.rules.dir)
-        report = html.render(figures.summarise(db, book, now, now.replace(year=now.year - 1)), book)
+        report = html.render(figures.summarise(db, book, now, now - timedelta(days=365)), book)
         msg.add_attachment(report.encode("utf-8"), maintype="text", subtype="html", filename=attachment)
     return msg
 
