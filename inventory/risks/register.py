@@ -16,30 +16,6 @@ from inventory.risks.sync import event_row
 from inventory.store.models import Asset
 from scanner.errors import StewardError
 
-COLUMNS = (
-    "id",
-    "title",
-    "description",
-    "asset",
-    "owner",
-    "likelihood",
-    "impact",
-    "score",
-    "band",
-    "controls",
-    "residual_likelihood",
-    "residual_impact",
-    "residual_score",
-    "residual_band",
-    "treatment",
-    "actions",
-    "target_score",
-    "review_date",
-    "status",
-    "trend",
-    "origin",
-    "type",
-)
 TREATED_STATUS = {"treat": "treated", "tolerate": "tolerated", "transfer": "treated", "terminate": "treated"}
 
 

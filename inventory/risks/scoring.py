@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -16,7 +16,7 @@ from scanner.errors import ConfigError
 
 FILE_NAME = "risk.yaml"
 SHIPPED = Path(__file__).resolve().parents[2] / "rules" / FILE_NAME
-RISK_TYPES = (
+RiskTypeName = Literal[
     "special_open",
     "past_retention",
     "no_owner",
@@ -24,7 +24,8 @@ RISK_TYPES = (
     "encrypted_unknown",
     "duplicate_personal",
     "bulk_export",
-)
+]
+RISK_TYPES: tuple[str, ...] = get_args(RiskTypeName)
 Factor = Literal["files", "people", "special", "children", "criminal", "breadth", "days_past", "bytes", "owner"]
 OWNER_STATES = ("none", "proposed", "declared", "confirmed", "left")
 
@@ -159,18 +160,7 @@ class RiskFile(_Strict):
     )
     sensitivity: Sensitivity = Sensitivity()
     maturity: Maturity = Maturity()
-    risks: dict[
-        Literal[
-            "special_open",
-            "past_retention",
-            "no_owner",
-            "licensed_writable",
-            "encrypted_unknown",
-            "duplicate_personal",
-            "bulk_export",
-        ],
-        RiskType,
-    ]
+    risks: dict[RiskTypeName, RiskType]
 
     @field_validator("bands")
     @classmethod
