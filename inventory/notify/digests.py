@@ -14,7 +14,7 @@ from inventory.findings.models import Finding
 from inventory.risks import figures
 from inventory.risks.scoring import RiskFile
 from inventory.web import scope, views
-from inventory.web.actions import approved_findings
+from inventory.web.actions import approved_findings, disposal_list
 from inventory.web.models import User
 
 Kind = Literal["iao", "siro"]
@@ -68,16 +68,10 @@ def iao_digest(db: Session, user: User, every: str, now: datetime, base_url: str
             .group_by(Finding.asset_id)
         ).all()
     )
-    open_retention: dict[int, set[int]] = {}
-    for fid, aid in db.execute(
-        select(Finding.id, Finding.asset_id).where(
-            Finding.asset_id.in_(ids), Finding.status == "open", Finding.kind == "retention"
-        )
-    ):
-        open_retention.setdefault(aid or 0, set()).add(fid)
     assets = []
     for r in rows:
-        waiting = open_retention.get(r["id"], set())
+        # The asset page's disposal list, less what an earlier approval covers: the count the IAO will see.
+        waiting = {row["finding"] for row in disposal_list(db, r["id"])}
         awaiting = len(waiting - approved_findings(db, r["id"])) if waiting else 0
         item = {
             "name": r["name"],
