@@ -5,7 +5,9 @@
 
 Cases, each run in a process of its own so its peak RSS (``ru_maxrss``, workers not included) is its own:
 - walk only: the local crawler listing a folder of ``--entries`` files (no store, no workers);
-- first scan and no-change re-scan of that folder with ``steward scan`` (SQLite store, ``--workers`` workers);
+- first scan and no-change re-scan of that folder with ``steward scan`` (SQLite store, ``--workers`` workers),
+  with the whole process tree's peak (main process and workers, sampled every half second: RSS added up, and
+  PSS, which divides the pages the forked workers share with the main process among them) and the statuses;
 - first scan of the hostile share from ``tests/hostile_share.py`` (odd names, paths beyond PATH_MAX, thousands
   of levels, bombs, damaged and encrypted files, special files, links, sparse files, files changing mid-scan).
 The target is a main-process peak under 500 MB in every case.
@@ -27,7 +29,7 @@ import yaml
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "tests"))
 
-from hostile_share import Mutator, build, remove_tree, scan_measured  # noqa: E402
+from hostile_share import Measured, Mutator, build, remove_tree, scan_measured  # noqa: E402
 
 WALK = """
 import json, resource, sys, time
@@ -66,9 +68,19 @@ def write_config(work: Path, root: Path, workers: int) -> Path:
     return config
 
 
-def report(case: str, entries: int, seconds: float, peak_mb: float) -> None:
+def report(case: str, entries: int, seconds: float, peak_mb: float, tree: str = "") -> None:
     verdict = "under" if peak_mb < 500 else "OVER"
-    print(f"{case:<44} {entries:>9,} {seconds:>9.1f} s {peak_mb:>8.0f} MB  ({verdict} 500 MB)", flush=True)
+    load = os.getloadavg()[0]
+    print(f"{case:<44} {entries:>9,} {seconds:>9.1f} s {peak_mb:>8.0f} MB  ({verdict} 500 MB){tree}; load {load:.1f}")
+
+
+def tree_of(measured: Measured) -> str:
+    return f"; tree {measured.tree_rss_mb:.0f} MB RSS, {measured.tree_pss_mb:.0f} MB PSS"
+
+
+def summary(measured: Measured) -> str:
+    """The scan's own summary line: entries, read, unchanged, and the statuses other than ok."""
+    return next((line for line in measured.output.splitlines() if " entries, " in line), "")
 
 
 def main() -> None:
@@ -102,7 +114,8 @@ def main() -> None:
                 measured = scan_measured(config, work, timeout=None)  # a loaded machine can take hours
                 if measured.exit != 0:
                     raise SystemExit(f"{case} failed ({measured.exit}): {measured.output[-2000:]}")
-                report(case, args.entries, measured.seconds, measured.peak_rss_mb)
+                report(case, args.entries, measured.seconds, measured.peak_rss_mb, tree_of(measured))
+                print(f"  {summary(measured)}", flush=True)
         if not args.skip_hostile:
             share = build(work / "hostile" / "share")
             config = write_config(work, share.root, args.workers)
@@ -114,13 +127,15 @@ def main() -> None:
                 mutator.stop()
             if measured.exit != 0:
                 raise SystemExit(f"hostile share scan failed ({measured.exit}): {measured.output[-2000:]}")
-            report("steward scan, hostile share (first)", len(share.expected), measured.seconds, measured.peak_rss_mb)
+            hostile = "steward scan, hostile share (first)"
+            report(hostile, len(share.expected), measured.seconds, measured.peak_rss_mb, tree_of(measured))
             print("hostile share cases: " + ", ".join(f"{k} {v:,}" for k, v in sorted(share.cases.items())))
             if share.refused:
                 print(f"not created (the OS refused): {share.refused}")
-            print(next((line for line in measured.output.splitlines() if " entries, " in line), ""))
+            print(summary(measured))
             remove_tree(share.root)
-        print(f"machine: {os.cpu_count()} cores, shared with other work; figures are from one run")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"machine: {os.cpu_count()} cores, shared with other work (load average now {load}); one run each")
     finally:
         if not args.keep:
             remove_tree(work)

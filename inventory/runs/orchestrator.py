@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.config import StewardConfig
@@ -30,19 +31,20 @@ from inventory.risks.scoring import load as load_risk_rules
 from inventory.risks.sync import sync_source
 from inventory.rules import Rulebook, load_rulebook
 from inventory.runs.engine import EngineWatch, cluster_executor
+from inventory.runs.failure import fail_source, fail_unexpected, keep, store_failed
 from inventory.runs.folders import FolderRecorder
 from inventory.runs.known import stored_access
 from inventory.runs.progress import Progress
 from inventory.runs.record import (
     Recorder,
     ScanBusy,
-    fail_run,
     finish_run,
     pause_run,
     start_run,
     start_watch_run,
     utcnow,
 )
+from inventory.runs.rows import store_fault
 from inventory.runs.sources import SourceProfile, profile_for
 from inventory.sar.index import check_key
 from inventory.store.keys import hash_key
@@ -279,15 +281,23 @@ def _walk(
                 time.monotonic() - walked,
             )
         except KeyboardInterrupt:
-            recorder.checkpoint()
+            keep(session, recorder)
             log.warning(
                 "scan of %s interrupted after %d entries; run it again to resume", request.source, recorder.seen
             )
             raise
-        except (SourceError, OSError) as exc:
+        except (SourceError, OSError) as exc:  # what was recorded is kept; the next run reads only the rest
             message = str(exc) if isinstance(exc, SourceError) else f"source {request.source!r}: {exc}"
-            fail_run(session, run, message)
+            fail_source(session, run, recorder, message)
             return _outcome(run, 0)
+        except DBAPIError as exc:
+            if store_fault(exc):
+                raise store_failed(session, run, recorder, exc) from None
+            fail_unexpected(session, run, recorder, exc)
+            raise
+        except Exception as exc:
+            fail_unexpected(session, run, recorder, exc)
+            raise
         outcome = _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
         return replace(outcome, directory_problem=state.problem) if state.degraded else outcome
 
