@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from inventory.runs import rows
@@ -89,3 +89,12 @@ def fail_unexpected(session: Session, run: ScanRun, recorder: Recorder, exc: Bas
         fail_run(session, run, f"the scan of {run.source!r} stopped on an unexpected {type(exc).__name__}")
     except SQLAlchemyError:
         _rollback(session)
+
+
+def fail_on(session: Session, run: ScanRun, recorder: Recorder, exc: Exception) -> Exception:
+    """A run stopped by a fault of the store or an error no one planned for: keep what was recorded, mark the
+    run failed where the store allows; the exception to raise (a StoreFault for the store's own)."""
+    if isinstance(exc, DBAPIError) and rows.store_fault(exc):
+        return store_failed(session, run, recorder, exc)
+    fail_unexpected(session, run, recorder, exc)
+    return exc

@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.config import StewardConfig
@@ -31,7 +30,7 @@ from inventory.risks.scoring import load as load_risk_rules
 from inventory.risks.sync import sync_source
 from inventory.rules import Rulebook, load_rulebook
 from inventory.runs.engine import EngineWatch, cluster_executor
-from inventory.runs.failure import fail_source, fail_unexpected, keep, store_failed
+from inventory.runs.failure import fail_on, fail_source, keep
 from inventory.runs.folders import FolderRecorder
 from inventory.runs.known import stored_access
 from inventory.runs.progress import Progress
@@ -44,7 +43,6 @@ from inventory.runs.record import (
     start_watch_run,
     utcnow,
 )
-from inventory.runs.rows import store_fault
 from inventory.runs.sources import SourceProfile, profile_for
 from inventory.sar.index import check_key
 from inventory.store.keys import hash_key
@@ -290,14 +288,8 @@ def _walk(
             message = str(exc) if isinstance(exc, SourceError) else f"source {request.source!r}: {exc}"
             fail_source(session, run, recorder, message)
             return _outcome(run, 0)
-        except DBAPIError as exc:
-            if store_fault(exc):
-                raise store_failed(session, run, recorder, exc) from None
-            fail_unexpected(session, run, recorder, exc)
-            raise
-        except Exception as exc:
-            fail_unexpected(session, run, recorder, exc)
-            raise
+        except Exception as exc:  # the store's own fault, or an error no one planned for
+            raise fail_on(session, run, recorder, exc) from None
         outcome = _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
         return replace(outcome, directory_problem=state.problem) if state.degraded else outcome
 
@@ -328,10 +320,13 @@ def _read_paths(
             key_for=profile.key_for,
             on_record=profile.on_record,
         )
-        todo = [e for e in entries if recorder.needs_content(e)]
-        for obs in executor.observe(todo, job):
-            recorder.record(obs)
-        recorder.checkpoint()
+        try:
+            todo = [e for e in entries if recorder.needs_content(e)]
+            for obs in executor.observe(todo, job):
+                recorder.record(obs)
+            recorder.checkpoint()
+        except Exception as exc:  # what was read is kept where the store allows
+            raise fail_on(session, run, recorder, exc) from None
         finish_run(session, run)
         assets = 0
         if recorder.read:
