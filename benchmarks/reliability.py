@@ -4,7 +4,8 @@
     python benchmarks/reliability.py --entries 20000 --keep /tmp/rel
     python benchmarks/reliability.py --entries 0 --skip-hostile        # the large inputs only
 
-Cases, each run in a process of its own so its peak RSS (``ru_maxrss``, workers not included) is its own:
+Cases, each run in a process of its own so its peak RSS (``VmHWM``, workers not included) is its own (not
+``ru_maxrss``, which after exec still holds the peak of the process that started it):
 - walk only: the local crawler listing a folder of ``--entries`` files (no store, no workers);
 - first scan and no-change re-scan of that folder with ``steward scan`` (SQLite store, ``--workers`` workers),
   with the whole process tree's peak (main process and workers, sampled every half second: RSS added up, and
@@ -37,12 +38,12 @@ sys.path.insert(0, str(PROJECT / "tests"))
 from hostile_share import Measured, Mutator, build, remove_tree, scan_measured  # noqa: E402
 
 WALK = """
-import json, resource, sys, time
+import json, sys, time
 from scanner.config import LocalSource
 from scanner.crawlers.local import LocalCrawler
 began = time.monotonic()
 count = sum(1 for _ in LocalCrawler(LocalSource(id="b", kind="local", root=sys.argv[1])).iter_entries())
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = next(int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({"entries": count, "peak_rss_mb": peak, "seconds": time.monotonic() - began}))
 """
 
