@@ -104,10 +104,9 @@ def test_a_hostile_share_is_scanned_to_the_end(
         if keeps_atime and stat.S_ISREG(facts[0]):
             assert now[4] == facts[4], f"access time changed: {readable(path)}"
     assert take_snapshot(hostile.outside) == outside_before
-    # Bounded, not growing with the share: the 500 MB target itself is measured by benchmarks/reliability.py
-    # (a memory target is a benchmark's figure, not a test's); the model loaded before the workers fork is
-    # about 220 MB of this, and one loaded run has peaked at 647 MB (docs/reliability.md).
-    assert measured.peak_rss_mb < 1024
+    # The scanning process stays small whatever the share holds: the libraries and the detector the workers share
+    # are about 160 MB of it, the rest is the walk and the batch being recorded (docs/reliability.md).
+    assert measured.peak_rss_mb < 500, f"main process peaked at {measured.peak_rss_mb:.0f} MB"
 
 
 def test_odd_names_and_paths_beyond_os_limits_are_recorded_in_postgresql(

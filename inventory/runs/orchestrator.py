@@ -30,13 +30,13 @@ from inventory.risks.scoring import load as load_risk_rules
 from inventory.risks.sync import sync_source
 from inventory.rules import Rulebook, load_rulebook
 from inventory.runs.engine import EngineWatch, cluster_executor
+from inventory.runs.failure import fail_on, fail_source, keep
 from inventory.runs.folders import FolderRecorder
 from inventory.runs.known import stored_access
 from inventory.runs.progress import Progress
 from inventory.runs.record import (
     Recorder,
     ScanBusy,
-    fail_run,
     finish_run,
     pause_run,
     start_run,
@@ -279,15 +279,17 @@ def _walk(
                 time.monotonic() - walked,
             )
         except KeyboardInterrupt:
-            recorder.checkpoint()
+            keep(session, recorder)
             log.warning(
                 "scan of %s interrupted after %d entries; run it again to resume", request.source, recorder.seen
             )
             raise
-        except (SourceError, OSError) as exc:
+        except (SourceError, OSError) as exc:  # what was recorded is kept; the next run reads only the rest
             message = str(exc) if isinstance(exc, SourceError) else f"source {request.source!r}: {exc}"
-            fail_run(session, run, message)
+            fail_source(session, run, recorder, message)
             return _outcome(run, 0)
+        except Exception as exc:  # the store's own fault, or an error no one planned for
+            raise fail_on(session, run, recorder, exc) from None
         outcome = _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
         return replace(outcome, directory_problem=state.problem) if state.degraded else outcome
 
@@ -318,10 +320,13 @@ def _read_paths(
             key_for=profile.key_for,
             on_record=profile.on_record,
         )
-        todo = [e for e in entries if recorder.needs_content(e)]
-        for obs in executor.observe(todo, job):
-            recorder.record(obs)
-        recorder.checkpoint()
+        try:
+            todo = [e for e in entries if recorder.needs_content(e)]
+            for obs in executor.observe(todo, job):
+                recorder.record(obs)
+            recorder.checkpoint()
+        except Exception as exc:  # what was read is kept where the store allows
+            raise fail_on(session, run, recorder, exc) from None
         finish_run(session, run)
         assets = 0
         if recorder.read:

@@ -227,10 +227,18 @@ class Recorder:
     def _flush(self) -> None:
         """Write the buffered observations in bulk, a statement per table per batch rather than per file. When
         the store refuses the batch (one row it will not take: a value too long for a column, say), the batch is
-        written row by row instead, so that one entry's trouble is recorded against that entry only."""
+        written row by row instead, so that one entry's trouble is recorded against that entry only. A fault of
+        the store itself is raised with the batch kept, so a checkpoint after it can still write it."""
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
+        try:
+            self._write(batch)
+        except BaseException:
+            self._buffer = batch + self._buffer
+            raise
+
+    def _write(self, batch: list[tuple[FileObservation, datetime]]) -> None:
         # The batch's reads come before its savepoint: on SQLite, a savepoint that reads before it writes holds a
         # snapshot it cannot turn into a write lock once another writer (the scheduler's job store) has committed.
         prepared = self._prepare(batch)
@@ -238,7 +246,7 @@ class Recorder:
             with self.s.begin_nested():
                 self._bulk(*prepared)
         except rows.REFUSED as exc:
-            if rows.store_is_down(exc):
+            if rows.store_fault(exc):
                 raise
             self._known.clear()
             self._dir = None
@@ -297,7 +305,7 @@ class Recorder:
                 self._bulk(*prepared)
             return
         except rows.REFUSED as exc:
-            if rows.store_is_down(exc):
+            if rows.store_fault(exc):
                 raise
             log.warning("%s: the store refused its row (%s)", readable(obs.entry.path), type(exc).__name__)
             plain = rows.refused(obs, exc)
@@ -307,7 +315,7 @@ class Recorder:
                 self._bulk(*prepared)
             return
         except rows.REFUSED as exc:
-            if rows.store_is_down(exc):
+            if rows.store_fault(exc):
                 raise
         samples = self.errors["unrecorded"]
         if len(samples) < MAX_ERROR_SAMPLES:

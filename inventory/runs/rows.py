@@ -8,16 +8,19 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, NotSupportedError, ProgrammingError, StatementError
 
 from scanner.names import to_store
 from scanner.types import FileEntry, FileObservation, Status
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
-# What the store raises for one row it will not take (the store itself being gone is told apart by
-# ``store_is_down``): a value it refuses, text it cannot encode.
+# What the store raises for one row it will not take (a fault of the store itself is told apart by
+# ``store_fault``): a value it refuses, text it cannot encode.
 REFUSED = (StatementError, UnicodeError, ValueError)
+# Faults of one row's values: data exception, integrity constraint, program limit (a row too large for an index).
+ROW_SQLSTATES = frozenset({"22", "23", "54"})
+ROW_ERRORS = (DataError, IntegrityError, ProgrammingError, NotSupportedError)
 
 
 def naive(value: datetime | None) -> datetime | None:
@@ -34,9 +37,23 @@ def acl_rows(entry: FileEntry) -> list[list[Any]] | None:
     return [[a.principal, a.rights, a.allow] for a in entry.acl] or None
 
 
-def store_is_down(exc: BaseException) -> bool:
-    """True when the error says the store cannot be reached any more, not that it refused one row."""
-    return bool(getattr(exc, "connection_invalidated", False))
+def store_fault(exc: BaseException) -> bool:
+    """True when the error is the store's own (connection lost, locked beyond its timeout, disk full, read-only),
+    not a refusal of one row's values: every other row would meet it too, so the run must stop, not go on."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False  # raised before the row reached the store: a value the driver cannot convert
+    state = getattr(exc.orig, "sqlstate", None)
+    if isinstance(state, str) and len(state) == 5:
+        return state[:2] not in ROW_SQLSTATES
+    return not isinstance(exc, ROW_ERRORS)
+
+
+def fault_reason(exc: BaseException) -> str:
+    """The store's own words for a fault of the store (its first line), which name no row's values."""
+    words = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return (words[0][:200] if words else "") or type(exc).__name__
 
 
 def file_values(obs: FileObservation, path_fields: dict[str, Any], run_id: int, now: datetime) -> dict[str, Any]:

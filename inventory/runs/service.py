@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.config import StewardConfig
 from inventory.notify.mail import notify
+from inventory.runs.failure import StoreFault
 from inventory.runs.orchestrator import ScanRequest, run_scan
 from inventory.runs.progress import Progress
 from inventory.runs.record import ScanBusy, utcnow
@@ -259,6 +260,15 @@ class Service:
             out = run_scan(self.factory, self.config, self.digest, request)
         except ScanBusy as exc:
             log.warning("scan of %s skipped: %s", source, exc, extra={"event": "scan_skipped", "source": source})
+            return
+        except StoreFault as exc:  # one sentence naming the store; the next scheduled scan carries the run on
+            log.error(
+                "scan of %s failed in %.1f s: %s",
+                source,
+                time.monotonic() - began,
+                exc,
+                extra={"event": "scan_finished", "source": source, "status": "failed", "error": str(exc)},
+            )
             return
         except KeyboardInterrupt:
             log.info(
