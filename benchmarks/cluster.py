@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -60,6 +61,7 @@ BIN = Path(sys.executable).parent
 PG_URL = os.environ.get("STEWARD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 from scanner.cluster import DaskExecutor  # noqa: E402  (after the path above)
+from scanner.cluster.executor import FIRST_BATCH  # noqa: E402
 
 
 def free_port() -> int:
@@ -363,7 +365,7 @@ def main() -> None:
         time.sleep(10)
         idle = (cpu_seconds([cluster.scheduler]) - idle) / 10
         client.close()
-        print(f"Dask: batches of 8 files doubling to {dask.batch}; the scheduler idle uses {idle:.1%} of a core")
+        print(f"Dask: batches of {FIRST_BATCH} files doubling to {dask.batch}; idle scheduler {idle:.1%} of a core")
         dask_round(cluster, dask, entries[: 4 * dask.batch], job, 2)  # both workers load their detector
         rounds: dict[int, list[Round]] = {1: [], 2: []}
         for _ in range(args.rounds):
@@ -377,14 +379,14 @@ def main() -> None:
             return statistics.median(f(one, two) for one, two in pairs)
 
         wall = median(lambda one, two: two.rate / (2 * one.rate))
-        work = median(lambda one, two: two.cpu_rate / one.cpu_rate)
+        each = median(lambda one, two: two.cpu_rate / one.cpu_rate)
         fed = median(lambda one, two: two.occupancy / one.occupancy)
         grant = median(lambda one, two: two.grant / one.grant)
         engine = median(lambda one, two: two.cpu_rate / one.cpu_rate * two.occupancy / one.occupancy)
         (l1, _), (l2, _) = local[1], local[2]
         print(
             f"scaling efficiency at 2 workers (median of {len(pairs)} alternated pairs): wall {wall:.2f} "
-            f"(local pool {l2 / (2 * l1):.2f}) = work per file {work:.3f} x occupancy {fed:.3f} x grant {grant:.2f}"
+            f"(local pool {l2 / (2 * l1):.2f}) = work per file {each:.3f} x occupancy {fed:.3f} x grant {grant:.2f}"
         )
         print(f"  with a core per worker (work per file x occupancy): {engine:.2f}")
 
@@ -415,6 +417,7 @@ def main() -> None:
         sizing(worker_rate)
     finally:
         cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
     loads.append(os.getloadavg()[0])
     print(f"load average during the run: {min(loads):.1f} to {max(loads):.1f} (2 cores)")
 
