@@ -404,6 +404,9 @@ def main() -> None:
             f"{per['scheduler']:.3f} ms; PostgreSQL backends {per['database']:.3f} ms; workers {per['workers']:.2f} ms"
         )
         print(f"  once per scan: feeding {fixed['feeding']:.2f} s, closing {fixed['closing']:.2f} s of CPU")
+        if min(per["feeding"], per["closing"]) <= 0:
+            print("too few files to tell the cost per file from the cost per scan: run with --files 1000 or more")
+            return
         feeds = per["workers"] / per["feeding"]
         worker_rate = statistics.median(r.cpu_rate for r in rounds[1])
         print(
