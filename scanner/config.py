@@ -409,7 +409,12 @@ class DaskConfig(Strict):
     wait_for_workers: PositiveFloat = Field(
         default=60.0, description="Seconds the scan waits with no usable worker before the run fails."
     )
-    batch: int = Field(default=32, ge=1, le=1000, description="Files sent to a worker in one task.")
+    batch: int = Field(
+        default=128,
+        ge=1,
+        le=1000,
+        description="Most files sent to a worker in one task (the first tasks hold 8, doubling up to this).",
+    )
     databases: Literal["coordinator", "workers"] = Field(
         default="coordinator",
         description="Where database sources are read: on the coordinator (its local pool), or on the workers "

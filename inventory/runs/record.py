@@ -34,6 +34,7 @@ from inventory.runs.lifecycle import (
 )
 from inventory.runs.rows import acl_rows, micros
 from inventory.sar.index import index_rows, insert_rows, remove_files
+from inventory.store.bulk import insert_many
 from inventory.store.models import DetectionRow, FileEvent, FileRecord, ScanRun
 from scanner.names import readable, to_store
 from scanner.types import FileEntry, FileObservation, Status
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 RETRY = {Status.DENIED.value, Status.VANISHED.value, Status.UNREADABLE.value}
 MAX_ERROR_SAMPLES = 10
 SEEN_BATCH = 5000  # unchanged files marked as seen per statement batch
+FILES, DETECTIONS, EVENTS = (cast(Table, m.__table__) for m in (FileRecord, DetectionRow, FileEvent))
 
 
 def asset_key(path: str, depth: int) -> str:
@@ -262,8 +264,7 @@ class Recorder:
         conn = self.s.connection()
         new = [{"first_seen": now, **v} for _, now, v in values if v["path"] not in stored]
         added: dict[str, tuple[int, datetime | None]] = {}
-        for i in range(0, len(new), 500):
-            conn.execute(insert(FileRecord), new[i : i + 500])
+        insert_many(conn, FILES, new)
         if new:
             self._has_rows = True
             added = self._stored([row["path"] for row in new])
@@ -291,10 +292,9 @@ class Recorder:
             identifiers.extend(index_rows(file_id, obs.identifiers))
             if self.on_record is not None:
                 self.on_record(self.s, file_id, obs)
-        if detections:
-            conn.execute(insert(DetectionRow), detections)
+        insert_many(conn, DETECTIONS, detections)
         insert_rows(conn, identifiers)  # the subject-access index (inventory.sar)
-        conn.execute(insert(FileEvent), events)
+        insert_many(conn, EVENTS, events)
 
     def _one(self, obs: FileObservation) -> None:
         """Write one observation in a savepoint; when the store refuses it, its plain form as ``unreadable``

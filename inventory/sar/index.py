@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.sar.models import DIGEST_BYTES, IdentifierRow, IndexState
+from inventory.store.bulk import insert_many
 from scanner.identifiers import NAME_INITIAL, IdentifierDigest, key_fingerprint
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,8 @@ def index_rows(file_id: int, found: Sequence[IdentifierDigest]) -> list[dict[str
     return list(rows.values())
 
 
-def insert_rows(conn: Connection | Session, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), 5000):
-        conn.execute(insert(IdentifierRow), rows[i : i + 5000])
+def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    insert_many(conn, cast(Table, IdentifierRow.__table__), rows)
 
 
 def remove_files(conn: Connection | Session, file_ids: Iterable[int]) -> None:

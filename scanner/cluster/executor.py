@@ -1,10 +1,12 @@
 """The coordinator side of a Dask scan: ``DaskExecutor`` sends content work to Dask workers in batches.
 
 The coordinator keeps walking and recording; the executor takes the entries that need reading (riskiest first,
-as the walk orders them), sends them in batches of ``scan.dask.batch`` to the workers that passed the plugin's
-checks, and yields one observation per entry as batches complete. A worker killed mid-batch loses nothing: the
-scheduler runs the batch again elsewhere, and only a completed batch is yielded, so every file is recorded once.
-A batch that kills every worker it meets (``KilledWorker``) is recorded as unreadable, as the local pool does.
+as the walk orders them), sends them in batches (8 files to each worker first, doubling up to
+``scan.dask.batch``) to the workers that passed the plugin's checks, and yields one observation per entry as
+batches complete. A worker killed mid-batch loses nothing: the scheduler runs the batch again elsewhere, and only
+a completed batch is yielded, so every file is recorded once. A batch that kills every worker it meets
+(``KilledWorker``) is recorded as unreadable, as the local pool does. Results come straight from the workers
+(``direct_to_workers``), not relayed by the scheduler.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from distributed import Client, Future, LocalCluster, wait
 from distributed.scheduler import KilledWorker
 from distributed.security import Security
 
-from scanner.cluster.worker import StewardPlugin, identity, observe_batch, report, without_secrets
+from scanner.cluster.worker import BatchResult, StewardPlugin, identity, observe_batch, report, without_secrets
 from scanner.config import DaskConfig
 from scanner.errors import SourceError, StewardError
 from scanner.types import FileEntry, FileObservation, Status
@@ -30,6 +32,8 @@ from scanner.types import FileEntry, FileObservation, Status
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0  # how often the coordinator looks at the workers connected
+FIRST_BATCH = 8  # files in each worker's first batch; batches double from there up to scan.dask.batch
+QUEUED_PER_WORKER = 3  # batches handed out per ready worker (one read, the others waiting on it), plus two
 
 
 class ClusterUnavailable(StewardError):
@@ -65,9 +69,15 @@ def connect(settings: DaskConfig, local_workers: int) -> tuple[Client, LocalClus
             protocol="tls://",
             security=local,
         )
-        return Client(cluster, security=local, set_as_default=False), cluster
+        return Client(cluster, security=local, set_as_default=False, direct_to_workers=True), cluster
     try:
-        client = Client(settings.scheduler, security=sec, timeout=f"{settings.connect_timeout}s", set_as_default=False)
+        client = Client(
+            settings.scheduler,
+            security=sec,
+            timeout=f"{settings.connect_timeout}s",
+            set_as_default=False,
+            direct_to_workers=True,  # results come from the workers, not relayed by the scheduler
+        )
     except (OSError, TimeoutError) as exc:
         raise ClusterUnavailable(
             f"the Dask scheduler at {settings.scheduler} cannot be reached within {settings.connect_timeout:g} s "
@@ -78,8 +88,13 @@ def connect(settings: DaskConfig, local_workers: int) -> tuple[Client, LocalClus
 
 @dataclass
 class WorkerRate:
+    """One worker's work in this scan, as its tasks reported it (``first`` is the coordinator's clock)."""
+
     files: int = 0
-    busy: float = 0.0  # seconds spent reading, as the worker measured them
+    busy: float = 0.0  # wall seconds spent reading batches
+    cpu: float = 0.0  # CPU seconds the worker process used meanwhile
+    began: float = float("inf")  # the worker's clock (seconds since the epoch): its first batch began
+    ended: float = 0.0  # and its last batch ended
     first: float = field(default_factory=time.monotonic)
 
 
@@ -195,9 +210,8 @@ class DaskExecutor:
         seq, exhausted, starved_since = 0, False, None
         while True:
             self._refresh(name)
-            window = max(4, 2 * len(self.accepted)) * self.settings.batch * 2
-            while not exhausted and self.in_flight < window and self.accepted:
-                batch = list(islice(stream, self.settings.batch))
+            while not exhausted and len(pending) < QUEUED_PER_WORKER * len(self.accepted) + 2 and self.accepted:
+                batch = list(islice(stream, self._size(seq)))
                 if not batch:
                     exhausted = True
                     break
@@ -221,6 +235,13 @@ class DaskExecutor:
                     yield from self._results(future, batch)
             starved_since = self._starved(name, pending, allowed, starved_since)
 
+    def _size(self, seq: int) -> int:
+        """Files in batch ``seq``: ``FIRST_BATCH`` for each worker's first, doubling each round of batches up to
+        ``scan.dask.batch``, so that a short list still spreads over every worker and the riskiest files come
+        back soon, while a long scan sends few, large tasks (the coordinator's and scheduler's cost is per task)."""
+        rounds = seq // max(1, len(self.accepted))
+        return min(self.settings.batch, FIRST_BATCH << min(rounds, 16))
+
     def _submit(self, name: str, batch: list[FileEntry], seq: int) -> Future[Any]:
         return self.client.submit(
             observe_batch,
@@ -235,15 +256,17 @@ class DaskExecutor:
 
     def _results(self, future: Future[Any], batch: list[FileEntry]) -> Iterator[FileObservation]:
         try:
-            address, observations, seconds = future.result()
+            done: BatchResult = future.result()
         except KilledWorker:
             log.error("a batch of %d file(s) killed every worker that read it; recorded as unreadable", len(batch))
             yield from (FileObservation(e, None, Status.UNREADABLE, "worker process died while reading") for e in batch)
             return
-        rate = self.rates.setdefault(address, WorkerRate())
-        rate.files += len(observations)
-        rate.busy += seconds
-        yield from observations
+        rate = self.rates.setdefault(done.address, WorkerRate())
+        rate.files += len(done.observations)
+        rate.busy += done.ended - done.began
+        rate.cpu += done.cpu
+        rate.began, rate.ended = min(rate.began, done.began), max(rate.ended, done.ended)
+        yield from done.observations
 
     def _starved(
         self,

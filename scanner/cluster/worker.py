@@ -8,7 +8,8 @@ build the crawler and the detector, once. A worker that fails a check keeps a re
 coordinator reads, logs and uses to keep work away from it.
 
 ``observe_batch`` is the task: it reads a batch of entries with ``scanner.pipeline.observe`` and returns the
-observations (types, counts, masked examples, locators; never raw values) with the worker's address.
+observations (types, counts, masked examples, locators; never raw values) with the worker's address, when it read
+them and the CPU it used (``BatchResult``), from which the coordinator keeps each worker's rate.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from distributed import WorkerPlugin, get_worker
 from pydantic import SecretStr
@@ -238,14 +239,25 @@ def thread_deadline(seconds: float) -> Iterator[None]:
             _raise_in(target, None)  # an exception still pending (the work ended first) is withdrawn
 
 
-def observe_batch(name: str, entries: list[FileEntry]) -> tuple[str, list[FileObservation], float]:
-    """The task: read a batch on this worker. Returns the worker's address, the observations and the seconds."""
+class BatchResult(NamedTuple):
+    """What a task sends back: who read the batch, its observations, when (the worker's wall clock, seconds since
+    the epoch) and the CPU seconds the worker process used meanwhile."""
+
+    address: str
+    observations: list[FileObservation]
+    began: float
+    ended: float
+    cpu: float
+
+
+def observe_batch(name: str, entries: list[FileEntry]) -> BatchResult:
+    """The task: read a batch on this worker."""
     from scanner.pipeline import observe
 
     state = LOADED.get(name)
     if state is None or state.reason:
         raise RuntimeError(f"this worker is not ready for scan {name}: {state.reason if state else 'not set up'}")
-    began = time.perf_counter()
+    began, cpu = time.time(), time.process_time()
     job = state.job
     out = []
     for entry in entries:
@@ -254,4 +266,4 @@ def observe_batch(name: str, entries: list[FileEntry]) -> tuple[str, list[FileOb
                 out.append(observe(entry, state.crawler, state.detector, job.limits, job.reading, job.hash_key))
         except Timeout as exc:  # raised between the pipeline's own handlers
             out.append(FileObservation(entry, None, exc.status, f"Timeout: {exc}"))
-    return get_worker().address, out, time.perf_counter() - began
+    return BatchResult(get_worker().address, out, began, time.time(), time.process_time() - cpu)
