@@ -33,7 +33,7 @@ from scanner.detect.engine import (
 from scanner.detect.filerun import FileRun
 from scanner.detect.masking import normalise
 from scanner.detect.metadata import ALIASES as METADATA_ALIASES
-from scanner.detect.names import plausible_name
+from scanner.detect.names import countries, plausible_name
 from scanner.detect.protocol import extras
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
@@ -78,6 +78,7 @@ class TieredDetector:
         self._needs_context = _context_gates(self.engine.recognizers, self._enabled)
         self.fast_entities = frozenset(self._fast)
         self._artifacts = self.engine.cheap_artifacts()
+        countries()  # loaded now, not while the first file is read
 
     def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
         return (TieredDetector, (self.settings, self._hash_key))
