@@ -80,3 +80,8 @@ def test_people_who_say_who_they_are(detector: Detector) -> None:
         "Please pay the grant into the account in the name of Tomasz Wiśniewski.",
     ):
         assert detector.detect([Chunk(text, "p1")]).entities() == {"PERSON": 1}, text
+
+
+def test_a_verb_that_starts_the_sentence_is_not_part_of_the_name(detector: Detector) -> None:
+    found = detector.detect([Chunk("Ring Bartholomew's mum on 07700 900123 after six.", "p1")]).detections
+    assert {d.entity: d.example for d in found}["PERSON"] == "B**********"

@@ -142,6 +142,9 @@ _BACKWARD: tuple[tuple[str, float, re2._Regexp, regex.Pattern[str]], ...] = (
         regex.compile(rf"(?<![\p{{L}}\p{{M}}'’-])(?P<n>{FULL})\Z", regex.REVERSE),
     ),
 )
+_IMPERATIVE = regex.compile(
+    r"(?:Ring|Call|Phone|Text|Email|E-mail|Contact|Visit|Ask|Tell|Remind|Chase up)[ \t]+(?=\p{Lu})"
+)
 _NAME_AT = regex.compile(rf"(?P<n>{FULL})(?![\p{{L}}'’])")
 _ITEM = regex.compile(rf"(?:(?:{_T})\.?[ \t]+)?(?:{UPPER},[ \t]*)?{_NAMES}")
 
@@ -210,6 +213,9 @@ def find(text: str) -> list[Found]:
             if m is None:
                 continue
             start = hit.start() - len(before) + m.start("n")
+            first = _IMPERATIVE.match(text, start, hit.start())
+            if layout == "possessive" and first is not None:
+                start = first.end()  # "Ring Kathryn's mum": the verb that starts the sentence is not a name
             if layout == "verb after" and _JOINED.search(text, max(0, start - 6), start):
                 continue  # "Parks and Open Spaces agreed": the end of a longer capitalised phrase
             if _ok(m.group("n").split()):
