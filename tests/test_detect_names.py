@@ -85,3 +85,8 @@ def test_people_who_say_who_they_are(detector: Detector) -> None:
 def test_a_verb_that_starts_the_sentence_is_not_part_of_the_name(detector: Detector) -> None:
     found = detector.detect([Chunk("Ring Bartholomew's mum on 07700 900123 after six.", "p1")]).detections
     assert {d.entity: d.example for d in found}["PERSON"] == "B**********"
+
+
+def test_a_forename_that_is_also_a_country_is_still_a_name(detector: Detector) -> None:
+    for text in ("Hi Georgia,\n\nThe visit is booked for Monday.", "Jordan's mother called about the appointment."):
+        assert detector.detect([Chunk(text, "p1")]).entities() == {"PERSON": 1}, text

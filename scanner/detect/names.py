@@ -91,11 +91,12 @@ def countries() -> frozenset[str]:
 
 
 def place_name(words: list[str]) -> bool:
-    """Capitalised words that name a place rather than a person: a country or territory, or a place whose
-    first word is a compass point, Port, Fort, Mount, ..."""
-    if len(words) >= 2 and words[0].lower() in _PLACE_FIRST:
-        return True
-    return " ".join(words).casefold() in countries()
+    """Two or more capitalised words that name a place rather than a person: a country or territory ("Sierra
+    Leone"), or a place whose first word is a compass point, Port, Fort, Mount, ... A single word is never
+    ruled out here: Georgia, Jordan, Chad and India are forenames too."""
+    if len(words) < 2:
+        return False
+    return words[0].lower() in _PLACE_FIRST or " ".join(words).casefold() in countries()
 
 
 def is_name_word(word: str) -> bool:
