@@ -74,11 +74,11 @@ class TieredDetector:
         if settings.special_category_file is not None:
             self._terms = TermMatcher(rules.load_special(settings.special_category_file))
         self._allow = _allow_index(self.engine.allowlist)
+        countries()  # loaded now, not while the first file is read
         self._fast = _fast_checkers(self.engine.recognizers)
         self._needs_context = _context_gates(self.engine.recognizers, self._enabled)
         self.fast_entities = frozenset(self._fast)
         self._artifacts = self.engine.cheap_artifacts()
-        countries()  # loaded now, not while the first file is read
 
     def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
         return (TieredDetector, (self.settings, self._hash_key))
