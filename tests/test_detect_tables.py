@@ -94,3 +94,69 @@ def test_eight_digit_account_numbers_are_found_by_their_header() -> None:
     found = detector.detect([Chunk(values, "A", column="account number", first_row=2)])
     assert found.entities() == {"UK_BANK_ACCOUNT": 60}
     assert detector.detect([Chunk(values, "A", column="order number", first_row=2)]).entities() == {}
+
+
+def test_headers_written_as_database_columns_are_read_like_words() -> None:
+    detector = build_detector(DetectionConfig(spacy_model="none"))
+    values = "\n".join(str(10_000_000 + i * 7919) for i in range(20))
+    for header in ("account_number", "AccountNumber", "bank_account_no"):
+        found = detector.detect([Chunk(values, "A", column=header, first_row=2)])
+        assert found.entities() == {"UK_BANK_ACCOUNT": 20}, header
+
+
+CONTACTS = [
+    ["Name", "Area code", "Number", "Notes"],
+    ["Helen Marsh", "024", "7683 3075", "prefers calls after 5"],
+    ["Tariq Bhatti", "(0121)", "496 0018", ""],
+    ["Ewa Nowak", "+48", "512 345 678", "mobile in Poland"],
+    ["Room hire", "0121", "2024", "booked until 2024"],  # a code beside a year: not a number
+]
+
+
+def _split_table_file(fmt: str) -> tuple[str, bytes]:
+    import csv
+    import io
+
+    buf = io.BytesIO()
+    if fmt == "csv":
+        text = io.StringIO()
+        csv.writer(text).writerows(CONTACTS)
+        return "text/csv", text.getvalue().encode()
+    if fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "Contacts"
+        for row in CONTACTS:
+            sheet.append(row)
+        book.save(buf)
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.getvalue()
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Emergency contacts")
+    table = document.add_table(rows=len(CONTACTS), cols=len(CONTACTS[0]))
+    for r, row in enumerate(CONTACTS):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    document.save(buf)
+    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document", buf.getvalue()
+
+
+@pytest.mark.parametrize(("fmt", "prefix"), [("csv", ""), ("xlsx", "Contacts!"), ("docx", "table1!")])
+def test_a_phone_number_split_over_two_cells_of_a_row(fmt: str, prefix: str) -> None:
+    import io
+
+    from scanner.extractors import for_mime
+    from scanner.types import Limits
+
+    mime, data = _split_table_file(fmt)
+    extract = for_mime(mime)
+    assert extract is not None
+    result = build_detector(DetectionConfig(spacy_model="none")).detect(extract(io.BytesIO(data), Limits()))
+    phones = {d.entity: d for d in result.detections}["PHONE_NUMBER"]
+    assert phones.count == 3  # not the room hire's code beside a year
+    assert phones.where == (f"{prefix}B2", f"{prefix}B3", f"{prefix}B4")  # the cell where each number starts
+    assert phones.example == "024 **** ****"

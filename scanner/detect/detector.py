@@ -33,7 +33,7 @@ from scanner.detect.engine import (
 from scanner.detect.filerun import FileRun
 from scanner.detect.masking import normalise
 from scanner.detect.metadata import ALIASES as METADATA_ALIASES
-from scanner.detect.names import plausible_name
+from scanner.detect.names import countries, plausible_name
 from scanner.detect.protocol import extras
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
@@ -74,6 +74,7 @@ class TieredDetector:
         if settings.special_category_file is not None:
             self._terms = TermMatcher(rules.load_special(settings.special_category_file))
         self._allow = _allow_index(self.engine.allowlist)
+        countries()  # loaded now, not while the first file is read
         self._fast = _fast_checkers(self.engine.recognizers)
         self._needs_context = _context_gates(self.engine.recognizers, self._enabled)
         self.fast_entities = frozenset(self._fast)

@@ -78,6 +78,7 @@ class FileRun:
         s = det.settings
         self.agg = Aggregator(det._hash_key, s.max_locators, s.max_hashes, det._entities)
         self.columns: dict[tuple[str, str], tables.ColumnState] = {}
+        self.split_phones = tables.SplitPhones()
         # A "unit" is where special-category terms must meet an identifier: a prose chunk, or a whole table.
         self.pending: list[tuple[Lines, list[Match]]] = []  # where each line is, pattern matches
         self.group: list[tuple[Chunk, int]] = []  # short prose chunks read together (chunk, chunk id)
@@ -186,6 +187,10 @@ class FileRun:
         if lines and not lines[-1]:
             lines.pop()  # a trailing newline is not an empty row
         taken = tables.take(state, lines, self.table_rows)
+        for m, where, row in self.split_phones.feed(chunk.where, chunk.column, taken, first_row):
+            self.agg.add(m, f"{where}{row}")
+            if m.entity in s.special_category_identifiers:
+                self.identified_units.add(f"{unit}#{row}")
         head = taken[: max(0, s.column_type_rows - state.confirmed)]
         rest = taken[len(head) :]
         context = (*chunk.context, chunk.column or "")

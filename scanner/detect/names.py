@@ -11,6 +11,7 @@ of them a word that does not appear in names.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import regex
@@ -56,7 +57,10 @@ _NOT_NAME_WORDS = """
     estate partnership company advice aid water power energy homes health network centres college university
     council's spa upon under next steps accounts agenda minutes action points item assessment programme calendar
     challenge review meeting business other terms annual northern southern eastern western upper lower new old
-    saint st open spaces space
+    saint st open spaces space orchestra choir ensemble club institute museum theatre gallery league federation
+    union corporation common circle plaza vista esplanade promenade embankment quay british scottish
+    irish european african american asian ocean territory territories islands island republic kingdom
+    emirates states
 """
 NOT_NAME_WORDS = frozenset(_NOT_NAME_WORDS.split())
 # Towns and cities a council's documents name often; a register entry "COVENTRY, Earlsdon" is not a person.
@@ -71,6 +75,28 @@ _PLACES = """
     rotherham huddersfield halifax harrogate scarborough grimsby wrexham bangor aberystwyth llanelli
 """
 PLACES = frozenset(_PLACES.split())
+# A first word that makes a place of the words after it ("North Walsham", "Port Talbot", "Fort William"); none
+# of them is a forename, though West and North are family names ("Fred West" is still a name).
+_PLACE_FIRST = frozenset({"north", "south", "east", "west", "port", "fort", "mount", "lake", "isle", "cape"})
+
+
+@functools.cache
+def countries() -> frozenset[str]:
+    """Countries and territories by their English names, from phonenumbers' region names ("Burkina Faso",
+    "Saint Pierre And Miquelon"), case-folded. Loading them takes ~0.2 CPU-s, so a detector loads them once
+    when it is built."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    return frozenset(names["aa"].casefold() for names in LOCALE_DATA.values() if not names["aa"].startswith("*"))
+
+
+def place_name(words: list[str]) -> bool:
+    """Two or more capitalised words that name a place rather than a person: a country or territory ("Sierra
+    Leone"), or a place whose first word is a compass point, Port, Fort, Mount, ... A single word is never
+    ruled out here: Georgia, Jordan, Chad and India are forenames too."""
+    if len(words) < 2:
+        return False
+    return words[0].lower() in _PLACE_FIRST or " ".join(words).casefold() in countries()
 
 
 def is_name_word(word: str) -> bool:
@@ -91,7 +117,7 @@ def plausible_name(value: str, text: str, start: int) -> bool:
         return False
     if all(w.isupper() and len(w) > 1 for w in words):
         return False
-    if any(w.lower() in PLACES for w in words):
+    if any(w.lower() in PLACES for w in words) or place_name(words):
         return False
     marked = marked or bool(_POSSESSIVE_AFTER.match(text[start + len(value) : start + len(value) + 3]))
     return len(words) >= 2 or marked

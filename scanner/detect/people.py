@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import re2
 import regex
 
-from scanner.detect.names import FULL, NAME_PART, PARTICLES, PLACES, TITLES, UPPER, WORD, is_name_word
+from scanner.detect.names import FULL, NAME_PART, PARTICLES, PLACES, TITLES, UPPER, WORD, is_name_word, place_name
 
 RECOGNIZER = "StewardNameLayout"
 LABELS = (
@@ -28,7 +28,7 @@ LABELS = (
     "emergency contact|signed|signature|print name|officer|case worker|caseworker|social worker|key worker|"
     "author|from|to|cc|attendees|present|apologies|witness|referrer|referred by|complainant|customer|"
     "claimant|householder|occupier|landlord|member|councillor|chair|requester|data subject|subject name|"
-    "forename|forenames|first name|given name|surname|last name|family name"
+    "forename|forenames|forename\\(s\\)|first name|given name|surname|last name|family name"
 )
 KIN = (
     "mother|father|mum|mam|dad|son|daughter|brother|sister|partner|husband|wife|carer|grandmother|grandfather|"
@@ -49,7 +49,7 @@ VERBS_BEFORE = (
     "visited|visit to|called|phoned|rang|emailed|wrote to|written to|letter to|sent to|saw|seen|seeing|"
     "with|for|from|by|told|asked|contacted|supported|helped|advised|accompanied|referral for|on behalf of|"
     "explained to|given to|passed to|handed to|introduced|interviewed|assessed|collected|dropped off|"
-    "regarding|re:|against|involving|concerning|named"
+    "regarding|re:|against|involving|concerning|named|my name is|name is|i am|i'm|i’m|in the name of"
 )
 _T = "|".join(TITLES)
 _CAP = r"(?:al-|el-)?\p{Lu}[\p{L}\p{M}'’-]*"  # a capitalised word of any script (or a particle such as Ó)
@@ -87,12 +87,12 @@ _VERB_AFTER_AT = re2.compile(rf"[ \t]+(?:{VERBS_AFTER})\b")
 _VERB_BEFORE_AT = re2.compile(rf"(?i)\b(?:{VERBS_BEFORE})[ \t]+")
 _POSSESSIVE_AT = re2.compile(NEEDLES["possessive"])
 _NAMES = rf"(?:{FULL}|{NAME_PART})"
-_STOP = r"(?=[ \t]*(?:$|[,;.!?)\t]|[ \t][-–—][ \t]|[ \t]+\d|[ \t]+<|[ \t]+\())"
+_STOP = r"(?=[ \t]*(?:$|[,;.!?)\t]|[ \t][-–—][ \t]|[ \t]+\d|[ \t]+<|[ \t]+\()|[ \t]{2,})"
 
 _RULES: tuple[tuple[str, float, regex.Pattern[str]], ...] = tuple(
     (layout, score, regex.compile(pattern, regex.MULTILINE))
     for layout, score, pattern in (
-        ("title", 0.7, rf"\b(?:{_T})\.?[ \t]+(?P<n>(?:\p{{Lu}}\.[ \t]?)*{_NAMES})"),
+        ("title", 0.7, rf"(?<![\p{{L}}\p{{M}}'’-])(?:{_T})\.?[ \t]+(?P<n>(?:\p{{Lu}}\.[ \t]?)*{_NAMES})"),
         ("salutation", 0.7, rf"\b(?:Dear|Hi|Hello)[ \t]+(?:(?:{_T})\.?[ \t]+)?(?P<n>{_NAMES})(?=[ \t]*[,!\n]|$)"),
         (
             "label",
@@ -133,14 +133,17 @@ _BACKWARD: tuple[tuple[str, float, re2._Regexp, regex.Pattern[str]], ...] = (
         "possessive",
         0.65,
         _POSSESSIVE_AT,
-        regex.compile(rf"(?<![\p{{L}}'’])(?P<n>{_NAMES})\Z", regex.REVERSE),
+        regex.compile(rf"(?<![\p{{L}}\p{{M}}'’-])(?P<n>{_NAMES})\Z", regex.REVERSE),
     ),
     (
         "verb after",
         0.6,
         _VERB_AFTER_AT,
-        regex.compile(rf"(?<![\p{{L}}'’])(?P<n>{FULL})\Z", regex.REVERSE),
+        regex.compile(rf"(?<![\p{{L}}\p{{M}}'’-])(?P<n>{FULL})\Z", regex.REVERSE),
     ),
+)
+_IMPERATIVE = regex.compile(
+    r"(?:Ring|Call|Phone|Text|Email|E-mail|Contact|Visit|Ask|Tell|Remind|Chase up)[ \t]+(?=\p{Lu})"
 )
 _NAME_AT = regex.compile(rf"(?P<n>{FULL})(?![\p{{L}}'’])")
 _ITEM = regex.compile(rf"(?:(?:{_T})\.?[ \t]+)?(?:{UPPER},[ \t]*)?{_NAMES}")
@@ -164,7 +167,8 @@ def _ok(words: Iterable[str], upper: str = "") -> bool:
         if sum(len(w) for w in up) < 2 or any(w.lower() in PLACES or not is_name_word(w.title()) for w in up):
             return False
         words = [w for w in words if w not in up]
-    return all(is_name_word(w.rstrip(",")) and w.lower().rstrip(",") not in PLACES for w in words)
+    words = [w.rstrip(",") for w in words]
+    return all(is_name_word(w) and w.lower() not in PLACES for w in words) and not place_name(words)
 
 
 _TOKEN = re.compile(r"\S+")
@@ -209,6 +213,9 @@ def find(text: str) -> list[Found]:
             if m is None:
                 continue
             start = hit.start() - len(before) + m.start("n")
+            first = _IMPERATIVE.match(text, start, hit.start())
+            if layout == "possessive" and first is not None:
+                start = first.end()  # "Ring Kathryn's mum": the verb that starts the sentence is not a name
             if layout == "verb after" and _JOINED.search(text, max(0, start - 6), start):
                 continue  # "Parks and Open Spaces agreed": the end of a longer capitalised phrase
             if _ok(m.group("n").split()):
@@ -235,4 +242,17 @@ def find(text: str) -> list[Found]:
             if _ok(value.replace(",", " ").split(), upper or ""):
                 start = m.start() if layout == "title" else m.start("n")
                 out.append(Found(start, m.end("n"), score, layout))
-    return out
+    return [_weighed(text, f) for f in out]
+
+
+LONE_SCORE = 0.55
+_TITLED = regex.compile(rf"(?<![\p{{L}}\p{{M}}'’-])(?:{_T})\.?[ \t]+$")
+
+
+def _weighed(text: str, f: Found) -> Found:
+    """A lone name word with no title ("Dear Marie,", "Wayne's daughter", "Forename: Thomas") is weaker evidence
+    of a person than a full or titled name: it is reported with the lower score ``LONE_SCORE``."""
+    words = [w for w in text[f.start : f.end].replace(",", " ").split() if not _PARTICLE.fullmatch(w)]
+    if len(words) != 1 or words[0].rstrip(".") in TITLES or _TITLED.search(text, max(0, f.start - 8), f.start):
+        return f
+    return Found(f.start, f.end, min(f.score, LONE_SCORE), f.layout)

@@ -106,3 +106,33 @@ _REFERENCE_LABEL = re.compile(
     r"|account|acc|a/c|policy|licence|permit|application)\.?(?:[ \t]*(?:no\.?|number|num|#|id))?[ \t]*[:#]?[ \t]*$",
     re.IGNORECASE,
 )
+
+
+# A table cell that can only be the first part of a number split over two cells: a dialling code ("024",
+# "(0121)", "01632") or a country code with or without a trunk and area code ("+44", "+44 (0)24", "0033").
+_PREFIX_CELL = re.compile(r"(?:\+|00)[1-9]\d{0,2}(?:[ \t]*\(0\))?(?:[ \t-]*\d{1,4})?|\(?0[1-9]\d{1,4}\)?")
+# The rest of the number in the next cell: 5 to 10 digits, spaced or hyphenated ("7683 3075", "496 0123").
+_REST_CELL = re.compile(r"\d[\d \t-]{3,11}\d")
+
+
+def prefix_cell(value: str) -> bool:
+    return len(value) <= 12 and value[:1] in "0+(" and bool(_PREFIX_CELL.fullmatch(value))
+
+
+def split_number(prefix: str, rest: str) -> bool | None:
+    """Whether the two cells ``prefix`` | ``rest`` of a row make one phone number: True when phonenumbers
+    validates it, False when it only has a possible length (an unallocated or drama range), None when they
+    are not a number at all."""
+    if not _REST_CELL.fullmatch(rest) or not 5 <= sum(c.isdigit() for c in rest) <= 10:
+        return None
+    try:
+        number = phonenumbers.parse(f"{prefix} {rest}", "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number):
+        return True
+    return (
+        False
+        if len(phonenumbers.national_significant_number(number)) >= 9 and phonenumbers.is_possible_number(number)
+        else None
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from scanner.detect.aggregate import Aggregator, Match
 from scanner.detect.names import name_cell
+from scanner.detect.phones import prefix_cell, split_number
 
 HEADER_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (entity, re.compile(pattern, re.IGNORECASE))
@@ -43,7 +44,7 @@ HEADER_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "PERSON",
             r"\b(?:(?:first|last|full|given|family|middle|maiden|preferred)[ _]?name|forenames?|surname"
             r"|name|client|patient|pupil|child|employee|staff|contact|tenant|resident|carer|applicant"
-            r"|parent|guardian|next of kin|author|owner)\b",
+            r"|parent|guardian|next of kin|author|owner|payee)\b",
         ),
     )
 )
@@ -59,7 +60,17 @@ _ACCOUNT_CELL = re.compile(r"^\d{8}$|^\d{4}[ -]\d{4}$")
 _NAME_CELL = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.? )?[A-Z][a-z'’-]+(?:[ -][A-Z][a-z'’-]+){0,3}$")
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def said(header: str) -> str:
+    """A header as a reader would say it, as database column names are read: ``account_number`` and
+    ``AccountNumber`` -> ``account Number``; ``nhs_no`` -> ``nhs no``."""
+    return " ".join(_CAMEL.sub(" ", header).replace("_", " ").split())
+
+
 def header_entity(header: str) -> str | None:
+    header = said(header)
     for entity, pattern in HEADER_HINTS:
         if pattern.search(header):
             if entity == "PERSON" and NOT_PERSON_HEADER.search(header):
@@ -169,7 +180,7 @@ def record(
 
 def account_column(state: ColumnState) -> bool:
     """A column headed as account numbers ("Account number", "account_number", "Acc no")."""
-    return state.hint == "UK_BANK_ACCOUNT" and bool(_ACCOUNT_HEADER.search(state.column))
+    return state.hint == "UK_BANK_ACCOUNT" and bool(_ACCOUNT_HEADER.search(said(state.column)))
 
 
 def _cells(
@@ -226,3 +237,50 @@ def finish(state: ColumnState, agg: Aggregator, min_share: float, max_locators: 
         typed_rows,
         tuple(sorted(found, key=lambda ec: (-ec[1], ec[0]))),
     )
+
+
+def column_index(where: str) -> tuple[str, int]:
+    """'Staff!C' -> ('Staff!', 2), 'AA' -> ('', 26): a column locator's table and the column's number."""
+    table = where.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    number = 0
+    for letter in where[len(table) :]:
+        number = number * 26 + ord(letter) - 64
+    return table, number - 1
+
+
+class SplitPhones:
+    """Phone numbers split over two adjacent cells of a row ("024" | "7683 3075", "+44" | "20 7946 0018"), as
+    forms and contact sheets lay out a dialling code and a number: each column's prefix-shaped cells are kept
+    until the next column of the same table is read, then joined with that column's cells on the same rows
+    and checked by phonenumbers. Bounded by two columns' prefix cells per table."""
+
+    def __init__(self) -> None:
+        self._prefixes: dict[tuple[str, int], tuple[str, bool, dict[int, str]]] = {}
+
+    def feed(self, where: str, header: str | None, cells: list[str], first_row: int) -> list[tuple[Match, str, int]]:
+        """Numbers completed by this column chunk's cells: (match, the first part's column locator, row)."""
+        table, index = column_index(where)
+        phone_header = header is not None and header_entity(header) == "PHONE_NUMBER"
+        found: list[tuple[Match, str, int]] = []
+        before = self._prefixes.get((table, index - 1))
+        if before is not None:
+            prev_where, prev_phone, prefixes = before
+            for i, value in enumerate(cells):
+                prefix = prefixes.get(first_row + i)
+                if prefix is None:
+                    continue
+                rest = value.strip()
+                valid = split_number(prefix, rest)
+                context = phone_header or prev_phone
+                if valid is None or not (valid or context):
+                    continue
+                score = 0.75 if context else 0.5
+                value = f"{prefix} {rest}"
+                match = Match("PHONE_NUMBER", 0, len(value), score, value, "StewardSplitPhone", valid)
+                found.append((match, prev_where, first_row + i))
+        mine = {first_row + i: v.strip() for i, v in enumerate(cells) if prefix_cell(v.strip())}
+        for key in [k for k in self._prefixes if k[0] == table and k[1] not in (index - 1, index)]:
+            del self._prefixes[key]
+        if mine:  # a long column comes in several chunks: their rows add up (within the sampled rows)
+            self._prefixes.setdefault((table, index), (where, phone_header, {}))[2].update(mine)
+        return found
