@@ -183,3 +183,22 @@ def test_unseen_files_are_found_deleted_and_a_hard_link_is_not_a_move(
         assert run is not None and run.counts == {"ok": 6}  # every present file, though unchanged ones were not marked
         kinds = {e.kind for e in s.scalars(select(FileEvent).where(FileEvent.run_id == run.id))}
         assert kinds == {"added", "deleted"}
+
+
+def test_a_current_store_is_recognised_without_alembic_and_any_other_is_upgraded(tmp_path: Path) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from inventory.store.engine import MIGRATIONS, head_revision, is_current, make_engine, open_store
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(cfg).get_current_head()
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(url)
+    assert not is_current(engine)  # no store yet
+    open_store(url)
+    assert is_current(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0010_ocr'")
+    assert not is_current(engine)  # an older store goes through Alembic's upgrade
