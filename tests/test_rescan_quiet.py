@@ -202,3 +202,16 @@ def test_a_current_store_is_recognised_without_alembic_and_any_other_is_upgraded
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0010_ocr'")
     assert not is_current(engine)  # an older store goes through Alembic's upgrade
+
+
+def test_quiet_rescans_stay_quiet_however_many_follow(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result], caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "share"
+    (root / "Team").mkdir(parents=True)
+    (root / "Team/list.csv").write_text("Name,Email\nJo Bloggs,jo@example.co.uk\n")
+    config = write_config(root)
+    rescan(steward, config, caplog)
+    for _ in range(25):  # more runs than the look-back for the last evaluation's state
+        out, kept = rescan(steward, config, caplog)
+        assert "1 entries, 0 read, 1 unchanged" in out and kept
