@@ -1,8 +1,10 @@
 """The write side of a scan: decide what needs reading, record observations, checkpoint, finish.
 
-Incremental by design: an entry whose identity, size and mtime match the store costs a lookup (one
-query per folder) and is only marked as seen (in batches of ``SEEN_BATCH``); a new path with a known identity
-is a move; what was not seen by a completed walk is marked deleted. Observations are written in bulk, one
+Incremental by design: an entry whose identity, size and mtime match the store costs a lookup (the stored rows
+are read ``READ_AHEAD`` at a time) and nothing is written for it: a folder whose every stored file is seen in one
+visit is complete, and only a folder seen in part has its unchanged files marked as seen (in batches of
+``SEEN_BATCH``); a new path with a known identity is a move; what was not seen by a completed walk (outside the
+complete folders) is marked deleted. Observations are written in bulk, one
 multi-row statement per table per batch, and each batch is one transaction committed every ``checkpoint_every``
 files (or five seconds), so a killed scan resumes where it stopped: on the next run the same run continues and
 finds its work already done.
