@@ -2,27 +2,38 @@
 
     python benchmarks/scan.py --corpus small --files 100000
     python benchmarks/scan.py --corpus mixed --files 2000 --baseline /tmp/steward-main
+    python benchmarks/scan.py --corpus small --files 100000 --skip stages,names-off --peers ripgrep
 
 Generates a tree (``benchmarks.corpus_files``: ``small`` text, CSV, HTML and e-mail files, or ``mixed``
 documents of every format), then measures, on the same files:
 
 - the stages alone, in this process: ``find -printf`` for the walk, reading every byte, extracting the text,
-  Steward's regular expressions (the pattern-only detector) over that text, spaCy alone (``nlp.pipe``) over it;
+  Steward's regular expressions (the pattern-only detector) over that text, spaCy alone (``nlp.pipe``) over it.
+  Extraction, regexes and spaCy run over a fixed sample of the files (``--stage-sample``, every n-th file, default
+  5,000) and are scaled to the whole tree (spaCy over every text of 100,000 files would take most of an hour);
+  the output says so;
+- peers, scanners Steward did not write, over the same files (``--peers``, ``benchmarks/peers.py``):
+  presidio-analyzer with spaCy NER and with its pattern recognizers only (over ``--peer-sample`` files), and
+  ripgrep with a few personal-data patterns (``apt-get install ripgrep``), each rate beside Steward's;
 - Steward's ``steward scan`` as a subprocess: the first scan with default settings and with names off, a no-change
-  re-scan (walk and rule evaluation separately, from its log), and a re-scan after one file changed; the peak PSS
+  re-scan (walk and rule evaluation separately, from its log; its CPU time), a re-scan after one file changed and
+  one after a rule was edited (a policy switched off: its findings must be resolved on that re-scan); the peak PSS
   of the scan's process tree (``/proc/*/smaps_rollup``, shared pages counted once);
 - with ``--baseline DIR`` (a checkout of the commit to compare with, e.g. ``git worktree add DIR main``), the
   same scans run from that code, so "today's" rate is measured in the same run on the same loaded machine.
 
-Each Steward figure is printed as a ratio of its limit (issue targets; ≥ 1.00 meets it).
+``--skip`` leaves out any of: ``stages``, ``peers``, ``default`` (the default first scan and the re-scans after
+it), ``names-off``. Each Steward figure is printed as a ratio of its limit (issue targets; ≥ 1.00 meets it).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -75,11 +86,19 @@ class ScanFigures:
     walk: float | None
     rules: float | None
     summary: str
+    cpu: float  # user + system CPU seconds of the scan's processes
+    kept: bool  # the scan said nothing changed or came due (roll-up, ownership, rules and risks kept)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def steward_scan(config: Path, code: Path) -> ScanFigures:
     """Run ``steward scan`` from the checkout ``code``, sampling the PSS of its process tree every 0.2 s."""
     env = {**os.environ, "PYTHONPATH": str(code)}
+    cpu = children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "inventory", "scan", "--config", str(config)],
@@ -101,15 +120,16 @@ def steward_scan(config: Path, code: Path) -> ScanFigures:
     sampler.start()
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
+    cpu = children_cpu() - cpu
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"scan failed ({proc.returncode}): {out}\n{err[-2000:]}")
     phases = re.search(r"scan took ([\d.]+) s, rule evaluation ([\d.]+) s", err)
     walk, rules = (float(phases.group(1)), float(phases.group(2))) if phases else (None, None)
-    return ScanFigures(seconds, peak / 1024, walk, rules, out.strip())
+    return ScanFigures(seconds, peak / 1024, walk, rules, out.strip(), cpu, "nothing changed or came due" in err)
 
 
-def write_config(work: Path, name: str, root: Path, workers: int, names: bool) -> Path:
+def write_config(work: Path, name: str, root: Path, workers: int, names: bool, rules: Path | None = None) -> Path:
     config = work / f"{name}.yaml"
     for stale in work.glob(f"{name}.db*"):
         stale.unlink()
@@ -121,6 +141,7 @@ def write_config(work: Path, name: str, root: Path, workers: int, names: bool) -
                 "sources": [{"id": "tree", "kind": "local", "root": str(root)}],
                 "scan": {"workers": workers},
                 "detection": {"names": names},
+                **({"rules": {"dir": str(rules)}} if rules else {}),
             }
         )
     )
@@ -182,30 +203,68 @@ def stage_extract(paths: list[Path]) -> list[list[object]]:
     return texts
 
 
-def stages(root: Path) -> dict[str, float]:
-    """Each stage of the work alone, in this process, over the same files."""
+def stages(root: Path, sample: int) -> dict[str, float]:
+    """Each stage of the work alone, in this process, over the same files. Extraction, regexes and spaCy run over
+    every n-th file (``sample`` files; 0: all) and are scaled to the whole tree."""
     from scanner.config import DetectionConfig
     from scanner.detect import build_detector
 
     paths = paths_of(root)
+    chosen = paths[:: max(1, len(paths) // sample)][:sample] if sample and sample < len(paths) else paths
+    scale = len(paths) / len(chosen)
+    if scale > 1:
+        print(f"  extraction, regexes and spaCy alone: {len(chosen):,} of {len(paths):,} files, scaled x{scale:.1f}")
     found: dict[str, float] = {}
     found["walk (find -printf)"] = timed(
         lambda: subprocess.run(["find", str(root), "-printf", "%p %s %T@ %i\n"], stdout=subprocess.DEVNULL, check=True)
     )
     found["read every byte"] = timed(lambda: stage_read(paths))
     chunks: list[list[object]] = []
-    found["extract text"] = timed(lambda: chunks.extend(stage_extract(paths)))
+    found["extract text"] = timed(lambda: chunks.extend(stage_extract(chosen))) * scale
     patterns = build_detector(DetectionConfig(spacy_model="none"))
-    found["regexes over the text"] = timed(lambda: [patterns.detect(c) for c in chunks])  # type: ignore[arg-type]
+    found["regexes over the text"] = timed(lambda: [patterns.detect(c) for c in chunks]) * scale  # type: ignore[arg-type]
     import spacy
 
     nlp = spacy.load(MODEL, disable=["parser", "lemmatizer", "attribute_ruler", "tagger"])
     texts = [c.text for file in chunks for c in file]  # type: ignore[attr-defined]
-    found["spaCy over the text"] = timed(lambda: list(nlp.pipe(texts, batch_size=256)))
+    found["spaCy over the text"] = timed(lambda: list(nlp.pipe(texts, batch_size=256))) * scale
     return found
 
 
+def run_peers(root: Path, names: list[str], workers: int, sample: int) -> dict[str, dict[str, float]]:
+    """Each peer of ``benchmarks/peers.py`` over the tree, in its own process; its figures by name."""
+    found: dict[str, dict[str, float]] = {}
+    commands = {
+        "presidio": ["presidio", "--sample", str(sample)],
+        "presidio-patterns": ["presidio", "--sample", str(sample), "--no-ner"],
+        "ripgrep": ["ripgrep"],
+    }
+    for name in names:
+        args = [sys.executable, str(HERE / "benchmarks" / "peers.py"), commands[name][0], str(root),
+                "--workers", str(workers), *commands[name][1:]]  # fmt: skip
+        done = subprocess.run(args, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"  peer {name}: failed ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else '?'})")
+            continue
+        found[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        f = found[name]
+        over = f" over {f['files']:,} of {f['of']:,} files" if f["files"] != f["of"] else ""
+        print(f"  peer: {f['peer']:<34} {f['files_per_s']:10,.1f} files/s{over} ({workers} processes; "
+              f"{f['files_with_hits']:,} files with a hit; set-up {f['setup_seconds']:.1f} s)")  # fmt: skip
+    return found
+
+
+def disable_policy(rules: Path, policy: str) -> None:
+    """Switch one policy of a copied rules folder off (the edit a re-scan must take up)."""
+    path = rules / "policies.yaml"
+    text = path.read_text()
+    marker = f"  - id: {policy}\n"
+    assert marker in text, policy
+    path.write_text(text.replace(marker, f"{marker}    enabled: false\n"))
+
+
 def ratio(line: str, value: float, limit: float, higher_is_better: bool) -> str:
+    value = max(value, 1e-3)
     share = value / limit if higher_is_better else limit / value
     mark = "meets" if share >= 1 else "misses"
     return f"{line:<58} {share:6.2f} of the limit ({mark})"
@@ -222,7 +281,19 @@ def main() -> None:
         "--pss-workers", default="", help="e.g. 1,2,4: peak PSS of a first scan with each number of workers"
     )
     parser.add_argument("--pss-seconds", type=float, default=150, help="how long each --pss-workers scan runs")
+    parser.add_argument(
+        "--stage-sample", type=int, default=5000, help="files extraction, regexes and spaCy run over, scaled (0: all)"
+    )
+    parser.add_argument("--skip", default="", help="comma-separated: stages, peers, default, names-off")
+    parser.add_argument(
+        "--peers", default="presidio,presidio-patterns,ripgrep", help="comma-separated peers (benchmarks/peers.py)"
+    )
+    parser.add_argument("--peer-sample", type=int, default=1000, help="files each presidio peer's rate is taken over")
     args = parser.parse_args()
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    unknown = skip - {"stages", "peers", "default", "names-off"}
+    if unknown:
+        parser.error(f"--skip: unknown stage(s) {', '.join(sorted(unknown))}")
     work = args.keep or Path(tempfile.mkdtemp(prefix="steward-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     root = work / f"{args.corpus}-{args.files}"
@@ -232,55 +303,90 @@ def main() -> None:
             (write_small if args.corpus == "small" else write_mixed)(root, args.files)
             print(f"generated {args.files:,} {args.corpus} files in {time.perf_counter() - t:.1f} s")
         size = sum(p.stat().st_size for p in paths_of(root))
-        print(f"tree: {args.files:,} files, {size / 1e6:.0f} MB; {args.workers} workers; {os.cpu_count()} cores")
+        print(f"tree: {args.files:,} files, {size / 1e6:.0f} MB; {args.workers} workers; {os.cpu_count()} cores; "
+              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
+        if skip:
+            print(f"  skipped: {', '.join(sorted(skip))}")
         subprocess.run(["cat", *map(str, paths_of(root)[:1000])], stdout=subprocess.DEVNULL)  # warm the cache
 
-        alone = stages(root)
-        for label, seconds in alone.items():
-            print(f"  alone: {label:<28} {seconds:8.2f} s  {args.files / seconds:10,.0f} files/s")
+        alone: dict[str, float] = {}
+        if "stages" not in skip:
+            alone = stages(root, args.stage_sample)
+            for label, seconds in alone.items():
+                print(f"  alone: {label:<28} {seconds:8.2f} s  {args.files / seconds:10,.0f} files/s")
         work_sum = sum(v for k, v in alone.items() if not k.startswith("walk"))
+        peers: dict[str, dict[str, float]] = {}
+        if "peers" not in skip and args.peers:
+            peers = run_peers(root, [n.strip() for n in args.peers.split(",") if n.strip()], args.workers,
+                              args.peer_sample)  # fmt: skip
 
         runs: dict[str, dict[str, ScanFigures]] = {}
         for code, tag in ((HERE, "steward"), *(((args.baseline, "baseline"),) if args.baseline else ())):
             figures = runs[tag] = {}
-            default = write_config(work, f"{tag}-default", root, args.workers, names=True)
-            figures["first"] = steward_scan(default, code)
-            figures["again"] = steward_scan(default, code)
-            changed = sorted(root.rglob("*.txt"))[0]
-            changed.write_text(changed.read_text() + "\nContact jo.changed@example.co.uk.\n")
-            figures["changed"] = steward_scan(default, code)
-            figures["names off"] = steward_scan(write_config(work, f"{tag}-plain", root, args.workers, False), code)
+            if "default" not in skip:
+                rules = work / f"{tag}-rules"
+                shutil.rmtree(rules, ignore_errors=True)
+                shutil.copytree(HERE / "rules", rules)
+                default = write_config(work, f"{tag}-default", root, args.workers, names=True, rules=rules)
+                figures["first"] = steward_scan(default, code)
+                figures["again"] = steward_scan(default, code)
+                figures["again 2"] = steward_scan(default, code)
+                changed = sorted(root.rglob("*.txt"))[0]
+                changed.write_text(changed.read_text() + "\nContact jo.changed@example.co.uk.\n")
+                figures["changed"] = steward_scan(default, code)
+                disable_policy(rules, "personal-data-open-to-all")
+                figures["rule edit"] = steward_scan(default, code)
+            if "names-off" not in skip:
+                plain = write_config(work, f"{tag}-plain", root, args.workers, False)
+                figures["names off"] = steward_scan(plain, code)
             for label, f in figures.items():
                 phases = f" (walk {f.walk:.2f} s, rules {f.rules:.2f} s)" if f.walk is not None else ""
                 print(
                     f"  {tag:<8} {label:<10} {f.seconds:8.2f} s  {args.files / f.seconds:10,.0f} files/s"
-                    f"  peak PSS {f.pss_mb:5.0f} MB{phases}\n      {f.summary.splitlines()[-1]}"
+                    f"  CPU {f.cpu:7.2f} s  peak PSS {f.pss_mb:5.0f} MB{phases}"
+                    f"{'  [nothing changed: kept]' if f.kept else ''}\n      {f.summary.splitlines()[-1]}"
                 )
 
         mine = runs["steward"]
         per_100k = args.files / 100_000
-        print("against the limits:")
-        if args.corpus == "small":
+        print(f"against the limits (load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}):")
+        if args.corpus == "small" and "names off" in mine:
             print(ratio("first scan, names off >= 2,500 files/s", args.files / mine["names off"].seconds, 2500, True))
-        if "baseline" in runs:
+        if "baseline" in runs and "first" in mine:
             want = 10 if args.corpus == "small" else 3
             today = runs["baseline"]["first"].seconds
             print(ratio(f"first scan, default >= {want}x today's rate", today / mine["first"].seconds, want, True))
-        if args.corpus == "mixed":
+        if args.corpus == "mixed" and "first" in mine and work_sum:
             print(ratio("first scan <= 1.3x the sum of read+extract+match+names", mine["first"].seconds,
                         1.3 * work_sum, False))  # fmt: skip
-        again = mine["again"]
-        if again.walk is not None and again.rules is not None:
-            inside = again.walk + again.rules
-            print(ratio("no-change re-scan incl. rules <= 2 s per 100,000 files", inside, 2 * per_100k, False))
-            print(f"      walk {again.walk:.2f} s, rule evaluation {again.rules:.2f} s (from the scan's log); "
-                  f"starting and ending the command {again.seconds - inside:.2f} s more")  # fmt: skip
-        else:
-            print(ratio("no-change re-scan incl. rules <= 2 s per 100,000 files", again.seconds, 2 * per_100k, False))
-        taken = " 1 read" in mine["changed"].summary
-        print(f"{'a changed file is read on the next re-scan':<58} {'yes' if taken else 'NO'}")
-        peak = max(f.pss_mb for f in mine.values())
-        print(ratio(f"peak PSS <= 400 MB at {args.workers} workers", peak, 400, False))
+        for label in ("again", "again 2"):
+            again = mine.get(label)
+            if again is None:
+                continue
+            if again.walk is not None and again.rules is not None:
+                inside = again.walk + again.rules
+                print(ratio(f"no-change re-scan ({label}) incl. rules <= 2 s per 100,000", inside, 2 * per_100k, False))
+                print(f"      walk {again.walk:.2f} s, rule evaluation {again.rules:.2f} s (from the scan's log); "
+                      f"starting and ending the command {again.seconds - inside:.2f} s more; "
+                      f"CPU {again.cpu:.2f} s for the whole command")  # fmt: skip
+            else:
+                print(ratio("no-change re-scan incl. rules <= 2 s per 100,000 files", again.seconds, 2 * per_100k,
+                            False))  # fmt: skip
+        if "changed" in mine:
+            taken = " 1 read" in mine["changed"].summary
+            print(f"{'a changed file is read on the next re-scan':<58} {'yes' if taken else 'NO'}")
+            before, after = (_open_findings(mine[k].summary) for k in ("changed", "rule edit"))
+            taken = not mine["rule edit"].kept and after is not None and before is not None and after < before
+            print(f"{'an edited rule is taken up on the next re-scan':<58} {'yes' if taken else 'NO'}"
+                  f" (open findings {before:,} -> {after:,}; rules {mine['rule edit'].rules or 0:.2f} s)")  # fmt: skip
+        if mine:
+            peak = max(f.pss_mb for f in mine.values())
+            print(ratio(f"peak PSS <= 400 MB at {args.workers} workers", peak, 400, False))
+        for name, label in (("presidio", "first"), ("presidio-patterns", "names off"), ("ripgrep", "names off")):
+            if name in peers and label in mine:
+                rate, theirs = args.files / mine[label].seconds, peers[name]["files_per_s"]
+                print(f"  Steward {label:<9} {rate:10,.1f} files/s against {peers[name]['peer']:<34} "
+                      f"{theirs:10,.1f} files/s: {rate / theirs:8.2f}x")  # fmt: skip
         if args.pss_workers:
             peaks = pss_by_workers(work, root, [int(n) for n in args.pss_workers.split(",")], args.pss_seconds)
             counts = sorted(peaks)
@@ -294,6 +400,11 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _open_findings(summary: str) -> int | None:
+    found = re.search(r"open findings: ([\d,]+)", summary)
+    return int(found.group(1).replace(",", "")) if found else None
 
 
 if __name__ == "__main__":

@@ -97,10 +97,13 @@ def evaluate_source(
     ctx = Context(now, broad_set(config))
     assets = _assets(session, source)
     inputs = due.inputs_digest(book, config, assets, due.last_decision(session, source))
-    if not full and due.up_to_date(session, source, book, due.last_state(session, source), inputs, now):
+    previous = due.last_state(session, source)
+    if not full and previous is not None and due.up_to_date(session, source, book, previous, inputs, now):
         session.execute(
             update(Finding).where(Finding.source == source, Finding.status != "resolved").values(last_seen=now)
         )
+        if run_id is not None:  # carried onto this run, so that it is found however many quiet runs follow
+            due.save_state(session, source, run_id, previous)
         session.commit()
         return EvalSummary(0, SyncCounts(), _open_by_kind(session, source), skipped=True)
     event = due.last_event(session)

@@ -16,9 +16,9 @@ from inventory.store.models import Asset, DetectionRow, FileRecord
 from scanner.names import shown
 
 
-def rekey(session: Session, source: str, depth: int, key_for: Callable[[str], str] | None = None) -> None:
+def rekey(session: Session, source: str, depth: int, key_for: Callable[[str], str] | None = None) -> bool:
     """Recompute files' asset keys when the configured depth (or ``key_for``'s rule) changed since they were
-    recorded."""
+    recorded; True when it did."""
     key = key_for or (lambda path: asset_key(path, depth))
     sample = session.execute(
         select(FileRecord.path, FileRecord.asset_key)
@@ -26,9 +26,10 @@ def rekey(session: Session, source: str, depth: int, key_for: Callable[[str], st
         .limit(1)
     ).first()
     if sample is None or key(sample.path) == sample.asset_key:
-        return
+        return False
     for fid, path in session.execute(select(FileRecord.id, FileRecord.path).where(FileRecord.source == source)).all():
         session.execute(update(FileRecord).where(FileRecord.id == fid).values(asset_key=key(path)))
+    return True
 
 
 def roll_up(session: Session, source: str, root: str) -> int:

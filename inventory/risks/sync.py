@@ -136,8 +136,29 @@ def sync_source(session: Session, book: RiskFile, source: str, now: datetime, ru
             _score(session, risk, now, run_id)
     review_due(session, now)
     session.commit()
-    for risk in session.scalars(select(Risk).where(Risk.source == source, Risk.status != "closed")):
-        band = book.band(risk.score)
+    return _open_by_band(session, book, source, counts)
+
+
+def unchanged_risks(
+    session: Session, book: RiskFile, source: str, now: datetime, run_id: int | None = None
+) -> RiskCounts:
+    """``sync_source`` when none of the risks' inputs moved since it last ran: every derived risk would get its own
+    draft back, so only review dates are acted on and each derived risk's score is recorded for this scan."""
+    review_due(session, now)
+    for risk in session.scalars(
+        select(Risk).where(Risk.origin == "scan", Risk.source == source, Risk.status != "closed")
+    ):
+        risk.last_seen = now
+        _score(session, risk, now, run_id)
+    session.commit()
+    return _open_by_band(session, book, source, RiskCounts())
+
+
+def _open_by_band(session: Session, book: RiskFile, source: str, counts: RiskCounts) -> RiskCounts:
+    for likelihood, impact in session.execute(
+        select(Risk.likelihood, Risk.impact).where(Risk.source == source, Risk.status != "closed")
+    ):
+        band = book.band(likelihood * impact)
         counts.open_by_band[band] = counts.open_by_band.get(band, 0) + 1
     return counts
 

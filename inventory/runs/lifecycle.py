@@ -76,10 +76,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def status_counts(session: Session, run: ScanRun) -> dict[str, int]:
+def status_counts(session: Session, run: ScanRun, whole: bool = False) -> dict[str, int]:
+    """Files by status: those the run recorded, or with ``whole`` (after a complete walk, when what is present
+    is what the walk saw) every present file of the source."""
+    seen = FileRecord.deleted_at.is_(None) if whole else FileRecord.last_seen_run == run.id
     rows = session.execute(
         select(FileRecord.status, func.count())
-        .where(FileRecord.source == run.source, FileRecord.last_seen_run == run.id, FileRecord.deleted_at.is_(None))
+        .where(FileRecord.source == run.source, seen, FileRecord.deleted_at.is_(None))
         .group_by(FileRecord.status)
     )
     return {status: n for status, n in rows}

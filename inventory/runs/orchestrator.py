@@ -18,17 +18,20 @@ from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.config import StewardConfig
-from inventory.findings.evaluate import evaluate_source
+from inventory.findings import due
+from inventory.findings.evaluate import EvalSummary, evaluate_source
 from inventory.owners.memory import settle
 from inventory.owners.refresh import DirectoryState, open_directory, refresh_ownership
 from inventory.register.rollup import rekey, roll_up
 from inventory.risks.scoring import RiskFile
 from inventory.risks.scoring import load as load_risk_rules
-from inventory.risks.sync import sync_source
+from inventory.risks.sync import RiskCounts, sync_source, unchanged_risks
 from inventory.rules import Rulebook, load_rulebook
+from inventory.runs import settled
 from inventory.runs.engine import EngineWatch, cluster_executor
 from inventory.runs.failure import fail_on, fail_source, keep
 from inventory.runs.folders import FolderRecorder
@@ -46,7 +49,7 @@ from inventory.runs.record import (
 from inventory.runs.sources import SourceProfile, profile_for
 from inventory.sar.index import check_key
 from inventory.store.keys import hash_key
-from inventory.store.models import ScanRun
+from inventory.store.models import Asset, ScanRun
 from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
 from scanner.errors import SourceError
@@ -205,7 +208,7 @@ def _walk(
     with factory() as session:
         run = start_run(session, request.source, config_hash, {**provenance(config), "rules": book.digests})
         run.trigger = request.trigger
-        rekey(session, request.source, profile.depth, profile.key_for)
+        rekeyed = rekey(session, request.source, profile.depth, profile.key_for)
         recorder = Recorder(
             session,
             run,
@@ -263,21 +266,8 @@ def _walk(
                 return _outcome(run, 0)
             recorder.finish()
             folders.finish()
-            assets = roll_up(session, request.source, profile.location)
-            if profile.describe:
-                profile.describe(session)
-            state = settle(session, request.directory or open_directory(config), utcnow())
-            refresh_ownership(session, config, request.source, state)  # a degraded state changes no owner
-            walked = time.monotonic()
-            now = utcnow()
-            evaluated = evaluate_source(session, config, book, request.source, now, run.id)
-            risks = sync_source(session, risk_rules, request.source, now, run.id)
-            log.info(
-                "%s: scan took %.1f s, rule evaluation %.1f s",
-                request.source,
-                walked - began,
-                time.monotonic() - walked,
-            )
+            state, assets, evaluated, risks = _after_walk(session, config, request, profile, book, risk_rules,
+                                                          run, rekeyed, began)  # fmt: skip
         except KeyboardInterrupt:
             keep(session, recorder)
             log.warning(
@@ -292,6 +282,67 @@ def _walk(
             raise fail_on(session, run, recorder, exc) from None
         outcome = _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
         return replace(outcome, directory_problem=state.problem) if state.degraded else outcome
+
+
+def _after_walk(
+    session: Session,
+    config: StewardConfig,
+    request: ScanRequest,
+    profile: SourceProfile,
+    book: Rulebook,
+    risk_rules: RiskFile,
+    run: ScanRun,
+    rekeyed: bool,
+    began: float,
+) -> tuple[DirectoryState, int, EvalSummary, RiskCounts]:
+    """Roll-up, ownership, rules and risks after a complete walk; each step is skipped when none of its inputs
+    moved since it last ran (``inventory.runs.settled``), so a re-scan that changed nothing costs a few queries."""
+    source = request.source
+    before = settled.last(session, source)
+    event = settled.last_event(session)
+    quiet = before is not None and not rekeyed and not settled.files_changed(session, source, before.last_event)
+    if quiet:  # the register stands; only when it was last scanned moves
+        present = (Asset.source == source) & Asset.deleted_at.is_(None)
+        session.execute(update(Asset).where(present).values(last_scanned=utcnow()))
+        assets = len(session.scalars(select(Asset.id).where(present)).all())
+    else:
+        assets = roll_up(session, source, profile.location)
+    if profile.describe:
+        profile.describe(session)
+    state = settle(session, request.directory or open_directory(config), utcnow())
+    owners = settled.owner_inputs(session, config, source, state)
+    now = utcnow()
+    owners_at = now
+    if (
+        quiet
+        and before is not None
+        and before.owners == owners
+        and not settled.recency_moved(session, config, source, before.owners_at, now)
+    ):
+        owners_at = before.owners_at
+    else:
+        refresh_ownership(session, config, source, state)  # a degraded state changes no owner
+    walked = time.monotonic()
+    evaluated = evaluate_source(session, config, book, source, now, run.id)
+    inputs = settled.risk_inputs(session, risk_rules, source, due.last_state(session, source), now)
+    risks_kept = quiet and evaluated.skipped and before is not None and before.risks == inputs
+    if risks_kept:
+        risks = unchanged_risks(session, risk_rules, source, now, run.id)
+    else:
+        risks = sync_source(session, risk_rules, source, now, run.id)
+        inputs = settled.risk_inputs(session, risk_rules, source, due.last_state(session, source), now)
+    settled.save(run, settled.Settled(event, owners, owners_at, inputs))
+    session.commit()
+    log.info(
+        "%s: scan took %.2f s, rule evaluation %.2f s%s",
+        source,
+        walked - began,
+        time.monotonic() - walked,
+        " (nothing changed or came due: roll-up, ownership, rules and risks kept)"
+        if risks_kept and owners_at != now
+        else "",
+    )
+    return state, assets, evaluated, risks
 
 
 def _read_paths(

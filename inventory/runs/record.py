@@ -1,8 +1,10 @@
 """The write side of a scan: decide what needs reading, record observations, checkpoint, finish.
 
-Incremental by design: an entry whose identity, size and mtime match the store costs a lookup (one
-query per folder) and is only marked as seen (in batches of ``SEEN_BATCH``); a new path with a known identity
-is a move; what was not seen by a completed walk is marked deleted. Observations are written in bulk, one
+Incremental by design: an entry whose identity, size and mtime match the store costs a lookup (the stored rows
+are read ``READ_AHEAD`` at a time) and nothing is written for it: a folder whose every stored file is seen in one
+visit is complete, and only a folder seen in part has its unchanged files marked as seen (in batches of
+``SEEN_BATCH``); a new path with a known identity is a move; what was not seen by a completed walk (outside the
+complete folders) is marked deleted. Observations are written in bulk, one
 multi-row statement per table per batch, and each batch is one transaction committed every ``checkpoint_every``
 files (or five seconds), so a killed scan resumes where it stopped: on the next run the same run continues and
 finds its work already done.
@@ -10,6 +12,7 @@ finds its work already done.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import defaultdict
@@ -17,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, TextClause, and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from inventory.runs import rows
@@ -46,6 +49,7 @@ RETRY = {Status.DENIED.value, Status.VANISHED.value, Status.UNREADABLE.value}
 MAX_ERROR_SAMPLES = 10
 SEEN_BATCH = 5000  # unchanged files marked as seen per statement batch
 FILES, DETECTIONS, EVENTS = (cast(Table, m.__table__) for m in (FileRecord, DetectionRow, FileEvent))
+READ_AHEAD = 5000  # stored files read per query while walking
 
 
 def asset_key(path: str, depth: int) -> str:
@@ -63,11 +67,12 @@ class _Known(NamedTuple):
     size: int | None
     mtime_us: int | None
     status: str
-    deleted_at: datetime | None
+    deleted: bool  # found deleted by an earlier walk
     version: str | None = None
     mode: int | None = None
     gid: int | None = None
-    acl: list[Any] | None = None
+    acl: list[Any] | str | None = None  # as the driver gives it: JSON text on SQLite and MariaDB (``_acl``)
+    dir: str = ""
 
 
 COUNTERS = ("seen", "read", "unchanged", "moved", "bytes_read")
@@ -76,6 +81,23 @@ COUNTERS = ("seen", "read", "unchanged", "moved", "bytes_read")
 OnRecord = Callable[[Session, int, FileObservation], None]
 Row = tuple[FileObservation, datetime, dict[str, Any]]  # an observation, when it was taken, its files row
 Stored = tuple[int, datetime | None]  # a stored row's id and when it was found deleted
+
+
+def _acl(stored: list[Any] | str | None) -> list[Any] | None:
+    return json.loads(stored) if isinstance(stored, str) else stored
+
+
+def _folder_sql(session: Session) -> tuple[TextClause, TextClause]:
+    """The stored files of the folders from ``:dir`` on in the store's order (``:n`` at most), and of ``:dir``
+    alone: plain columns with no conversion (a deletion flag, not its time; the ACL as the driver gives it), for
+    rows read by the hundred thousand."""
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    table = quote(cast(Table, FileRecord.__table__).name)
+    names = [f"{quote('deleted_at')} IS NOT NULL" if f == "deleted" else quote(f) for f in _Known._fields]
+    head = f"SELECT {', '.join(names)} FROM {table} WHERE {quote('source')} = :source"
+    folder = quote("dir")
+    ahead = text(f"{head} AND {folder} >= :dir ORDER BY {folder} LIMIT :n")
+    return ahead, text(f"{head} AND {folder} = :dir")
 
 
 class Recorder:
@@ -98,10 +120,19 @@ class Recorder:
         self.checkpoint_every = checkpoint_every
         self._dir: str | None = None
         self._known: dict[str, _Known] = {}
-        self._seen_ids: list[int] = []
+        self._seen_ids: list[int] = []  # files seen this run whose mark is still to be written
+        # Seen marks without a write per file: a folder whose every present stored file is seen in one visit is
+        # "complete" and its unchanged files are never marked; ``finish`` spares complete folders. Only the files
+        # of a folder seen in part (a file gone, a walk that comes back to it) are marked one by one.
+        self._visit: list[int] = []  # unchanged files of the folder in hand, not marked
+        self._visit_paths: set[str] = set()  # its present stored files seen in this visit
+        self._present = 0  # its present stored files
+        self._complete: set[str] = set()
         self._buffer: list[tuple[FileObservation, datetime]] = []  # observations not yet written
         self._pending = 0
         self._last_commit = time.monotonic()
+        self._folder_sql = _folder_sql(session)
+        self._ahead: dict[str, list[_Known]] = {}  # folders read ahead, not visited yet
         self._has_rows = session.scalar(select(FileRecord.id).where(FileRecord.source == run.source).limit(1))
         self.errors: dict[str, list[dict[str, str]]] = defaultdict(list, run.errors or {})
         # Plain counters, copied onto the run at each checkpoint (ORM attribute sets are costly per file).
@@ -112,13 +143,17 @@ class Recorder:
         """True when the entry must be read; otherwise it is recorded here (unchanged, moved, or a problem)."""
         self.seen += 1
         known = self._lookup(entry.path)
-        if known and known.deleted_at is None and self._same(known, entry):
+        if known and not known.deleted:
+            self._visit_paths.add(known.path)
+        if known and not known.deleted and self._same(known, entry):
             if known.status not in RETRY and not self.full:
-                if (known.mode, known.gid, known.acl) != (entry.mode, entry.gid, acl_rows(entry)):
+                if (known.mode, known.gid, _acl(known.acl)) != (entry.mode, entry.gid, acl_rows(entry)):
                     self._access_changed(known, entry)  # permissions change without touching mtime
                 self.unchanged += 1
-                self._seen_ids.append(known.id)
-                if len(self._seen_ids) >= SEEN_BATCH:
+                self._visit.append(known.id)
+                if len(self._visit) >= SEEN_BATCH:  # a huge folder: its marks are written as it goes
+                    self._seen_ids.extend(self._visit)
+                    self._visit.clear()
                     self._tick(force=True)
                 return False
         elif known is None and self._has_rows and entry.status is Status.OK and self._moved(entry):
@@ -151,25 +186,67 @@ class Recorder:
         path = to_store(path)
         folder = path.rpartition("/")[0]
         if folder != self._dir:
+            self._leave()
             self._dir = folder
-            rows = (
-                self.s.connection()
-                .execute(
-                    select(*(getattr(FileRecord, f) for f in _Known._fields)).where(
-                        FileRecord.source == self.run.source, FileRecord.dir == folder
-                    )
-                )
-                .all()
-                if self._has_rows
-                else []
-            )
-            self._known = {r.path: _Known(*r) for r in rows}
+            self._known = {k.path: k for k in self._folder_rows(folder)} if self._has_rows else {}
+            self._present = sum(not k.deleted for k in self._known.values())
         return self._known.get(path)
+
+    def _driver_rows(self, query: TextClause, values: dict[str, Any]) -> list[_Known]:
+        """``query``'s rows straight from the database driver, in the session's transaction (a hundred thousand
+        rows cost a fraction of what result rows built and converted one by one cost)."""
+        conn = self.s.connection()
+        compiled = query.compile(dialect=conn.dialect)
+        params = tuple(values[k] for k in compiled.positiontup or ()) if compiled.positional else values
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(compiled.string, params)
+            return [_Known._make(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def _folder_rows(self, folder: str) -> list[_Known]:
+        """The stored files of ``folder``. Read with the folders that follow it in the store's order, READ_AHEAD
+        files at a time, so a walk costs a query per few thousand files rather than one per folder."""
+        if folder in self._ahead:
+            return self._ahead.pop(folder)
+        ahead, exact = self._folder_sql
+        params = {"source": self.run.source, "dir": folder, "n": READ_AHEAD}
+        rows = self._driver_rows(ahead, params)
+        groups: dict[str, list[_Known]] = defaultdict(list)
+        for known in rows:
+            groups[known.dir].append(known)
+        if len(rows) >= READ_AHEAD:  # the last folder may be cut short: it is read again when visited
+            groups.pop(rows[-1].dir)
+            if rows[-1].dir == folder:  # one folder larger than the read-ahead: read on its own
+                groups[folder] = self._driver_rows(exact, params)
+        self._ahead = dict(groups)
+        return self._ahead.pop(folder, [])
+
+    def _leave(self) -> None:
+        """The walk is done with the folder in hand (or may be): complete when this visit saw every present
+        stored file of it, else the unchanged files it saw are marked seen at the next checkpoint."""
+        if self._dir is not None and self._present and len(self._visit_paths) >= self._present:
+            self._complete.add(self._dir)
+        else:
+            self._seen_ids.extend(self._visit)
+        self._visit = []
+        self._visit_paths = set()
+        self._present = 0
+
+    def _seen_before(self, file_id: int, folder: str, path: str, last_run: int | None) -> bool:
+        """True when the stored file was already seen by this run (a hard link's other name, say)."""
+        return (
+            last_run == self.run.id
+            or folder in self._complete
+            or (folder == self._dir and path in self._visit_paths)
+            or file_id in self._seen_ids
+        )
 
     def _moved(self, entry: FileEntry) -> bool:
         """A new path whose identity, size and mtime match a file not yet seen in this run: a rename."""
         row = self.s.execute(
-            select(FileRecord.id, FileRecord.path, FileRecord.last_seen_run).where(
+            select(FileRecord.id, FileRecord.path, FileRecord.dir, FileRecord.last_seen_run).where(
                 FileRecord.source == self.run.source,
                 FileRecord.identity == entry.identity,
                 FileRecord.size == entry.size,
@@ -177,7 +254,7 @@ class Recorder:
                 FileRecord.deleted_at.is_(None),
             )
         ).first()
-        if row is None or row.last_seen_run == self.run.id:
+        if row is None or self._seen_before(row.id, row.dir, row.path, row.last_seen_run):
             return False  # unknown, or a hard link to a file already seen
         self.s.execute(
             update(FileRecord)
@@ -250,7 +327,9 @@ class Recorder:
         except rows.REFUSED as exc:
             if rows.store_fault(exc):
                 raise
+            self._leave()
             self._known.clear()
+            self._ahead.clear()
             self._dir = None
             for obs, _ in batch:
                 self._one(obs)
@@ -342,16 +421,26 @@ class Recorder:
         self._pending = 0
         self._last_commit = time.monotonic()
 
+    def _unseen(self) -> list[int]:
+        """The present stored files this walk did not see: unmarked files outside the complete folders."""
+        run = self.run
+        present = and_(FileRecord.source == run.source, FileRecord.deleted_at.is_(None))
+        unmarked = or_(FileRecord.last_seen_run.is_(None), FileRecord.last_seen_run != run.id)
+        stored = self.s.scalars(select(FileRecord.dir).where(present).distinct())
+        folders = [d for d in stored if d not in self._complete]
+        gone: list[int] = []
+        for i in range(0, len(folders), 500):
+            within = FileRecord.dir.in_(folders[i : i + 500])
+            gone += self.s.scalars(select(FileRecord.id).where(present, unmarked, within))
+        return gone
+
     def finish(self) -> None:
         """After a complete walk: mark what was not seen as deleted, count outcomes, close the run."""
+        self._leave()
+        self._dir = None
         self.checkpoint()
         now, run = utcnow(), self.run
-        gone = and_(
-            FileRecord.source == run.source,
-            FileRecord.deleted_at.is_(None),
-            or_(FileRecord.last_seen_run.is_(None), FileRecord.last_seen_run != run.id),
-        )
-        gone_ids = list(self.s.scalars(select(FileRecord.id).where(gone)))
+        gone_ids = self._unseen()
         for i in range(0, len(gone_ids), 500):
             ids = gone_ids[i : i + 500]
             self.s.execute(update(FileRecord).where(FileRecord.id.in_(ids)).values(deleted_at=now))
@@ -360,7 +449,7 @@ class Recorder:
                 insert(FileEvent), [{"file_id": f, "run_id": run.id, "kind": "deleted", "at": now} for f in ids]
             )
         run.deleted = len(gone_ids)
-        run.counts = status_counts(self.s, run)
+        run.counts = status_counts(self.s, run, whole=True)
         run.status, run.finished_at = "completed", now
         self.s.commit()
 

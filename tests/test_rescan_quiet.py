@@ -1,0 +1,217 @@
+"""A re-scan in which nothing changed keeps the register, owners, findings and risks without recomputing them, and
+every kind of change is still taken up on the next re-scan: a file added, changed or deleted, a folder deleted,
+the directory, an owner decision, a risk rule edited. Files not seen are found deleted without a seen mark per file,
+and a hard link is not taken for a move."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from inventory.store.models import FileEvent, FileRecord, ScanRun
+
+KEPT = "nothing changed or came due: roll-up, ownership, rules and risks kept"
+HR = (
+    "account,uid,name,email,department,manager,status\n"
+    "mhead,4100,Mary Head,mary.head@c.gov.uk,Planning,,active\n"
+    "tofficer,4101,Tom Officer,tom.officer@c.gov.uk,Planning,mhead,active\n"
+    "hclerk,4103,Hal Clerk,hal.clerk@c.gov.uk,Highways,,active\n"
+)
+MOVING = ("last_seen", "last_scanned", "trend")
+SHIPPED_RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+@pytest.fixture
+def share(tmp_path: Path) -> Path:
+    root = tmp_path / "share"
+    for folder in ("Planning/2024", "Planning/2025", "Highways", "Archive"):
+        (root / folder).mkdir(parents=True)
+    for i in range(3):
+        path = root / f"Planning/2024/application {i}.csv"
+        path.write_text("Ref,Applicant,Email\n" + f"P{i},Jo Bloggs,jo{i}@example.co.uk\n" * 40)
+        os.chown(path, 4101, 4100)
+    (root / "Planning/2025/notes.txt").write_text("Meeting notes, nothing personal.")
+    (root / "Highways/inspection.txt").write_text("Road surface inspected on the A46. No defects found.")
+    os.chown(root / "Highways/inspection.txt", 4103, 4103)
+    (root / "Archive/old list.csv").write_text("Name,Email\n" + "Sam Past,sam.past@example.co.uk\n" * 20)
+    os.chown(root / "Archive/old list.csv", 4999, 4999)  # nobody in the directory: an asset with no owner
+    return root
+
+
+@pytest.fixture
+def config(share: Path, tmp_path: Path, write_config: Callable[..., Path]) -> Path:
+    (tmp_path / "hr.csv").write_text(HR)
+    rules = tmp_path / "rules"
+    shutil.copytree(SHIPPED_RULES, rules)
+    return write_config(share, directory={"kind": "csv", "path": str(tmp_path / "hr.csv")}, rules={"dir": str(rules)})
+
+
+def state(steward: Callable[..., Result], config: Path) -> dict[str, Any]:
+    """What a person sees: the register, the owners, the open findings and the risk register."""
+
+    def shown(*args: str) -> Any:
+        result = steward(*args, "--config", str(config), "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    def lasting(rows: list[dict[str, Any]]) -> list[str]:  # without what every scan moves (when, trend)
+        return sorted(json.dumps({k: v for k, v in r.items() if k not in MOVING}, sort_keys=True) for r in rows)
+
+    return {
+        "assets": lasting(shown("assets")),
+        "owners": lasting(shown("owners")),
+        "findings": lasting(shown("findings")),
+        "risks": lasting(shown("risks")),
+    }
+
+
+def rescan(steward: Callable[..., Result], config: Path, caplog: pytest.LogCaptureFixture) -> tuple[str, bool]:
+    """Scan again; the summary line, and whether the steps after the walk were all kept."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="inventory.runs.orchestrator"):
+        result = steward("scan", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    return result.output, KEPT in caplog.text
+
+
+def asset(found: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(a for a in map(json.loads, found["assets"]) if a["name"] == name)
+
+
+def test_nothing_changed_keeps_everything_and_each_change_is_taken_up(
+    share: Path, config: Path, tmp_path: Path, steward: Callable[..., Result], caplog: pytest.LogCaptureFixture
+) -> None:
+    rescan(steward, config, caplog)
+    first = state(steward, config)
+    assert asset(first, "Planning")["file_count"] == 4 and asset(first, "Planning")["personal_files"] == 3
+
+    out, kept = rescan(steward, config, caplog)
+    assert "6 entries, 0 read, 6 unchanged, 0 moved, 0 deleted" in out and kept
+    assert state(steward, config) == first
+    full = steward("scan", "--full", "--config", str(config))  # every file read again, every step recomputed
+    assert full.exit_code == 0 and "6 read" in full.output
+    assert state(steward, config) == first
+
+    # a file added: the register, the findings and the risks take it up
+    added = share / "Planning/2025/objectors.csv"
+    added.write_text("Name,Email\n" + "Ann Other,ann.other@example.co.uk\n" * 30)
+    out, kept = rescan(steward, config, caplog)
+    assert "7 entries, 1 read" in out and not kept
+    now = state(steward, config)
+    assert asset(now, "Planning")["file_count"] == 5 and asset(now, "Planning")["personal_files"] == 4
+    assert len(now["findings"]) > len(first["findings"])
+    _, kept = rescan(steward, config, caplog)
+    assert kept and state(steward, config) == now
+
+    # the directory changed (the head of Planning left): owners, findings and risks take it up, no file changed
+    (tmp_path / "hr.csv").write_text(HR.replace("Planning,,active", "Planning,,leaver"))
+    out, kept = rescan(steward, config, caplog)
+    assert "0 read" in out and not kept
+    after = state(steward, config)
+    assert after["owners"] != now["owners"]
+    _, kept = rescan(steward, config, caplog)
+    assert kept
+
+    # an owner decision is taken up by the next scan
+    decided = steward("owner", "set", "Highways", "tofficer", "--by", "siro", "--reason", "agreed", "--config",
+                      str(config))  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    _, kept = rescan(steward, config, caplog)
+    assert not kept
+    highways = next(o for o in map(json.loads, state(steward, config)["owners"]) if o["asset"] == "Highways")
+    assert (highways["owner"], highways["owner_status"]) == ("Tom Officer", "confirmed")
+
+    # a risk rule edited: the risk register takes it up, no file changed
+    risk_file = tmp_path / "rules/risk.yaml"
+    before = {json.loads(r)["title"] for r in state(steward, config)["risks"]}
+    assert any(t.startswith("Personal data") or t.startswith("Information asset") for t in before)
+    text = risk_file.read_text()
+    risk_file.write_text(
+        text.replace("title: Information asset with no accountable owner", "title: Asset without an owner").replace(
+            "title: Personal data kept past its retention period", "title: Kept too long"
+        )
+    )
+    _, kept = rescan(steward, config, caplog)
+    assert not kept
+    titles = {json.loads(r)["title"] for r in state(steward, config)["risks"]}
+    assert titles != before
+
+    # a file changed and a file deleted, then a whole folder deleted
+    (share / "Planning/2024/application 0.csv").write_text("Ref,Applicant\nP0,withdrawn\n")
+    (share / "Planning/2024/application 1.csv").unlink()
+    out, kept = rescan(steward, config, caplog)
+    assert "1 read" in out and "1 deleted" in out and not kept
+    planning = asset(state(steward, config), "Planning")
+    assert planning["file_count"] == 4 and planning["personal_files"] == 2
+    shutil.rmtree(share / "Highways")
+    out, _ = rescan(steward, config, caplog)
+    assert "1 deleted" in out
+    assert "Highways" not in {json.loads(a)["name"] for a in state(steward, config)["assets"]}
+
+
+def test_unseen_files_are_found_deleted_and_a_hard_link_is_not_a_move(
+    share: Path, config: Path, steward: Callable[..., Result], caplog: pytest.LogCaptureFixture
+) -> None:
+    rescan(steward, config, caplog)
+    rescan(steward, config, caplog)
+    os.link(share / "Planning/2024/application 2.csv", share / "Planning/2025/same application.csv")
+    (share / "Planning/2024/application 0.csv").unlink()
+    out, _ = rescan(steward, config, caplog)
+    assert "6 entries, 1 read, 5 unchanged, 0 moved, 1 deleted" in out
+    url = f"sqlite:///{config.parent / 'steward.db'}"
+    with Session(create_engine(url)) as s:
+        present = set(s.scalars(select(FileRecord.path).where(FileRecord.deleted_at.is_(None))))
+        assert present == {
+            "Planning/2024/application 1.csv",
+            "Planning/2024/application 2.csv",
+            "Planning/2025/same application.csv",
+            "Planning/2025/notes.txt",
+            "Highways/inspection.txt",
+            "Archive/old list.csv",
+        }
+        run = s.scalars(select(ScanRun).order_by(ScanRun.id.desc())).first()
+        assert run is not None and run.counts == {"ok": 6}  # every present file, though unchanged ones were not marked
+        kinds = {e.kind for e in s.scalars(select(FileEvent).where(FileEvent.run_id == run.id))}
+        assert kinds == {"added", "deleted"}
+
+
+def test_a_current_store_is_recognised_without_alembic_and_any_other_is_upgraded(tmp_path: Path) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from inventory.store.engine import MIGRATIONS, head_revision, is_current, make_engine, open_store
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(cfg).get_current_head()
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(url)
+    assert not is_current(engine)  # no store yet
+    open_store(url)
+    assert is_current(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0010_ocr'")
+    assert not is_current(engine)  # an older store goes through Alembic's upgrade
+
+
+def test_quiet_rescans_stay_quiet_however_many_follow(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result], caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "share"
+    (root / "Team").mkdir(parents=True)
+    (root / "Team/list.csv").write_text("Name,Email\nJo Bloggs,jo@example.co.uk\n")
+    config = write_config(root)
+    rescan(steward, config, caplog)
+    for _ in range(25):  # more runs than the look-back for the last evaluation's state
+        out, kept = rescan(steward, config, caplog)
+        assert "1 entries, 0 read, 1 unchanged" in out and kept
