@@ -19,6 +19,8 @@ from functools import lru_cache
 import phonenumbers
 from stdnum.gb import nhs
 
+from scanner.picklable import by_fields
+
 # Entities the index holds. Addresses and free text are not identifiers of one person.
 INDEXED = frozenset(
     {
@@ -41,6 +43,7 @@ _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _GMAIL = frozenset({"gmail.com", "googlemail.com"})
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class IdentifierDigest:
     """One identifier found in a file: its type, keyed digest (hex) and where it was (a locator, no value)."""
