@@ -10,7 +10,8 @@ documents of every format), then measures, on the same files:
   Steward's regular expressions (the pattern-only detector) over that text, spaCy alone (``nlp.pipe``) over it;
 - Steward's ``steward scan`` as a subprocess: the first scan with default settings and with names off, a no-change
   re-scan (walk and rule evaluation separately, from its log), and a re-scan after one file changed; the peak PSS
-  of the scan's process tree (``/proc/*/smaps_rollup``, shared pages counted once);
+  of the scan's process tree (``/proc/*/smaps_rollup``, shared pages counted once) and its CPU time per file
+  (``getrusage`` of the reaped tree, which other load moves far less than wall-clock rates);
 - with ``--baseline DIR`` (a checkout of the commit to compare with, e.g. ``git worktree add DIR main``), the
   same scans run from that code, so "today's" rate is measured in the same run on the same loaded machine.
 
@@ -23,6 +24,7 @@ import argparse
 import itertools
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -71,6 +73,7 @@ def tree_pss_kb(pid: int) -> int:
 @dataclass
 class ScanFigures:
     seconds: float
+    cpu: float  # CPU seconds of the scan's whole process tree (its workers are reaped before it exits)
     pss_mb: float
     walk: float | None
     rules: float | None
@@ -80,6 +83,7 @@ class ScanFigures:
 def steward_scan(config: Path, code: Path) -> ScanFigures:
     """Run ``steward scan`` from the checkout ``code``, sampling the PSS of its process tree every 0.2 s."""
     env = {**os.environ, "PYTHONPATH": str(code)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "inventory", "scan", "--config", str(config)],
@@ -101,12 +105,14 @@ def steward_scan(config: Path, code: Path) -> ScanFigures:
     sampler.start()
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"scan failed ({proc.returncode}): {out}\n{err[-2000:]}")
     phases = re.search(r"scan took ([\d.]+) s, rule evaluation ([\d.]+) s", err)
     walk, rules = (float(phases.group(1)), float(phases.group(2))) if phases else (None, None)
-    return ScanFigures(seconds, peak / 1024, walk, rules, out.strip())
+    return ScanFigures(seconds, cpu, peak / 1024, walk, rules, out.strip())
 
 
 def write_config(work: Path, name: str, root: Path, workers: int, names: bool) -> Path:
@@ -254,6 +260,7 @@ def main() -> None:
                 phases = f" (walk {f.walk:.2f} s, rules {f.rules:.2f} s)" if f.walk is not None else ""
                 print(
                     f"  {tag:<8} {label:<10} {f.seconds:8.2f} s  {args.files / f.seconds:10,.0f} files/s"
+                    f"  CPU {f.cpu * 1000 / args.files:6.3f} ms/file"
                     f"  peak PSS {f.pss_mb:5.0f} MB{phases}\n      {f.summary.splitlines()[-1]}"
                 )
 
