@@ -18,7 +18,8 @@ documents of every format), then measures, on the same files:
 - Steward's ``steward scan`` as a subprocess: the first scan with default settings and with names off, a no-change
   re-scan (walk and rule evaluation separately, from its log; its CPU time), a re-scan after one file changed and
   one after a rule was edited (a policy switched off: its findings must be resolved on that re-scan); the peak PSS
-  of the scan's process tree (``/proc/*/smaps_rollup``, shared pages counted once);
+  of the scan's process tree (``/proc/*/smaps_rollup``, shared pages counted once) and its CPU
+  time per file (``getrusage`` of the reaped tree, which other load moves far less than wall-clock rates);
 - with ``--baseline DIR`` (a checkout of the commit to compare with, e.g. ``git worktree add DIR main``), the
   same scans run from that code, so "today's" rate is measured in the same run on the same loaded machine.
 

@@ -14,9 +14,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 import phonenumbers
 from stdnum.gb import nhs
+
+from scanner.picklable import by_fields
 
 # Entities the index holds. Addresses and free text are not identifiers of one person.
 INDEXED = frozenset(
@@ -40,6 +43,7 @@ _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _GMAIL = frozenset({"gmail.com", "googlemail.com"})
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class IdentifierDigest:
     """One identifier found in a file: its type, keyed digest (hex) and where it was (a locator, no value)."""
@@ -123,6 +127,7 @@ def _hmac(key: bytes, entity: str, canonical: str) -> str:
     return hmac.new(key, f"{entity}\x1f{canonical}".encode(), hashlib.sha256).hexdigest()
 
 
+@lru_cache(maxsize=4096)  # a value recurs within a file (a column, a signature) and across a share's files
 def digests(key: bytes, entity: str, value: str) -> tuple[tuple[str, str], ...]:
     """(entity, digest) pairs for one value: one for an identifier; for a name, the full name and, when the
     forename is longer than an initial, initial + surname too. Empty when the value does not normalise."""

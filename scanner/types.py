@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Literal
 
 from scanner.identifiers import IdentifierDigest
+from scanner.picklable import by_fields
 
 
 class Status(StrEnum):
@@ -27,6 +28,7 @@ class Status(StrEnum):
     LINK = "link"  # symbolic link: never followed
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class AccessFact:
     """One access-control entry: who may (or may not, ``allow=False``) read, write or do everything.
@@ -38,6 +40,7 @@ class AccessFact:
     inherited: bool = False
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class KnownAccess:
     """What the store holds of one entry's permissions: its ChangeTime when they were last read, owner and ACL.
@@ -53,6 +56,7 @@ class KnownAccess:
 KnownLookup = Callable[[str], Mapping[str, KnownAccess]]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class TableFacts:
     """What a database crawler knows of a table or view before reading it (the map tier)."""
@@ -66,6 +70,7 @@ class TableFacts:
     modified_from: str | None = None  # where "modified" and the change token came from
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class FileEntry:
     """One item found by a crawler. ``status`` is set when the crawler already knows it cannot be read."""
@@ -102,6 +107,7 @@ class FileEntry:
         return self.path.rpartition("/")[2]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Chunk:
     """A piece of extracted text with where it came from and context words (headers, sheet names)."""
@@ -116,6 +122,7 @@ class Chunk:
     first_row: int | None = None
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Detection:
     """Per file and entity type. Never holds the raw value: a masked example and locators only."""
@@ -130,6 +137,7 @@ class Detection:
     context_words: tuple[str, ...] = ()
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class FileObservation:
     entry: FileEntry
@@ -152,6 +160,7 @@ class FileObservation:
     identifiers: tuple[IdentifierDigest, ...] = ()
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ColumnRead:
     """One table column as detection read it: ``where`` is its locator prefix ("C", "Staff!C")."""
@@ -165,6 +174,7 @@ class ColumnRead:
     found: tuple[tuple[str, int], ...] = ()  # every entity counted in the column, with its row count
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What the rules want learnt from each file while it is open (set by the inventory, passed to workers).
@@ -178,6 +188,7 @@ class Reading:
     keywords: tuple[str, ...] = ()
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class OcrFacts:
     """How OCR read a file: pages that had no text layer, pages read, confidence (0-100) and why it stopped."""
@@ -189,6 +200,7 @@ class OcrFacts:
     note: str | None = None  # "OCR read 3 of 12 pages (page limit)"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class OcrLimits:
     """Bounds on OCR (``extract.ocr`` in config.yaml). ``run_pages`` is shared by the run's worker processes
@@ -205,6 +217,7 @@ class OcrLimits:
     language: str = "eng"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Bounds on the work done for one file. Containers pass ``nested()`` copies to their members."""

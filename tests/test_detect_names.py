@@ -90,3 +90,14 @@ def test_ner_reads_only_text_near_name_cues(detector: Detector) -> None:
     result = detector.detect([Chunk(text, "p1")])
     assert result.entities() == {"PERSON": 1}
     assert result.chars_ner < len(text) / 20
+
+
+def test_a_paragraph_read_again_in_another_file_gives_the_same_names(detector: Detector) -> None:
+    """NER remembers windows across files: a paragraph copied into another file is not read by the model again,
+    and that file still gets its names, at its own place."""
+    paragraph = "Yesterday Harriet Walsh and Tom Riley met the officer at the depot."
+    first = detector.detect([Chunk(paragraph, "p1")])
+    copy = detector.detect([Chunk(paragraph, "p7")])
+    assert first.entities() == copy.entities() == {"PERSON": 2}
+    assert copy.chars_ner == 0 < first.chars_ner or first.chars_ner == 0
+    assert [d.where for d in copy.detections] == [("p7",)]

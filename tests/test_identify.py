@@ -127,3 +127,31 @@ def test_stream_position_is_restored(tmp_path: Path) -> None:
         fh.seek(100)
         assert identify(fh, "staff.xls").mime == "application/vnd.ms-excel"
         assert fh.tell() == 0
+
+
+TEXTS = {
+    "letter": "Jill Thomas\n1 Smith Park\nSolihull\nCV5 0FZ\n\nDear Miss Thomas,\nThe Scrutiny Board met on 3 May.\n",
+    "log": "2024-01-05 10:00:01 user=jsmith signed in from 10.0.0.4\n2024-01-05 10:02:13 report opened\n",
+    "csv in a txt": "Name,Ward,Phone\nJo Bloggs,Westwood,024 7678 9000\nAl Smith,Earlsdon,024 7678 9001\n",
+    "mail in a txt": "From: Colin Dunn <colin.dunn@example.org>\nTo: Jo Wong\nSubject: the plan\n\nHi Jo,\n",
+    "news article": "Article 8 of the Convention protects private life.\nThe panel agreed.\n",
+    "makefile": "The targets are below.\nall: build\n\t$(CC) -o app main.c\n.PHONY: all\n",
+    "m4": "The macros follow.\ndnl a comment\ndefine(`NAME', `value')\n",
+    "printer language": "PA the council agreed the plan on Monday.\nSecond line.\n",
+    "html": "<!DOCTYPE html>\n<html><head><title>Minutes</title></head><body><p>Dear Jo</p></body></html>\n",
+    "xhtml": '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>Hi</body></html>\n',
+}
+
+
+@pytest.mark.parametrize("label", sorted(TEXTS))
+@pytest.mark.parametrize("ext", ["txt", "log", "html"])
+def test_text_files_get_the_type_libmagic_gives_their_content(tmp_path: Path, label: str, ext: str) -> None:
+    """Plain prose and plain HTML are named without asking libmagic; whatever is named that way, and anything
+    else a .txt or .html file holds (CSV, a mail, a makefile), gets the type libmagic gives its content."""
+    data = TEXTS[label].encode()
+    path = tmp_path / f"file.{ext}"
+    path.write_bytes(data)
+    with path.open("rb") as fh:
+        found = identify(fh, path.name).mime
+    expected = magic.Magic(mime=True).from_buffer(data)
+    assert found == expected

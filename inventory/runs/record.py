@@ -134,6 +134,8 @@ class Recorder:
         self._folder_sql = _folder_sql(session)
         self._ahead: dict[str, list[_Known]] = {}  # folders read ahead, not visited yet
         self._has_rows = session.scalar(select(FileRecord.id).where(FileRecord.source == run.source).limit(1))
+        # Only a live row this run has not seen can have moved; a first scan has none, so asks no question per file.
+        self._may_move = self._has_rows is not None and self._unseen_row()
         self.errors: dict[str, list[dict[str, str]]] = defaultdict(list, run.errors or {})
         # Plain counters, copied onto the run at each checkpoint (ORM attribute sets are costly per file).
         self.seen, self.read, self.unchanged, self.moved, self.bytes_read = (getattr(run, c) for c in COUNTERS)
@@ -156,7 +158,7 @@ class Recorder:
                     self._visit.clear()
                     self._tick(force=True)
                 return False
-        elif known is None and self._has_rows and entry.status is Status.OK and self._moved(entry):
+        elif known is None and self._may_move and entry.status is Status.OK and self._moved(entry):
             return False
         if entry.status is not Status.OK:
             self.record(FileObservation(entry, None, entry.status, entry.reason))
@@ -242,6 +244,12 @@ class Recorder:
             or (folder == self._dir and path in self._visit_paths)
             or file_id in self._seen_ids
         )
+
+    def _unseen_row(self) -> bool:
+        """True when the store holds a live row of this source that this run has not seen (yet)."""
+        unseen = or_(FileRecord.last_seen_run.is_(None), FileRecord.last_seen_run != self.run.id)
+        live = and_(FileRecord.source == self.run.source, FileRecord.deleted_at.is_(None), unseen)
+        return self.s.scalar(select(FileRecord.id).where(live).limit(1)) is not None
 
     def _moved(self, entry: FileEntry) -> bool:
         """A new path whose identity, size and mtime match a file not yet seen in this run: a rename."""

@@ -79,6 +79,7 @@ class TieredDetector:
         self._needs_context = _context_gates(self.engine.recognizers, self._enabled)
         self.fast_entities = frozenset(self._fast)
         self._artifacts = self.engine.cheap_artifacts()
+        self.ner_seen: dict[str, list[Match]] = {}  # text -> its names by NER, for the files read after it
 
     def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
         return (TieredDetector, (self.settings, self._hash_key))

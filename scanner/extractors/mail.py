@@ -15,11 +15,14 @@ storage ``__substg1.0_3701000D`` inside its attachment. RTF-only bodies are not 
 from __future__ import annotations
 
 import logging
+import re
 import struct
 from collections.abc import Iterator
 from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import Message, MIMEPart
 from email.parser import BytesParser
+from functools import lru_cache
 from typing import BinaryIO, cast
 
 import olefile
@@ -34,6 +37,27 @@ from scanner.types import Chunk, Limits
 log = logging.getLogger(__name__)
 
 HEADERS = ("From", "To", "Cc", "Subject")
+_ATOMS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"  # RFC 5322 atext
+_DOT_ATOM = rf"{_ATOMS}(?:\.{_ATOMS})*"
+_ADDRESS = re.compile(rf"(?:{_ATOMS}(?: {_ATOMS})* <{_DOT_ATOM}@{_DOT_ATOM}>|{_DOT_ATOM}@{_DOT_ATOM})")
+_PLAIN = re.compile(r"[ -~]*")  # printable ASCII, no encoded word can hide in it unless "=?" does
+_ADDRESS_HEADERS = frozenset({"from", "to", "cc"})
+
+
+class _Registry(HeaderRegistry):
+    """The default header classes, each distinct (name, value) parsed once: the same Content-Type and
+    MIME-Version lines recur across a share's messages, and parsing one costs more than the rest of the file."""
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        return _parsed(self, name, value)
+
+
+@lru_cache(maxsize=512)
+def _parsed(registry: HeaderRegistry, name: str, value: str) -> BaseHeader:
+    return HeaderRegistry.__call__(registry, name, value)
+
+
+_POLICY = policy.default.clone(header_factory=_Registry())
 
 
 def _headers_chunk(values: dict[str, str]) -> Iterator[Chunk]:
@@ -60,12 +84,12 @@ def _read_limited(fh: BinaryIO, limits: Limits) -> bytes:
 
 def extract_eml(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
     check_depth(limits)
-    message = BytesParser(policy=policy.default).parsebytes(_read_limited(fh, limits))
+    message = BytesParser(policy=_POLICY).parsebytes(_read_limited(fh, limits))
     yield from bounded(_eml_chunks(message, limits), limits)
 
 
 def _eml_chunks(message: MIMEPart, limits: Limits) -> Iterator[Chunk]:
-    yield from _headers_chunk({key: str(message.get(key, "")) for key in HEADERS})
+    yield from _headers_chunk({key: _header(message, key) for key in HEADERS})
     body = message.get_body(preferencelist=("plain", "html"))
     if body is not None:
         text = _part_text(body)
@@ -78,6 +102,23 @@ def _eml_chunks(message: MIMEPart, limits: Limits) -> Iterator[Chunk]:
         data = _payload(part)
         yield from members.extract(data, name, limits.nested(), f"att:{name}/")
     members.finish()
+
+
+def _header(message: MIMEPart, key: str) -> str:
+    """``str(message.get(key, ""))``, without parsing the common plain forms: printable ASCII with no encoded
+    word, and for an address header, a list of plain ``Name Name <local@domain>`` or ``local@domain``, which
+    the parser would give back as they are."""
+    wanted = key.lower()
+    raw = next((v for k, v in message.raw_items() if k.lower() == wanted), None)
+    if raw is None:
+        return ""
+    if isinstance(raw, str) and _PLAIN.fullmatch(raw) and "=?" not in raw:
+        if wanted not in _ADDRESS_HEADERS:
+            return raw
+        parts = [p.strip() for p in raw.split(",")]
+        if all(_ADDRESS.fullmatch(p) for p in parts):
+            return ", ".join(parts)
+    return str(message.get(key, ""))
 
 
 def _payload(part: MIMEPart) -> bytes:

@@ -35,6 +35,7 @@ HEAD_BYTES = 64 * 1024
 BLOCK_BYTES = 256 * 1024
 TARGET_CHARS = 4096  # a chunk closes at the first paragraph break past this size
 MAX_FIELD = 16 * 1024 * 1024  # characters in one CSV field
+DELIMITERS = ",\t;|"
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -172,7 +173,7 @@ def extract_delimited(fh: BinaryIO, limits: Limits, default: str = ",") -> Itera
         if sum(map(len, sample)) > 16 * 1024 or len(sample) >= 50:
             break
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff("".join(sample), delimiters=",\t;|")
+        dialect: type[csv.Dialect] | csv.Dialect = _Sniffer().sniff("".join(sample), delimiters=DELIMITERS)
     except csv.Error:
         dialect = csv.excel_tab if default == "\t" else csv.excel
     if csv.field_size_limit() < MAX_FIELD:
@@ -184,6 +185,60 @@ def extract_delimited(fh: BinaryIO, limits: Limits, default: str = ",") -> Itera
         if "field limit" in str(exc):
             raise TooLarge(f"a CSV field longer than {MAX_FIELD} characters") from exc
         raise Corrupt(f"unreadable delimited text: {type(exc).__name__}") from exc
+
+
+class _Sniffer(csv.Sniffer):
+    """``csv.Sniffer`` with its delimiter vote counted for the candidate delimiters only.
+
+    The standard vote counts every 7-bit character on every sampled line, then keeps only the candidates: the
+    same decision from the same counts, at a thirtieth of the cost (it was most of the time spent on a small CSV).
+    """
+
+    def _guess_delimiter(self, data: str, delimiters: str | None) -> tuple[str, bool]:
+        candidates = delimiters if delimiters is not None else "".join(map(chr, range(127)))
+        lines = [line for line in data.split("\n") if line]
+        step = min(10, len(lines))
+        frequency: dict[str, dict[int, int]] = {}
+        modes: dict[str, tuple[int, int]] = {}
+        found: dict[str, tuple[int, int]] = {}
+        rounds, start, end = 0, 0, step
+        while start < len(lines):
+            rounds += 1
+            for line in lines[start:end]:
+                for char in candidates:
+                    counts = frequency.setdefault(char, {})
+                    n = line.count(char)
+                    counts[n] = counts.get(n, 0) + 1
+            for char, counts in frequency.items():
+                items = list(counts.items())
+                if len(items) == 1 and items[0][0] == 0:
+                    continue
+                if len(items) > 1:
+                    mode = max(items, key=lambda item: item[1])  # the first most frequent, as the standard vote
+                    items.remove(mode)
+                    modes[char] = (mode[0], mode[1] - sum(item[1] for item in items))
+                else:
+                    modes[char] = items[0]
+            total = float(min(step * rounds, len(lines)))
+            consistency = 1.0
+            while not found and consistency >= 0.9:
+                for char, (count, rows) in modes.items():
+                    if count > 0 and rows > 0 and rows / total >= consistency:
+                        found[char] = (count, rows)
+                consistency -= 0.01
+            if len(found) == 1:
+                return _with_space(next(iter(found)), lines[0])
+            start, end = end, end + step
+        if not found:
+            return ("", False)
+        for char in self.preferred:
+            if len(found) > 1 and char in found:
+                return _with_space(char, lines[0])
+        return _with_space(max((v, k) for k, v in found.items())[1], lines[0])
+
+
+def _with_space(delimiter: str, first: str) -> tuple[str, bool]:
+    return delimiter, first.count(delimiter) == first.count(delimiter + " ")
 
 
 def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
