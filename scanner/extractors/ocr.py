@@ -2,7 +2,9 @@
 
 Tesseract runs in-process through tesserocr (one engine per process and thread, the model loaded once), with
 ``PSM.AUTO_OSD``: Tesseract detects each page's orientation (90/180/270 degrees) and reads slightly skewed
-lines itself, so no separate deskew step is needed. Page images never touch the disk.
+lines itself, so no separate deskew step is needed. Grey and colour pages are sharpened first (an unsharp
+mask), and the text that comes back is laid out and repaired by ``scanner.extractors.ocr_text`` (misread
+postcodes, split e-mail addresses). Page images never touch the disk.
 
 ``read_pages`` is the one entry point for extractors: it takes pages as (locator, loader) pairs so a page is
 rendered or decoded only when OCR gets to it, and enforces ``Limits.ocr``:
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.errors import Timeout, Unsupported
 from scanner.extractors.chunking import split
+from scanner.extractors.ocr_text import page_text, repaired
 from scanner.types import Chunk, Limits, OcrFacts, OcrLimits
 
 if TYPE_CHECKING:
@@ -44,6 +47,7 @@ log = logging.getLogger(__name__)
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 MIN_PIXELS = 100_000  # smaller images (icons, logos) cannot hold a page of text: not read
 MAX_SIDE = 7000  # larger page images are scaled down first (an A4 page at 600 dpi is 4961 x 7016)
+SHARPEN = (2, 100, 3)  # unsharp mask: radius (pixels), strength (%), threshold (grey levels)
 
 PageLoader = Callable[[], "Image"]
 
@@ -128,15 +132,17 @@ def recognise(image: Image, settings: OcrLimits, seconds: float | None = None) -
     api = _engine(settings.language)
     api.SetImage(_prepared(image))
     finished = bool(api.Recognize(max(1, int((seconds or settings.page_seconds) * 1000))))
-    text = api.GetUTF8Text() if finished else ""
+    text = repaired(page_text(api)) if finished else ""
     words = list(api.AllWordConfidences()) if finished else []
     api.Clear()
     return PageText(text, sum(words) / len(words) if words else None, finished)
 
 
 def _prepared(image: Image) -> Image:
-    """A mode Tesseract reads, transparent areas on white, and no side over ``MAX_SIDE``."""
+    """A mode Tesseract reads, transparent areas on white, no side over ``MAX_SIDE``, and grey or colour
+    pages sharpened (an unsharp mask: a scanner's optics soften the strokes that tell T from 1 and 0 from O)."""
     from PIL import Image as PILImage
+    from PIL import ImageFilter
 
     if image.mode not in ("1", "L", "RGB"):
         rgba = image.convert("RGBA")
@@ -145,6 +151,8 @@ def _prepared(image: Image) -> Image:
     if max(image.size) > MAX_SIDE:
         image = image.copy()
         image.thumbnail((MAX_SIDE, MAX_SIDE))
+    if image.mode != "1":
+        image = image.filter(ImageFilter.UnsharpMask(*SHARPEN))
     return image
 
 
