@@ -12,9 +12,10 @@ rendered or decoded only when OCR gets to it, and enforces ``Limits.ocr``:
 - ``max_pages`` per file and ``file_seconds`` per file: OCR stops, the file stays ``ok``, and the pages read
   are noted ("OCR read 3 of 12 pages (page limit)");
 - ``page_seconds`` (or what is left of ``file_seconds``, if less): Tesseract abandons the page (noted);
-- ``run_pages``: pages for the whole run, counted across worker processes in a small locked counter file; a
-  file that gets no page at all from the budget raises ``Timeout`` (so the next run reads it), one that got
-  some is ``ok`` with a note.
+- ``run_pages``: pages for the whole run, counted across worker processes in a small locked counter file; the
+  pages of a file left when the budget is spent are *deferred* (``OcrFacts.deferred``): the file is recorded
+  ``deferred`` with what was read so far, and read again by the next scan. A file needing more pages than the
+  whole budget could never be read in one run: once some of its pages are read it is ``ok`` with a note.
 
 What OCR did for the file being read is gathered by ``recording()`` (the pipeline wraps each file in it) and
 returned as ``OcrFacts``: pages needing OCR, pages read, mean word confidence, low-confidence pages.
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner.errors import Timeout, Unsupported
+from scanner.errors import Unsupported
 from scanner.extractors.chunking import split
 from scanner.extractors.ocr_text import page_text, repaired
 from scanner.types import Chunk, Limits, OcrFacts, OcrLimits
@@ -62,17 +63,23 @@ class Tally:
     confidences: list[float] = field(default_factory=list)
     stopped: str | None = None
     abandoned: int = 0
+    deferred: int = 0
 
     def facts(self) -> OcrFacts | None:
         if not self.pages:
             return None
         mean = round(sum(self.confidences) / len(self.confidences), 1) if self.confidences else None
         notes = []
-        if self.stopped:
+        if self.deferred:
+            notes.append(
+                f"OCR deferred to the next scan: the run's OCR budget was spent (read {self.read} of {self.pages} "
+                "pages)"
+            )
+        elif self.stopped:
             notes.append(f"OCR read {self.read} of {self.pages} pages ({self.stopped})")
         if self.abandoned:
             notes.append(f"{self.abandoned} page(s) over the OCR time limit per page")
-        return OcrFacts(self.pages, self.read, mean, self.low, "; ".join(notes) or None)
+        return OcrFacts(self.pages, self.read, mean, self.low, "; ".join(notes) or None, self.deferred)
 
 
 _local = threading.local()
@@ -170,6 +177,9 @@ def read_pages(pages: Iterable[tuple[str, PageLoader]], total: int, limits: Limi
     tessdata()  # Unsupported when the models are missing, even where an engine was built earlier
     tally.pages += total
     started, read = time.monotonic(), 0
+    # A file needing more pages than a whole run's budget could never be read in one run: once some of it is
+    # read it is kept as read rather than deferred again every night.
+    fits = settings.run_pages <= 0 or min(total, settings.max_pages) <= settings.run_pages
     for where, load in pages:
         if read >= settings.max_pages:
             tally.stopped = "page limit"
@@ -179,9 +189,8 @@ def read_pages(pages: Iterable[tuple[str, PageLoader]], total: int, limits: Limi
             tally.stopped = "time limit per file"
             return
         if not _run_budget_allows(settings):
-            if not tally.read:
-                raise Timeout("the OCR budget for this run is spent")
             tally.stopped = "OCR budget for the run"
+            tally.deferred += total - read if fits or not read else 0
             return
         page = recognise(load(), settings, min(settings.page_seconds, left))
         read += 1
