@@ -82,6 +82,14 @@ def test_image_only_pdf_letter_is_read_with_nhs_number_health_and_page_locator(
     assert obs.reason is None
 
 
+@pytest.mark.parametrize("profile", ["fax", "200-noisy"])
+def test_a_faxed_or_noisy_letter_wrapped_as_pdf_is_read(tmp_path: Path, detector: Detector, profile: str) -> None:
+    pdf = save_pdf([render(LETTER, 200, seed=1, profile=profile)], tmp_path / "fax.pdf", 200)
+    obs = scan_file(pdf, detector)
+    assert obs.status is Status.OK
+    assert entities(obs)["UK_NHS"] == ("page 1",) and "health" in obs.special_category
+
+
 def test_multi_page_tiff_locates_each_page(tmp_path: Path, detector: Detector) -> None:
     pages = [
         text_image(["Minutes of the estates meeting", "The roof repairs are agreed."]),

@@ -281,8 +281,22 @@ def _mostly_image(page: Any) -> bool:
 
 
 def _renderer(document: Any, number: int, dpi: int) -> PageLoader:
+    """The page rendered in grey; a page whose images are all black and white (a fax, a 1-bit scan) is made
+    black and white again, so its edges are not sharpened as a grey scan's would be (specks would grow)."""
+
     def render() -> Image:
-        image: Image = _with_page(document, number, lambda page: page.render(scale=dpi / 72, grayscale=True).to_pil())
-        return image
+        def draw(page: Any) -> Image:
+            image: Image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+            return image.point(lambda v: 255 if v >= 128 else 0, "1") if _bilevel(page) else image
+
+        rendered: Image = _with_page(document, number, draw)
+        return rendered
 
     return render
+
+
+def _bilevel(page: Any) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    depths = {obj.get_metadata().bits_per_pixel for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])}
+    return depths == {1}

@@ -2,8 +2,8 @@
 postcodes and e-mail addresses. Applied to OCR'd text only: text from a file's own text layer is never changed.
 
 **Layout.** Tesseract takes every line of a double-spaced letter for a paragraph of its own and puts a blank
-line after each, which separates a postcode from the town above it. Lines are joined here by one line break
-within a text block, and blocks by a blank line, so an address block reads as it is printed.
+line after each, which separates a postcode from the town above it and a signature from "Yours sincerely". The
+blank lines are dropped: the page reads one printed line a line, as a PDF's own text layer does.
 
 **Postcodes.** Tesseract reads the characters of a short code without a dictionary to help it: ``B1 0DJ`` as
 ``B1 ODJ``, ``EC1A 2RL`` as ``ECIA 2RL``, ``B15 9TE`` as ``Bi5 STE``. A UK postcode's shape says which places
@@ -55,24 +55,8 @@ _EMAIL_GAP = re.compile(r"(?<=[\w.+-])(?: @ ?|@ )(?=[\w-]+(?:\.[\w-]+)+\b)")
 
 
 def page_text(api: Any) -> str:
-    """The recognised page from ``api`` (a tesserocr engine after ``Recognize``): lines joined by a line break
-    within a text block, blocks by a blank line."""
-    from tesserocr import RIL
-
-    blocks: list[list[str]] = []
-    iterator = api.GetIterator()
-    if iterator is None:
-        return ""
-    iterator.Begin()
-    while not iterator.Empty(RIL.BLOCK):
-        if iterator.IsAtBeginningOf(RIL.BLOCK) or not blocks:
-            blocks.append([])
-        line = "" if iterator.Empty(RIL.TEXTLINE) else (iterator.GetUTF8Text(RIL.TEXTLINE) or "").strip()
-        if line:
-            blocks[-1].append(line)
-        if not iterator.Next(RIL.TEXTLINE):
-            break
-    return "\n\n".join("\n".join(lines) for lines in blocks if lines)
+    """The recognised page from ``api`` (a tesserocr engine after ``Recognize``), one line of print a line."""
+    return "\n".join(line for line in (api.GetUTF8Text() or "").splitlines() if line.strip())
 
 
 def repaired(text: str) -> str:
