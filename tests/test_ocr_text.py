@@ -22,6 +22,8 @@ from scanner.extractors.ocr_text import repaired
         ("Coventry\nCV11 9Dx", "Coventry\nCV11 9DX"),  # a small x for X
         ("12 Mill Lane, Coventry, CVS 3AW.", "12 Mill Lane, Coventry, CV5 3AW."),
         ("Email: jo.bloggs1 @example.co.uk", "Email: jo.bloggs1@example.co.uk"),
+        ("National Insurance number: AM 78:71 96 C", "National Insurance number: AM 78 71 96 C"),
+        ("NI: NZ.07.21 90D", "NI: NZ 07 21 90 D"),
     ],
 )
 def test_misread_postcodes_and_split_email_addresses_are_put_right(read: str, meant: str) -> None:
@@ -39,6 +41,9 @@ def test_misread_postcodes_and_split_email_addresses_are_put_right(read: str, me
         "He said SOS 100",
         "in room B12 of the annexe 3rd floor",  # not at the end of its line
         "meet @ 3pm",
+        "NI: AM 78 71 96 C",  # already as printed
+        "ref AB123456C",
+        "Score: AB 12.5 34 56 C",  # not pairs of digits
     ],
 )
 def test_text_that_is_not_a_misread_postcode_is_left_alone(text: str) -> None:

@@ -22,6 +22,10 @@ is left as read.
 
 **E-mail addresses.** A space Tesseract puts before or after the ``@`` ("jo.bloggs1 @example.co.uk") is removed
 when a domain with a dot follows.
+
+**National Insurance numbers.** On a fax, the gaps between a number's pairs come back as stops, colons or degree
+signs ("AM 78:71 96 C", "NZ.07.21 90D"); in a run of exactly two capitals, three pairs of digits and a letter A-D,
+those marks become spaces. Letters and digits are never changed.
 """
 
 from __future__ import annotations
@@ -51,6 +55,10 @@ _CHAR = r"[A-Za-z0-9$|!]"
 # A candidate at the end of a line: outward code, a space, full stop or nothing, inward code.
 _AT_END = re.compile(rf"(?:^|(?<=[\s,]))(?P<out>{_CHAR}{{2,4}})(?P<sep>[ .]?)(?P<in>{_CHAR}{{3}})(?P<end>[ \t.,]*)$")
 _TOWN = re.compile(r"(?:^|,|\b[A-Z][A-Za-z'’-]*[a-z])[ \t]*$")  # before it: nothing, a comma or a capitalised word
+_GAP = r"[ \t]?[.:°·,][ \t]?|[ \t]?"  # a mark OCR put where a space was, or a space, or nothing
+_NINO = re.compile(
+    rf"(?<![\w.:°·,])(?P<n>[A-Z]{{2}}(?:{_GAP})\d{{2}}(?:{_GAP})\d{{2}}(?:{_GAP})\d{{2}}(?:{_GAP})[A-D])(?![\w])"
+)
 _EMAIL_GAP = re.compile(r"(?<=[\w.+-])(?: @ ?|@ )(?=[\w-]+(?:\.[\w-]+)+\b)")
 
 
@@ -61,7 +69,16 @@ def page_text(api: Any) -> str:
 
 def repaired(text: str) -> str:
     """``text`` (OCR'd) with misread postcodes and split e-mail addresses put right (see the module docstring)."""
-    return _EMAIL_GAP.sub("@", "\n".join(_line_repaired(line) for line in text.split("\n")))
+    text = "\n".join(_line_repaired(line) for line in text.split("\n"))
+    return _NINO.sub(_nino, _EMAIL_GAP.sub("@", text))
+
+
+def _nino(match: re.Match[str]) -> str:
+    found = match["n"]
+    if not any(mark in found for mark in ".:°·,"):
+        return found
+    plain = [c for c in found if c.isalnum()]
+    return f"{''.join(plain[:2])} {''.join(plain[2:4])} {''.join(plain[4:6])} {''.join(plain[6:8])} {plain[8]}"
 
 
 def _line_repaired(line: str) -> str:
