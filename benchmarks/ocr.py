@@ -127,7 +127,7 @@ def compare_cli(docs: list[Paper], count: int) -> None:
     started = children.ru_utime + children.ru_stime
     for image in images:
         buffer = io.BytesIO()
-        image.save(buffer, "PNG")
+        ocr.prepared(image).save(buffer, "PNG")  # the page as the binding gets it (sharpened)
         subprocess.run(
             ["tesseract", "stdin", "stdout", "--psm", "1"],
             input=buffer.getvalue(),

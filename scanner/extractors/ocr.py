@@ -137,7 +137,7 @@ class PageText:
 def recognise(image: Image, settings: OcrLimits, seconds: float | None = None) -> PageText:
     """OCR one page image, giving up after ``seconds`` (default ``settings.page_seconds``; wall-clock time)."""
     api = _engine(settings.language)
-    api.SetImage(_prepared(image))
+    api.SetImage(prepared(image))
     finished = bool(api.Recognize(max(1, int((seconds or settings.page_seconds) * 1000))))
     text = repaired(page_text(api)) if finished else ""
     words = list(api.AllWordConfidences()) if finished else []
@@ -145,7 +145,7 @@ def recognise(image: Image, settings: OcrLimits, seconds: float | None = None) -
     return PageText(text, sum(words) / len(words) if words else None, finished)
 
 
-def _prepared(image: Image) -> Image:
+def prepared(image: Image) -> Image:
     """A mode Tesseract reads, transparent areas on white, no side over ``MAX_SIDE``, and grey or colour
     pages sharpened (an unsharp mask: a scanner's optics soften the strokes that tell T from 1 and 0 from O)."""
     from PIL import Image as PILImage
