@@ -4,7 +4,7 @@ Tesseract runs in-process through tesserocr (one engine per process and thread, 
 ``PSM.AUTO_OSD``: Tesseract detects each page's orientation (90/180/270 degrees) and reads slightly skewed
 lines itself, so no separate deskew step is needed. Grey and colour pages are sharpened first (an unsharp
 mask), and the text that comes back is laid out and repaired by ``scanner.extractors.ocr_text`` (misread
-postcodes, split e-mail addresses). Page images never touch the disk.
+postcodes, split e-mail addresses, marks in NI numbers). Page images never touch the disk.
 
 ``read_pages`` is the one entry point for extractors: it takes pages as (locator, loader) pairs so a page is
 rendered or decoded only when OCR gets to it, and enforces ``Limits.ocr``:

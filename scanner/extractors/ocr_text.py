@@ -1,5 +1,6 @@
 """OCR text: the page's lines as Tesseract laid them out, and repairs for the misreadings OCR makes in
-postcodes and e-mail addresses. Applied to OCR'd text only: text from a file's own text layer is never changed.
+postcodes, e-mail addresses and National Insurance numbers. Applied to OCR'd text only: text from a file's own
+text layer is never changed.
 
 **Layout.** Tesseract takes every line of a double-spaced letter for a paragraph of its own and puts a blank
 line after each, which separates a postcode from the town above it and a signature from "Yours sincerely". The
@@ -68,7 +69,8 @@ def page_text(api: Any) -> str:
 
 
 def repaired(text: str) -> str:
-    """``text`` (OCR'd) with misread postcodes and split e-mail addresses put right (see the module docstring)."""
+    """``text`` (OCR'd) with misread postcodes, split e-mail addresses and marks in the gaps of NI numbers put
+    right (see the module docstring)."""
     text = "\n".join(_line_repaired(line) for line in text.split("\n"))
     return _NINO.sub(_nino, _EMAIL_GAP.sub("@", text))
 
