@@ -309,9 +309,14 @@ def test_steward_asset_and_export_say_what_ocr_read(
 
 
 def test_files_deferred_by_the_run_budget_are_read_by_the_next_scans(
-    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result]
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import json
+    import tempfile
+
+    counters = tmp_path / "tmp"
+    counters.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(counters))  # where the runs' OCR page counters are kept
 
     share = tmp_path / "share" / "Scanned referrals"
     share.mkdir(parents=True)
@@ -336,6 +341,7 @@ def test_files_deferred_by_the_run_budget_are_read_by_the_next_scans(
     assert files == [("ok", 1), ("ok", 1), ("ok", 1)]
     said, _ = night()
     assert "0 read, 3 unchanged" in said
+    assert list(counters.iterdir()) == []  # each run's page counter is removed when the run ends
 
 
 def test_without_tesseract_models_a_pdf_keeps_its_text_pages_and_an_image_is_unsupported(
