@@ -7,6 +7,8 @@ extractors and detector. Per entity type it prints:
 
 - relative recall: occurrences found in the scan that were found in the original, sum(min(scan, born)) / sum(born);
 - file recall: files where the scan reports the type, of the files where the original does;
+- extra: occurrences the scan reports beyond the original's, sum(max(0, scan - born)): what OCR misreadings
+  (or the repairs of OCR'd text, scanner.extractors.ocr_text) made up;
 - pages/s per core: pages OCR'd divided by the CPU seconds this process spent extracting them (CPU time, not
   wall time, because the machine may be shared; wall time is printed beside it).
 
@@ -68,6 +70,7 @@ def run(docs: list[Paper], profiles: list[str], model: str, out: Path) -> None:
         found = Counter[str]()
         both = Counter[str]()
         files = Counter[str]()
+        extra = Counter[str]()
         seconds, wall, pages = 0.0, 0.0, 0
         for i, paper in enumerate(docs):
             images = scan(paper, profile, seed=i)
@@ -76,6 +79,8 @@ def run(docs: list[Paper], profiles: list[str], model: str, out: Path) -> None:
             chunks, took, waited, read = chunks_of(path)
             seconds, wall, pages = seconds + took, wall + waited, pages + read
             got = counts(detector, chunks)
+            for entity, n in got.items():
+                extra[entity] += max(0, n - born[i][entity])
             for entity, n in born[i].items():
                 files[entity] += 1
                 found[entity] += min(n, got[entity])
@@ -84,7 +89,7 @@ def run(docs: list[Paper], profiles: list[str], model: str, out: Path) -> None:
             f"\nprofile {profile} ({dpi_of(profile)} dpi): {pages} pages, {seconds:.1f} CPU s = "
             f"{pages / seconds:.2f} pages/s per core ({wall:.1f} s wall)"
         )
-        print(f"  {'entity':15s} {'relative recall':>16s} {'file recall':>12s} {'target':>7s}")
+        print(f"  {'entity':15s} {'relative recall':>16s} {'file recall':>12s} {'extra':>6s} {'target':>7s}")
         total = Counter({e: sum(b[e] for b in born) for e in files})
         for entity in sorted(files):
             target = TARGETS.get(entity)
@@ -95,8 +100,10 @@ def run(docs: list[Paper], profiles: list[str], model: str, out: Path) -> None:
             )
             print(
                 f"  {entity:15s} {found[entity] / total[entity]:16.3f} {both[entity] / files[entity]:12.3f} "
-                f"{'' if target is None else f'{target:.2f}':>7s}{mark}"
+                f"{extra[entity]:6d} {'' if target is None else f'{target:.2f}':>7s}{mark}"
             )
+        others = {e: n for e, n in extra.items() if e not in files}
+        print("  reported in scans only: " + (", ".join(f"{e} {n}" for e, n in sorted(others.items())) or "none"))
 
 
 def _planted_recall(docs: list[Paper], born: list[Counter[str]]) -> list[str]:
@@ -120,7 +127,7 @@ def compare_cli(docs: list[Paper], count: int) -> None:
     started = children.ru_utime + children.ru_stime
     for image in images:
         buffer = io.BytesIO()
-        image.save(buffer, "PNG")
+        ocr.prepared(image).save(buffer, "PNG")  # the page as the binding gets it (sharpened)
         subprocess.run(
             ["tesseract", "stdin", "stdout", "--psm", "1"],
             input=buffer.getvalue(),

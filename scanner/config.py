@@ -244,7 +244,11 @@ class OcrLimitsConfig(Strict):
     file_timeout: PositiveFloat = Field(
         default=90.0, description="Seconds of OCR per file (keep below limits.file_timeout, which makes a timeout)."
     )
-    run_pages: int = Field(default=0, ge=0, description="Pages OCR reads per scan run, all files together; 0 = all.")
+    run_pages: int = Field(
+        default=0,
+        ge=0,
+        description="Pages OCR reads per scan run, all files together; 0 = all. Files with pages left are deferred.",
+    )
     dpi: int = Field(default=300, ge=100, le=600, description="Resolution scanned PDF pages are rendered at.")
     low_confidence: float = Field(
         default=60.0, ge=0.0, le=100.0, description="Pages whose mean word confidence is below this are counted."

@@ -180,10 +180,12 @@ def _observe(
         notes += [ocr_facts.note] if ocr_facts and ocr_facts.note else []
         truncated = ["text beyond the per-file limit was not read"] if counted.truncated else []
         reason = "; ".join(notes or truncated) or None  # an ok file read in part says what was left
+        # Pages left when the run's OCR budget was spent: what was read is kept, and the next scan reads it again.
+        status = Status.DEFERRED if ocr_facts and ocr_facts.deferred else Status.OK
         return FileObservation(
             entry,
             mime,
-            Status.OK,
+            status,
             reason,
             result.detections,
             mismatch,

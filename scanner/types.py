@@ -19,6 +19,7 @@ class Status(StrEnum):
     ENCRYPTED = "encrypted"
     TOO_LARGE = "too_large"
     TIMEOUT = "timeout"
+    DEFERRED = "deferred"  # pages left for OCR when the run's OCR budget was spent: read again next scan
     CORRUPT = "corrupt"
     UNSUPPORTED = "unsupported"
     UNREADABLE = "unreadable"
@@ -198,6 +199,7 @@ class OcrFacts:
     mean_confidence: float | None  # mean word confidence over the pages read
     low_confidence: int  # pages read whose mean word confidence is below OcrLimits.low_confidence
     note: str | None = None  # "OCR read 3 of 12 pages (page limit)"
+    deferred: int = 0  # pages left for a later run because the run's OCR budget was spent
 
 
 @by_fields

@@ -82,6 +82,14 @@ def test_image_only_pdf_letter_is_read_with_nhs_number_health_and_page_locator(
     assert obs.reason is None
 
 
+@pytest.mark.parametrize("profile", ["fax", "200-noisy"])
+def test_a_faxed_or_noisy_letter_wrapped_as_pdf_is_read(tmp_path: Path, detector: Detector, profile: str) -> None:
+    pdf = save_pdf([render(LETTER, 200, seed=1, profile=profile)], tmp_path / "fax.pdf", 200)
+    obs = scan_file(pdf, detector)
+    assert obs.status is Status.OK
+    assert entities(obs)["UK_NHS"] == ("page 1",) and "health" in obs.special_category
+
+
 def test_multi_page_tiff_locates_each_page(tmp_path: Path, detector: Detector) -> None:
     pages = [
         text_image(["Minutes of the estates meeting", "The roof repairs are agreed."]),
@@ -147,19 +155,35 @@ def test_page_limit_keeps_the_pages_read_and_says_so(tmp_path: Path, detector: D
     assert entities(obs)["UK_NHS"] == ("page 1",)
 
 
-def test_run_budget_is_shared_and_a_file_it_cannot_start_is_a_timeout(tmp_path: Path, detector: Detector) -> None:
-    pages = [text_image([f"Page {n}", "Reference 1234"]) for n in (1, 2)]
+def test_run_budget_is_shared_and_the_pages_it_cannot_cover_are_deferred(tmp_path: Path, detector: Detector) -> None:
+    pages = [text_image([f"Page {n}", "NHS number 943 476 5919"]) for n in (1, 2)]
     first = save_tiff(pages, tmp_path / "first.tif", 300)
     second = save_tiff(pages, tmp_path / "second.tif", 300)
+    third = save_tiff(pages, tmp_path / "third.tif", 300)
     token = uuid4().hex
-    limits = Limits(ocr=OcrLimits(run_pages=1, run_token=token))
+    limits = Limits(ocr=OcrLimits(run_pages=3, run_token=token))
     try:
-        one = scan_file(first, detector, limits)
-        two = scan_file(second, detector, replace(limits))
+        one, two, three = (scan_file(path, detector, replace(limits)) for path in (first, second, third))
     finally:
         counter_path(token).unlink(missing_ok=True)
-    assert one.status is Status.OK and one.reason == "OCR read 1 of 2 pages (OCR budget for the run)"
-    assert two.status is Status.TIMEOUT and "OCR budget" in (two.reason or "")
+    assert one.status is Status.OK and one.reason is None
+    # Part read: what was read is reported, the file is read again by the next scan.
+    assert two.status is Status.DEFERRED and entities(two)["UK_NHS"] == ("page 1",)
+    assert two.reason == "OCR deferred to the next scan: the run's OCR budget was spent (read 1 of 2 pages)"
+    assert two.ocr is not None and (two.ocr.read, two.ocr.deferred) == (1, 1)
+    assert three.status is Status.DEFERRED and "UK_NHS" not in entities(three)
+    assert three.reason == "OCR deferred to the next scan: the run's OCR budget was spent (read 0 of 2 pages)"
+
+
+def test_a_file_larger_than_the_whole_run_budget_is_kept_as_read(tmp_path: Path, detector: Detector) -> None:
+    pages = [text_image([f"Page {n}", "Reference 1234"]) for n in (1, 2)]
+    tiff = save_tiff(pages, tmp_path / "long.tif", 300)
+    token = uuid4().hex
+    try:
+        obs = scan_file(tiff, detector, Limits(ocr=OcrLimits(run_pages=1, run_token=token)))
+    finally:
+        counter_path(token).unlink(missing_ok=True)
+    assert obs.status is Status.OK and obs.reason == "OCR read 1 of 2 pages (OCR budget for the run)"
 
 
 def test_a_photo_with_gps_exif_reports_location_gps_and_its_owner(tmp_path: Path, detector: Detector) -> None:
@@ -282,6 +306,42 @@ def test_steward_asset_and_export_say_what_ocr_read(
     assert scanned["ocr"] is True and scanned["ocr_pages_read"] == 1 and scanned["ocr_mean_confidence"] > 70
     assert scanned["entities"]["UK_NHS"] == 1
     assert plain["ocr"] is False and plain["ocr_pages_read"] is None
+
+
+def test_files_deferred_by_the_run_budget_are_read_by_the_next_scans(
+    tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import tempfile
+
+    counters = tmp_path / "tmp"
+    counters.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(counters))  # where the runs' OCR page counters are kept
+
+    share = tmp_path / "share" / "Scanned referrals"
+    share.mkdir(parents=True)
+    for n in (1, 2, 3):
+        text_image([f"Referral {n}", "NHS number 943 476 5919"]).save(share / f"referral-{n}.png")
+    config = write_config(tmp_path / "share", extract={"ocr_limits": {"run_pages": 1}})
+
+    def night() -> tuple[str, list[tuple[str, int]]]:
+        said = steward("scan", "--config", str(config))
+        assert said.exit_code == 0
+        lines = [json.loads(line) for line in steward("export", "files", "--config", str(config)).output.splitlines()]
+        return said.output, sorted((line["status"], line["entities"].get("UK_NHS", 0)) for line in lines)
+
+    said, files = night()
+    assert "3 read" in said and "not fully read: deferred 2" in said
+    assert files == [("deferred", 0), ("deferred", 0), ("ok", 1)]
+    said, files = night()  # nothing changed: the file read stays as it was, one deferred file is read
+    assert "2 read, 1 unchanged" in said and "deferred 1" in said
+    assert files == [("deferred", 0), ("ok", 1), ("ok", 1)]
+    said, files = night()
+    assert "1 read, 2 unchanged" in said and "deferred" not in said
+    assert files == [("ok", 1), ("ok", 1), ("ok", 1)]
+    said, _ = night()
+    assert "0 read, 3 unchanged" in said
+    assert list(counters.iterdir()) == []  # each run's page counter is removed when the run ends
 
 
 def test_without_tesseract_models_a_pdf_keeps_its_text_pages_and_an_image_is_unsupported(

@@ -23,6 +23,7 @@ Status = Literal[
     "encrypted",
     "too_large",
     "timeout",
+    "deferred",
     "corrupt",
     "unsupported",
     "unreadable",

@@ -189,6 +189,10 @@ def run_scan(
         crawler.close()
         if request.progress:
             request.progress.close()
+        if limits.ocr.run_token:  # the run's OCR page counter (a number in the temporary directory) is spent
+            from scanner.extractors.ocr import counter_path  # here: the OCR module loads the detector's patterns
+
+            counter_path(limits.ocr.run_token).unlink(missing_ok=True)
 
 
 def _walk(

@@ -44,8 +44,9 @@ from scanner.types import FileEntry, FileObservation, Status
 
 log = logging.getLogger(__name__)
 
-# Outcomes decided by a file's content are kept until the file changes; these are tried again every scan.
-RETRY = {Status.DENIED.value, Status.VANISHED.value, Status.UNREADABLE.value}
+# Outcomes decided by a file's content are kept until the file changes; these are tried again every scan
+# (``deferred``: pages were left for OCR when the run's OCR budget was spent).
+RETRY = {Status.DENIED.value, Status.VANISHED.value, Status.UNREADABLE.value, Status.DEFERRED.value}
 MAX_ERROR_SAMPLES = 10
 SEEN_BATCH = 5000  # unchanged files marked as seen per statement batch
 FILES, DETECTIONS, EVENTS = (cast(Table, m.__table__) for m in (FileRecord, DetectionRow, FileEvent))

@@ -2,7 +2,9 @@
 
 Tesseract runs in-process through tesserocr (one engine per process and thread, the model loaded once), with
 ``PSM.AUTO_OSD``: Tesseract detects each page's orientation (90/180/270 degrees) and reads slightly skewed
-lines itself, so no separate deskew step is needed. Page images never touch the disk.
+lines itself, so no separate deskew step is needed. Grey and colour pages are sharpened first (an unsharp
+mask), and the text that comes back is laid out and repaired by ``scanner.extractors.ocr_text`` (misread
+postcodes, split e-mail addresses, marks in NI numbers). Page images never touch the disk.
 
 ``read_pages`` is the one entry point for extractors: it takes pages as (locator, loader) pairs so a page is
 rendered or decoded only when OCR gets to it, and enforces ``Limits.ocr``:
@@ -10,9 +12,10 @@ rendered or decoded only when OCR gets to it, and enforces ``Limits.ocr``:
 - ``max_pages`` per file and ``file_seconds`` per file: OCR stops, the file stays ``ok``, and the pages read
   are noted ("OCR read 3 of 12 pages (page limit)");
 - ``page_seconds`` (or what is left of ``file_seconds``, if less): Tesseract abandons the page (noted);
-- ``run_pages``: pages for the whole run, counted across worker processes in a small locked counter file; a
-  file that gets no page at all from the budget raises ``Timeout`` (so the next run reads it), one that got
-  some is ``ok`` with a note.
+- ``run_pages``: pages for the whole run, counted across worker processes in a small locked counter file; the
+  pages of a file left when the budget is spent are *deferred* (``OcrFacts.deferred``): the file is recorded
+  ``deferred`` with what was read so far, and read again by the next scan. A file needing more pages than the
+  whole budget could never be read in one run: once some of its pages are read it is ``ok`` with a note.
 
 What OCR did for the file being read is gathered by ``recording()`` (the pipeline wraps each file in it) and
 returned as ``OcrFacts``: pages needing OCR, pages read, mean word confidence, low-confidence pages.
@@ -32,8 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner.errors import Timeout, Unsupported
+from scanner.errors import Unsupported
 from scanner.extractors.chunking import split
+from scanner.extractors.ocr_text import page_text, repaired
 from scanner.types import Chunk, Limits, OcrFacts, OcrLimits
 
 if TYPE_CHECKING:
@@ -44,6 +48,7 @@ log = logging.getLogger(__name__)
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 MIN_PIXELS = 100_000  # smaller images (icons, logos) cannot hold a page of text: not read
 MAX_SIDE = 7000  # larger page images are scaled down first (an A4 page at 600 dpi is 4961 x 7016)
+SHARPEN = (2, 100, 3)  # unsharp mask: radius (pixels), strength (%), threshold (grey levels)
 
 PageLoader = Callable[[], "Image"]
 
@@ -58,17 +63,23 @@ class Tally:
     confidences: list[float] = field(default_factory=list)
     stopped: str | None = None
     abandoned: int = 0
+    deferred: int = 0
 
     def facts(self) -> OcrFacts | None:
         if not self.pages:
             return None
         mean = round(sum(self.confidences) / len(self.confidences), 1) if self.confidences else None
         notes = []
-        if self.stopped:
+        if self.deferred:
+            notes.append(
+                f"OCR deferred to the next scan: the run's OCR budget was spent (read {self.read} of {self.pages} "
+                "pages)"
+            )
+        elif self.stopped:
             notes.append(f"OCR read {self.read} of {self.pages} pages ({self.stopped})")
         if self.abandoned:
             notes.append(f"{self.abandoned} page(s) over the OCR time limit per page")
-        return OcrFacts(self.pages, self.read, mean, self.low, "; ".join(notes) or None)
+        return OcrFacts(self.pages, self.read, mean, self.low, "; ".join(notes) or None, self.deferred)
 
 
 _local = threading.local()
@@ -126,17 +137,19 @@ class PageText:
 def recognise(image: Image, settings: OcrLimits, seconds: float | None = None) -> PageText:
     """OCR one page image, giving up after ``seconds`` (default ``settings.page_seconds``; wall-clock time)."""
     api = _engine(settings.language)
-    api.SetImage(_prepared(image))
+    api.SetImage(prepared(image))
     finished = bool(api.Recognize(max(1, int((seconds or settings.page_seconds) * 1000))))
-    text = api.GetUTF8Text() if finished else ""
+    text = repaired(page_text(api)) if finished else ""
     words = list(api.AllWordConfidences()) if finished else []
     api.Clear()
     return PageText(text, sum(words) / len(words) if words else None, finished)
 
 
-def _prepared(image: Image) -> Image:
-    """A mode Tesseract reads, transparent areas on white, and no side over ``MAX_SIDE``."""
+def prepared(image: Image) -> Image:
+    """A mode Tesseract reads, transparent areas on white, no side over ``MAX_SIDE``, and grey or colour
+    pages sharpened (an unsharp mask: a scanner's optics soften the strokes that tell T from 1 and 0 from O)."""
     from PIL import Image as PILImage
+    from PIL import ImageFilter
 
     if image.mode not in ("1", "L", "RGB"):
         rgba = image.convert("RGBA")
@@ -145,6 +158,8 @@ def _prepared(image: Image) -> Image:
     if max(image.size) > MAX_SIDE:
         image = image.copy()
         image.thumbnail((MAX_SIDE, MAX_SIDE))
+    if image.mode != "1":
+        image = image.filter(ImageFilter.UnsharpMask(*SHARPEN))
     return image
 
 
@@ -162,6 +177,9 @@ def read_pages(pages: Iterable[tuple[str, PageLoader]], total: int, limits: Limi
     tessdata()  # Unsupported when the models are missing, even where an engine was built earlier
     tally.pages += total
     started, read = time.monotonic(), 0
+    # A file needing more pages than a whole run's budget could never be read in one run: once some of it is
+    # read it is kept as read rather than deferred again every night.
+    fits = settings.run_pages <= 0 or min(total, settings.max_pages) <= settings.run_pages
     for where, load in pages:
         if read >= settings.max_pages:
             tally.stopped = "page limit"
@@ -171,9 +189,8 @@ def read_pages(pages: Iterable[tuple[str, PageLoader]], total: int, limits: Limi
             tally.stopped = "time limit per file"
             return
         if not _run_budget_allows(settings):
-            if not tally.read:
-                raise Timeout("the OCR budget for this run is spent")
             tally.stopped = "OCR budget for the run"
+            tally.deferred += total - read if fits or not read else 0
             return
         page = recognise(load(), settings, min(settings.page_seconds, left))
         read += 1
@@ -264,8 +281,22 @@ def _mostly_image(page: Any) -> bool:
 
 
 def _renderer(document: Any, number: int, dpi: int) -> PageLoader:
+    """The page rendered in grey; a page whose images are all black and white (a fax, a 1-bit scan) is made
+    black and white again, so its edges are not sharpened as a grey scan's would be (specks would grow)."""
+
     def render() -> Image:
-        image: Image = _with_page(document, number, lambda page: page.render(scale=dpi / 72, grayscale=True).to_pil())
-        return image
+        def draw(page: Any) -> Image:
+            image: Image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+            return image.point(lambda v: 255 if v >= 128 else 0, "1") if _bilevel(page) else image
+
+        rendered: Image = _with_page(document, number, draw)
+        return rendered
 
     return render
+
+
+def _bilevel(page: Any) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    depths = {obj.get_metadata().bits_per_pixel for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])}
+    return depths == {1}
