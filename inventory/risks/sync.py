@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -37,28 +37,8 @@ class RiskCounts:
 
 
 def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
-    """Each present asset of ``source`` with its open findings (and their files' entity types and categories)."""
-    found: dict[int, list[tuple[Finding, int | None]]] = defaultdict(list)
-    file_ids: list[int] = []
-    for f in session.scalars(
-        select(Finding).where(Finding.source == source, Finding.status == "open", Finding.asset_id.is_not(None))
-    ):
-        fid = f.subject_id if f.subject == "file" else None
-        found[f.asset_id or 0].append((f, fid))
-        if fid is not None:
-            file_ids.append(fid)
-    files: dict[int, tuple[int, tuple[str, ...]]] = {}
-    entities: dict[int, dict[str, int]] = defaultdict(dict)
-    for i in range(0, len(file_ids), BATCH):
-        ids = file_ids[i : i + BATCH]
-        for fid, size, special in session.execute(
-            select(FileRecord.id, FileRecord.size, FileRecord.special_category).where(FileRecord.id.in_(ids))
-        ):
-            files[fid] = (size or 0, tuple(special or ()))
-        for fid, entity, count in session.execute(
-            select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count).where(DetectionRow.file_id.in_(ids))
-        ):
-            entities[fid][entity] = count
+    """Each present asset of ``source`` with its open findings (and their files' entity types and categories),
+    one asset at a time: only the columns the risk kinds read, never the whole source's findings at once."""
     left = set(
         session.scalars(
             select(AssetOwnership.asset_id)
@@ -67,11 +47,23 @@ def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
         )
     )
     special = _special_files(session, source)
-    for a in session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))):
-        facts = tuple(
-            _finding_fact(f, fid, files.get(fid or -1, (0, ())), entities.get(fid or -1, {}))
-            for f, fid in found.get(a.id, ())
-        )
+    assets = session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))).all()
+    for a in assets:
+        found = session.execute(
+            select(Finding.kind, Finding.rule, Finding.evidence, Finding.subject, Finding.subject_id)
+            .where(Finding.source == source, Finding.status == "open", Finding.asset_id == a.id)
+            .order_by(Finding.id)
+        ).all()
+        file_ids = [r.subject_id for r in found if r.subject == "file"]
+        files, entities = _file_facts(session, file_ids)
+        facts = []
+        for r in found:
+            fid = r.subject_id if r.subject == "file" else None
+            facts.append(
+                _finding_fact(
+                    r.kind, r.rule, r.evidence, fid, files.get(fid or -1, (0, ())), entities.get(fid or -1, {})
+                )
+            )
         status = "left" if a.id in left else (a.owner_status or ("declared" if a.owner else "none"))
         yield AssetRiskFacts(
             a.id,
@@ -84,17 +76,41 @@ def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
             a.personal_files,
             special.get(a.key, 0),
             dict(a.entities or {}),
-            facts,
+            tuple(facts),
         )
 
 
+def _file_facts(
+    session: Session, file_ids: list[int]
+) -> tuple[dict[int, tuple[int, tuple[str, ...]]], dict[int, dict[str, int]]]:
+    """Size and special categories, and entity counts, of the findings' files, read BATCH at a time."""
+    files: dict[int, tuple[int, tuple[str, ...]]] = {}
+    entities: dict[int, dict[str, int]] = defaultdict(dict)
+    for i in range(0, len(file_ids), BATCH):
+        ids = file_ids[i : i + BATCH]
+        for fid, size, special in session.execute(
+            select(FileRecord.id, FileRecord.size, FileRecord.special_category).where(FileRecord.id.in_(ids))
+        ):
+            files[fid] = (size or 0, tuple(special or ()))
+        for fid, entity, count in session.execute(
+            select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count).where(DetectionRow.file_id.in_(ids))
+        ):
+            entities[fid][entity] = count
+    return files, entities
+
+
 def _finding_fact(
-    f: Finding, fid: int | None, file: tuple[int, tuple[str, ...]], entities: dict[str, int]
+    kind: str,
+    rule: str,
+    stored_evidence: dict[str, Any] | None,
+    fid: int | None,
+    file: tuple[int, tuple[str, ...]],
+    entities: dict[str, int],
 ) -> FindingFact:
-    evidence = dict(f.evidence or {})
+    evidence = dict(stored_evidence or {})
     return FindingFact(
-        f.kind,
-        f.rule,
+        kind,
+        rule,
         evidence,
         file[0],
         entities or dict(evidence.get("entities") or {}),
@@ -117,7 +133,8 @@ def _special_files(session: Session, source: str) -> dict[str, int]:
 def sync_source(session: Session, book: RiskFile, source: str, now: datetime, run_id: int | None = None) -> RiskCounts:
     """Derive, score and sync the risks of ``source``; commits."""
     counts = RiskCounts()
-    drafts = {d.key: (d, a) for a in asset_facts(session, source) for d in derive(a, book, now)}
+    # Each draft keeps its asset's name and owner, not the asset's findings (a first scan can open a million).
+    drafts = {d.key: (d, replace(a, findings=())) for a in asset_facts(session, source) for d in derive(a, book, now)}
     stored = {r.key: r for r in session.scalars(select(Risk).where(Risk.origin == "scan", Risk.source == source))}
     for key, (d, a) in drafts.items():
         risk = stored.get(key)
