@@ -176,10 +176,7 @@ def test_a_store_whose_disk_fills_up_fails_the_run_in_one_sentence_and_the_next_
     url = f"sqlite:///{small_disk / 'steward.db'}"
     config = write_config(root, database=url, scan={"workers": 1, "checkpoint_every": 50})
     cmd = [sys.executable, "-m", "inventory", "scan", "--config", str(config)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 180
-    while count_or_zero(url) < 200 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
+    proc = scan_until_recorded(cmd, url, 200)
     assert proc.poll() is None, "the scan finished before the disk could fill; make the tree bigger"
     filler = fill(small_disk)
     out, err = proc.communicate(timeout=300)
@@ -208,6 +205,15 @@ def test_a_store_whose_disk_fills_up_fails_the_run_in_one_sentence_and_the_next_
     engine.dispose()
 
 
+def scan_until_recorded(cmd: list[str], url: str, files: int) -> subprocess.Popen[str]:
+    """Start ``cmd`` (a scan) and return once its store holds ``files`` rows, it ended, or three minutes passed."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while count_or_zero(url) < files and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    return proc
+
+
 def share_of_notes(root: Path, total: int) -> None:
     for i in range(total):
         folder = root / f"Service {i % 8}"
@@ -222,11 +228,9 @@ def test_a_store_connection_cut_mid_scan_fails_the_run_after_keeping_its_work(
     share_of_notes(root, total)
     config = write_config(root, database=pg_url, scan={"workers": 1, "checkpoint_every": 50})
     cmd = [sys.executable, "-m", "inventory", "scan", "--config", str(config)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 180
-    while count_or_zero(pg_url) < 200 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
+    proc = scan_until_recorded(cmd, pg_url, 200)
     assert proc.poll() is None, "the scan finished before its connection could be cut; make the tree bigger"
+    deadline = time.monotonic() + 180
     # The scan's connection is cut while a statement of its is under way, as a fail-over or an administrator
     # would (a connection cut while idle is replaced unnoticed). A lock on the files table holds the scan's next
     # statement until it is cut, so the cut always lands mid-transaction.

@@ -387,27 +387,28 @@ class Recorder:
     def _one(self, obs: FileObservation) -> None:
         """Write one observation in a savepoint; when the store refuses it, its plain form as ``unreadable``
         with the reason; when even that is refused, the entry is only counted in the run's error samples."""
+        refusal = self._try_one(obs)
+        if refusal is None:
+            return
+        log.warning("%s: the store refused its row (%s)", readable(obs.entry.path), type(refusal).__name__)
+        if self._try_one(rows.refused(obs, refusal)) is None:
+            return
+        samples = self.errors["unrecorded"]
+        if len(samples) < MAX_ERROR_SAMPLES:
+            samples.append(rows.sample(obs.entry, obs.reason))
+
+    def _try_one(self, obs: FileObservation) -> Exception | None:
+        """Write one observation in a savepoint: None when written, else the store's refusal of that row (a
+        fault of the store itself is raised: it is no row's fault)."""
         try:
             prepared = self._prepare([(obs, utcnow())])
             with self.s.begin_nested():
                 self._bulk(*prepared)
-            return
         except rows.REFUSED as exc:
             if rows.store_fault(exc):
                 raise
-            log.warning("%s: the store refused its row (%s)", readable(obs.entry.path), type(exc).__name__)
-            plain = rows.refused(obs, exc)
-        try:
-            prepared = self._prepare([(plain, utcnow())])
-            with self.s.begin_nested():
-                self._bulk(*prepared)
-            return
-        except rows.REFUSED as exc:
-            if rows.store_fault(exc):
-                raise
-        samples = self.errors["unrecorded"]
-        if len(samples) < MAX_ERROR_SAMPLES:
-            samples.append(rows.sample(obs.entry, obs.reason))
+            return exc
+        return None
 
     def _tick(self, force: bool = False) -> None:
         self._pending += 1
