@@ -81,8 +81,9 @@ def children_of(pid: int) -> list[int]:
 
 def test_a_worker_killed_mid_scan_loses_nothing(tmp_path: Path, write_config: Callable[..., Path]) -> None:
     """As when the kernel's OOM killer takes a worker: its files are recorded unreadable and read next time."""
-    root = tmp_path / "share"
-    for i in range(400):
+    # Enough files that the workers are still reading when one is killed (the scan reads well over 1,000 a second).
+    root, total = tmp_path / "share", 3000
+    for i in range(total):
         folder = root / f"Service {i % 4}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"note {i:04d}.txt").write_text(f"Case {i}: contact case.worker{i}@example.co.uk today.")
@@ -98,10 +99,10 @@ def test_a_worker_killed_mid_scan_loses_nothing(tmp_path: Path, write_config: Ca
     os.kill(workers[0], signal.SIGKILL)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
-    assert "400 entries" in out and "a content worker died (signal 9)" in err
+    assert f"{total:,} entries" in out and "a content worker died (signal 9)" in err
     engine = create_engine(url)
     with engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(FileRecord)) == 400
+        assert conn.scalar(select(func.count()).select_from(FileRecord)) == total
         lost = conn.scalar(select(func.count()).where(FileRecord.status == "unreadable"))
         assert lost <= 1  # only the file in hand, if it had one: the rest of its batch went to the replacement
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
