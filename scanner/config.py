@@ -366,12 +366,16 @@ class DetectionConfig(Strict):
         le=1.0,
         description="Share of a column's sampled values matching an entity for the column to take its type.",
     )
+    direct_patterns: bool = Field(
+        default=True,
+        description="Confirm entities whose recognizers are all plain pattern recognizers (NHS, NI, postcode, "
+        "e-mail, card, IP, sort code and account, ...) by presidio's own sequence of steps run without "
+        "AnalyzerEngine's per-call overhead (same results); false: every window through AnalyzerEngine.",
+    )
     dense_direct: int = Field(
         default=8,
         ge=0,
-        description="Candidates in one triage window from which IPv4, NHS, card and UPN matches are "
-        "confirmed by their recognizers' own patterns and checks without AnalyzerEngine (same results, less "
-        "overhead); 0 never.",
+        description="Deprecated and ignored: every window is now confirmed directly (direct_patterns).",
     )
     max_locators: PositiveInt = Field(default=5, description="Locators kept per entity and file.")
     max_hashes: PositiveInt = Field(

@@ -159,8 +159,8 @@ def test_dense_windows_confirmed_directly_give_the_same_result() -> None:
     lines += ["release 1.2.3.4 deployed", "NHS number 943 476 5919", "ref 943 476 5919", "NHS 943 476 5918"]
     lines += [f"card 4111 1111 1111 1111 and 4111 1111 1111 1112 on {d}" for d in range(10)]
     chunks = [Chunk("\n".join(lines), "p1")]
-    direct = build_detector(DetectionConfig(spacy_model="none", dense_direct=2), hash_key=b"k")
-    via_presidio = build_detector(DetectionConfig(spacy_model="none", dense_direct=0), hash_key=b"k")
+    direct = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"k")
+    via_presidio = build_detector(DetectionConfig(spacy_model="none", direct_patterns=False), hash_key=b"k")
     assert direct.detect(chunks) == via_presidio.detect(chunks)
     # "ref 943 476 5919" counts: the line before says "NHS number"; 943 476 5918 fails mod 11
     assert direct.detect(chunks).entities() == {"IP_ADDRESS": 24, "UK_NHS": 2, "CREDIT_CARD": 10}

@@ -15,12 +15,11 @@ from pathlib import Path
 import re2
 import regex
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from scanner.config import DetectionConfig
 from scanner.detect import people, rules, uk
 from scanner.detect.aggregate import Match
-from scanner.detect.context import CONTEXT_KEY, WindowContextEnhancer, context_regex, find_context
+from scanner.detect.context import CONTEXT_KEY, WindowContextEnhancer
 from scanner.detect.engine import (
     REPORTED,
     Engine,
@@ -34,6 +33,7 @@ from scanner.detect.filerun import FileRun
 from scanner.detect.masking import normalise
 from scanner.detect.metadata import ALIASES as METADATA_ALIASES
 from scanner.detect.names import countries, plausible_name
+from scanner.detect.patterns import Hit, PatternPass, dedupe
 from scanner.detect.protocol import extras
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 _BIRTH = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _RECOGNIZER = RecognizerResult.RECOGNIZER_NAME_KEY
 _ALIASES = {"IP_ADDRESS_V6": "IP_ADDRESS", **METADATA_ALIASES}  # internal entity names routing triage to one recognizer
-_DIRECT = frozenset({"IP_ADDRESS", "UK_NHS", "CREDIT_CARD", "UK_UPN"})  # see TieredDetector._direct
 _PERSON_LABELS = frozenset({"PERSON", "PER"})
 _NER_SCORE = 0.85  # presidio's SpacyRecognizer score for a PERSON entity
 _UK_PHONE_CELL = re.compile(
@@ -79,6 +78,9 @@ class TieredDetector:
         self._needs_context = _context_gates(self.engine.recognizers, self._enabled)
         self.fast_entities = frozenset(self._fast)
         self._artifacts = self.engine.cheap_artifacts()
+        enhancer: WindowContextEnhancer = self.engine.analyzer.context_aware_enhancer  # type: ignore[assignment]
+        plain = self.engine.recognizers if settings.direct_patterns else ()
+        self._patterns = PatternPass(plain, enhancer)
         self.ner_seen: dict[str, list[Match]] = {}  # text -> its names by NER, for the files read after it
 
     def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
@@ -147,102 +149,63 @@ class TieredDetector:
             if not entities:
                 continue
             read += w.end - w.start
-            dense = self.settings.dense_direct and w.candidates >= self.settings.dense_direct
-            if dense and set(entities) <= _DIRECT:
-                out += self._direct(text[w.start : w.end], w.start, entities, context, threshold)
-            else:
-                out += self._analyze(text[w.start : w.end], w.start, entities, context, threshold)
+            out += self._analyze(text[w.start : w.end], w.start, entities, context, threshold)
         return out, read
 
-    def _direct(
+    def _analyze(
         self, text: str, offset: int, entities: list[str], context: tuple[str, ...], threshold: float
     ) -> list[Match]:
-        """What ``_analyze`` returns for a window dense with self-validating candidates (an access log, a
-        column of NHS numbers), by the same recognizers' patterns, validate/invalidate hooks and the same
-        context scoring, without AnalyzerEngine's per-match overhead."""
-        enhancer: WindowContextEnhancer = self.engine.analyzer.context_aware_enhancer  # type: ignore[assignment]
-        external = " ".join(context).lower()
+        """AnalyzerEngine's results for ``entities`` in ``text`` (placed at ``offset``): plain pattern
+        recognizers run by ``PatternPass``, the rest by presidio; the halves never overlap in entity, and
+        ``dedupe`` puts them in presidio's order."""
+        quick = [e for e in entities if e in self._patterns.entities]
+        rest = [e for e in entities if e not in self._patterns.entities] if quick else entities
+        hits = self._patterns.run(text, quick, context, threshold) if quick else []
+        if rest:
+            others = self._presidio(text, rest, context, threshold)
+            hits = dedupe(hits + others) if hits else others  # dedupe only orders: no entity is in both
         out: list[Match] = []
-        for entity in entities:
-            for rec, patterns in self._fast[entity]:
-                words = context_regex(tuple(rec.context or ()))
-                steward = extras(rec)
-                before = steward.context_before or enhancer.before
-                after = enhancer.after if steward.context_after is None else steward.context_after
-                for compiled, base in patterns:
-                    for m in compiled.finditer(text):
-                        value = m.group()
-                        valid = rec.validate_result(value) if value else False
-                        if valid is False or rec.invalidate_result(value):
-                            continue
-                        found = find_context(words, text, m.start(), m.end(), external, before, after)
-                        score = enhancer.rescore(rec, 1.0 if valid else base, bool(found))
-                        if score is None or score < threshold or self._allowed(entity, value):
-                            continue
-                        validated = bool(valid) and steward.steward_validator is not None
-                        out.append(
-                            Match(
-                                _ALIASES.get(entity, entity),
-                                m.start() + offset,
-                                m.end() + offset,
-                                score,
-                                value,
-                                recognizer_name(rec),
-                                validated,
-                                tuple(found),
-                            )
-                        )
+        for h in hits:
+            if h.entity not in self._enabled:
+                continue
+            end = h.end
+            if h.entity == "PERSON" and "\n" in text[h.start : end]:
+                end = text.index("\n", h.start)  # NER runs a name on into the next line
+            value = text[h.start : end]
+            steward = extras(self._by_name.get(h.recognizer))
+            if not steward.steward_deny:
+                if self._allowed(h.entity, value):
+                    continue
+                if h.entity == "PERSON" and not plausible_name(value, text, h.start):
+                    continue
+            validated = h.validated and steward.steward_validator is not None
+            entity = _ALIASES.get(h.entity, h.entity)
+            start = h.start + offset
+            out.append(Match(entity, start, end + offset, h.score, value, h.recognizer, validated, h.context))
         return out
 
-    def _analyze(
-        self,
-        text: str,
-        offset: int,
-        entities: list[str],
-        context: tuple[str, ...],
-        threshold: float,
-        artifacts: NlpArtifacts | None = None,
-    ) -> list[Match]:
+    def _presidio(self, text: str, entities: list[str], context: tuple[str, ...], threshold: float) -> list[Hit]:
         results = self.engine.analyzer.analyze(
             text=text,
             language="en",
             entities=entities,
-            nlp_artifacts=artifacts or self._artifacts,
+            nlp_artifacts=self._artifacts,
             context=list(context),
             score_threshold=threshold,
             return_decision_process=True,
         )
-        out: list[Match] = []
-        for r in results:
-            if r.entity_type not in self._enabled:
-                continue
-            if r.entity_type == "PERSON" and "\n" in text[r.start : r.end]:
-                r.end = text.index("\n", r.start)  # NER runs a name on into the next line
-            value = text[r.start : r.end]
-            name = r.recognition_metadata.get(_RECOGNIZER, "")
-            recognizer = self._by_name.get(name)
-            steward = extras(recognizer)
-            if not steward.steward_deny:
-                if self._allowed(r.entity_type, value):
-                    continue
-                if r.entity_type == "PERSON" and not plausible_name(value, text, r.start):
-                    continue
-            explanation = r.analysis_explanation
-            validated = bool(explanation is not None and explanation.validation_result)
-            validated = validated and steward.steward_validator is not None
-            out.append(
-                Match(
-                    _ALIASES.get(r.entity_type, r.entity_type),
-                    r.start + offset,
-                    r.end + offset,
-                    r.score,
-                    value,
-                    name,
-                    validated,
-                    tuple(r.recognition_metadata.get(CONTEXT_KEY, ())),
-                )
+        return [
+            Hit(
+                r.entity_type,
+                r.start,
+                r.end,
+                r.score,
+                r.recognition_metadata.get(_RECOGNIZER, ""),
+                bool(r.analysis_explanation is not None and r.analysis_explanation.validation_result),
+                tuple(r.recognition_metadata.get(CONTEXT_KEY, ())),
             )
-        return out
+            for r in results
+        ]
 
     def ner(self, texts: list[str]) -> Iterator[list[Match]]:
         """PERSON spans by spaCy's NER, called directly (``nlp.pipe``, only tok2vec and ner), each checked by
