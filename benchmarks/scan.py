@@ -327,7 +327,7 @@ def main() -> None:
             if "default" not in skip:
                 rules = work / f"{tag}-rules"
                 shutil.rmtree(rules, ignore_errors=True)
-                shutil.copytree(HERE / "rules", rules)
+                shutil.copytree(code / "rules", rules)  # each checkout with its own rule files
                 default = write_config(work, f"{tag}-default", root, args.workers, names=True, rules=rules)
                 figures["first"] = steward_scan(default, code)
                 figures["again"] = steward_scan(default, code)
