@@ -205,6 +205,34 @@ def test_a_store_whose_disk_fills_up_fails_the_run_in_one_sentence_and_the_next_
     engine.dispose()
 
 
+def test_a_store_already_full_when_a_scan_starts_stops_it_in_one_sentence(
+    small_disk: Path, tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    root = tmp_path / "share"
+    share_of_notes(root, 40)
+    url = f"sqlite:///{small_disk / 'steward.db'}"
+    config = write_config(root, database=url, scan={"workers": 1})
+    cmd = [sys.executable, "-m", "inventory", "scan", "--config", str(config)]
+    assert subprocess.run(cmd, capture_output=True, timeout=300).returncode == 0
+    (root / "Service 0" / "new note.txt").write_text("Case 41: contact new.worker@example.co.uk about it.")
+    filler = fill(small_disk)
+
+    failed = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 1, failed.stderr
+    assert "Traceback" not in failed.stderr
+    problem = [line for line in failed.stderr.splitlines() if line.startswith("Error: ")]
+    assert problem == [
+        f"Error: the store {url} failed (database or disk is full): the scan of 'share' could not start and read "
+        "nothing; run it again once the store works again"
+    ]
+
+    filler.unlink()
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "share: 41 entries, 1 read, 40 unchanged" in again.stdout
+    assert count(url) == 41
+
+
 def scan_until_recorded(cmd: list[str], url: str, files: int) -> subprocess.Popen[str]:
     """Start ``cmd`` (a scan) and return once its store holds ``files`` rows, it ended, or three minutes passed."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -16,6 +16,8 @@ would lose what was read since the last one. Every way a run can fail first comm
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -63,10 +65,30 @@ def fail_source(session: Session, run: ScanRun, recorder: Recorder, message: str
     fail_run(session, run, message)
 
 
+def _store_name(session: Session) -> str:
+    bind = session.get_bind()
+    return bind.url.render_as_string(hide_password=True) if hasattr(bind, "url") else "the store"
+
+
+@contextmanager
+def opening(session: Session, source: str) -> Iterator[None]:
+    """A run being opened (its row written, the source's assets re-keyed): a fault of the store here stops the
+    scan before it read anything, in one sentence naming the store."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if not rows.store_fault(exc):
+            raise
+        _rollback(session)
+        raise StoreFault(
+            f"the store {_store_name(session)} failed ({rows.fault_reason(exc)}): the scan of {source!r} could not "
+            "start and read nothing; run it again once the store works again"
+        ) from None
+
+
 def store_failed(session: Session, run: ScanRun, recorder: Recorder, exc: BaseException) -> StoreFault:
     """The store failed mid-run: keep what it will take, mark the run failed if it can; the fault to raise."""
-    bind = session.get_bind()
-    store = bind.url.render_as_string(hide_password=True) if hasattr(bind, "url") else "the store"
+    store = _store_name(session)
     _rollback(session)  # a savepoint or a connection that failed leaves the transaction unusable
     kept = keep(session, recorder)
     kept_words = "what it had recorded is kept" if kept else "what it recorded up to its last checkpoint is kept"

@@ -33,7 +33,7 @@ from inventory.risks.sync import RiskCounts, sync_source, unchanged_risks
 from inventory.rules import Rulebook, load_rulebook
 from inventory.runs import settled
 from inventory.runs.engine import EngineWatch, cluster_executor
-from inventory.runs.failure import fail_on, fail_source, keep
+from inventory.runs.failure import fail_on, fail_source, keep, opening
 from inventory.runs.folders import FolderRecorder
 from inventory.runs.known import stored_access
 from inventory.runs.progress import Progress
@@ -210,9 +210,10 @@ def _walk(
     """A walk of the whole source (resuming an open run), then the roll-up and the rules."""
     began = time.monotonic()
     with factory() as session:
-        run = start_run(session, request.source, config_hash, {**provenance(config), "rules": book.digests})
-        run.trigger = request.trigger
-        rekeyed = rekey(session, request.source, profile.depth, profile.key_for)
+        with opening(session, request.source):
+            run = start_run(session, request.source, config_hash, {**provenance(config), "rules": book.digests})
+            run.trigger = request.trigger
+            rekeyed = rekey(session, request.source, profile.depth, profile.key_for)
         recorder = Recorder(
             session,
             run,
@@ -366,7 +367,8 @@ def _read_paths(
     if not entries:
         return ScanOutcome(request.source, 0, "nothing", 0, 0, 0, 0, 0, 0, {})
     with factory() as session:
-        run = start_watch_run(session, request.source, config_hash, provenance(config))
+        with opening(session, request.source):
+            run = start_watch_run(session, request.source, config_hash, provenance(config))
         recorder = Recorder(
             session,
             run,
