@@ -9,6 +9,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -215,3 +217,21 @@ def test_quiet_rescans_stay_quiet_however_many_follow(
     for _ in range(25):  # more runs than the look-back for the last evaluation's state
         out, kept = rescan(steward, config, caplog)
         assert "1 entries, 0 read, 1 unchanged" in out and kept
+
+
+def test_a_rescan_that_reads_nothing_loads_no_detection_library(
+    share: Path, config: Path, steward: Callable[..., Result]
+) -> None:
+    """Nightly re-scans of quiet shares start in about a second: presidio and spaCy (seconds to import) are loaded
+    only when a file is to be read."""
+    assert steward("scan", "--config", str(config)).exit_code == 0
+    script = (
+        "import sys\nfrom inventory.cli.main import main\n"
+        f"sys.argv = ['steward', 'scan', '--config', {str(config)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print(sorted(m for m in ('presidio_analyzer', 'spacy', 'thinc') if m in sys.modules))\n"
+    )
+    again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert KEPT in again.stderr + again.stdout
+    assert again.stdout.strip().splitlines()[-1] == "[]"

@@ -32,9 +32,8 @@ those marks become spaces. Letters and digits are never changed.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
-
-from scanner.detect.addresses import POSTCODE
 
 # UK postcode areas (including the Crown Dependencies and the non-geographic BF and BX).
 _AREA_CODES = (
@@ -51,7 +50,6 @@ AS_DIGIT |= {"s": "5", "$": "5", "Z": "2", "z": "2", "B": "8", "G": "6"}
 AS_LETTER = {"0": "O", "1": "I", "5": "S", "$": "S", "2": "Z", "8": "B", "6": "G", "|": "I"}
 AS_LETTER |= {c: c.upper() for c in "copsuvwxz"}  # small letters shaped like their capitals
 MAX_REPAIRS = 2
-_WHOLE = re.compile(rf"(?-i:{POSTCODE})")
 _CHAR = r"[A-Za-z0-9$|!]"
 # A candidate at the end of a line: outward code, a space, full stop or nothing, inward code.
 _AT_END = re.compile(rf"(?:^|(?<=[\s,]))(?P<out>{_CHAR}{{2,4}})(?P<sep>[ .]?)(?P<in>{_CHAR}{{3}})(?P<end>[ \t.,]*)$")
@@ -61,6 +59,15 @@ _NINO = re.compile(
     rf"(?<![\w.:°·,])(?P<n>[A-Z]{{2}}(?:{_GAP})\d{{2}}(?:{_GAP})\d{{2}}(?:{_GAP})\d{{2}}(?:{_GAP})[A-D])(?![\w])"
 )
 _EMAIL_GAP = re.compile(r"(?<=[\w.+-])(?: @ ?|@ )(?=[\w-]+(?:\.[\w-]+)+\b)")
+
+
+@cache
+def _whole_postcode() -> re.Pattern[str]:
+    """The postcode recognizer's own pattern (imported when OCR first runs: the detection package loads
+    presidio, which a scan that reads nothing never needs)."""
+    from scanner.detect.addresses import POSTCODE
+
+    return re.compile(rf"(?-i:{POSTCODE})")
 
 
 def page_text(api: Any) -> str:
@@ -106,7 +113,7 @@ def postcode(outward: str, inward: str) -> str | None:
         code, repairs = _shaped(outward, shape)
         area = re.match(r"[A-Z]+", code or "")
         whole, total = f"{code} {inner}", repairs + inner_repairs
-        if code and area and area[0] in AREAS and total <= MAX_REPAIRS and _WHOLE.fullmatch(whole):
+        if code and area and area[0] in AREAS and total <= MAX_REPAIRS and _whole_postcode().fullmatch(whole):
             options[whole] = min(total, options.get(whole, total))
     fewest = min(options.values(), default=None)
     chosen = [code for code, repairs in options.items() if repairs == fewest]
