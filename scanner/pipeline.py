@@ -237,6 +237,7 @@ def _detector(detection: DetectionConfig, hash_key: bytes | None) -> Detector:
     # One small text through every stage now, so the lazy set-up (compiled patterns, the model's first call)
     # is done once here and shared by the forked workers rather than repeated on each one's first file.
     detector.detect([Chunk("Dear Jo Bloggs, please call 020 7946 0000 or write to jo@example.co.uk.", "p1")])
+    extractors.preload()  # likewise every extractor and its libraries
     return detector
 
 

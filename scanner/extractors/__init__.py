@@ -5,9 +5,12 @@ Adding one: a new function in a module of this package and one line in ``EXTRACT
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from scanner.errors import ConfigError
 from scanner.registry import load
 from scanner.types import Chunk, Limits
 
@@ -50,6 +53,29 @@ EXTRACTORS: dict[str, str] = {
         "scanner.extractors.images:extract_image",
     ),
 }
+
+
+# Libraries the extractors import on first use (so that commands which read no file start quickly).
+_ON_FIRST_USE = (
+    "pypdfium2",
+    "python_calamine",
+    "striprtf.striprtf",
+    "defusedxml.ElementTree",
+    "PIL.Image",
+    "tesserocr",
+)
+
+
+def preload() -> None:
+    """Import every extractor and the libraries they load on first use, now: a scan's parent does this before
+    forking its content workers, so each worker shares them rather than importing (and paying for) its own copy
+    when its first PDF or workbook comes along. A missing optional library is left for its first file to report."""
+    for path in set(EXTRACTORS.values()):
+        with contextlib.suppress(ConfigError):
+            load(path)
+    for name in _ON_FIRST_USE:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 def for_mime(mime: str | None) -> Extractor | None:
