@@ -1,13 +1,19 @@
-"""When the rules must be evaluated again for a source, so a re-scan that changed nothing costs a few queries.
+"""When the rules must be evaluated again for a source, and whether over all of it, so a re-scan that changed
+nothing costs a few queries and one that changed a few files evaluates a few files.
 
 The findings of a source (and the register's retention columns) are a function of its files, its assets and their
-owners, people's decisions about its findings, the rule files and settings, and the clock. After a full evaluation
-the source keeps (on its scan run's provenance, ``"evaluation"``): a digest of the rule files, the rule settings,
-the assets and the latest decision taken; the last file event the evaluation saw; and the next due date — the
-earliest moment the clock alone could change a finding (a retention period ending, a legal hold starting or
-ending, a file becoming stale or a bulk export too old). A later evaluation is skipped when the digest is the
-same, no file of the source (of any source, while a duplicate policy is on) has an event since, and the due date
-has not come. ``steward rules apply --all`` always evaluates in full.
+owners, people's decisions about its findings, the rule files and settings, and the clock. After an evaluation the
+source keeps (on its scan run's provenance, ``"evaluation"``): a digest of the rule files, the rule settings and
+the assets; the latest decision taken about one of its findings; the last file event the evaluation saw; when it
+ran; and the next legal hold start or end. Each file keeps its own next due date (``files.rules_due``): the
+earliest moment the clock alone could change one of its findings (its retention period ending, it becoming stale
+or a bulk export too old).
+
+- Skipped: the digest and the decision are the same, no file of the source (of any source, while a duplicate
+  policy is on) has an event since, no hold date and no file's due date has come.
+- Over every file (full): there is no state, the digest changed, a hold started or ended, or the clock is behind
+  the last evaluation's. ``steward rules apply --all`` always evaluates in full.
+- Otherwise over the files in scope (``inventory.findings.scope``) and every asset.
 """
 
 from __future__ import annotations
@@ -17,27 +23,29 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
 from inventory.findings.models import Finding, FindingEvent
 from inventory.rules import Rulebook
-from inventory.rules.facts import AssetFacts, Context, FileFacts
-from inventory.rules.periods import parse_period
+from inventory.rules.facts import AssetFacts, FileFacts
+from inventory.rules.periods import Period, parse_period
 from inventory.rules.retention import Disposition
 from inventory.rules.schema import BulkExportPolicy, DuplicatePolicy, StalePolicy
 from inventory.store.models import FileEvent, FileRecord, ScanRun
 
 KEY = "evaluation"
-SLACK = timedelta(days=1)  # due dates are taken a day early: an extra evaluation, never a missed change
+VERSION = 2  # of what the state and the files' rows hold: an older state means one full evaluation
 
 
 @dataclass(frozen=True)
 class EvalState:
     inputs: str
     last_event: int
-    next_due: datetime | None
+    next_due: datetime | None  # the next legal hold start or end (files keep their own due dates)
+    decided: int = 0  # the latest decision a person took about a finding of the source
+    at: datetime | None = None  # the clock the evaluation ran at
 
 
 def last_decision(session: Session, source: str) -> int:
@@ -52,11 +60,11 @@ def last_decision(session: Session, source: str) -> int:
     )
 
 
-def inputs_digest(book: Rulebook, config: StewardConfig, assets: dict[str, AssetFacts], decided: int = 0) -> str:
-    """Digest of everything but the files and the clock that findings and the register depend on."""
+def inputs_digest(book: Rulebook, config: StewardConfig, assets: dict[str, AssetFacts]) -> str:
+    """Digest of everything but the files, the decisions and the clock that findings and the register depend on."""
     rules = config.rules
     parts = {
-        "decided": decided,
+        "version": VERSION,
         "rules": book.digests,
         "broad": [str(g) for g in rules.broad_groups],
         "lapse": rules.decisions_lapse_on,
@@ -70,15 +78,27 @@ def last_event(session: Session) -> int:
 
 
 def last_state(session: Session, source: str) -> EvalState | None:
-    """The state the source's last full evaluation left (on its latest scan run that holds one)."""
+    """The state the source's last evaluation left (on its latest scan run that holds one)."""
     for provenance in session.scalars(
         select(ScanRun.provenance).where(ScanRun.source == source).order_by(ScanRun.id.desc()).limit(20)
     ):
         found = (provenance or {}).get(KEY)
         if found:
-            due = datetime.fromisoformat(found["next_due"]) if found.get("next_due") else None
-            return EvalState(found["inputs"], int(found["last_event"]), due)
+            try:
+                return EvalState(
+                    str(found["inputs"]),
+                    int(found["last_event"]),
+                    _when(found.get("next_due")),
+                    int(found.get("decided", -1)),
+                    _when(found.get("at")),
+                )
+            except (KeyError, TypeError, ValueError):
+                return None
     return None
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def save_state(session: Session, source: str, run_id: int | None, state: EvalState) -> None:
@@ -87,17 +107,30 @@ def save_state(session: Session, source: str, run_id: int | None, state: EvalSta
     query = query.where(ScanRun.id == run_id) if run_id is not None else query.order_by(ScanRun.id.desc())
     run = session.scalars(query.limit(1)).first()
     if run is not None:
-        due = state.next_due.isoformat() if state.next_due else None
-        run.provenance = {**(run.provenance or {}), KEY: {"inputs": state.inputs, "last_event": state.last_event,
-                                                          "next_due": due}}  # fmt: skip
+        kept = {**asdict(state), "next_due": _iso(state.next_due), "at": _iso(state.at)}
+        run.provenance = {**(run.provenance or {}), KEY: kept}
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def needs_full(previous: EvalState | None, inputs: str, now: datetime) -> bool:
+    """True when every file of the source must be evaluated again (not only those in scope)."""
+    return (
+        previous is None
+        or previous.inputs != inputs
+        or (previous.next_due is not None and now >= previous.next_due)
+        or (previous.at is not None and now < previous.at)
+    )
 
 
 def up_to_date(session: Session, source: str, book: Rulebook, previous: EvalState | None, inputs: str,
-               now: datetime) -> bool:  # fmt: skip
-    """True when evaluating again could change no finding of ``source``."""
-    if previous is None or previous.inputs != inputs:
+               decided: int, now: datetime) -> bool:  # fmt: skip
+    """True when evaluating again could change no finding of ``source``, nor the register."""
+    if previous is None or needs_full(previous, inputs, now) or previous.decided != decided:
         return False
-    if previous.next_due is not None and now >= previous.next_due:
+    if session.scalar(select(FileRecord.id).where(*due_files(source, now)).limit(1)) is not None:
         return False
     changed = select(FileEvent.id).where(FileEvent.id > previous.last_event)
     if not any(isinstance(p, DuplicatePolicy) for p in book.enabled):  # copies elsewhere matter only to these
@@ -105,39 +138,54 @@ def up_to_date(session: Session, source: str, book: Rulebook, previous: EvalStat
     return session.scalar(changed.limit(1)) is None
 
 
-class DueDates:
-    """Gathers the earliest moment after ``now`` at which the clock alone changes a finding."""
+def due_files(source: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of the present files of ``source`` whose due date has come (``ix_files_source_rules_due``)."""
+    return FileRecord.source == source, FileRecord.rules_due <= now, FileRecord.deleted_at.is_(None)
 
-    def __init__(self, book: Rulebook, ctx: Context) -> None:
-        self.now = ctx.now
-        self.earliest: datetime | None = None
-        self.aged = [
+
+def next_hold_date(book: Rulebook, now: datetime) -> datetime | None:
+    """The next start or end of a legal hold: the whole source is evaluated again then."""
+    today, out = now.date(), None
+    for hold in book.retention.holds if book.retention else ():
+        for day in (hold.since, hold.until + timedelta(days=1) if hold.until else None):
+            if day is not None and day > today:
+                when = datetime(day.year, day.month, day.day)
+                out = min(out or when, when)
+    return out
+
+
+class FileDue:
+    """A file's next due date: the earliest moment after ``now`` at which the clock alone changes its findings."""
+
+    def __init__(self, book: Rulebook, now: datetime) -> None:
+        self.now = now
+        periods = [
             parse_period(p.period if isinstance(p, StalePolicy) else p.older_than)
             for p in book.enabled
             if isinstance(p, StalePolicy | BulkExportPolicy)
         ]
-        today = ctx.now.date()
-        for hold in book.retention.holds if book.retention else ():
-            for day in (hold.since, hold.until + timedelta(days=1) if hold.until else None):
-                if day is not None and day > today:
-                    self.add(datetime(day.year, day.month, day.day))
+        self.aged: list[tuple[Period, datetime]] = [(p, p.before(now)) for p in set(periods)]
 
-    def add(self, when: datetime | None) -> None:
-        if when is not None and when > self.now:
-            self.earliest = min(self.earliest or when, when)
-
-    def files(self, files: tuple[FileFacts, ...]) -> None:
-        for period in self.aged:
-            for f in files:
-                if f.mtime is not None:
-                    self.add(period.after(f.mtime) - SLACK)
-
-    def disposition(self, d: Disposition) -> None:
-        if d.due is not None:
-            self.add(d.due - SLACK)
-
-    def state(self, inputs: str, event: int) -> EvalState:
-        return EvalState(inputs, event, self.earliest)
+    def of(self, f: FileFacts, d: Disposition | None) -> datetime | None:
+        out = d.due if d is not None and d.due is not None and d.due > self.now else None
+        if f.mtime is not None:
+            for period, cutoff in self.aged:
+                if f.mtime > cutoff:  # not old enough yet; it is at the earliest once the period has passed
+                    when = period.after(f.mtime)  # (kept when already past: evaluated until it is old enough)
+                    out = when if out is None else min(out, when)
+        return out
 
 
-__all__ = ["DueDates", "EvalState", "inputs_digest", "last_event", "last_state", "save_state", "up_to_date"]
+__all__ = [
+    "EvalState",
+    "FileDue",
+    "due_files",
+    "inputs_digest",
+    "last_decision",
+    "last_event",
+    "last_state",
+    "needs_full",
+    "next_hold_date",
+    "save_state",
+    "up_to_date",
+]

@@ -21,6 +21,7 @@ class Finding(Base):
         Index("ix_findings_key", "rule", "subject", "subject_id", unique=True),
         Index("ix_findings_source_status", "source", "status"),
         Index("ix_findings_asset", "asset_id"),
+        Index("ix_findings_subject_id", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -9,7 +9,7 @@ again); a stored finding with no draft resolves. Every transition is written to 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, cast
@@ -46,28 +46,36 @@ class SyncCounts:
 
 @dataclass
 class FindingSync:
-    """Syncs the findings of one source, batch by batch, then resolves what was not seen (``finish``)."""
+    """Syncs the findings of one source, batch by batch, then resolves what was not seen (``finish``). With
+    ``files`` only the findings of those files and of the assets are looked at: the drafts must then be those of
+    exactly these files, and every other finding of the source stands."""
 
     session: Session
     source: str
     now: datetime
     run_id: int | None = None
     lapse_on: str = "content"
+    files: Collection[int] | None = None  # only the findings of these files (and every asset finding); None: all
     counts: SyncCounts = field(default_factory=SyncCounts)
 
     def __post_init__(self) -> None:
-        rows = self.session.execute(
-            select(
-                Finding.rule, Finding.subject, Finding.subject_id, *(getattr(Finding, f) for f in _Stored._fields)
-            ).where(Finding.source == self.source)
-        )
+        columns = select(
+            Finding.rule, Finding.subject, Finding.subject_id, *(getattr(Finding, f) for f in _Stored._fields)
+        ).where(Finding.source == self.source)
+        if self.files is None:
+            rows = list(self.session.execute(columns))
+        else:  # every asset finding, and the findings of these files
+            rows = list(self.session.execute(columns.where(Finding.subject == "asset")))
+            ids = sorted(self.files)
+            for i in range(0, len(ids), BATCH):
+                chunk = columns.where(Finding.subject == "file", Finding.subject_id.in_(ids[i : i + BATCH]))
+                rows.extend(self.session.execute(chunk))
         self.stored = {(r[0], r[1], r[2]): _Stored(*r[3:]) for r in rows}
         self.seen: set[tuple[str, str, int]] = set()
 
     def add(self, drafts: Iterable[FindingDraft]) -> None:
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
-        touched: list[int] = []
         events: list[dict[str, Any]] = []
         for d in drafts:
             key = d.key
@@ -101,9 +109,7 @@ class FindingSync:
                         "resolved_at": None,
                     }
                 )
-            else:
-                touched.append(old.id)
-        self._write(new, changed, touched, events)
+        self._write(new, changed, events)
 
     def _status(self, old: _Stored, d: FindingDraft, events: list[dict[str, Any]]) -> str:
         unchanged = self.lapse_on == "never" or old.decision_fingerprint == d.fingerprint
@@ -147,9 +153,7 @@ class FindingSync:
     def _event(self, fid: int, event: str, reason: str | None) -> dict[str, Any]:
         return {"finding_id": fid, "at": self.now, "event": event, "by": None, "reason": reason, "run_id": self.run_id}
 
-    def _write(
-        self, new: list[dict[str, Any]], changed: list[dict[str, Any]], touched: list[int], events: list[dict[str, Any]]
-    ) -> None:
+    def _write(self, new: list[dict[str, Any]], changed: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
         conn = self.session.connection()
         if new:
             conn.execute(insert(Finding), new)
@@ -161,13 +165,12 @@ class FindingSync:
                 .values({k: bindparam(k) for k in changed[0] if k != "fid"}),
                 changed,
             )
-        for i in range(0, len(touched), BATCH):
-            conn.execute(update(Finding).where(Finding.id.in_(touched[i : i + BATCH])).values(last_seen=self.now))
         if events:
             conn.execute(insert(FindingEvent), events)
 
     def finish(self) -> SyncCounts:
-        """Resolve stored findings with no draft this time; record 'opened' events for the new ones."""
+        """Resolve stored findings with no draft this time; record 'opened' events for the new ones; every finding
+        still standing was seen now."""
         gone = [s.id for k, s in self.stored.items() if k not in self.seen and s.status != "resolved"]
         conn = self.session.connection()
         for i in range(0, len(gone), BATCH):
@@ -177,6 +180,8 @@ class FindingSync:
                 insert(FindingEvent), [self._event(f, "resolved", "the condition no longer holds") for f in ids]
             )
         self.counts.resolved = len(gone)
+        standing = (Finding.source == self.source) & (Finding.status != "resolved")
+        conn.execute(update(Finding).where(standing).values(last_seen=self.now))
         conn.execute(
             insert(FindingEvent).from_select(
                 ["finding_id", "at", "event", "run_id"],

@@ -48,6 +48,7 @@ class FileRecord(Base):
         Index("ix_files_source_dir", "source", "dir"),
         Index("ix_files_source_identity", "source", "identity"),
         Index("ix_files_source_asset", "source", "asset_key"),
+        Index("ix_files_source_rules_due", "source", "rules_due"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -88,6 +89,14 @@ class FileRecord(Base):
     keywords: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
     # How OCR read a scanned PDF or image: {"pages", "read", "mean_confidence", "low_confidence"}; None = no OCR.
     ocr: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # Kept by the rule evaluation (``inventory.findings``), so a re-scan evaluates only the files that need it: the
+    # file's retention class and its due date when not on hold (the register's figures are grouped from these),
+    # the next moment the clock alone can change its findings, and a digest of the other places holding the same
+    # content when it was last evaluated.
+    retention_class: Mapped[str | None] = mapped_column(String(100))
+    disposal_date: Mapped[datetime | None] = mapped_column(DateTime)
+    rules_due: Mapped[datetime | None] = mapped_column(DateTime)
+    copies_digest: Mapped[str | None] = mapped_column(String(16))
 
     detections: Mapped[list[DetectionRow]] = relationship(
         back_populates="file", cascade="all, delete-orphan", passive_deletes=True

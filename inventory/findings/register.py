@@ -1,0 +1,73 @@
+"""What an evaluation keeps per file (``files.retention_class``, ``disposal_date``, ``rules_due``,
+``copies_digest``) and the register's retention columns grouped from it, so the per-asset figures are the same
+whether every file or a few were evaluated."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.orm import Session
+
+from inventory.findings.models import Finding
+from inventory.findings.stream import Kept
+from inventory.store.models import Asset, FileRecord
+
+
+def write_kept(session: Session, kept: dict[int, Kept], now: dict[int, Kept]) -> None:
+    """Write each file's ``now`` values where they differ from those ``kept`` on its row (one statement)."""
+    rows = [{"fid": fid, **k._asdict()} for fid, k in now.items() if kept.get(fid) != k]
+    if rows:
+        table = cast(Table, FileRecord.__table__)
+        setters: dict[str, Any] = {name: bindparam(name) for name in Kept._fields}
+        session.connection().execute(table.update().where(table.c.id == bindparam("fid")).values(setters), rows)
+
+
+def write_register(session: Session, source: str) -> None:
+    """Each asset's files per retention class (most first; a tie goes to the class of its first file, as the
+    files stream past in id order), its main class, its earliest disposal date (files not on hold) and what is
+    past retention (``past_retention``)."""
+    classes: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    earliest: dict[str, datetime] = {}
+    for key, cls, n, first, due in session.execute(
+        select(
+            FileRecord.asset_key,
+            FileRecord.retention_class,
+            func.count(),
+            func.min(FileRecord.id),
+            func.min(FileRecord.disposal_date),
+        )
+        .where(FileRecord.source == source, FileRecord.deleted_at.is_(None), FileRecord.retention_class.is_not(None))
+        .group_by(FileRecord.asset_key, FileRecord.retention_class)
+    ):
+        classes[key].append((-int(n), int(first), str(cls)))
+        if due is not None:
+            earliest[key] = min(earliest.get(key, due), due)
+    past = past_retention(session, source)
+    for a in session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))):
+        ranked = sorted(classes.get(a.key, ()))
+        a.retention_classes = {cls: -n for n, _, cls in ranked} or None
+        a.retention_class = ranked[0][2] if ranked else None
+        a.disposal_date = earliest.get(a.key)
+        a.past_retention_files, a.past_retention_bytes = past.get(a.id, (0, 0))
+
+
+def past_retention(session: Session, source: str) -> dict[int, tuple[int, int]]:
+    """Per asset, the files (and their bytes) past retention that still need a decision: open retention findings,
+    so a file whose finding was dismissed or accepted, or that is on hold, is counted nowhere — the register, the
+    report and the disposal list agree."""
+    rows = session.execute(
+        select(Finding.asset_id, func.count(), func.coalesce(func.sum(FileRecord.size), 0))
+        .join(FileRecord, FileRecord.id == Finding.subject_id)
+        .where(
+            Finding.source == source,
+            Finding.kind == "retention",
+            Finding.status == "open",
+            Finding.subject == "file",
+            FileRecord.deleted_at.is_(None),
+        )
+        .group_by(Finding.asset_id)
+    )
+    return {a: (n, int(b or 0)) for a, n, b in rows if a is not None}
