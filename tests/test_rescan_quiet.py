@@ -155,6 +155,10 @@ def test_nothing_changed_keeps_everything_and_each_change_is_taken_up(
     assert "1 read" in out and "1 deleted" in out and not kept
     planning = asset(state(steward, config), "Planning")
     assert planning["file_count"] == 4 and planning["personal_files"] == 2
+    kept = state(steward, config)  # the rules evaluated over those two files alone end as a full evaluation
+    applied = steward("rules", "apply", "--all", "--config", str(config))
+    assert applied.exit_code == 0 and "files evaluated" in applied.output
+    assert state(steward, config) == kept
     shutil.rmtree(share / "Highways")
     out, _ = rescan(steward, config, caplog)
     assert "1 deleted" in out

@@ -4,16 +4,18 @@ nothing costs a few queries and one that changed a few files evaluates a few fil
 The findings of a source (and the register's retention columns) are a function of its files, its assets and their
 owners, people's decisions about its findings, the rule files and settings, and the clock. After an evaluation the
 source keeps (on its scan run's provenance, ``"evaluation"``): a digest of the rule files, the rule settings and
-the assets; the latest decision taken about one of its findings; the last file event the evaluation saw; when it
-ran; and the next legal hold start or end. Each file keeps its own next due date (``files.rules_due``): the
-earliest moment the clock alone could change one of its findings (its retention period ending, it becoming stale
-or a bulk export too old).
+which asset each folder makes; a digest of the assets as the asset policies see them (owners, figures, folders);
+the latest decision taken about one of its findings; the last file event the evaluation saw; when it ran; and the
+next legal hold start or end. Each file keeps its own next due date (``files.rules_due``): the earliest moment the
+clock alone could change one of its findings (its retention period ending, it becoming stale or a bulk export too
+old).
 
-- Skipped: the digest and the decision are the same, no file of the source (of any source, while a duplicate
+- Skipped: the digests and the decision are the same, no file of the source (of any source, while a duplicate
   policy is on) has an event since, no hold date and no file's due date has come.
-- Over every file (full): there is no state, the digest changed, a hold started or ended, or the clock is behind
-  the last evaluation's. ``steward rules apply --all`` always evaluates in full.
-- Otherwise over the files in scope (``inventory.findings.scope``) and every asset.
+- Over every file (full): there is no state, the first digest changed, a hold started or ended, or the clock is
+  behind the last evaluation's. ``steward rules apply --all`` always evaluates in full.
+- Otherwise over the files in scope (``inventory.findings.scope``; none when only the assets or a decision
+  changed) and every asset.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class EvalState:
     next_due: datetime | None  # the next legal hold start or end (files keep their own due dates)
     decided: int = 0  # the latest decision a person took about a finding of the source
     at: datetime | None = None  # the clock the evaluation ran at
+    assets: str = ""  # ``assets_digest``
 
 
 def last_decision(session: Session, source: str) -> int:
@@ -61,15 +64,26 @@ def last_decision(session: Session, source: str) -> int:
 
 
 def inputs_digest(book: Rulebook, config: StewardConfig, assets: dict[str, AssetFacts]) -> str:
-    """Digest of everything but the files, the decisions and the clock that findings and the register depend on."""
+    """Digest of what every file's findings depend on besides the file itself and the clock: the rule files and
+    settings, and which asset each folder makes."""
     rules = config.rules
     parts = {
         "version": VERSION,
         "rules": book.digests,
         "broad": [str(g) for g in rules.broad_groups],
         "lapse": rules.decisions_lapse_on,
-        "assets": [list(asdict(a).values()) for _, a in sorted(assets.items())],
+        "assets": sorted((key, a.id) for key, a in assets.items()),
     }
+    return _digest(parts)
+
+
+def assets_digest(assets: dict[str, AssetFacts]) -> str:
+    """Digest of the assets as the asset policies see them (owners, figures, folders): evaluated again when it
+    moves, with no file."""
+    return _digest([list(asdict(a).values()) for _, a in sorted(assets.items())])
+
+
+def _digest(parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -91,6 +105,7 @@ def last_state(session: Session, source: str) -> EvalState | None:
                     _when(found.get("next_due")),
                     int(found.get("decided", -1)),
                     _when(found.get("at")),
+                    str(found.get("assets", "")),
                 )
             except (KeyError, TypeError, ValueError):
                 return None
@@ -125,10 +140,13 @@ def needs_full(previous: EvalState | None, inputs: str, now: datetime) -> bool:
     )
 
 
-def up_to_date(session: Session, source: str, book: Rulebook, previous: EvalState | None, inputs: str,
-               decided: int, now: datetime) -> bool:  # fmt: skip
-    """True when evaluating again could change no finding of ``source``, nor the register."""
-    if previous is None or needs_full(previous, inputs, now) or previous.decided != decided:
+def up_to_date(session: Session, source: str, book: Rulebook, previous: EvalState | None, current: EvalState,
+               now: datetime) -> bool:  # fmt: skip
+    """True when evaluating again could change no finding of ``source``, nor the register (``current``: the
+    inputs, assets and decision as they are now)."""
+    if previous is None or needs_full(previous, current.inputs, now):
+        return False
+    if (previous.assets, previous.decided) != (current.assets, current.decided):
         return False
     if session.scalar(select(FileRecord.id).where(*due_files(source, now)).limit(1)) is not None:
         return False
@@ -179,6 +197,7 @@ class FileDue:
 __all__ = [
     "EvalState",
     "FileDue",
+    "assets_digest",
     "due_files",
     "inputs_digest",
     "last_decision",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -64,9 +64,9 @@ def evaluate_source(
     ctx = Context(now, broad_set(config))
     assets = load_assets(session, source)
     inputs = due.inputs_digest(book, config, assets)
-    decided = due.last_decision(session, source)
+    current = due.EvalState(inputs, 0, None, due.last_decision(session, source), now, due.assets_digest(assets))
     previous = due.last_state(session, source)
-    if not full and due.up_to_date(session, source, book, previous, inputs, decided, now):
+    if not full and due.up_to_date(session, source, book, previous, current, now):
         session.execute(
             update(Finding).where(Finding.source == source, Finding.status != "resolved").values(last_seen=now)
         )
@@ -92,7 +92,7 @@ def evaluate_source(
     counts = sync.finish()
     if book.retention is not None:
         write_register(session, source)
-    state = due.EvalState(inputs, event, due.next_hold_date(book, now), decided, now)
+    state = replace(current, last_event=event, next_due=due.next_hold_date(book, now))
     due.save_state(session, source, run_id, state)
     session.commit()
     log.info("%s: rules evaluated over %s", source, f"{n:,} files" if scope is None else f"{n:,} files in scope")
