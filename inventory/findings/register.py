@@ -6,23 +6,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from inventory.findings.models import Finding
 from inventory.findings.stream import Kept
+from inventory.store.bulk import update_many
 from inventory.store.models import Asset, FileRecord
 
 
 def write_kept(session: Session, kept: dict[int, Kept], now: dict[int, Kept]) -> None:
     """Write each file's ``now`` values where they differ from those ``kept`` on its row (one statement)."""
-    rows = [{"fid": fid, **k._asdict()} for fid, k in now.items() if kept.get(fid) != k]
-    if rows:
-        table = cast(Table, FileRecord.__table__)
-        setters: dict[str, Any] = {name: bindparam(name) for name in Kept._fields}
-        session.connection().execute(table.update().where(table.c.id == bindparam("fid")).values(setters), rows)
+    rows = [{"id": fid, **k._asdict()} for fid, k in now.items() if kept.get(fid) != k]
+    update_many(session.connection(), cast(Table, FileRecord.__table__), "id", rows)
 
 
 def write_register(session: Session, source: str) -> None:

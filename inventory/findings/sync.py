@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from inventory.findings.models import DECISIONS, Finding, FindingEvent
 from inventory.rules.facts import FindingDraft
+from inventory.store.bulk import insert_many
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -155,8 +156,7 @@ class FindingSync:
 
     def _write(self, new: list[dict[str, Any]], changed: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
         conn = self.session.connection()
-        if new:
-            conn.execute(insert(Finding), new)
+        insert_many(conn, cast(Table, Finding.__table__), new)  # PostgreSQL's COPY for the first evaluation's many
         if changed:
             table = cast(Table, Finding.__table__)
             conn.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from inventory.register.names import asset_label
@@ -159,6 +160,11 @@ def local_access(mode: int | None, group: str | None) -> tuple[AccessFact, ...]:
     """Access facts from POSIX permission bits: "other" bits are Everyone; group bits are the file's group."""
     if mode is None:
         return ()
+    return _local_access(mode & 0o066, group)
+
+
+@lru_cache(maxsize=4096)
+def _local_access(mode: int, group: str | None) -> tuple[AccessFact, ...]:  # few (bits, group) pairs in a source
     out = []
     if mode & 0o004:
         out.append(AccessFact(EVERYONE, "read"))

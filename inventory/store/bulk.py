@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, insert
+from sqlalchemy import Column, Table, bindparam, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -65,6 +65,35 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         raise DBAPIError.instance(
             statement, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
         ) from exc
+
+
+def update_many(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Set, in each row of ``table`` whose ``key`` column is ``row[key]``, the other columns of ``row`` (all rows
+    with the keys of the first): one ``executemany`` of a statement compiled once, each value passed through its
+    column's own bind processing, so what is stored is what an ORM update would store without SQLAlchemy's cost
+    per row (most of the cost of updating 100,000 rows)."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    names = [name for name in rows[0] if name != key]
+    statement = (
+        table.update()
+        .where(table.c[key] == bindparam(f"k_{key}"))
+        .values({name: bindparam(f"v_{name}") for name in names})
+        .compile(dialect=dialect)
+    )
+    columns = {f"k_{key}": key, **{f"v_{name}": name for name in names}}
+    processors = {bind: _processor(table.c[name], dialect) for bind, name in columns.items()}
+
+    def value(bind: str, row: Mapping[str, Any]) -> Any:
+        found, process = row[columns[bind]], processors[bind]
+        return process(found) if process is not None else found
+
+    if statement.positional:
+        order = list(statement.positiontup or ())
+        conn.exec_driver_sql(str(statement), [tuple(value(b, row) for b in order) for row in rows])
+    else:
+        conn.exec_driver_sql(str(statement), [{b: value(b, row) for b in columns} for row in rows])
 
 
 def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
