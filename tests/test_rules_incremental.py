@@ -30,6 +30,8 @@ from tests.test_rules_scan import DAY, PEOPLE, POLICIES, RETENTION, findings, ru
 aged_share = test_rules_scan.aged_share  # the same fixtures: a share with aged files, and its rule files
 rules_dir = test_rules_scan.rules_dir
 
+store_url = test_rules_scan.store_url  # SQLite and PostgreSQL
+
 
 def stored(config: Path) -> set[tuple[str, str, int, str, str]]:
     """Every finding as a person sees it: rule, subject, status and message (resolved ones too)."""
@@ -154,11 +156,12 @@ def test_a_rescan_evaluates_only_what_changed_and_ends_as_a_full_evaluation(
     write_config: Callable[..., Path],
     steward: Callable[..., Result],
     caplog: pytest.LogCaptureFixture,
+    store_url: str,
 ) -> None:
     (aged_share / "Team/minutes").mkdir()
     for i in range(40):  # enough files that a few changed ones are a small part of the source
         text.write_text(aged_share / f"Team/minutes/minutes {i:02d}.txt", f"Minutes of meeting {i}. Nothing personal.")
-    config = write_config(aged_share, rules={"dir": str(rules_dir)})
+    config = write_config(aged_share, database=store_url, rules={"dir": str(rules_dir)})
     assert "48 files" in scanned(steward, config, caplog)
     run(steward, "rules", "apply", "--all", "--config", str(config))
     first = everything(config)

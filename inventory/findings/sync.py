@@ -180,8 +180,8 @@ class FindingSync:
                 insert(FindingEvent), [self._event(f, "resolved", "the condition no longer holds") for f in ids]
             )
         self.counts.resolved = len(gone)
-        standing = (Finding.source == self.source) & (Finding.status != "resolved")
-        conn.execute(update(Finding).where(standing).values(last_seen=self.now))
+        standing = (Finding.source == self.source) & (Finding.status != "resolved") & (Finding.last_seen != self.now)
+        conn.execute(update(Finding).where(standing).values(last_seen=self.now))  # (new and changed ones are)
         conn.execute(
             insert(FindingEvent).from_select(
                 ["finding_id", "at", "event", "run_id"],

@@ -76,6 +76,9 @@ def update_many(conn: Connection, table: Table, key: str, rows: Sequence[Mapping
         return
     dialect = conn.dialect
     names = [name for name in rows[0] if name != key]
+    if dialect.name == "postgresql":
+        _update_unnest(conn, table, key, names, rows)
+        return
     statement = (
         table.update()
         .where(table.c[key] == bindparam(f"k_{key}"))
@@ -94,6 +97,31 @@ def update_many(conn: Connection, table: Table, key: str, rows: Sequence[Mapping
         conn.exec_driver_sql(str(statement), [tuple(value(b, row) for b in order) for row in rows])
     else:
         conn.exec_driver_sql(str(statement), [{b: value(b, row) for b in columns} for row in rows])
+
+
+def _update_unnest(
+    conn: Connection, table: Table, key: str, names: list[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """PostgreSQL: one ``UPDATE ... FROM unnest(arrays)`` per 10,000 rows, one array per column, rather than a
+    statement per row."""
+    dialect = conn.dialect
+    quote = dialect.identifier_preparer.quote
+    every = [key, *names]
+    arrays = ", ".join(f"%(c{i})s::{table.c[name].type.compile(dialect)}[]" for i, name in enumerate(every))
+    aliases = ", ".join(f"c{i}" for i in range(len(every)))
+    setters = ", ".join(f"{quote(name)} = v.c{i + 1}" for i, name in enumerate(names))
+    sql = (
+        f"UPDATE {dialect.identifier_preparer.format_table(table)} AS t SET {setters} "
+        f"FROM unnest({arrays}) AS v({aliases}) WHERE t.{quote(key)} = v.c0"
+    )
+    processors = [_processor(table.c[name], dialect) for name in every]
+    for start in range(0, len(rows), 10000):
+        part = rows[start : start + 10000]
+        values = {
+            f"c{i}": [process(row[name]) if process else row[name] for row in part]
+            for i, (name, process) in enumerate(zip(every, processors, strict=True))
+        }
+        conn.exec_driver_sql(sql, values)
 
 
 def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
