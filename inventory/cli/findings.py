@@ -81,8 +81,9 @@ def rules_check(directory: Path | None, config_file: Path | None) -> None:
 def rules_apply(everything: bool, source_id: str | None, config_file: Path | None) -> None:
     """Evaluate the rules against the store now, without a scan, and bring findings and risks up to date.
 
-    Without --all a source whose files, assets, rule files and settings have not changed since its last
-    evaluation, and where nothing has come due, keeps its findings as they are (as a re-scan does)."""
+    Without --all, as a re-scan does: only the files that changed or came due since the last evaluation are
+    evaluated again (every file when a rule file or setting changed), and a source where nothing changed or came
+    due keeps its findings as they are."""
 
     from inventory.findings.evaluate import evaluate_source
     from inventory.risks.scoring import load as load_risk_rules
@@ -98,7 +99,8 @@ def rules_apply(everything: bool, source_id: str | None, config_file: Path | Non
             now = utcnow()
             result = evaluate_source(session, config, book, source.id, now, full=everything)
             sync_source(session, risk_rules, source.id, now)
-            done = "nothing changed or came due" if result.skipped else f"{result.files:,} files evaluated"
+            done = f"{result.files:,} files evaluated" + ("" if result.full else " (changed or due)")
+            done = "nothing changed or came due" if result.skipped else done
             click.echo(f"{source.id}: {done}; open findings: {sum(result.open_by_kind.values()):,}")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from inventory.config import StewardConfig
 from inventory.findings import due
 from inventory.findings.models import Finding
-from inventory.findings.register import write_kept, write_register
+from inventory.findings.register import KeptWriter, write_register
 from inventory.findings.scope import in_scope
 from inventory.findings.stream import Copies, Kept, copies_digest, group_name, load_assets, load_copies, stream_facts
 from inventory.findings.sync import FindingSync, SyncCounts
@@ -114,7 +114,7 @@ def _evaluate_files(
     file_policies = [p for p in book.enabled if p.kind in FILE_KINDS]
     order = retention.ordered(book.retention) if book.retention else None
     dates = due.FileDue(book, ctx.now)
-    n = 0
+    n, writer = 0, KeptWriter(session)
     for batch in stream_facts(session, source, assets, copies, scope):
         n += len(batch.files)
         facts = Facts(files=batch.files)
@@ -125,7 +125,8 @@ def _evaluate_files(
             kept = {f.id: Kept(None, None, dates.of(f, None), copies_digest(f.copies)) for f in batch.files}
         for policy in file_policies:
             sync.add(run_policy(policy, facts, ctx))
-        write_kept(session, batch.kept, kept)
+        writer.add(batch.kept, kept)
+    writer.flush()
     return n
 
 

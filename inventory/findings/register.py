@@ -17,10 +17,26 @@ from inventory.store.bulk import update_many
 from inventory.store.models import Asset, FileRecord
 
 
-def write_kept(session: Session, kept: dict[int, Kept], now: dict[int, Kept]) -> None:
-    """Write each file's ``now`` values where they differ from those ``kept`` on its row (one statement)."""
-    rows = [{"id": fid, **k._asdict()} for fid, k in now.items() if kept.get(fid) != k]
-    update_many(session.connection(), cast(Table, FileRecord.__table__), "id", rows)
+class KeptWriter:
+    """Writes each file's kept values where they moved, ``FLUSH`` rows at a time in order of due date: the rows
+    of the index on (source, due date) then change in order, which on SQLite costs half of changing them in the
+    order of the files."""
+
+    FLUSH = 20000
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rows: list[dict[str, object]] = []
+
+    def add(self, kept: dict[int, Kept], now: dict[int, Kept]) -> None:
+        self.rows.extend({"id": fid, **k._asdict()} for fid, k in now.items() if kept.get(fid) != k)
+        if len(self.rows) >= self.FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        self.rows.sort(key=lambda r: (r["rules_due"] is not None, r["rules_due"] or 0))
+        update_many(self.session.connection(), cast(Table, FileRecord.__table__), "id", self.rows)
+        self.rows = []
 
 
 def write_register(session: Session, source: str) -> None:
