@@ -16,6 +16,8 @@ from inventory.findings.stream import Kept
 from inventory.store.bulk import update_many
 from inventory.store.models import Asset, FileRecord
 
+NOTHING = Kept()  # what a row that was never evaluated holds
+
 
 class KeptWriter:
     """Writes each file's kept values where they moved, ``FLUSH`` rows at a time in order of due date: the rows
@@ -29,7 +31,7 @@ class KeptWriter:
         self.rows: list[dict[str, object]] = []
 
     def add(self, kept: dict[int, Kept], now: dict[int, Kept]) -> None:
-        self.rows.extend({"id": fid, **k._asdict()} for fid, k in now.items() if kept.get(fid) != k)
+        self.rows.extend({"id": fid, **k._asdict()} for fid, k in now.items() if kept.get(fid, NOTHING) != k)
         if len(self.rows) >= self.FLUSH:
             self.flush()
 

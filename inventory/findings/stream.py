@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from inventory.owners.models import AssetOwnership
@@ -151,9 +151,10 @@ def stream_facts(
     batch: int = BATCH,
 ) -> Iterator[Batch]:
     """Present files of ``source`` (or only those of ``files``) as facts, ``batch`` at a time, in id order."""
-    columns = [getattr(FileRecord, c) for c in (*FILE_COLUMNS, *KEPT_COLUMNS)]
     present = (FileRecord.source == source) & FileRecord.deleted_at.is_(None)
     conn = session.connection()
+    kept = conn.execute(select(FileRecord.id).where(present, _kept_any()).limit(1)).first() is not None
+    columns = [getattr(FileRecord, c) for c in (*FILE_COLUMNS, *(KEPT_COLUMNS if kept else ()))]
     wanted = sorted(files) if files is not None else None
     last, start = 0, 0
     while True:
@@ -188,8 +189,12 @@ def stream_facts(
             for r in rows
         )
         n = len(FILE_COLUMNS)
-        yield Batch(facts, {r[0]: Kept(*r[n:]) for r in rows})
+        yield Batch(facts, {r[0]: Kept(*r[n:]) for r in rows} if kept else {})  # none kept: a first evaluation
         last = hi
+
+
+def _kept_any() -> ColumnElement[bool]:
+    return or_(*(getattr(FileRecord, c).is_not(None) for c in KEPT_COLUMNS))
 
 
 def _facts(source: str, r: Any, entities: dict[str, int], assets: dict[str, AssetFacts], copies: Copies) -> FileFacts:
