@@ -171,14 +171,17 @@ def test_a_rescan_evaluates_only_what_changed_and_ends_as_a_full_evaluation(
         run(steward, "rules", "apply", "--all", "--config", str(config))
         assert everything(config) == incremental
 
-    # a file changed, one added, one deleted, one made other-readable, and a third copy of the people list made
+    # a file changed, one added, one deleted, one renamed, one made other-readable, and a third copy of the people
+    # list made
     text.write_text(aged_share / "Team/minutes/minutes 00.txt", "Minutes rewritten. Contact jo.bloggs@example.co.uk.")
     text.write_text(aged_share / "Team/new notes.txt", "New notes.")
     (aged_share / "Team/minutes/minutes 01.txt").unlink()
+    (aged_share / "Team/Copy of rota.txt").rename(aged_share / "Team/rota.txt")
     os.chmod(aged_share / "Exports/old/people copy.csv", 0o644)
     shutil.copy2(aged_share / "Exports/people.csv", aged_share / "Team/people again.csv")
     said = scanned(steward, config, caplog)
-    assert said == "share: rules evaluated over 5 files in scope"  # 4 present, and the list whose copies changed
+    assert said == "share: rules evaluated over 6 files in scope"  # 5 present, and the list whose copies changed
+    assert ("names", "Team/Copy of rota.txt") in findings(steward, config, "--status", "resolved")
     found = findings(steward, config)
     assert found[("dupes", "Exports/people.csv")]["evidence"]["copy_count"] == 2
     assert ("open-personal", "Exports/old/people copy.csv") in found
