@@ -5,8 +5,9 @@
 
 Fills a fresh store with file rows (times spread over 15 years, about 10% holding personal data, some
 duplicated content, some encrypted), rolls them up into assets, then evaluates the rules twice: the first
-evaluation opens every finding, the second is the steady state of a nightly scan (findings already stored).
-Prints files/s for each.
+evaluation opens every finding, the second is the steady state of a full evaluation (findings already stored);
+then one file is changed (its row and a file event, as a scan records them) and the evaluation takes up that file
+alone, and once more with nothing changed it is skipped. Prints the time and files/s of each.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -27,9 +28,9 @@ from inventory.config import StewardConfig
 from inventory.findings.evaluate import evaluate_source
 from inventory.findings.models import Finding
 from inventory.register.rollup import roll_up
-from inventory.rules import DEFAULT_DIR, load_rulebook
+from inventory.rules import DEFAULT_DIR, Rulebook, load_rulebook
 from inventory.store.engine import open_store
-from inventory.store.models import DetectionRow, FileRecord
+from inventory.store.models import DetectionRow, FileEvent, FileRecord, ScanRun
 
 SERVICES = [
     "Adult Social Care",
@@ -124,16 +125,34 @@ def main() -> None:
         factory = open_store(url)
         fill(factory, args.files)
         book = load_rulebook(DEFAULT_DIR)
+        now = datetime(2026, 6, 1)
+        with factory() as session:  # a scan run keeps the evaluation's state, as a scan's does
+            session.add(ScanRun(source="share", started_at=now, status="completed", steward_version="bench",
+                                config_hash="bench"))  # fmt: skip
+            session.commit()
         for label in ("first evaluation (opens every finding)", "re-evaluation (steady state)"):
-            with factory() as session:
-                started = time.perf_counter()
-                summary = evaluate_source(session, config, book, "share", datetime(2026, 6, 1))
-                took = time.perf_counter() - started
-                stored = session.scalar(select(func.count()).select_from(Finding))
-            print(
-                f"{label}: {summary.files:,} files in {took:.1f} s = {summary.files / took:,.0f} files/s; "
-                f"{stored:,} findings stored, {sum(summary.open_by_kind.values()):,} open"
-            )
+            _timed(factory, config, book, label, now, full=True)
+        with factory() as session:  # one file rewritten, as a scan records it
+            run_id = session.scalar(select(ScanRun.id))
+            session.execute(update(FileRecord).where(FileRecord.id == 1).values(size=1234, content_hash=None))
+            session.execute(insert(FileEvent).values(file_id=1, run_id=run_id, kind="changed", at=now))
+            session.commit()
+        later = now + timedelta(hours=1)  # a later scan: every standing finding's "last seen" moves
+        _timed(factory, config, book, "one file changed (it, the files due and the assets)", later, full=False)
+        _timed(factory, config, book, "nothing changed (skipped)", later + timedelta(hours=1), full=False)
+
+
+def _timed(factory: object, config: StewardConfig, book: Rulebook, label: str, now: datetime, full: bool) -> None:
+    with factory() as session:  # type: ignore[operator]
+        started = time.perf_counter()
+        summary = evaluate_source(session, config, book, "share", now, full=full)
+        took = time.perf_counter() - started
+        stored = session.scalar(select(func.count()).select_from(Finding))
+    rate = f" = {summary.files / took:,.0f} files/s" if summary.files else ""
+    print(
+        f"{label}: {summary.files:,} files in {took:.2f} s{rate}; "
+        f"{stored:,} findings stored, {sum(summary.open_by_kind.values()):,} open"
+    )
 
 
 if __name__ == "__main__":
