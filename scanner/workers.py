@@ -2,7 +2,9 @@
 
 The parent loads the detector (and with it the spaCy pipeline) once; workers are forked from it, so the model's
 memory is shared copy-on-write rather than loaded again in every worker. The pool lives for the whole process
-(every source of a run, every run of a service) and is replaced only when the detection settings change.
+(every source of a run, every run of a service) and is replaced only when the detection settings change; its
+workers stop when a walk is done (``rest``) and the next run forks new ones, so the pages each has made its own
+are not held while the rules run or the process waits.
 
 Workers receive batches of entries (locators, never contents) over one socket pair each and send back one list
 of observations per batch. Each worker runs under a memory ceiling (``RLIMIT_AS`` plus a resident-memory watch
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import gc
 import itertools
 import logging
@@ -41,6 +44,7 @@ BATCH_BYTES = 8 * 1024 * 1024  # a batch closes early once its files add up to t
 IN_FLIGHT = 2  # batches handed to a worker at once: one in work, one waiting
 TICK = 0.5  # seconds between the parent's checks of time and memory
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_LIBC = ctypes.CDLL(None)  # this process's C library
 
 Observe = Callable[[FileEntry, Crawler, Any], FileObservation]  # (entry, crawler, job) -> observation
 
@@ -69,6 +73,13 @@ def _rss(pid: int) -> int:
             return int(fh.read().split()[1]) * _PAGE
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _trim() -> None:
+    """Give the C allocator's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing)."""
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def _vm_size() -> int:
@@ -126,6 +137,7 @@ class WorkerPool:
         slot = RawArray("d", 3)
         gc.collect()
         gc.freeze()  # keep the collector from touching (and so copying) the pages of objects loaded before the fork
+        _trim()  # free heap pages left by loading go back to the system rather than into every worker's share
         process = self.context.Process(
             target=_worker_main,
             args=(child_end, slot, self.memory, self.observe, [parent_end] + [w.conn for w in self.workers]),
@@ -280,6 +292,14 @@ def pool_for(workers: int, memory: int, observe: Observe, key: object) -> Worker
     if not _POOL:
         _POOL.append(WorkerPool(workers, memory, observe, key))
     return _POOL[0]
+
+
+def rest() -> None:
+    """Stop the pool's workers but keep the pool: its next run forks new ones from this process, which still
+    holds the detector. Called when a walk is done, so the workers' memory is not held while the rules run
+    or the process waits for its next run."""
+    for pool in _POOL:
+        pool.close()
 
 
 def shutdown() -> None:

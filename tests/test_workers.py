@@ -31,3 +31,30 @@ def test_a_file_beyond_the_worker_memory_limit_is_too_large(tmp_path: Path, writ
     assert exported["huge.pdf"]["status"] == "too_large"
     assert "worker" in exported["huge.pdf"]["reason"]
     assert all(exported[f"note {i}.txt"]["entities"] == {"EMAIL_ADDRESS": 1} for i in range(20))
+
+
+def test_workers_stop_after_each_walk_and_the_next_source_is_read_in_full(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    # The workers stop once a source's walk is done (their memory is not held while its rules run); the next
+    # source's walk forks new ones from the scan process, and every one of its files is read once.
+    roots = {}
+    for name in ("first", "second"):
+        roots[name] = tmp_path / name
+        roots[name].mkdir()
+        for i in range(150):
+            text.write_text(roots[name] / f"{name} note {i}.txt", f"Contact {name}.worker{i}@example.co.uk")
+    sources = [{"id": name, "kind": "local", "root": str(root)} for name, root in roots.items()]
+    config = write_config(roots["first"], sources=sources, scan={"workers": 2}, detection={"names": False})
+    steward = [sys.executable, "-m", "inventory"]
+    scan = subprocess.run([*steward, "scan", "--config", str(config)], capture_output=True, text=True, timeout=600)
+    assert scan.returncode == 0, scan.stderr
+    assert "first: 150 entries, 150 read" in scan.stdout
+    assert "second: 150 entries, 150 read" in scan.stdout
+    export = subprocess.run(
+        [*steward, "export", "files", "--config", str(config)], capture_output=True, text=True, check=True
+    )
+    rows = [json.loads(line) for line in export.stdout.splitlines()]
+    paths = [row["path"] for row in rows]
+    assert len(paths) == len(set(paths)) == 300
+    assert all(row["status"] == "ok" and row["entities"] == {"EMAIL_ADDRESS": 1} for row in rows)
