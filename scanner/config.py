@@ -216,6 +216,10 @@ class LimitsConfig(Strict):
         default=ByteSize(1024**3),
         description="Memory a content worker may take beyond the shared model; a file that needs more is too_large.",
     )
+    worker_files: PositiveInt = Field(
+        default=20_000,
+        description="Files a content worker reads before a fresh one, forked from the scan process, takes its place.",
+    )
 
     def to_limits(self, ocr: OcrLimits | None = None, metadata: bool = True) -> Limits:
         """The per-file limits; ``ocr`` and ``metadata`` from ``ExtractConfig`` (default: both on)."""
@@ -228,6 +232,7 @@ class LimitsConfig(Strict):
             max_expanded_bytes=int(self.archives.max_expanded_size),
             max_table_rows=self.max_table_rows,
             max_worker_bytes=int(self.worker_memory),
+            max_worker_files=self.worker_files,
             ocr=ocr or OcrLimits(),
             metadata=metadata,
         )

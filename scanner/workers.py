@@ -65,6 +65,7 @@ class _Worker:
     baseline_rss: int
     batches: list[_Batch] = field(default_factory=list)
     progress: float = 0.0  # monotonic time it last received work while idle or sent results
+    handed: int = 0  # files it has been given
 
 
 def _rss(pid: int) -> int:
@@ -124,12 +125,14 @@ def _worker_main(conn: Connection, slot: Any, memory: int, observe: Observe, sib
 class WorkerPool:
     """``workers`` forked processes sharing this process's loaded detector; ``run`` streams observations."""
 
-    def __init__(self, workers: int, memory: int, observe: Observe, key: object = None) -> None:
+    def __init__(self, workers: int, memory: int, observe: Observe, key: object = None, files: int = 0) -> None:
         self.size, self.memory, self.observe, self.key = workers, memory, observe, key
+        self.files = files  # files a worker is given before a fresh one takes its place (0: no limit)
         self.context = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
         self.numbers = itertools.count(1)
         self.replaced = 0
+        self.renewed = 0  # workers stopped after their ``files`` and replaced
         self.requeue: list[_Batch] = []  # batches taken back from a retired worker, handed out first
 
     def _start(self) -> _Worker:
@@ -164,6 +167,24 @@ class WorkerPool:
         while len(self.workers) < self.size:
             self.workers.append(self._start())
         return lost
+
+    def _spent(self, worker: _Worker) -> bool:
+        return 0 < self.files <= worker.handed
+
+    def _renew(self) -> None:
+        """Stop each worker that has been given its ``files`` and has finished them; ``_ensure`` forks a fresh
+        one from this process. What a worker gathers as it reads (pages of the model it made its own, spaCy's
+        vocabulary, the allocator's free lists) goes with it, and nothing it was given is lost."""
+        for worker in [w for w in self.workers if self._spent(w) and not w.batches]:
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+            self.workers.remove(worker)
+            self.renewed += 1
 
     def close(self) -> None:
         """Stop every worker (they finish nothing further)."""
@@ -230,9 +251,11 @@ class WorkerPool:
         exhausted = False
         try:
             while True:
+                if self.requeue or not exhausted:
+                    self._renew()
                 yield from self._ensure()
                 for worker in self.workers:
-                    while len(worker.batches) < IN_FLIGHT:
+                    while len(worker.batches) < IN_FLIGHT and not self._spent(worker):
                         batch = self.requeue.pop(0) if self.requeue else None
                         if batch is None and not exhausted:
                             batch = self._next_batch(entries, job)
@@ -242,6 +265,7 @@ class WorkerPool:
                         if not worker.batches:
                             worker.progress = time.monotonic()
                         worker.batches.append(batch)
+                        worker.handed += len(batch.entries)
                         with contextlib.suppress(OSError):  # a dead worker: the next round replaces it
                             worker.conn.send((batch.number, batch.job, batch.entries))
                 busy = [w for w in self.workers if w.batches]
@@ -284,13 +308,13 @@ class WorkerPool:
 _POOL: list[WorkerPool] = []  # this process's pool, kept for the next source and the next run
 
 
-def pool_for(workers: int, memory: int, observe: Observe, key: object) -> WorkerPool:
+def pool_for(workers: int, memory: int, observe: Observe, key: object, files: int = 0) -> WorkerPool:
     """The process's pool for these settings, (re)started if the settings changed; a larger pool already
     running serves a request for fewer workers (a service's watcher and its walks share one pool)."""
-    if _POOL and (_POOL[0].key != key or _POOL[0].size < workers or _POOL[0].memory != memory):
+    if _POOL and ((_POOL[0].key, _POOL[0].memory, _POOL[0].files) != (key, memory, files) or _POOL[0].size < workers):
         _POOL.pop().close()
     if not _POOL:
-        _POOL.append(WorkerPool(workers, memory, observe, key))
+        _POOL.append(WorkerPool(workers, memory, observe, key, files))
     return _POOL[0]
 
 

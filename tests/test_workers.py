@@ -1,5 +1,5 @@
 """Content workers: a file that needs more memory than a worker may take is too_large, the worker is replaced
-and the scan goes on."""
+and the scan goes on; a worker renewed after its files, or stopped after a walk, loses nothing."""
 
 from __future__ import annotations
 
@@ -33,11 +33,10 @@ def test_a_file_beyond_the_worker_memory_limit_is_too_large(tmp_path: Path, writ
     assert all(exported[f"note {i}.txt"]["entities"] == {"EMAIL_ADDRESS": 1} for i in range(20))
 
 
-def test_workers_stop_after_each_walk_and_the_next_source_is_read_in_full(
-    tmp_path: Path, write_config: Callable[..., Path]
-) -> None:
-    # The workers stop once a source's walk is done (their memory is not held while its rules run); the next
-    # source's walk forks new ones from the scan process, and every one of its files is read once.
+def test_renewed_workers_lose_no_file(tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    # A worker that has been given its 40 files is stopped once it has sent them back, and a fresh one forked
+    # in its place; the workers stop once a source's walk is done (their memory is not held while its rules
+    # run), and the next source's walk forks new ones. Every file of both sources is read exactly once.
     roots = {}
     for name in ("first", "second"):
         roots[name] = tmp_path / name
@@ -45,7 +44,8 @@ def test_workers_stop_after_each_walk_and_the_next_source_is_read_in_full(
         for i in range(150):
             text.write_text(roots[name] / f"{name} note {i}.txt", f"Contact {name}.worker{i}@example.co.uk")
     sources = [{"id": name, "kind": "local", "root": str(root)} for name, root in roots.items()]
-    config = write_config(roots["first"], sources=sources, scan={"workers": 2}, detection={"names": False})
+    settings = {"scan": {"workers": 2}, "limits": {"worker_files": 40}, "detection": {"names": False}}
+    config = write_config(roots["first"], sources=sources, **settings)
     steward = [sys.executable, "-m", "inventory"]
     scan = subprocess.run([*steward, "scan", "--config", str(config)], capture_output=True, text=True, timeout=600)
     assert scan.returncode == 0, scan.stderr
