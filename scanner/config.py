@@ -11,6 +11,7 @@ from pydantic import (
     ByteSize,
     ConfigDict,
     Field,
+    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     SecretStr,
@@ -216,9 +217,10 @@ class LimitsConfig(Strict):
         default=ByteSize(1024**3),
         description="Memory a content worker may take beyond the shared model; a file that needs more is too_large.",
     )
-    worker_files: PositiveInt = Field(
-        default=20_000,
-        description="Files a content worker reads before a fresh one, forked from the scan process, takes its place.",
+    worker_files: NonNegativeInt = Field(
+        default=0,
+        description="Files a content worker reads before a fresh one, forked from the scan process, takes its place "
+        "(0: never).",
     )
 
     def to_limits(self, ocr: OcrLimits | None = None, metadata: bool = True) -> Limits:

@@ -4,7 +4,8 @@ The parent loads the detector (and with it the spaCy pipeline) once; workers are
 memory is shared copy-on-write rather than loaded again in every worker. The pool lives for the whole process
 (every source of a run, every run of a service) and is replaced only when the detection settings change; its
 workers stop when a walk is done (``rest``) and the next run forks new ones, so the pages each has made its own
-are not held while the rules run or the process waits.
+are not held while the rules run or the process waits; with ``files`` set, a worker given that many files is
+stopped once it has sent them back and a fresh one forked in its place.
 
 Workers receive batches of entries (locators, never contents) over one socket pair each and send back one list
 of observations per batch. Each worker runs under a memory ceiling (``RLIMIT_AS`` plus a resident-memory watch
