@@ -11,6 +11,7 @@ from pydantic import (
     ByteSize,
     ConfigDict,
     Field,
+    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     SecretStr,
@@ -216,6 +217,11 @@ class LimitsConfig(Strict):
         default=ByteSize(1024**3),
         description="Memory a content worker may take beyond the shared model; a file that needs more is too_large.",
     )
+    worker_files: NonNegativeInt = Field(
+        default=0,
+        description="Files a content worker reads before a fresh one, forked from the scan process, takes its place "
+        "(0: never).",
+    )
 
     def to_limits(self, ocr: OcrLimits | None = None, metadata: bool = True) -> Limits:
         """The per-file limits; ``ocr`` and ``metadata`` from ``ExtractConfig`` (default: both on)."""
@@ -228,6 +234,7 @@ class LimitsConfig(Strict):
             max_expanded_bytes=int(self.archives.max_expanded_size),
             max_table_rows=self.max_table_rows,
             max_worker_bytes=int(self.worker_memory),
+            max_worker_files=self.worker_files,
             ocr=ocr or OcrLimits(),
             metadata=metadata,
         )

@@ -272,5 +272,6 @@ def observe_stream(
         for entry in stream:
             yield _observe_job(entry, crawler, job)
         return
-    pool = pool_for(workers, job.limits.max_worker_bytes, _observe_job, (job.detection, job.hash_key))
+    key = (job.detection, job.hash_key)
+    pool = pool_for(workers, job.limits.max_worker_bytes, _observe_job, key, job.limits.max_worker_files)
     yield from pool.run(stream, job)

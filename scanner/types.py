@@ -233,6 +233,7 @@ class Limits:
     max_expanded_bytes: int = 500 * 1024 * 1024
     max_table_rows: int = 50_000  # rows of one sheet or CSV read
     max_worker_bytes: int = 1024 * 1024 * 1024  # memory a worker may take beyond what it was forked with
+    max_worker_files: int = 0  # files a worker reads before a fresh one is forked in its place (0: never)
     depth: int = 0
     ocr: OcrLimits = OcrLimits()
     metadata: bool = True  # image EXIF/XMP/IPTC and document author fields read as personal data (extract.metadata)

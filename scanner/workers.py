@@ -2,7 +2,10 @@
 
 The parent loads the detector (and with it the spaCy pipeline) once; workers are forked from it, so the model's
 memory is shared copy-on-write rather than loaded again in every worker. The pool lives for the whole process
-(every source of a run, every run of a service) and is replaced only when the detection settings change.
+(every source of a run, every run of a service) and is replaced only when the detection settings change; its
+workers stop when a walk is done (``rest``) and the next run forks new ones, so the pages each has made its own
+are not held while the rules run or the process waits; with ``files`` set, a worker given that many files is
+stopped once it has sent them back and a fresh one forked in its place.
 
 Workers receive batches of entries (locators, never contents) over one socket pair each and send back one list
 of observations per batch. Each worker runs under a memory ceiling (``RLIMIT_AS`` plus a resident-memory watch
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import gc
 import itertools
 import logging
@@ -41,6 +45,7 @@ BATCH_BYTES = 8 * 1024 * 1024  # a batch closes early once its files add up to t
 IN_FLIGHT = 2  # batches handed to a worker at once: one in work, one waiting
 TICK = 0.5  # seconds between the parent's checks of time and memory
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_LIBC = ctypes.CDLL(None)  # this process's C library
 
 Observe = Callable[[FileEntry, Crawler, Any], FileObservation]  # (entry, crawler, job) -> observation
 
@@ -61,6 +66,7 @@ class _Worker:
     baseline_rss: int
     batches: list[_Batch] = field(default_factory=list)
     progress: float = 0.0  # monotonic time it last received work while idle or sent results
+    handed: int = 0  # files it has been given
 
 
 def _rss(pid: int) -> int:
@@ -69,6 +75,13 @@ def _rss(pid: int) -> int:
             return int(fh.read().split()[1]) * _PAGE
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _trim() -> None:
+    """Give the C allocator's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing)."""
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def _vm_size() -> int:
@@ -113,12 +126,14 @@ def _worker_main(conn: Connection, slot: Any, memory: int, observe: Observe, sib
 class WorkerPool:
     """``workers`` forked processes sharing this process's loaded detector; ``run`` streams observations."""
 
-    def __init__(self, workers: int, memory: int, observe: Observe, key: object = None) -> None:
+    def __init__(self, workers: int, memory: int, observe: Observe, key: object = None, files: int = 0) -> None:
         self.size, self.memory, self.observe, self.key = workers, memory, observe, key
+        self.files = files  # files a worker is given before a fresh one takes its place (0: no limit)
         self.context = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
         self.numbers = itertools.count(1)
         self.replaced = 0
+        self.renewed = 0  # workers stopped after their ``files`` and replaced
         self.requeue: list[_Batch] = []  # batches taken back from a retired worker, handed out first
 
     def _start(self) -> _Worker:
@@ -126,6 +141,7 @@ class WorkerPool:
         slot = RawArray("d", 3)
         gc.collect()
         gc.freeze()  # keep the collector from touching (and so copying) the pages of objects loaded before the fork
+        _trim()  # free heap pages left by loading go back to the system rather than into every worker's share
         process = self.context.Process(
             target=_worker_main,
             args=(child_end, slot, self.memory, self.observe, [parent_end] + [w.conn for w in self.workers]),
@@ -152,6 +168,24 @@ class WorkerPool:
         while len(self.workers) < self.size:
             self.workers.append(self._start())
         return lost
+
+    def _spent(self, worker: _Worker) -> bool:
+        return 0 < self.files <= worker.handed
+
+    def _renew(self) -> None:
+        """Stop each worker that has been given its ``files`` and has finished them; ``_ensure`` forks a fresh
+        one from this process. What a worker gathers as it reads (pages of the model it made its own, spaCy's
+        vocabulary, the allocator's free lists) goes with it, and nothing it was given is lost."""
+        for worker in [w for w in self.workers if self._spent(w) and not w.batches]:
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+            self.workers.remove(worker)
+            self.renewed += 1
 
     def close(self) -> None:
         """Stop every worker (they finish nothing further)."""
@@ -218,9 +252,11 @@ class WorkerPool:
         exhausted = False
         try:
             while True:
+                if self.requeue or not exhausted:
+                    self._renew()
                 yield from self._ensure()
                 for worker in self.workers:
-                    while len(worker.batches) < IN_FLIGHT:
+                    while len(worker.batches) < IN_FLIGHT and not self._spent(worker):
                         batch = self.requeue.pop(0) if self.requeue else None
                         if batch is None and not exhausted:
                             batch = self._next_batch(entries, job)
@@ -230,6 +266,7 @@ class WorkerPool:
                         if not worker.batches:
                             worker.progress = time.monotonic()
                         worker.batches.append(batch)
+                        worker.handed += len(batch.entries)
                         with contextlib.suppress(OSError):  # a dead worker: the next round replaces it
                             worker.conn.send((batch.number, batch.job, batch.entries))
                 busy = [w for w in self.workers if w.batches]
@@ -272,14 +309,22 @@ class WorkerPool:
 _POOL: list[WorkerPool] = []  # this process's pool, kept for the next source and the next run
 
 
-def pool_for(workers: int, memory: int, observe: Observe, key: object) -> WorkerPool:
+def pool_for(workers: int, memory: int, observe: Observe, key: object, files: int = 0) -> WorkerPool:
     """The process's pool for these settings, (re)started if the settings changed; a larger pool already
     running serves a request for fewer workers (a service's watcher and its walks share one pool)."""
-    if _POOL and (_POOL[0].key != key or _POOL[0].size < workers or _POOL[0].memory != memory):
+    if _POOL and ((_POOL[0].key, _POOL[0].memory, _POOL[0].files) != (key, memory, files) or _POOL[0].size < workers):
         _POOL.pop().close()
     if not _POOL:
-        _POOL.append(WorkerPool(workers, memory, observe, key))
+        _POOL.append(WorkerPool(workers, memory, observe, key, files))
     return _POOL[0]
+
+
+def rest() -> None:
+    """Stop the pool's workers but keep the pool: its next run forks new ones from this process, which still
+    holds the detector. Called when a walk is done, so the workers' memory is not held while the rules run
+    or the process waits for its next run."""
+    for pool in _POOL:
+        pool.close()
 
 
 def shutdown() -> None:

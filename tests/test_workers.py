@@ -1,5 +1,5 @@
 """Content workers: a file that needs more memory than a worker may take is too_large, the worker is replaced
-and the scan goes on."""
+and the scan goes on; a worker renewed after its files, or stopped after a walk, loses nothing."""
 
 from __future__ import annotations
 
@@ -31,3 +31,30 @@ def test_a_file_beyond_the_worker_memory_limit_is_too_large(tmp_path: Path, writ
     assert exported["huge.pdf"]["status"] == "too_large"
     assert "worker" in exported["huge.pdf"]["reason"]
     assert all(exported[f"note {i}.txt"]["entities"] == {"EMAIL_ADDRESS": 1} for i in range(20))
+
+
+def test_renewed_workers_lose_no_file(tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    # A worker that has been given its 40 files is stopped once it has sent them back, and a fresh one forked
+    # in its place; the workers stop once a source's walk is done (their memory is not held while its rules
+    # run), and the next source's walk forks new ones. Every file of both sources is read exactly once.
+    roots = {}
+    for name in ("first", "second"):
+        roots[name] = tmp_path / name
+        roots[name].mkdir()
+        for i in range(150):
+            text.write_text(roots[name] / f"{name} note {i}.txt", f"Contact {name}.worker{i}@example.co.uk")
+    sources = [{"id": name, "kind": "local", "root": str(root)} for name, root in roots.items()]
+    settings = {"scan": {"workers": 2}, "limits": {"worker_files": 40}, "detection": {"names": False}}
+    config = write_config(roots["first"], sources=sources, **settings)
+    steward = [sys.executable, "-m", "inventory"]
+    scan = subprocess.run([*steward, "scan", "--config", str(config)], capture_output=True, text=True, timeout=600)
+    assert scan.returncode == 0, scan.stderr
+    assert "first: 150 entries, 150 read" in scan.stdout
+    assert "second: 150 entries, 150 read" in scan.stdout
+    export = subprocess.run(
+        [*steward, "export", "files", "--config", str(config)], capture_output=True, text=True, check=True
+    )
+    rows = [json.loads(line) for line in export.stdout.splitlines()]
+    paths = [row["path"] for row in rows]
+    assert len(paths) == len(set(paths)) == 300
+    assert all(row["status"] == "ok" and row["entities"] == {"EMAIL_ADDRESS": 1} for row in rows)

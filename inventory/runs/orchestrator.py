@@ -56,6 +56,7 @@ from scanner.errors import SourceError
 from scanner.pipeline import Job, observe_stream
 from scanner.risk import by_risk
 from scanner.types import FileEntry, FileObservation, Reading
+from scanner.workers import rest as rest_workers
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +270,7 @@ def _walk(
                     recorder.seen,
                 )
                 return _outcome(run, 0)
+            rest_workers()  # the content is read: the workers' memory is not held while the rules run
             recorder.finish()
             folders.finish()
             state, assets, evaluated, risks = _after_walk(session, config, request, profile, book, risk_rules,

@@ -210,21 +210,27 @@ class TieredDetector:
     def ner(self, texts: list[str]) -> Iterator[list[Match]]:
         """PERSON spans by spaCy's NER, called directly (``nlp.pipe``, only tok2vec and ner), each checked by
         ``plausible_name`` and the allow-list; scored as presidio's SpacyRecognizer scores them."""
-        if self.engine.nlp is None or not texts:
+        nlp = self.engine.nlp
+        if nlp is None or not texts:
             yield from ([] for _ in texts)
             return
-        for text, doc in zip(texts, self.engine.nlp.pipe(texts, batch_size=64), strict=True):
-            found: list[Match] = []
-            for ent in doc.ents:
-                if ent.label_ not in _PERSON_LABELS:
-                    continue
-                start, end = ent.start_char, ent.end_char
-                cut = text.find("\n", start, end)
-                end = cut if cut >= 0 else end  # NER runs a name on into the next line
-                value = text[start:end]
-                if plausible_name(value, text, start) and not self._allowed("PERSON", value):
-                    found.append(Match("PERSON", start, end, _NER_SCORE, value, "SpacyRecognizer", False))
-            yield found
+        out: list[list[Match]] = []
+        # Words spaCy first meets here are forgotten when the zone closes, so its vocabulary and string store do
+        # not grow with every file a process reads; the docs are not used beyond it.
+        with nlp.memory_zone():
+            for text, doc in zip(texts, nlp.pipe(texts, batch_size=64), strict=True):
+                found: list[Match] = []
+                for ent in doc.ents:
+                    if ent.label_ not in _PERSON_LABELS:
+                        continue
+                    start, end = ent.start_char, ent.end_char
+                    cut = text.find("\n", start, end)
+                    end = cut if cut >= 0 else end  # NER runs a name on into the next line
+                    value = text[start:end]
+                    if plausible_name(value, text, start) and not self._allowed("PERSON", value):
+                        found.append(Match("PERSON", start, end, _NER_SCORE, value, "SpacyRecognizer", False))
+                out.append(found)
+        yield from out
 
     def layout_names(self, text: str, offset: int) -> tuple[list[Match], bool]:
         """Names by the layouts of council files (``people.py``), in ``text`` placed at ``offset``, and whether

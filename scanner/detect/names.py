@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from pathlib import Path
 
 import regex
 
@@ -83,11 +84,22 @@ _PLACE_FIRST = frozenset({"north", "south", "east", "west", "port", "fort", "mou
 @functools.cache
 def countries() -> frozenset[str]:
     """Countries and territories by their English names, from phonenumbers' region names ("Burkina Faso",
-    "Saint Pierre And Miquelon"), case-folded. Loading them takes ~0.2 CPU-s, so a detector loads them once
-    when it is built."""
-    from phonenumbers.geodata.locale import LOCALE_DATA
+    "Saint Pierre And Miquelon"), case-folded; a detector loads them once, when it is built.
 
-    return frozenset(names["aa"].casefold() for names in LOCALE_DATA.values() if not names["aa"].startswith("*"))
+    Only ``phonenumbers/geodata/locale.py`` is executed, and not kept: importing it as a module would first run
+    its package's ``__init__``, which loads the whole geocoding database (about 90 MB), held by every process."""
+    import importlib.util
+
+    import phonenumbers
+
+    path = Path(phonenumbers.__file__).parent / "geodata" / "locale.py"
+    spec = importlib.util.spec_from_file_location("phonenumbers.geodata.locale", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no phonenumbers region names at {path}")
+    module = importlib.util.module_from_spec(spec)  # not put in sys.modules: dropped once read
+    spec.loader.exec_module(module)
+    locale: dict[str, dict[str, str]] = module.LOCALE_DATA
+    return frozenset(names["aa"].casefold() for names in locale.values() if not names["aa"].startswith("*"))
 
 
 def place_name(words: list[str]) -> bool:
