@@ -12,10 +12,12 @@ store; an error is raised as SQLAlchemy raises one for ``INSERT`` (``DBAPIError`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Table, insert
+from sqlalchemy import JSON, Column, LargeBinary, Table, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -31,8 +33,9 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     given = list(rows[0])
     defaults = [c for c in table.columns if c.name not in rows[0] and _python_default(c) is not None]
     columns = [table.c[name] for name in given] + defaults
-    processors = [_processor(c, dialect) for c in columns]
+    processors = [(i, p) for i, c in enumerate(columns) if (p := _processor(c, dialect)) is not None]
     fill = [_python_default(c) for c in defaults]
+    values = itemgetter(*given) if len(given) > 1 else lambda row: (row[given[0]],)
     quote = dialect.identifier_preparer
     names = ", ".join(quote.quote(c.name) for c in columns)
     statement = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
@@ -41,8 +44,12 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
-                values = [row[name] for name in given] + [make() for make in fill]  # type: ignore[misc]
-                copy.write_row([p(v) if p else v for p, v in zip(processors, values, strict=True)])
+                out = list(values(row))
+                if fill:
+                    out += [make() for make in fill]  # type: ignore[misc]
+                for i, process in processors:
+                    out[i] = process(out[i])
+                copy.write_row(out)
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, raw, None)
         if lost:
@@ -53,7 +60,21 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 
 
 def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    found: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(dialect)
+    """What a value of ``column`` goes through before ``COPY``: the column's bind processing, except for JSON (the
+    JSON text itself, serialised as ``INSERT`` would, rather than a driver wrapper serialised later: COPY reads
+    text) and binary columns (bytes go to psycopg's own bytea formatting as they are, not wrapped first)."""
+    kind = column.type
+    if isinstance(kind, LargeBinary):
+        return None
+    if isinstance(kind, JSON):
+        dumps: Callable[[Any], str] = getattr(dialect, "_json_serializer", None) or json.dumps
+        null = None if kind.none_as_null else "null"
+
+        def text(value: Any) -> str | None:
+            return null if value is None else dumps(value)
+
+        return text
+    found: Callable[[Any], Any] | None = kind.dialect_impl(dialect).bind_processor(dialect)
     return found
 
 
