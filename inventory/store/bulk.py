@@ -5,8 +5,9 @@ A scan's recorder writes thousands of rows per checkpoint (files, detections, ev
 ``executemany`` psycopg sends one ``INSERT`` per row, and the Python cost per row (parameters bound, the statement
 queued and its result read) made the recording the largest CPU cost of a coordinator. ``COPY`` streams the rows
 in one statement, each row formatted by psycopg's C code. Values are first passed through each column's own bind
-processing (JSON columns serialised, Python-side defaults filled in), so what is stored is what ``INSERT`` would
-store; an error is raised as SQLAlchemy raises one for ``INSERT`` (``DBAPIError`` with the driver's error as
+processing (Python-side defaults filled in; JSON columns serialised to the text ``INSERT`` would store, and bytes
+left as they are, rather than wrapped for the driver to unwrap row by row), so what is stored is what ``INSERT``
+would store; an error is raised as SQLAlchemy raises one for ``INSERT`` (``DBAPIError`` with the driver's error as
 ``orig``, ``connection_invalidated`` set when the connection is lost), so callers treat both the same.
 """
 
