@@ -7,8 +7,10 @@
 Starts a real `dask scheduler` and two `dask worker` processes (one thread each, no nanny) on 127.0.0.1.
 
 Content work alone (no store): the local pool with 1 and 2 processes, then Dask rounds alternating 1 worker
-(the other left idle) and 2 workers, so that a change in the machine's load falls on both. Each Dask task reports
-when it began and ended on its worker and the CPU the worker process used meanwhile, which gives, per round:
+(the other left idle) and 2 workers, so that a change in the machine's load falls on both. Every round starts with
+the workers' caches emptied, so each reads the share as new (as the local pool's fresh processes do). Each Dask
+task reports when it began and ended on its worker and the CPU the worker process used meanwhile, which gives,
+per round:
 
     rate       files / wall time (first batch began to last batch ended)
     cpu rate   files / CPU seconds of the workers            (what a worker reads per second on a core of its own)
