@@ -7,8 +7,10 @@
 Starts a real `dask scheduler` and two `dask worker` processes (one thread each, no nanny) on 127.0.0.1.
 
 Content work alone (no store): the local pool with 1 and 2 processes, then Dask rounds alternating 1 worker
-(the other left idle) and 2 workers, so that a change in the machine's load falls on both. Each Dask task reports
-when it began and ended on its worker and the CPU the worker process used meanwhile, which gives, per round:
+(the other left idle) and 2 workers, so that a change in the machine's load falls on both. Every round starts with
+the workers' caches emptied, so each reads the share as new (as the local pool's fresh processes do). Each Dask
+task reports when it began and ended on its worker and the CPU the worker process used meanwhile, which gives,
+per round:
 
     rate       files / wall time (first batch began to last batch ended)
     cpu rate   files / CPU seconds of the workers            (what a worker reads per second on a core of its own)
@@ -151,12 +153,38 @@ def settings(address: str, tls: Path | None, batch: int | None) -> Any:
     return DaskConfig(scheduler=address, tls=certs, wait_for_workers=120, **extra)
 
 
+def forget(name: str) -> int:
+    """On a worker: empty what its process remembers of files already read (the names NER found in each text,
+    the bounded caches of values and folder names), so that every round reads the share as new to it. Without
+    this the worker left idle in the 1-worker rounds would start each 2-worker round with less remembered than
+    the other, and read its files at a higher CPU cost per file."""
+    import sys
+
+    from scanner.cluster.worker import LOADED
+
+    state = LOADED[name]
+    state.detector.ner_seen.clear()
+    cleared = 0
+    for module in [m for n, m in sys.modules.items() if n.startswith("scanner.") and m is not None]:
+        for value in list(vars(module).values()):
+            parameters = getattr(value, "cache_parameters", None)
+            if callable(parameters) and parameters()["maxsize"] is not None:  # an LRU of values, not a setting
+                value.cache_clear()
+                cleared += 1
+    return cleared
+
+
 class Limited(DaskExecutor):
-    """Sends batches to the first ``limit`` ready workers only: the others stay connected and idle."""
+    """Sends batches to the first ``limit`` ready workers only: the others stay connected and idle. Every
+    worker starts the round with its caches empty (``forget``)."""
 
     def __init__(self, dask: Any, client: Any, limit: int) -> None:
         super().__init__(dask, client)
         self.limit = limit
+
+    def _setup(self, name: str, job: Any) -> None:
+        super()._setup(name, job)
+        self.client.run(forget, name, workers=self.connected)
 
     def _refresh(self, name: str, force: bool = False) -> None:
         super()._refresh(name, force)

@@ -428,7 +428,8 @@ class DaskConfig(Strict):
         default=128,
         ge=1,
         le=1000,
-        description="Most files sent to a worker in one task (the first tasks hold 8, doubling up to this).",
+        description="Most files sent to a worker in one task (the first tasks hold 8, doubling up to this; the "
+        "last ones shrink as the list ends, so that the workers finish together).",
     )
     databases: Literal["coordinator", "workers"] = Field(
         default="coordinator",

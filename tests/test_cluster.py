@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -203,20 +204,38 @@ def wait_until_recorded(proc: subprocess.Popen[str], url: str, at_least: int) ->
     return n
 
 
-def status_while_running(proc: subprocess.Popen[str], config: Path) -> str:
-    """`steward status` (its report, rendered) polled until it shows per-worker rates or the scan ends."""
-    from inventory.config import load_config
-    from inventory.runs.status import render_status, status_report
-    from inventory.store.engine import open_store
+class StatusWatch(threading.Thread):
+    """`steward status` (its report, rendered) polled from before the scan starts until it shows per-worker rates
+    or the scan ends: a small share's content work can be over within a second of its first file being recorded,
+    too soon for a reader that only starts then."""
 
-    settings, _ = load_config(config)
-    factory = open_store(settings.database)
-    shown = ""
-    while proc.poll() is None and "per worker" not in shown:
-        with factory() as session:
-            shown = render_status(status_report(session, settings))
-        time.sleep(0.3)
-    return shown
+    def __init__(self, config: Path) -> None:
+        super().__init__(daemon=True)
+        from inventory.config import load_config
+        from inventory.store.engine import open_store
+
+        self.settings, _ = load_config(config)
+        self.factory = open_store(self.settings.database)
+        self.shown, self.done = "", threading.Event()
+
+    def run(self) -> None:
+        from inventory.runs.status import render_status, status_report
+
+        while not self.done.is_set() and "per worker" not in self.shown:
+            try:
+                with self.factory() as session:
+                    self.shown = render_status(status_report(session, self.settings))
+            except Exception:  # the scan has not created its run (or the store's tables) yet
+                pass
+            time.sleep(0.1)
+
+    def until(self, proc: subprocess.Popen[str]) -> str:
+        """What it last showed, once it showed the rates or ``proc`` ended."""
+        while self.is_alive() and proc.poll() is None:
+            time.sleep(0.1)
+        self.done.set()
+        self.join()
+        return self.shown
 
 
 def test_dask_scan_records_what_the_local_engine_records(
@@ -224,9 +243,10 @@ def test_dask_scan_records_what_the_local_engine_records(
 ) -> None:
     url = databases()
     config = write_config(tmp_path, share, url, dask_scan(cluster))
+    watch = StatusWatch(config)
     proc = start_scan(config)
-    wait_until_recorded(proc, url, 1)
-    running = status_while_running(proc, config)  # what `steward status` shows from outside while it runs
+    watch.start()
+    running = watch.until(proc)  # what `steward status` shows from outside while it runs
     stdout, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 0, stderr
     assert f"{FILES} entries, {FILES} read" in stdout

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, TextClause, and_, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import ARRAY, Table, TextClause, and_, any_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from inventory.runs import rows
@@ -301,14 +301,20 @@ class Recorder:
         return rows.file_values(obs, self._path_fields(obs.entry.path), self.run.id, now)
 
     def _stored(self, paths: list[str]) -> dict[str, tuple[int, datetime | None]]:
-        """Path -> (id, deleted_at) of the stored rows among ``paths``: one query per 500 paths."""
+        """Path -> (id, deleted_at) of the stored rows among ``paths``: on PostgreSQL one query with the paths as
+        one array (the same statement every time, prepared once), elsewhere one query per 500 paths."""
         conn, found = self.s.connection(), {}
-        for i in range(0, len(paths), 500):
-            for fid, path, deleted in conn.execute(
-                select(FileRecord.id, FileRecord.path, FileRecord.deleted_at).where(
-                    FileRecord.source == self.run.source, FileRecord.path.in_(paths[i : i + 500])
-                )
-            ):
+        columns = select(FileRecord.id, FileRecord.path, FileRecord.deleted_at)
+        if conn.dialect.name == "postgresql":
+            among = FileRecord.path == any_(bindparam("paths", paths, type_=ARRAY(FileRecord.path.type)))
+            queries = [columns.where(FileRecord.source == self.run.source, among)] if paths else []
+        else:
+            queries = [
+                columns.where(FileRecord.source == self.run.source, FileRecord.path.in_(paths[i : i + 500]))
+                for i in range(0, len(paths), 500)
+            ]
+        for query in queries:
+            for fid, path, deleted in conn.execute(query):
                 found[path] = (int(fid), deleted)
         return found
 

@@ -1,23 +1,26 @@
-"""Many rows into one table at once: PostgreSQL's ``COPY`` when the store is PostgreSQL (psycopg), the driver's
-own ``executemany`` on SQLite, SQLAlchemy's ``executemany`` elsewhere.
+"""Many rows into one table at once: PostgreSQL's ``COPY`` when the store is PostgreSQL (psycopg), sqlite3's own
+``executemany`` on SQLite, SQLAlchemy's ``executemany`` elsewhere.
 
 A scan's recorder writes thousands of rows per checkpoint (files, detections, events, identifier digests). With
 ``executemany`` psycopg sends one ``INSERT`` per row, and the Python cost per row (parameters bound, the statement
 queued and its result read) made the recording the largest CPU cost of a coordinator. ``COPY`` streams the rows
 in one statement, each row formatted by psycopg's C code. Values are first passed through each column's own bind
-processing (JSON columns serialised, Python-side defaults filled in), so what is stored is what ``INSERT`` would
-store. On SQLite the same prepared values go straight to sqlite3's ``executemany`` (its C loop binds them),
-which skips SQLAlchemy's per-row parameter compilation: a third of the recorder's cost per file on SQLite.
-An error is raised as SQLAlchemy raises one for ``INSERT`` (``DBAPIError`` with the driver's error as
-``orig``, ``connection_invalidated`` set when the connection is lost), so callers treat both the same.
+processing (Python-side defaults filled in; JSON columns serialised to the text ``INSERT`` would store, and bytes
+left as they are, rather than wrapped for the driver to unwrap row by row), so what is stored is what ``INSERT``
+would store. On SQLite the same prepared values go straight to sqlite3's ``executemany`` (its C loop binds them),
+which skips SQLAlchemy's per-row parameter compilation. An error is raised as SQLAlchemy raises one for ``INSERT``
+(``DBAPIError`` with the driver's error as ``orig``, ``connection_invalidated`` set when the connection is lost),
+so callers treat both the same.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Table, bindparam, insert
+from sqlalchemy import JSON, Column, LargeBinary, Table, bindparam, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -34,15 +37,20 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     given = list(rows[0])
     defaults = [c for c in table.columns if c.name not in rows[0] and _python_default(c) is not None]
     columns = [table.c[name] for name in given] + defaults
-    processors = [_processor(c, dialect) for c in columns]
+    processors = [(i, p) for i, c in enumerate(columns) if (p := _processor(c, dialect)) is not None]
     fill = [_python_default(c) for c in defaults]
+    values = itemgetter(*given) if len(given) > 1 else lambda row: (row[given[0]],)
     quote = dialect.identifier_preparer
     names = ", ".join(quote.quote(c.name) for c in columns)
 
-    def values() -> Iterator[list[Any]]:
+    def prepared() -> Iterator[list[Any]]:
         for row in rows:
-            raw = [row[name] for name in given] + [make() for make in fill]  # type: ignore[misc]
-            yield [p(v) if p else v for p, v in zip(processors, raw, strict=True)]
+            out = list(values(row))
+            if fill:
+                out += [make() for make in fill]  # type: ignore[misc]
+            for i, process in processors:
+                out[i] = process(out[i])
+            yield out
 
     driver = conn.connection.driver_connection
     assert driver is not None
@@ -54,10 +62,10 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     try:
         if copy:
             with driver.cursor() as cursor, cursor.copy(statement) as stream:
-                for row in values():
+                for row in prepared():
                     stream.write_row(row)
         else:
-            driver.executemany(statement, values())
+            driver.executemany(statement, prepared())
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, driver, None)
         if lost:
@@ -125,7 +133,22 @@ def _update_unnest(
 
 
 def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    found: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(dialect)
+    """What a value of ``column`` goes through before it reaches the driver: the column's bind processing, except
+    for JSON (the JSON text itself, serialised as ``INSERT`` would, rather than a driver wrapper serialised later:
+    COPY reads text, and SQLite stores JSON as that text) and binary columns (bytes go to the driver as they are,
+    not wrapped first)."""
+    kind = column.type
+    if isinstance(kind, LargeBinary):
+        return None
+    if isinstance(kind, JSON):
+        dumps: Callable[[Any], str] = getattr(dialect, "_json_serializer", None) or json.dumps
+        null = None if kind.none_as_null else "null"
+
+        def text(value: Any) -> str | None:
+            return null if value is None else dumps(value)
+
+        return text
+    found: Callable[[Any], Any] | None = kind.dialect_impl(dialect).bind_processor(dialect)
     return found
 
 

@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 REFRESH_SECONDS = 2.0  # how often the coordinator looks at the workers connected
 FIRST_BATCH = 8  # files in each worker's first batch; batches double from there up to scan.dask.batch
 QUEUED_PER_WORKER = 3  # batches handed out per ready worker (one read, the others waiting on it), plus two
+READ_AHEAD = 2  # entries taken from the walk ahead of those sent: this many full batches per worker
+TAIL_SHARES = 2  # at the end of the list, a batch holds at most 1/(TAIL_SHARES x workers) of the files left
+TAIL_BATCH = 4  # but no fewer files than this (the scheduler's and the coordinator's cost is per task)
 
 
 class ClusterUnavailable(StewardError):
@@ -207,20 +211,30 @@ class DaskExecutor:
     def _run(self, name: str, stream: Iterator[FileEntry]) -> Iterator[FileObservation]:
         pending: dict[Future[Any], list[FileEntry]] = {}
         allowed: dict[Future[Any], frozenset[str]] = {}
+        ahead: deque[FileEntry] = deque()
         seq, exhausted, starved_since = 0, False, None
         while True:
             self._refresh(name)
-            while not exhausted and len(pending) < QUEUED_PER_WORKER * len(self.accepted) + 2 and self.accepted:
-                batch = list(islice(stream, self._size(seq)))
+            while (ahead or not exhausted) and len(pending) < QUEUED_PER_WORKER * len(self.accepted) + 2:
+                if not self.accepted:
+                    break
+                size = self._size(seq)
+                if not exhausted:  # read ahead, so that the end of the list is seen before its last batches go
+                    want = max(0, READ_AHEAD * size * len(self.accepted) - len(ahead))
+                    got = len(ahead)
+                    ahead.extend(islice(stream, want))
+                    exhausted = len(ahead) - got < want
+                if exhausted:
+                    size = self._tail(size, len(ahead))
+                batch = [ahead.popleft() for _ in range(min(size, len(ahead)))]
                 if not batch:
-                    exhausted = True
                     break
                 future = self._submit(name, batch, seq)
                 pending[future], allowed[future] = batch, frozenset(self.accepted)
                 self.in_flight += len(batch)
                 seq += 1
             if not pending:
-                if exhausted:
+                if exhausted and not ahead:
                     return
             else:
                 try:
@@ -241,6 +255,13 @@ class DaskExecutor:
         back soon, while a long scan sends few, large tasks (the coordinator's and scheduler's cost is per task)."""
         rounds = seq // max(1, len(self.accepted))
         return min(self.settings.batch, FIRST_BATCH << min(rounds, 16))
+
+    def _tail(self, size: int, left: int) -> int:
+        """Files in a batch once the end of the list is in sight: a share of what is left that shrinks with it
+        (``left`` over ``TAIL_SHARES`` per worker), so that the workers finish together rather than one reading a
+        full batch while the others have nothing left."""
+        share = -(-left // (TAIL_SHARES * max(1, len(self.accepted))))
+        return max(min(size, share), min(left, TAIL_BATCH))
 
     def _submit(self, name: str, batch: list[FileEntry], seq: int) -> Future[Any]:
         return self.client.submit(
