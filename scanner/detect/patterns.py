@@ -13,6 +13,7 @@ de-duplication never crosses entities, so the two halves combine into exactly pr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
@@ -45,7 +46,7 @@ class _Plain:
     name: str
     entity: str  # a PatternRecognizer labels every result with its first supported entity
     patterns: tuple[tuple[regex.Pattern[str], float], ...]
-    words: object  # the compiled context words (context_regex), or None
+    words: re.Pattern[str] | None  # the recognizer's context words (context_regex)
 
 
 def plain(recognizer: EntityRecognizer) -> bool:
@@ -92,7 +93,7 @@ class PatternPass:
             before = steward.context_before or self._enhancer.before
             after = self._enhancer.after if steward.context_after is None else steward.context_after
             for hit in dedupe(raw):
-                found = find_context(p.words, text, hit.start, hit.end, external, before, after)  # type: ignore[arg-type]
+                found = find_context(p.words, text, hit.start, hit.end, external, before, after)
                 score = self._enhancer.rescore(p.recognizer, hit.score, bool(found))
                 if score is not None and score >= threshold:
                     out.append(hit._replace(score=score, context=tuple(found)))
