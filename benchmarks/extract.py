@@ -37,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.memory import peak_rss_mb  # noqa: E402
 from scanner.extractors import for_mime  # noqa: E402
 from scanner.identify import identify  # noqa: E402
 from scanner.samples.people import People  # noqa: E402
@@ -268,7 +269,6 @@ def huge_line(megabytes: int) -> None:
 
 
 def probe(mime: str, path: str) -> None:
-    import resource
 
     extract = for_mime(mime)
     assert extract is not None
@@ -278,7 +278,7 @@ def probe(mime: str, path: str) -> None:
             chars = sum(len(chunk.text) for chunk in extract(fh, Limits(max_file_bytes=2**40)))
     except Exception as exc:  # the status Steward would record
         status = type(exc).__name__
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()  # VmHWM: ru_maxrss would also hold the peak of the process that started this one
     print(f"{mime:<18} {status:<9} {chars:>11,} chars {time.monotonic() - start:>7.1f} s {peak:>7.0f} MB peak RSS")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import shutil
 import sys
 import tempfile
@@ -21,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
+from benchmarks.memory import peak_rss_mb
 from inventory.config import StewardConfig
 from inventory.owners.refresh import open_directory, refresh_ownership
 from inventory.store.engine import open_store
@@ -94,7 +94,7 @@ def run(config: StewardConfig, depts: list[str], files: int) -> None:
         t0 = time.perf_counter()
         refresh_ownership(session, config, "share", open_directory(config))
         elapsed = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()  # VmHWM: ru_maxrss would also hold the peak of the process that started this one
     print(
         f"refresh_ownership: {files:,} files in 20 assets in {elapsed:.1f} s = "
         f"{files / elapsed:,.0f} files/s; peak RSS of the process {peak:.0f} MB"
