@@ -69,6 +69,19 @@ class _Worker:
     handed: int = 0  # files it has been given
 
 
+def _stop(workers: list[_Worker]) -> None:
+    """Ask ``workers`` to stop, give each two seconds to do so, then kill what is left."""
+    for worker in workers:
+        with contextlib.suppress(OSError):
+            worker.conn.send(None)
+    for worker in workers:
+        worker.process.join(timeout=2)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+        worker.conn.close()
+
+
 def _rss(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/statm") as fh:
@@ -176,28 +189,14 @@ class WorkerPool:
         """Stop each worker that has been given its ``files`` and has finished them; ``_ensure`` forks a fresh
         one from this process. What a worker gathers as it reads (pages of the model it made its own, spaCy's
         vocabulary, the allocator's free lists) goes with it, and nothing it was given is lost."""
-        for worker in [w for w in self.workers if self._spent(w) and not w.batches]:
-            with contextlib.suppress(OSError):
-                worker.conn.send(None)
-            worker.process.join(timeout=2)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
-            worker.conn.close()
-            self.workers.remove(worker)
-            self.renewed += 1
+        spent = [w for w in self.workers if self._spent(w) and not w.batches]
+        _stop(spent)
+        self.workers = [w for w in self.workers if w not in spent]
+        self.renewed += len(spent)
 
     def close(self) -> None:
         """Stop every worker (they finish nothing further)."""
-        for worker in self.workers:
-            with contextlib.suppress(OSError):
-                worker.conn.send(None)
-        for worker in self.workers:
-            worker.process.join(timeout=2)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
-            worker.conn.close()
+        _stop(self.workers)
         self.workers = []
 
     def _retire(self, worker: _Worker, status: Status | None, reason: str) -> list[FileObservation]:
