@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from council_share import smb_source
 from samba_server import PASSWORD, SambaServer, free_port, have_samba
 from sqlalchemy import create_engine, func, select, text
 
@@ -87,17 +88,7 @@ def test_a_share_that_goes_away_mid_walk_keeps_what_was_read(
     # failure lands with observations read but not yet written.
     config_path = write_config(tmp_path / "empty", scan={"workers": 0, "checkpoint_every": 10_000, "risk_batch": 0})
     data = yaml.safe_load(config_path.read_text())
-    data["sources"] = [
-        {
-            "id": "fs",
-            "kind": "smb",
-            "server": "127.0.0.1",
-            "port": server.port,
-            "share": server.share,
-            "username": "stwscan",
-            "password": "${STEWARD_TEST_SMB_PASSWORD}",
-        }
-    ]
+    data["sources"] = [smb_source(server, id="fs")]
     config_path.write_text(yaml.safe_dump(data))
     config, digest = load_config(config_path)
     factory = open_store(config.database)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from inventory.findings.models import STATUSES, Finding, FindingEvent
@@ -123,6 +123,17 @@ def history(session: Session, finding: Finding) -> list[dict[str, Any]]:
     return [{"at": _iso(e.at), "event": e.event, "by": e.by, "reason": e.reason} for e in events]
 
 
+def awaiting_disposal() -> tuple[ColumnElement[bool], ...]:
+    """The open past-retention findings of files still present (held, dismissed and accepted ones excluded), joined
+    to their files: what the disposal list shows and the register's past-retention figures count, so they agree."""
+    return (
+        Finding.kind == "retention",
+        Finding.status == "open",
+        Finding.subject == "file",
+        FileRecord.deleted_at.is_(None),
+    )
+
+
 def disposal_rows(session: Session, asset_id: int | None = None) -> Iterator[dict[str, Any]]:
     """Open past-retention findings (held, dismissed and accepted ones excluded), oldest due date first; of one
     asset, or all."""
@@ -130,12 +141,7 @@ def disposal_rows(session: Session, asset_id: int | None = None) -> Iterator[dic
     query = (
         select(Finding, FileRecord.size, FileRecord.mtime)
         .join(FileRecord, FileRecord.id == Finding.subject_id)
-        .where(
-            Finding.kind == "retention",
-            Finding.status == "open",
-            Finding.subject == "file",
-            FileRecord.deleted_at.is_(None),
-        )
+        .where(*awaiting_disposal())
     )
     if asset_id is not None:
         query = query.where(Finding.asset_id == asset_id)

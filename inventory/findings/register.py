@@ -12,6 +12,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from inventory.findings.models import Finding
+from inventory.findings.queries import awaiting_disposal
 from inventory.findings.stream import Kept
 from inventory.store.bulk import update_many
 from inventory.store.models import Asset, FileRecord
@@ -77,13 +78,7 @@ def past_retention(session: Session, source: str) -> dict[int, tuple[int, int]]:
     rows = session.execute(
         select(Finding.asset_id, func.count(), func.coalesce(func.sum(FileRecord.size), 0))
         .join(FileRecord, FileRecord.id == Finding.subject_id)
-        .where(
-            Finding.source == source,
-            Finding.kind == "retention",
-            Finding.status == "open",
-            Finding.subject == "file",
-            FileRecord.deleted_at.is_(None),
-        )
+        .where(Finding.source == source, *awaiting_disposal())
         .group_by(Finding.asset_id)
     )
     return {a: (n, int(b or 0)) for a, n, b in rows if a is not None}
