@@ -14,7 +14,7 @@ import math
 import re
 import stat
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 from scanner.principals import broad_sid
 from scanner.types import FileEntry
@@ -111,12 +111,25 @@ def exposure(entry: FileEntry) -> float:
     return min(score, 5.0)
 
 
-def sensitivity(entry: FileEntry) -> float:
+def _words(text: str) -> int:
+    return len(_sensitive().findall(text.replace("_", " ").replace("-", " ")))
+
+
+@lru_cache(maxsize=4096)
+def _folder_words(folder: str) -> int:
+    """Sensitive words in a folder's path, counted once for all its files (a walk gives a folder's files together)."""
+    return _words(folder)
+
+
+def sensitivity(entry: FileEntry, ext: str | None = None) -> float:
     """0 to 5: a sensitive folder or name, a data extract or document type, a larger file."""
     score = 0.0
-    words = len(_sensitive().findall(entry.path.replace("_", " ").replace("-", " ")))
-    score += min(words, 2) * 1.5
-    ext = entry.name.rpartition(".")[2].lower() if "." in entry.name else ""
+    # No word runs across a "/" (which a word's leading non-letter can be), so the path's words are the folder's
+    # and the name's.
+    folder, _, name = entry.path.rpartition("/")
+    score += min(_folder_words(folder) + _words(name), 2) * 1.5
+    if ext is None:
+        ext = _extension(name)
     if ext in DATA_EXTENSIONS:
         score += 1.5
     elif ext in DOCUMENT_EXTENSIONS:
@@ -126,15 +139,19 @@ def sensitivity(entry: FileEntry) -> float:
     return score
 
 
-def risk_score(entry: FileEntry) -> float:
+def _extension(name: str) -> str:
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
+def risk_score(entry: FileEntry, ext: str | None = None) -> float:
     """Exposure times likely sensitivity, with a floor so private files still order by sensitivity."""
-    return (1.0 + exposure(entry)) * (0.5 + sensitivity(entry))
+    return (1.0 + exposure(entry)) * (0.5 + sensitivity(entry, ext))
 
 
 def _order(entry: FileEntry) -> tuple[bool, float]:
     """Cheaper work first (images, which need OCR, last), then riskiest first."""
-    ext = entry.name.rpartition(".")[2].lower() if "." in entry.name else ""
-    return ext in OCR_EXTENSIONS, -risk_score(entry)
+    ext = _extension(entry.name)
+    return ext in OCR_EXTENSIONS, -risk_score(entry, ext)
 
 
 def by_risk(entries: Iterable[FileEntry], batch: int) -> Iterator[FileEntry]:
