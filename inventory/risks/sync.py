@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from inventory.findings.models import Finding
@@ -22,10 +23,10 @@ from inventory.owners.models import AssetOwnership
 from inventory.risks.kinds import AssetRiskFacts, FindingFact, RiskDraft, derive
 from inventory.risks.models import Risk, RiskEvent, RiskScore
 from inventory.risks.scoring import RiskFile
+from inventory.store.bulk import from_json, read_rows
 from inventory.store.models import Asset, DetectionRow, FileRecord
 
 log = logging.getLogger(__name__)
-BATCH = 1000
 
 
 @dataclass
@@ -38,7 +39,9 @@ class RiskCounts:
 
 def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
     """Each present asset of ``source`` with its open findings (and their files' entity types and categories),
-    one asset at a time: only the columns the risk kinds read, never the whole source's findings at once."""
+    one asset at a time: only the columns the risk kinds read, never the whole source's findings at once. The
+    findings and their files' facts are read as the driver gives them (``read_rows``): a first scan can open a
+    million, and building result rows one by one cost more than the risks derived from them."""
     left = set(
         session.scalars(
             select(AssetOwnership.asset_id)
@@ -48,20 +51,21 @@ def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
     )
     special = _special_files(session, source)
     assets = session.scalars(select(Asset).where(Asset.source == source, Asset.deleted_at.is_(None))).all()
+    conn, evidence = session.connection(), _Decoded()
     for a in assets:
-        found = session.execute(
+        found = read_rows(
+            conn,
             select(Finding.kind, Finding.rule, Finding.evidence, Finding.subject, Finding.subject_id)
             .where(Finding.source == source, Finding.status == "open", Finding.asset_id == a.id)
-            .order_by(Finding.id)
-        ).all()
-        file_ids = [r.subject_id for r in found if r.subject == "file"]
-        files, entities = _file_facts(session, file_ids)
+            .order_by(Finding.id),
+        )
+        files, entities = _file_facts(conn, source, a.id)
         facts = []
-        for r in found:
-            fid = r.subject_id if r.subject == "file" else None
+        for kind, rule, stored, subject, subject_id in found:
+            fid = subject_id if subject == "file" else None
             facts.append(
                 _finding_fact(
-                    r.kind, r.rule, r.evidence, fid, files.get(fid or -1, (0, ())), entities.get(fid or -1, {})
+                    kind, rule, evidence(stored), fid, files.get(fid or -1, (0, ())), entities.get(fid or -1, {})
                 )
             )
         status = "left" if a.id in left else (a.owner_status or ("declared" if a.owner else "none"))
@@ -80,22 +84,50 @@ def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
         )
 
 
+class _Decoded:
+    """JSON evidence decoded once per distinct text (findings of one kind mostly repeat a few dozen), for read-only
+    use; at most MEMO texts are kept."""
+
+    MEMO = 10_000
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Any] = {}
+
+    def __call__(self, stored: Any) -> Any:
+        if not isinstance(stored, str):
+            return stored  # decoded by the driver (PostgreSQL)
+        found = self.seen.get(stored)
+        if found is None:
+            if len(self.seen) >= self.MEMO:
+                self.seen.clear()
+            found = self.seen[stored] = from_json(stored)
+        return found
+
+
 def _file_facts(
-    session: Session, file_ids: list[int]
+    conn: Connection, source: str, asset_id: int
 ) -> tuple[dict[int, tuple[int, tuple[str, ...]]], dict[int, dict[str, int]]]:
-    """Size and special categories, and entity counts, of the findings' files, read BATCH at a time."""
+    """Size and special categories, and entity counts, of the files of an asset's open findings."""
+    of_findings = (
+        select(Finding.subject_id)
+        .where(
+            Finding.source == source,
+            Finding.status == "open",
+            Finding.asset_id == asset_id,
+            Finding.subject == "file",
+        )
+        .scalar_subquery()
+    )
     files: dict[int, tuple[int, tuple[str, ...]]] = {}
+    query = select(FileRecord.id, FileRecord.size, FileRecord.special_category).where(FileRecord.id.in_(of_findings))
+    for fid, size, special in read_rows(conn, query):
+        files[fid] = (size or 0, tuple(from_json(special) or ()))
     entities: dict[int, dict[str, int]] = defaultdict(dict)
-    for i in range(0, len(file_ids), BATCH):
-        ids = file_ids[i : i + BATCH]
-        for fid, size, special in session.execute(
-            select(FileRecord.id, FileRecord.size, FileRecord.special_category).where(FileRecord.id.in_(ids))
-        ):
-            files[fid] = (size or 0, tuple(special or ()))
-        for fid, entity, count in session.execute(
-            select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count).where(DetectionRow.file_id.in_(ids))
-        ):
-            entities[fid][entity] = count
+    query = select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count).where(
+        DetectionRow.file_id.in_(of_findings)
+    )
+    for fid, entity, count in read_rows(conn, query):
+        entities[fid][entity] = count
     return files, entities
 
 

@@ -12,7 +12,6 @@ finds its work already done.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import defaultdict
@@ -37,7 +36,7 @@ from inventory.runs.lifecycle import (
 )
 from inventory.runs.rows import acl_rows, micros
 from inventory.sar.index import index_rows, insert_rows, remove_files
-from inventory.store.bulk import insert_many
+from inventory.store.bulk import from_json, insert_many, read_rows
 from inventory.store.models import DetectionRow, FileEvent, FileRecord, ScanRun
 from scanner.names import readable, to_store
 from scanner.types import FileEntry, FileObservation, Status
@@ -72,7 +71,7 @@ class _Known(NamedTuple):
     version: str | None = None
     mode: int | None = None
     gid: int | None = None
-    acl: list[Any] | str | None = None  # as the driver gives it: JSON text on SQLite and MariaDB (``_acl``)
+    acl: list[Any] | str | None = None  # as the driver gives it: JSON text on SQLite and MariaDB (``from_json``)
     dir: str = ""
 
 
@@ -82,10 +81,6 @@ COUNTERS = ("seen", "read", "unchanged", "moved", "bytes_read")
 OnRecord = Callable[[Session, int, FileObservation], None]
 Row = tuple[FileObservation, datetime, dict[str, Any]]  # an observation, when it was taken, its files row
 Stored = tuple[int, datetime | None]  # a stored row's id and when it was found deleted
-
-
-def _acl(stored: list[Any] | str | None) -> list[Any] | None:
-    return json.loads(stored) if isinstance(stored, str) else stored
 
 
 def _folder_sql(session: Session) -> tuple[TextClause, TextClause]:
@@ -150,7 +145,7 @@ class Recorder:
             self._visit_paths.add(known.path)
         if known and not known.deleted and self._same(known, entry):
             if known.status not in RETRY and not self.full:
-                if (known.mode, known.gid, _acl(known.acl)) != (entry.mode, entry.gid, acl_rows(entry)):
+                if (known.mode, known.gid, from_json(known.acl)) != (entry.mode, entry.gid, acl_rows(entry)):
                     self._access_changed(known, entry)  # permissions change without touching mtime
                 self.unchanged += 1
                 self._visit.append(known.id)
@@ -196,17 +191,7 @@ class Recorder:
         return self._known.get(path)
 
     def _driver_rows(self, query: TextClause, values: dict[str, Any]) -> list[_Known]:
-        """``query``'s rows straight from the database driver, in the session's transaction (a hundred thousand
-        rows cost a fraction of what result rows built and converted one by one cost)."""
-        conn = self.s.connection()
-        compiled = query.compile(dialect=conn.dialect)
-        params = tuple(values[k] for k in compiled.positiontup or ()) if compiled.positional else values
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(compiled.string, params)
-            return [_Known._make(row) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        return [_Known._make(row) for row in read_rows(self.s.connection(), query, values)]
 
     def _folder_rows(self, folder: str) -> list[_Known]:
         """The stored files of ``folder``. Read with the folders that follow it in the store's order, READ_AHEAD
