@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -239,3 +240,41 @@ def test_a_rescan_that_reads_nothing_loads_no_detection_library(
     assert again.returncode == 0, again.stderr
     assert KEPT in again.stderr + again.stdout
     assert again.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_standing_findings_are_last_seen_at_each_scan_without_their_rows_being_rewritten(
+    share: Path, config: Path, steward: Callable[..., Result], caplog: pytest.LogCaptureFixture
+) -> None:
+    from inventory.findings.models import Finding
+
+    def seen() -> dict[int, tuple[str, str]]:
+        result = steward("findings", "--status", "all", "--config", str(config), "--format", "json")
+        assert result.exit_code == 0, result.output
+        return {f["id"]: (f["status"], f["last_seen"]) for f in json.loads(result.output)}
+
+    def stored() -> dict[int, object]:
+        with Session(create_engine(f"sqlite:///{config.parent / 'steward.db'}")) as s:
+            return {i: when for i, when in s.execute(select(Finding.id, Finding.last_seen))}
+
+    rescan(steward, config, caplog)
+    first, rows = seen(), stored()
+    assert first and all(status == "open" for status, _ in first.values())
+    time.sleep(1.1)  # findings show when they were last seen to the second
+    _, kept = rescan(steward, config, caplog)
+    assert kept, caplog.text
+    quiet = seen()
+    # every standing finding was seen by this scan, later than by the first ...
+    assert all(quiet[i][1] > first[i][1] for i in first) and len({when for _, when in quiet.values()}) == 1
+    assert stored() == rows  # ... and not one finding's row was written to say so
+    one = next(iter(first))
+    shown = steward("finding", str(one), "--config", str(config))
+    assert shown.exit_code == 0 and f"Last seen:   {quiet[one][1]}" in shown.output
+
+    (share / "Archive/old list.csv").unlink()  # its findings resolve: last seen at the scan before, when they held
+    time.sleep(1.1)
+    rescan(steward, config, caplog)
+    after = seen()
+    resolved = [i for i, (status, _) in after.items() if status == "resolved"]
+    assert resolved
+    assert all(after[i][1] == quiet[i][1] for i in resolved)
+    assert all(when > quiet[i][1] for i, (status, when) in after.items() if status == "open")

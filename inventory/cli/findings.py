@@ -11,6 +11,7 @@ import click
 
 from inventory.cli.group import ConfigProblem, cli, config_option, export, handle_errors, output
 from inventory.config import config_path, load_config
+from inventory.findings import due
 from inventory.findings.queries import (
     DISPOSAL_COLUMNS,
     FINDING_COLUMNS,
@@ -154,7 +155,8 @@ def finding(finding_id: str, config_file: Path | None) -> None:
         found = get_finding(session, finding_id)
 
         asset = session.get(Asset, found.asset_id) if found.asset_id else None
-        click.echo(finding_detail(finding_row(found, asset), history(session, found)))
+        checked = due.checked_at(session, found.source)
+        click.echo(finding_detail(finding_row(found, asset, checked), history(session, found)))
 
 
 def _decide(finding_id: str, config_file: Path | None, decision: str, reason: str, by: str) -> None:

@@ -49,6 +49,10 @@ class EvalState:
     decided: int = 0  # the latest decision a person took about a finding of the source
     at: datetime | None = None  # the clock the evaluation ran at
     assets: str = ""  # ``assets_digest``
+    # When the standing findings were last confirmed: the clock of the latest evaluation, run or skipped because
+    # nothing it depends on had moved. A standing finding was last seen then (``seen``), so no evaluation rewrites
+    # every standing finding's row to say so.
+    checked: datetime | None = None
 
 
 def last_decision(session: Session, source: str) -> int:
@@ -106,10 +110,23 @@ def last_state(session: Session, source: str) -> EvalState | None:
                     int(found.get("decided", -1)),
                     _when(found.get("at")),
                     str(found.get("assets", "")),
+                    _when(found.get("checked")) or _when(found.get("at")),
                 )
             except (KeyError, TypeError, ValueError):
                 return None
     return None
+
+
+def checked_at(session: Session, source: str) -> datetime | None:
+    """When the standing findings of ``source`` were last confirmed (None before its first evaluation)."""
+    state = last_state(session, source)
+    return state.checked if state else None
+
+
+def seen(last_seen: datetime, status: str, checked: datetime | None) -> datetime:
+    """When a finding was last seen: a standing one (open, dismissed, accepted) at the source's latest check, a
+    resolved one when it last held (its row keeps that)."""
+    return max(last_seen, checked) if checked is not None and status != "resolved" else last_seen
 
 
 def _when(text: str | None) -> datetime | None:
@@ -122,7 +139,12 @@ def save_state(session: Session, source: str, run_id: int | None, state: EvalSta
     query = query.where(ScanRun.id == run_id) if run_id is not None else query.order_by(ScanRun.id.desc())
     run = session.scalars(query.limit(1)).first()
     if run is not None:
-        kept = {**asdict(state), "next_due": _iso(state.next_due), "at": _iso(state.at)}
+        kept = {
+            **asdict(state),
+            "next_due": _iso(state.next_due),
+            "at": _iso(state.at),
+            "checked": _iso(state.checked or state.at),
+        }
         run.provenance = {**(run.provenance or {}), KEY: kept}
 
 
@@ -198,6 +220,7 @@ __all__ = [
     "EvalState",
     "FileDue",
     "assets_digest",
+    "checked_at",
     "due_files",
     "inputs_digest",
     "last_decision",
@@ -206,5 +229,6 @@ __all__ = [
     "needs_full",
     "next_hold_date",
     "save_state",
+    "seen",
     "up_to_date",
 ]

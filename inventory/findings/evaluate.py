@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
@@ -67,11 +67,8 @@ def evaluate_source(
     current = due.EvalState(inputs, 0, None, due.last_decision(session, source), now, due.assets_digest(assets))
     previous = due.last_state(session, source)
     if not full and due.up_to_date(session, source, book, previous, current, now):
-        session.execute(
-            update(Finding).where(Finding.source == source, Finding.status != "resolved").values(last_seen=now)
-        )
-        if run_id is not None and previous is not None:  # carried onto this run, however many quiet runs follow
-            due.save_state(session, source, run_id, previous)
+        if previous is not None:  # carried onto this run, however many quiet runs follow; the findings stand now
+            due.save_state(session, source, run_id, replace(previous, checked=now))
         session.commit()
         return EvalSummary(0, SyncCounts(), _open_by_kind(session, source), skipped=True)
     event = due.last_event(session)
@@ -83,7 +80,8 @@ def evaluate_source(
         present = sum(a.file_count for a in assets.values())
         if len(scope) * FULL_SHARE > present:
             scope = None
-    sync = FindingSync(session, source, now, run_id, config.rules.decisions_lapse_on, files=scope)
+    checked = previous.checked if previous else None
+    sync = FindingSync(session, source, now, run_id, config.rules.decisions_lapse_on, files=scope, checked=checked)
     n = _evaluate_files(session, book, ctx, source, assets, copies, scope, sync)
     asset_facts = Facts(assets=tuple(assets.values()))
     for policy in book.enabled:
@@ -92,7 +90,7 @@ def evaluate_source(
     counts = sync.finish()
     if book.retention is not None:
         write_register(session, source)
-    state = replace(current, last_event=event, next_due=due.next_hold_date(book, now))
+    state = replace(current, last_event=event, next_due=due.next_hold_date(book, now), checked=now)
     due.save_state(session, source, run_id, state)
     session.commit()
     log.info("%s: rules evaluated over %s", source, f"{n:,} files" if scope is None else f"{n:,} files in scope")

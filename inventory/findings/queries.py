@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from inventory.findings import due
 from inventory.findings.models import STATUSES, Finding, FindingEvent
 from inventory.register.names import asset_label
 from inventory.store.models import Asset, FileRecord
@@ -85,13 +86,30 @@ def find_findings(
         query = query.where(Finding.status == status)
     if kind:
         query = query.where(Finding.kind == kind)
-    assets = _assets(session)
-    rows = [finding_row(f, assets.get(f.asset_id or 0)) for f in session.scalars(query.order_by(Finding.id))]
+    assets, checked = _assets(session), Checked(session)
+    rows = [
+        finding_row(f, assets.get(f.asset_id or 0), checked(f.source))
+        for f in session.scalars(query.order_by(Finding.id))
+    ]
     rows.sort(key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["rule"], r["id"]))
     return rows
 
 
-def finding_row(f: Finding, asset: Asset | None) -> dict[str, Any]:
+class Checked:
+    """When each source's standing findings were last confirmed (``due.checked_at``), looked up once per source."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known: dict[str, datetime | None] = {}
+
+    def __call__(self, source: str) -> datetime | None:
+        if source not in self.known:
+            self.known[source] = due.checked_at(self.session, source)
+        return self.known[source]
+
+
+def finding_row(f: Finding, asset: Asset | None, checked: datetime | None = None) -> dict[str, Any]:
+    """A finding as people see it; ``checked``: when its source's standing findings were last confirmed."""
     return {
         "id": f.id,
         "rule": f.rule,
@@ -107,7 +125,7 @@ def finding_row(f: Finding, asset: Asset | None) -> dict[str, Any]:
         "message": f.message,
         "evidence": f.evidence,
         "first_seen": _iso(f.first_seen),
-        "last_seen": _iso(f.last_seen),
+        "last_seen": _iso(due.seen(f.last_seen, f.status, checked)),
         "resolved_at": _iso(f.resolved_at),
         "decided_by": f.decided_by,
         "decided_at": _iso(f.decided_at),

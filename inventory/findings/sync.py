@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, literal, select, update
+from sqlalchemy import Table, bindparam, case, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from inventory.findings.models import DECISIONS, Finding, FindingEvent
@@ -57,6 +57,7 @@ class FindingSync:
     run_id: int | None = None
     lapse_on: str = "content"
     files: Collection[int] | None = None  # only the findings of these files (and every asset finding); None: all
+    checked: datetime | None = None  # the previous evaluation's check: when the findings standing then held last
     counts: SyncCounts = field(default_factory=SyncCounts)
 
     def __post_init__(self) -> None:
@@ -169,19 +170,21 @@ class FindingSync:
             conn.execute(insert(FindingEvent), events)
 
     def finish(self) -> SyncCounts:
-        """Resolve stored findings with no draft this time; record 'opened' events for the new ones; every finding
-        still standing was seen now."""
+        """Resolve stored findings with no draft this time; record 'opened' events for the new ones."""
         gone = [s.id for k, s in self.stored.items() if k not in self.seen and s.status != "resolved"]
         conn = self.session.connection()
+        # A standing finding's row is not rewritten to say it still stands (``due.seen``): one that resolves now
+        # was last seen at the previous check.
+        values: dict[str, Any] = {"status": "resolved", "resolved_at": self.now}
+        if self.checked is not None:
+            values["last_seen"] = case((Finding.last_seen < self.checked, self.checked), else_=Finding.last_seen)
         for i in range(0, len(gone), BATCH):
             ids = gone[i : i + BATCH]
-            conn.execute(update(Finding).where(Finding.id.in_(ids)).values(status="resolved", resolved_at=self.now))
+            conn.execute(update(Finding).where(Finding.id.in_(ids)).values(values))
             conn.execute(
                 insert(FindingEvent), [self._event(f, "resolved", "the condition no longer holds") for f in ids]
             )
         self.counts.resolved = len(gone)
-        standing = (Finding.source == self.source) & (Finding.status != "resolved") & (Finding.last_seen != self.now)
-        conn.execute(update(Finding).where(standing).values(last_seen=self.now))  # (new and changed ones are)
         conn.execute(
             insert(FindingEvent).from_select(
                 ["finding_id", "at", "event", "run_id"],

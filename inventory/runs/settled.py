@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inventory.config import StewardConfig
+from inventory.findings.due import EvalState
 from inventory.findings.models import Finding, FindingEvent
 from inventory.owners.models import FolderRecord, OwnerDecision
 from inventory.owners.refresh import DirectoryState
@@ -134,9 +135,11 @@ def recency_moved(session: Session, config: StewardConfig, source: str, since: d
     return since > now or session.scalar(crossed) is not None
 
 
-def risk_inputs(session: Session, book: RiskFile, source: str, evaluation: Any, now: datetime) -> str:
+def risk_inputs(session: Session, book: RiskFile, source: str, evaluation: EvalState | None, now: datetime) -> str:
     """Digest of what the source's derived risks depend on: its findings as last evaluated and decided, its
-    assets' owners and figures, the risk rules, and the day while an open retention finding counts days."""
+    assets' owners and figures, the risk rules, and the day while an open retention finding counts days. When
+    the findings were last confirmed to stand (``checked``, every scan) is not among them."""
+    evaluation = replace(evaluation, checked=None) if evaluation is not None else None
     assets = session.execute(
         select(
             Asset.id,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from inventory.findings import due
 from inventory.findings.models import Finding
 from inventory.findings.queries import SEVERITY_ORDER, finding_row
 from inventory.owners.models import AssetOwnership, OwnerDecision
@@ -222,8 +223,9 @@ def asset_view(
     )
     severity = case(SEVERITY_ORDER, value=Finding.severity, else_=9)
     findings_at = pages(sum(by_status.values()), page.get("findings", 1))
+    checked = due.checked_at(db, a.source)
     findings = [
-        finding_row(f, a)
+        finding_row(f, a, checked)
         for f in db.scalars(
             select(Finding)
             .where(Finding.asset_id == a.id)
