@@ -21,6 +21,7 @@ from inventory.store.models import ScanRun
 log = logging.getLogger(__name__)
 
 PUBLISH_SECONDS = 2.0
+FIRST_PUBLISH_SECONDS = 0.5  # the first figures once work is under way, so a short scan shows them too
 
 
 def local_workers(config: StewardConfig) -> int:
@@ -53,18 +54,20 @@ def engine_state(executor: Any) -> dict[str, Any]:
 
 
 class EngineWatch:
-    """Every couple of seconds: the engine's state into the run's provenance (committed with the next
-    checkpoint) and onto the progress line."""
+    """Every couple of seconds (the first time half a second after the start): the engine's state into the run's
+    provenance (committed with the next checkpoint) and onto the progress line."""
 
     def __init__(self, run: ScanRun, executor: Any, progress: Progress | None) -> None:
         self.run, self.executor, self.progress = run, executor, progress
-        self.last = 0.0
+        self.last, self.every = 0.0, FIRST_PUBLISH_SECONDS
         self.tick(force=True)
 
     def tick(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self.last < PUBLISH_SECONDS:
+        if not force and now - self.last < self.every:
             return
+        if not force:
+            self.every = PUBLISH_SECONDS
         self.last = now
         state = engine_state(self.executor)
         self.run.provenance = {**(self.run.provenance or {}), "engine": state}
