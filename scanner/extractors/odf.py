@@ -36,6 +36,7 @@ TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+TEXT_P = TEXT + "p"
 _HEADERS = {"header", "header-left", "header-first", "footer", "footer-left", "footer-first"}
 
 MAX_COLUMNS = 16_384  # as many as a spreadsheet application shows
@@ -188,5 +189,8 @@ def _cell_value(cell: etree._Element) -> object:
         return cell.get(OFFICE + "date-value")
     if kind == "boolean":
         return cell.get(OFFICE + "boolean-value") == "true"
-    text = "\n".join(_text(p) for p in cell if p.tag == TEXT + "p")
+    paragraphs = [p for p in cell if p.tag == TEXT_P]
+    if len(paragraphs) == 1 and not len(paragraphs[0]):  # plain text, the usual cell: no markup inside to walk
+        return paragraphs[0].text or None
+    text = "\n".join(_text(p) for p in paragraphs)
     return text or None
