@@ -208,7 +208,7 @@ class TieredDetector:
         ]
 
     def ner(self, texts: list[str]) -> Iterator[list[Match]]:
-        """PERSON spans by spaCy's NER, called directly (``nlp.pipe``, only tok2vec and ner), each checked by
+        """PERSON spans by spaCy's NER, called directly (``nlp.pipe``, ``engine.ner_pipeline``), each checked by
         ``plausible_name`` and the allow-list; scored as presidio's SpacyRecognizer scores them."""
         nlp = self.engine.nlp
         if nlp is None or not texts:

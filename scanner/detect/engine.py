@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, Pattern, PatternRecognizer, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NlpEngineProvider, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, NlpEngine, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from scanner.config import DetectionConfig
@@ -97,6 +97,34 @@ class BlankNlpEngine(SpacyNlpEngine):
         self.nlp = {"en": spacy.blank("en")}  # type: ignore[assignment]  # presidio declares it as None
 
 
+# Components of spaCy's trained pipelines that do not feed NER: not loaded at all (they would only be disabled).
+NOT_FOR_NAMES = ("tagger", "morphologizer", "parser", "senter", "attribute_ruler", "lemmatizer", "trainable_lemmatizer")
+
+
+def ner_pipeline(model: str) -> Language:
+    """The installed pipeline ``model`` with only what its NER reads: ``ner``, and ``tok2vec`` only when ``ner``
+    listens to it. The English pipelines give NER a tok2vec layer of its own, so the shared ``tok2vec`` (read by
+    the tagger and parser) would be computed and never used; the entities are the same without it."""
+    import spacy
+
+    nlp = spacy.load(model, exclude=list(NOT_FOR_NAMES))
+    nlp.select_pipes(enable=[p for p in ("tok2vec", "ner") if p in nlp.pipe_names])
+    if "tok2vec" in nlp.pipe_names and "ner" in nlp.pipe_names:
+        listeners = getattr(nlp.get_pipe("tok2vec"), "listening_components", ["ner"])
+        if not listeners:
+            nlp.remove_pipe("tok2vec")
+        elif "ner" not in listeners:
+            nlp.disable_pipe("tok2vec")
+    return nlp
+
+
+class NerNlpEngine(SpacyNlpEngine):
+    """presidio's spaCy engine over ``ner_pipeline``: never downloads (the model was checked to be installed)."""
+
+    def load(self) -> None:
+        self.nlp = {"en": ner_pipeline(self.models[0]["model_name"])}  # type: ignore[assignment]  # declared None
+
+
 @dataclass(frozen=True, slots=True)
 class Engine:
     analyzer: AnalyzerEngine
@@ -107,7 +135,7 @@ class Engine:
     allowlist: rules.AllowListFile | None
     model: str
     rule_files: dict[str, str]  # path -> sha256 prefix
-    nlp: Language | None = None  # the spaCy pipeline NER runs on (tok2vec and ner only), when loaded
+    nlp: Language | None = None  # the spaCy pipeline NER runs on (``ner_pipeline``), when loaded
 
     def cheap_artifacts(self) -> NlpArtifacts:
         """Artifacts with no tokens: pattern recognizers and the window context enhancer need none."""
@@ -131,15 +159,11 @@ def _nlp_engine(model: str) -> tuple[NlpEngine, bool]:
             f"detection.spacy_model: '{model}' is not an installed spaCy pipeline or a model directory "
             "(nothing is downloaded at run time; install it, or use 'none' for pattern-only detection)"
         )
-    conf = {
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "en", "model_name": model}],
-        "ner_model_configuration": NER_MODEL_CONFIGURATION,
-    }
-    engine = NlpEngineProvider(nlp_configuration=conf).create_engine()
-    nlp = engine.nlp["en"]  # type: ignore[attr-defined]
-    # Only tok2vec and ner feed PERSON; the tagger, parser and lemmatizer would triple the cost.
-    nlp.select_pipes(enable=[p for p in ("tok2vec", "ner") if p in nlp.pipe_names])
+    engine = NerNlpEngine(
+        models=[{"lang_code": "en", "model_name": model}],
+        ner_model_configuration=NerModelConfiguration.from_dict(NER_MODEL_CONFIGURATION),
+    )
+    engine.load()
     return engine, True
 
 

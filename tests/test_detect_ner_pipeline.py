@@ -1,0 +1,71 @@
+"""The NER pipeline loaded with only what NER reads (``ner_pipeline``) finds exactly what the whole installed
+pipeline with ``tok2vec`` and ``ner`` enabled found: every entity of every text, and every detection, score,
+locator, masked example and keyed hash, file by file, over generated trees of every kind."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import spacy
+
+from benchmarks.corpus_files import write_mixed, write_small
+from scanner.config import DetectionConfig
+from scanner.detect import TieredDetector, build_detector
+from scanner.detect.engine import ner_pipeline
+from scanner.extractors import for_mime
+from scanner.identify import identify
+from scanner.types import Chunk, Limits
+
+MODEL = DetectionConfig().spacy_model
+
+
+def _chunks(path: Path) -> list[Chunk]:
+    with path.open("rb") as fh:
+        extract = for_mime(identify(fh, path.name).mime)
+        return list(extract(fh, Limits())) if extract else []
+
+
+def _whole_pipeline() -> spacy.language.Language:
+    """The pipeline as it was loaded before: every component, then all but tok2vec and ner disabled."""
+    nlp = spacy.load(MODEL)
+    nlp.select_pipes(enable=[p for p in ("tok2vec", "ner") if p in nlp.pipe_names])
+    return nlp
+
+
+def _with_pipeline(detector: TieredDetector, nlp: spacy.language.Language) -> TieredDetector:
+    detector.engine = dataclasses.replace(detector.engine, nlp=nlp)
+    return detector
+
+
+def test_ner_pipeline_holds_only_ner() -> None:
+    nlp = ner_pipeline(MODEL)
+    assert nlp.pipe_names == ["ner"]  # the English pipeline's NER has a tok2vec layer of its own
+    assert "tok2vec" in _whole_pipeline().pipe_names
+
+
+@pytest.mark.parametrize("kind", ["small", "mixed"])
+def test_ner_pipeline_finds_what_the_whole_pipeline_found(tmp_path: Path, kind: str) -> None:
+    (write_small if kind == "small" else write_mixed)(tmp_path, 300 if kind == "small" else 60)
+    files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    texts = [c.text for path in files for c in _chunks(path)]
+    new, old = ner_pipeline(MODEL), _whole_pipeline()
+
+    def entities(nlp: spacy.language.Language) -> list[list[tuple[int, int, str]]]:
+        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts, batch_size=64)]
+
+    found = entities(new)
+    assert found == entities(old)
+    assert sum(1 for ents in found for e in ents if e[2] == "PERSON") > len(files) // 10  # not vacuous
+
+    settings = DetectionConfig()
+    now = build_detector(settings, hash_key=b"k")
+    before = _with_pipeline(build_detector(settings, hash_key=b"k"), old)
+    names = 0
+    for path in files:
+        chunks = _chunks(path)
+        a, b = now.detect(chunks), before.detect(chunks)
+        assert a == b, path.name
+        names += a.entities().get("PERSON", 0)
+    assert names > 0
