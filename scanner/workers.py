@@ -27,6 +27,7 @@ import os
 import resource
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -165,8 +166,8 @@ class WorkerPool:
         child_end.close()
         return _Worker(process, parent_end, slot, _rss(os.getpid()))
 
-    def _ensure(self) -> list[FileObservation]:
-        """Replace dead workers (the file each had in hand is unreadable) and start any missing."""
+    def _reap(self) -> list[FileObservation]:
+        """Take out dead workers (the file each had in hand is unreadable); ``run`` forks their replacements."""
         lost: list[FileObservation] = []
         for worker in [w for w in self.workers if not w.process.is_alive()]:
             code = worker.process.exitcode
@@ -178,15 +179,13 @@ class WorkerPool:
                 lost.extend(self._retire(worker, Status.TOO_LARGE, f"worker memory exceeded {mb} MB ({why})"))
             else:
                 lost.extend(self._retire(worker, Status.UNREADABLE, f"worker process died ({why})"))
-        while len(self.workers) < self.size:
-            self.workers.append(self._start())
         return lost
 
     def _spent(self, worker: _Worker) -> bool:
         return 0 < self.files <= worker.handed
 
     def _renew(self) -> None:
-        """Stop each worker that has been given its ``files`` and has finished them; ``_ensure`` forks a fresh
+        """Stop each worker that has been given its ``files`` and has finished them; ``run`` forks a fresh
         one from this process. What a worker gathers as it reads (pages of the model it made its own, spaCy's
         vocabulary, the allocator's free lists) goes with it, and nothing it was given is lost."""
         spent = [w for w in self.workers if self._spent(w) and not w.batches]
@@ -249,16 +248,22 @@ class WorkerPool:
         """
         self.requeue = []
         exhausted = False
+        ahead: deque[FileEntry] = deque()  # the next entries of the stream, so batches shrink near its end
         try:
             while True:
                 if self.requeue or not exhausted:
                     self._renew()
-                yield from self._ensure()
-                for worker in self.workers:
+                yield from self._reap()
+                for index in range(self.size):
+                    if index == len(self.workers):  # missing: forked now, and given work before the next is
+                        if exhausted and not self.requeue:
+                            break
+                        self.workers.append(self._start())
+                    worker = self.workers[index]
                     while len(worker.batches) < IN_FLIGHT and not self._spent(worker):
                         batch = self.requeue.pop(0) if self.requeue else None
                         if batch is None and not exhausted:
-                            batch = self._next_batch(entries, job)
+                            batch = self._next_batch(entries, ahead, job)
                             exhausted = batch is None
                         if batch is None:
                             break
@@ -294,14 +299,20 @@ class WorkerPool:
                         self._retire(worker, None, "")
             self.requeue = []
 
-    def _next_batch(self, entries: Iterator[FileEntry], job: Any) -> _Batch | None:
+    def _next_batch(self, entries: Iterator[FileEntry], ahead: deque[FileEntry], job: Any) -> _Batch | None:
+        """Up to ``BATCH_FILES`` entries (or ``BATCH_BYTES``). Near the end of the stream, when fewer entries are
+        left than the workers hold, batches shrink to a share of what is left, so the workers run out of work
+        together rather than one reading a last full batch while the others wait."""
+        slots = self.size * IN_FLIGHT
+        for entry in itertools.islice(entries, max(0, slots * BATCH_FILES - len(ahead))):  # what they hold
+            ahead.append(entry)
+        files = min(BATCH_FILES, -(-len(ahead) // slots))
         batch: list[FileEntry] = []
         size = 0
-        for entry in entries:
+        while ahead and len(batch) < files and size < BATCH_BYTES:
+            entry = ahead.popleft()
             batch.append(entry)
             size += entry.size or 0
-            if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
-                break
         return _Batch(next(self.numbers), job, batch) if batch else None
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
 from scanner.samples import office, text
+from scanner.types import FileEntry, FileObservation, Status
+from scanner.workers import BATCH_FILES, IN_FLIGHT, WorkerPool
 
 
 def test_a_file_beyond_the_worker_memory_limit_is_too_large(tmp_path: Path, write_config: Callable[..., Path]) -> None:
@@ -58,3 +61,20 @@ def test_renewed_workers_lose_no_file(tmp_path: Path, write_config: Callable[...
     paths = [row["path"] for row in rows]
     assert len(paths) == len(set(paths)) == 300
     assert all(row["status"] == "ok" and row["entities"] == {"EMAIL_ADDRESS": 1} for row in rows)
+
+
+def test_batches_shrink_near_the_end_of_the_stream() -> None:
+    # Full batches while more is left than the workers hold at once (two workers, two batches each), then a
+    # quarter of what is left, so the workers run out of work together; every entry is handed out once, in order.
+    pool = WorkerPool(2, 0, lambda entry, crawler, job: FileObservation(entry, None, Status.OK))
+    slots = 2 * IN_FLIGHT
+    entries = [FileEntry("s", f"f{i}.txt", str(i), 10, None) for i in range(600)]
+    stream, ahead = iter(entries), deque[FileEntry]()
+    sizes, handed = [], []
+    while (batch := pool._next_batch(stream, ahead, None)) is not None:
+        left = len(entries) - len(handed)
+        assert len(batch.entries) == min(BATCH_FILES, -(-min(left, slots * BATCH_FILES) // slots))
+        sizes.append(len(batch.entries))
+        handed += batch.entries
+    assert handed == entries
+    assert sizes[:5] == [BATCH_FILES] * 5 and sizes[-1] == 1
