@@ -7,6 +7,7 @@ bounded number of batches in flight so memory stays flat whatever the size of th
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import itertools
@@ -230,9 +231,16 @@ def _detector(detection: DetectionConfig, hash_key: bytes | None) -> Detector:
     """One detector per process and settings (building one loads the spaCy pipeline).
 
     Built in the parent before the workers are forked, so they share its memory rather than load their own.
+    What the process holds, and then the modules the detector imports (presidio, spaCy), are frozen out of the
+    cyclic collector (``gc.freeze``) as soon as they are there, so its full passes while the model loads and the
+    one before the workers are forked walk only the objects made since (a sixth of them). Everything alive at
+    the fork is frozen then anyway (``scanner.workers``); what is frozen early and later becomes garbage is a few
+    dozen objects.
     """
+    gc.freeze()
     from scanner.detect import build_detector
 
+    gc.freeze()
     detector = build_detector(detection, hash_key)
     # One small text through every stage now, so the lazy set-up (compiled patterns, the model's first call)
     # is done once here and shared by the forked workers rather than repeated on each one's first file.
