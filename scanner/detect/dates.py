@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer import Pattern
 
+from scanner.detect.checked import CheckedPatternRecognizer
 from scanner.detect.protocol import StewardRecognizer
 
 MONTHS = (
@@ -72,7 +72,7 @@ _AGE_AFTER = regex.compile(r"\W{0,3}(?:age[d]?\b|\d{1,3}\s*(?:years?|yrs|y/o))",
 _EVIDENCE = regex.compile(r"birth|\bborn\b|\bdob\b|d\.o\.b|d/o/b|\bage[d]?\b", regex.IGNORECASE)
 
 
-class DateOfBirthRecognizer(StewardRecognizer, PatternRecognizer):
+class DateOfBirthRecognizer(StewardRecognizer, CheckedPatternRecognizer):
     """DATE_OF_BIRTH: a plausible past date with evidence of birth (see the module docstring)."""
 
     steward_validator = "date"
@@ -108,21 +108,10 @@ class DateOfBirthRecognizer(StewardRecognizer, PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         return None if plausible_birth_date(pattern_text) else False
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-        regex_flags: int | None = None,
-    ) -> list[RecognizerResult]:
-        found = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        kept = []
-        for r in found:
-            before = text[max(0, r.start - 40) : r.start]
-            after = text[r.end : r.end + self.context_after]
-            if _CUT_OFF.search(before):
-                continue
-            if _BIRTH_WORD.search(after) and not _AGE_AFTER.match(after) and not _EVIDENCE.search(before[-30:]):
-                continue  # "... from 23.07.26. Birth certificates ...": the birth word belongs to what follows
-            kept.append(r)
-        return kept
+    def keep(self, text: str, start: int, end: int) -> bool:
+        before = text[max(0, start - 40) : start]
+        after = text[end : end + self.context_after]
+        if _CUT_OFF.search(before):
+            return False
+        # "... from 23.07.26. Birth certificates ...": a birth word just after that belongs to what follows
+        return not (_BIRTH_WORD.search(after) and not _AGE_AFTER.match(after) and not _EVIDENCE.search(before[-30:]))

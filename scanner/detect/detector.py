@@ -80,7 +80,7 @@ class TieredDetector:
         self._artifacts = self.engine.cheap_artifacts()
         enhancer: WindowContextEnhancer = self.engine.analyzer.context_aware_enhancer  # type: ignore[assignment]
         plain = self.engine.recognizers if settings.direct_patterns else ()
-        self._patterns = PatternPass(plain, enhancer)
+        self._patterns = PatternPass(plain, enhancer, self._artifacts)
         self.ner_seen: dict[str, list[Match]] = {}  # text -> its names by NER, for the files read after it
 
     def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
