@@ -82,11 +82,17 @@ def _email(value: str) -> str | None:
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d/%m/%y", "%Y%m%d")
+# What a text must hold for strptime to take it with each format: the format's separator, or (%Y%m%d) four
+# digits first. A format whose need is missing is not tried: the first format that parses is the same.
+_DATE_NEEDS = ("/", "-", ".", "-", " ", " ", "/", "")
+_ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.I)
 
 
 def _date(value: str) -> str | None:
-    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", " ".join(value.replace(",", " ").split()), flags=re.I)
-    for fmt in _DATE_FORMATS:
+    text = _ORDINAL.sub(r"\1", " ".join(value.replace(",", " ").split()))
+    for fmt, need in zip(_DATE_FORMATS, _DATE_NEEDS, strict=True):
+        if need not in text if need else not text[:4].isdigit():
+            continue
         try:
             parsed: date = datetime.strptime(text, fmt).date()
         except ValueError:
@@ -124,7 +130,7 @@ def normalise(entity: str, value: str) -> str | None:
 
 
 def _hmac(key: bytes, entity: str, canonical: str) -> str:
-    return hmac.new(key, f"{entity}\x1f{canonical}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, f"{entity}\x1f{canonical}".encode(), "sha256").hex()  # = hmac.new(...).hexdigest()
 
 
 @lru_cache(maxsize=4096)  # a value recurs within a file (a column, a signature) and across a share's files

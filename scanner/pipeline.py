@@ -16,7 +16,6 @@ import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -56,32 +55,44 @@ class Job:
     reading: Reading = NOTHING_MORE
 
 
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
+class deadline:  # lower case: used as a function, ``with deadline(seconds):``
     """Interrupt the work inside after ``seconds`` with Timeout (main thread only; elsewhere no limit).
 
     A library that catches every exception could swallow the interruption and carry on to a result, so the
-    expiry is also checked when the work ends: a file that ran out of time is a timeout either way.
+    expiry is also checked when the work ends: a file that ran out of time is a timeout either way. A class
+    rather than a generator-based context manager: it is entered once per file.
     """
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
-        yield
-        return
-    message = f"content work exceeded {seconds:g} s"
-    expired: list[bool] = []
 
-    def expire(signum: int, frame: object) -> None:
-        expired.append(True)
-        raise Timeout(message)
+    __slots__ = ("armed", "expired", "previous", "seconds")
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self.armed = False
+        self.previous: Any = None
+
+    def __enter__(self) -> None:
+        if self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
+            return
+        self.previous = signal.signal(signal.SIGALRM, self._expire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        self.armed = True
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        if not self.armed:
+            return
+        self.armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    if expired:
-        raise Timeout(message)
+        signal.signal(signal.SIGALRM, self.previous)
+        if self.expired and kind is None:  # an exception already on its way (the Timeout itself) goes on
+            raise Timeout(self._message())
+
+    def _expire(self, signum: int, frame: object) -> None:
+        self.expired = True
+        raise Timeout(self._message())
+
+    def _message(self) -> str:
+        return f"content work exceeded {self.seconds:g} s"
 
 
 @cache

@@ -10,7 +10,8 @@ from pathlib import Path
 import magic
 import pytest
 
-from scanner.identify import identify
+from benchmarks.corpus_files import write_mixed, write_small
+from scanner.identify import HEAD_BYTES, _sniff, extension, identify
 from scanner.samples import office
 
 DATA = Path(__file__).with_name("data")
@@ -155,3 +156,21 @@ def test_text_files_get_the_type_libmagic_gives_their_content(tmp_path: Path, la
         found = identify(fh, path.name).mime
     expected = magic.Magic(mime=True).from_buffer(data)
     assert found == expected
+
+
+@pytest.mark.parametrize("kind", ["small", "mixed"])
+def test_sniffed_types_equal_libmagic_on_generated_trees(tmp_path: Path, kind: str) -> None:
+    """Every file of the generated trees that ``_sniff`` names gets libmagic's type, and most text files are
+    named without it."""
+    (write_small if kind == "small" else write_mixed)(tmp_path, 2000 if kind == "small" else 300)
+    libmagic = magic.Magic(mime=True)
+    sniffed = texts = 0
+    for path in sorted(p for p in tmp_path.rglob("*") if p.is_file()):
+        head = path.read_bytes()[:HEAD_BYTES]
+        ext = extension(path.name)
+        texts += ext in {"txt", "csv", "html", "log"}
+        found = _sniff(head, ext)
+        if found is not None:
+            sniffed += 1
+            assert found == libmagic.from_buffer(head), path.name
+    assert sniffed > texts * 0.5

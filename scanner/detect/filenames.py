@@ -44,8 +44,24 @@ _NAME_SCORE = 0.6
 
 def name_text(name: str) -> str:
     """'J_Smith-safeguarding_referral.docx' -> 'J Smith safeguarding referral'."""
-    stem = PurePosixPath(name).stem if "." in name[1:] else name
+    stem = _stem(name) if "." in name[1:] else name
     return " ".join(_SEPARATORS.sub(" ", stem).split())
+
+
+def _stem(name: str) -> str:
+    """``PurePosixPath(name).stem`` of one path component, without building a path."""
+    if "/" in name or name == ".":
+        return PurePosixPath(name).stem
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    """``PurePosixPath(path).parts`` of a relative path (empty and "." components dropped), without building
+    a path; an absolute one goes through pathlib (its root is a part)."""
+    if path.startswith("/"):
+        return PurePosixPath(path).parts
+    return tuple(p for p in path.split("/") if p and p != ".")
 
 
 @functools.cache
@@ -90,7 +106,7 @@ def name_detections(detector: TieredDetector, path: str, folders: bool = True) -
     """What the file's own name (locator ``name``) and its folders' names (``folder``) hold."""
     s = detector.settings
     agg = Aggregator(detector._hash_key, s.max_locators, s.max_hashes, detector._entities)
-    parts = PurePosixPath(path).parts
+    parts = _parts(path)
     detect_name(detector, name_text(parts[-1]) if parts else "", "name", agg)
     if folders:
         for folder in parts[:-1]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 
@@ -69,4 +68,4 @@ def normalise(entity: str, value: str) -> str:
 
 
 def keyed_hash(key: bytes, entity: str, value: str) -> str:
-    return hmac.new(key, f"{entity}\x1f{normalise(entity, value)}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, f"{entity}\x1f{normalise(entity, value)}".encode(), "sha256").hex()

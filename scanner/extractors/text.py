@@ -194,6 +194,14 @@ class _Sniffer(csv.Sniffer):
     same decision from the same counts, at a thirtieth of the cost (it was most of the time spent on a small CSV).
     """
 
+    def _guess_quote_and_delimiter(self, data: str, delimiters: str | None) -> tuple[str, bool, str | None, int]:
+        # Each of the standard guess's patterns needs text between two identical quotes: with fewer than two
+        # of each quote character none can match, and the standard answer is this one.
+        if data.count('"') < 2 and data.count("'") < 2:
+            return ("", False, None, 0)
+        found: tuple[str, bool, str | None, int] = super()._guess_quote_and_delimiter(data, delimiters)  # type: ignore[misc]
+        return found
+
     def _guess_delimiter(self, data: str, delimiters: str | None) -> tuple[str, bool]:
         candidates = delimiters if delimiters is not None else "".join(map(chr, range(127)))
         lines = [line for line in data.split("\n") if line]
