@@ -12,6 +12,7 @@ counts its 8-digit cells as UK_BANK_ACCOUNT (the header is the evidence).
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ def said(header: str) -> str:
     return " ".join(_CAMEL.sub(" ", header).replace("_", " ").split())
 
 
+@functools.lru_cache(maxsize=4096)  # the same headers recur in a share's tables, and per chunk of a column
 def header_entity(header: str) -> str | None:
     header = said(header)
     for entity, pattern in HEADER_HINTS:
