@@ -164,3 +164,29 @@ def test_dense_windows_confirmed_directly_give_the_same_result() -> None:
     assert direct.detect(chunks) == via_presidio.detect(chunks)
     # "ref 943 476 5919" counts: the line before says "NHS number"; 943 476 5918 fails mod 11
     assert direct.detect(chunks).entities() == {"IP_ADDRESS": 24, "UK_NHS": 2, "CREDIT_CARD": 10}
+
+
+def test_a_repeated_column_sample_is_confirmed_once_and_found_alike() -> None:
+    """The same column in a copy of a file is confirmed once per process; each file gets its own matches."""
+    det = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"k")
+    column = Chunk("07911 123456\n0121 496 0000\n943 476 5919\n", "C", column="Mobile", first_row=2)
+    first = det.detect([column])
+    calls: list[str] = []
+    confirm = det._confirm
+
+    def counted(text: str, *args: object, **kwargs: object) -> object:
+        calls.append(text)
+        return confirm(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    det._confirm = counted  # type: ignore[method-assign, assignment]
+    assert det.detect([column]) == first
+    assert calls == []
+    # a caller changing its copies changes nothing remembered
+    text = "Call 07911 123456 or write to jo@example.org"
+    found, read = det.confirm(text, (), 0.0)
+    for m in found:
+        m.start, m.value = -1, ""
+    again, read_again = det.confirm(text, (), 0.0)
+    assert len(calls) == 1 and read_again == read and again and all(m.start >= 0 and m.value for m in again)
+    other = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"k")
+    assert other.detect([column]) == first  # and the answer is what a fresh detector gives

@@ -50,6 +50,8 @@ _UK_PHONE_CELL = re.compile(
     r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d(?:\s*(?:ext\.?|x|extension)\s*\d{1,5})?\s*$"
 )
 _INTL_PHONE_CELL = re.compile(r"^\s*(?:\+|00)\s?[1-9][\d\s().-]{6,18}\d\s*$")
+CONFIRM_CACHE = 4096  # texts whose pattern matches are remembered by a process
+CONFIRM_CACHE_CHARS = 2000  # ... each at most this long (a column sample, a line, a file name)
 
 
 class TieredDetector:
@@ -82,6 +84,8 @@ class TieredDetector:
         plain = self.engine.recognizers if settings.direct_patterns else ()
         self._patterns = PatternPass(plain, enhancer, self._artifacts)
         self.ner_seen: dict[str, list[Match]] = {}  # text -> its names by NER, for the files read after it
+        # (text, context, threshold) -> its pattern matches and characters read, for the files read after it
+        self.confirm_seen: dict[tuple[str, tuple[str, ...], float], tuple[tuple[Match, ...], int]] = {}
 
     def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
         return (TieredDetector, (self.settings, self._hash_key))
@@ -126,7 +130,26 @@ class TieredDetector:
     def confirm(
         self, text: str, context: tuple[str, ...], threshold: float, cands: list[Candidate] | None = None
     ) -> tuple[list[Match], int]:
-        """Pattern matches in ``text`` (chunk coordinates); presidio runs only the candidates' recognizers."""
+        """Pattern matches in ``text`` (chunk coordinates); presidio runs only the candidates' recognizers.
+
+        ``cands``, when given, are ``scan(text, context)``. Without them, the answer for a short text is
+        remembered by the process (the last ``CONFIRM_CACHE``): the same column sample or line in a copy of a
+        file, an export or a template is not confirmed again; each caller gets its own copies of the matches."""
+        if cands is not None or len(text) > CONFIRM_CACHE_CHARS:
+            return self._confirm(text, context, threshold, cands)
+        key = (text, context, threshold)
+        seen = self.confirm_seen.get(key)
+        if seen is None:
+            found, read = self._confirm(text, context, threshold, None)
+            if len(self.confirm_seen) >= CONFIRM_CACHE:
+                del self.confirm_seen[next(iter(self.confirm_seen))]  # the oldest
+            self.confirm_seen[key] = (tuple(m.copy() for m in found), read)
+            return found, read
+        return [m.copy() for m in seen[0]], seen[1]
+
+    def _confirm(
+        self, text: str, context: tuple[str, ...], threshold: float, cands: list[Candidate] | None
+    ) -> tuple[list[Match], int]:
         if self.settings.triage:
             if cands is None:
                 cands = self.scan(text, context)
