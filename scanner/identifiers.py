@@ -133,7 +133,9 @@ def _hmac(key: bytes, entity: str, canonical: str) -> str:
     return hmac.digest(key, f"{entity}\x1f{canonical}".encode(), "sha256").hex()  # = hmac.new(...).hexdigest()
 
 
-@lru_cache(maxsize=4096)  # a value recurs within a file (a column, a signature) and across a share's files
+# A value recurs within a file (a column, a signature) and across a share's files: 16,384 values (a few MB) keep
+# the generated small-files tree's 8,700 distinct values, where 4,096 let them push each other out.
+@lru_cache(maxsize=16384)
 def digests(key: bytes, entity: str, value: str) -> tuple[tuple[str, str], ...]:
     """(entity, digest) pairs for one value: one for an identifier; for a name, the full name and, when the
     forename is longer than an initial, initial + surname too. Empty when the value does not normalise."""

@@ -52,6 +52,7 @@ _UK_PHONE_CELL = re.compile(
 _INTL_PHONE_CELL = re.compile(r"^\s*(?:\+|00)\s?[1-9][\d\s().-]{6,18}\d\s*$")
 CONFIRM_CACHE = 4096  # texts whose pattern matches are remembered by a process
 CONFIRM_CACHE_CHARS = 2000  # ... each at most this long (a column sample, a line, a file name)
+CELL_CACHE_CHARS = 200  # table cells whose cell_match answer is remembered
 
 
 class TieredDetector:
@@ -86,6 +87,7 @@ class TieredDetector:
         self.ner_seen: dict[str, list[Match]] = {}  # text -> its names by NER, for the files read after it
         # (text, context, threshold) -> its pattern matches and characters read, for the files read after it
         self.confirm_seen: dict[tuple[str, tuple[str, ...], float], tuple[tuple[Match, ...], int]] = {}
+        self.cells_seen: dict[tuple[str | None, str], Match | None] = {}  # (entity, cell) -> cell_match's answer
 
     def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
         return (TieredDetector, (self.settings, self._hash_key))
@@ -268,7 +270,21 @@ class TieredDetector:
 
     def cell_match(self, entity: str | None, value: str) -> Match | None:
         """The first ``entity`` match in one table cell, by its recognizers' own patterns and checks (no
-        presidio call): used for the rows of a column whose type is already known."""
+        presidio call): used for the rows of a column whose type is already known. A cell's answer is
+        remembered by the process (the last ``CONFIRM_CACHE`` short cells); each caller gets its own copy."""
+        if len(value) > CELL_CACHE_CHARS:
+            return self._cell_match(entity, value)
+        key = (entity, value)
+        if key in self.cells_seen:
+            seen = self.cells_seen[key]
+        else:
+            seen = self._cell_match(entity, value)
+            if len(self.cells_seen) >= CONFIRM_CACHE:
+                del self.cells_seen[next(iter(self.cells_seen))]  # the oldest
+            self.cells_seen[key] = seen
+        return seen.copy() if seen is not None else None
+
+    def _cell_match(self, entity: str | None, value: str) -> Match | None:
         if entity == "PHONE_NUMBER":
             return self._phone_cell(value)
         for rec, patterns in self._fast.get(entity or "", ()):

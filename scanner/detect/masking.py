@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from functools import lru_cache
 
 from scanner.detect.names import normalise_name
 
@@ -67,5 +68,6 @@ def normalise(entity: str, value: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", value).upper()
 
 
+@lru_cache(maxsize=8192)  # the digest of a type that is not indexed; its values recur as identifiers' do
 def keyed_hash(key: bytes, entity: str, value: str) -> str:
     return hmac.digest(key, f"{entity}\x1f{normalise(entity, value)}".encode(), "sha256").hex()

@@ -24,6 +24,8 @@ from scanner.detect.rules import SpecialCategoryFile
 _IN_IDENTIFIER_AFTER = re.compile(r"[ \t]?\d|[.@/\\_][A-Za-z0-9]")
 _IN_IDENTIFIER_BEFORE = re.compile(r"[@./\\_]$")
 _NAME_AFTER = re.compile(r"[ \t]+(?:[A-Z][a-z'’-]+|[A-Z]\.?\s)")
+_SEEN = 4096  # texts whose term hits a process remembers
+_SEEN_CHARS = 2000  # ... each at most this long
 _NAME_BEFORE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Dear|Rev|Cllr)\.?|\b[A-Z][a-z'’-]+)[ \t]+$")
 
 
@@ -43,9 +45,22 @@ class TermMatcher:
             self._set.Add(pattern)
             self._patterns.append(re2.compile(pattern, options))
         self._set.Compile()
+        self._seen: dict[tuple[str, bool], tuple[tuple[str, int], ...]] = {}
 
     def hits(self, text: str, names_column: bool = False) -> list[tuple[str, int]]:
-        """(category, offset) of every term occurrence in ``text`` used in its special-category sense."""
+        """(category, offset) of every term occurrence in ``text`` used in its special-category sense. A short
+        text's answer is remembered by the process (the same column or line in a copy of a file)."""
+        if len(text) > _SEEN_CHARS:
+            return self._hits(text, names_column)
+        key = (text, names_column)
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = tuple(self._hits(text, names_column))
+            if len(self._seen) > _SEEN:
+                del self._seen[next(iter(self._seen))]  # the oldest
+        return list(seen)
+
+    def _hits(self, text: str, names_column: bool) -> list[tuple[str, int]]:
         found = self._set.Match(text) or []
         out = []
         for i in found:
