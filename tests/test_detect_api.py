@@ -190,3 +190,16 @@ def test_a_repeated_column_sample_is_confirmed_once_and_found_alike() -> None:
     assert len(calls) == 1 and read_again == read and again and all(m.start >= 0 and m.value for m in again)
     other = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"k")
     assert other.detect([column]) == first  # and the answer is what a fresh detector gives
+
+
+def test_a_repeated_window_elsewhere_in_another_file_is_placed_where_it_is() -> None:
+    """A signature remembered from one file is found at its own place in the next one."""
+    signature = "Kind regards,\nMrs Jo Bloggs\nCall 07911 123456 or write to jo.bloggs@example.org\n"
+    first = [Chunk("Thanks for the update.\n\n" + signature, "line 1")]
+    second = [Chunk("A much longer opening paragraph about the review meeting on Monday.\n\n" + signature, "line 1")]
+    det = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"k")
+    det.detect(first)
+    assert det.windows_seen and det.layouts_seen
+    fresh = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"k")
+    assert det.detect(second) == fresh.detect(second)
+    assert det.detect(first) == fresh.detect(first)

@@ -53,6 +53,7 @@ _INTL_PHONE_CELL = re.compile(r"^\s*(?:\+|00)\s?[1-9][\d\s().-]{6,18}\d\s*$")
 CONFIRM_CACHE = 4096  # texts whose pattern matches are remembered by a process
 CONFIRM_CACHE_CHARS = 2000  # ... each at most this long (a column sample, a line, a file name)
 CELL_CACHE_CHARS = 200  # table cells whose cell_match answer is remembered
+WINDOW_CACHE = 2048  # confirm windows and layout-name texts remembered by a process
 
 
 class TieredDetector:
@@ -88,6 +89,9 @@ class TieredDetector:
         # (text, context, threshold) -> its pattern matches and characters read, for the files read after it
         self.confirm_seen: dict[tuple[str, tuple[str, ...], float], tuple[tuple[Match, ...], int]] = {}
         self.cells_seen: dict[tuple[str | None, str], Match | None] = {}  # (entity, cell) -> cell_match's answer
+        # confirm windows and layout-name texts -> their matches at offset 0 (and whether NER should read)
+        self.windows_seen: dict[tuple[str, tuple[str, ...], tuple[str, ...], float], tuple[Match, ...]] = {}
+        self.layouts_seen: dict[str, tuple[tuple[Match, ...], bool]] = {}
 
     def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
         return (TieredDetector, (self.settings, self._hash_key))
@@ -180,6 +184,21 @@ class TieredDetector:
     def _analyze(
         self, text: str, offset: int, entities: list[str], context: tuple[str, ...], threshold: float
     ) -> list[Match]:
+        """``_analyze_at`` remembered by the process for short windows (the same window, say a signature or a
+        template's line, in another file), placed at ``offset``; each caller gets its own copies."""
+        if len(text) > CONFIRM_CACHE_CHARS:
+            return self._analyze_at(text, offset, entities, context, threshold)
+        key = (text, tuple(entities), context, threshold)
+        seen = self.windows_seen.get(key)
+        if seen is None:
+            seen = self.windows_seen[key] = tuple(self._analyze_at(text, 0, entities, context, threshold))
+            if len(self.windows_seen) > WINDOW_CACHE:
+                del self.windows_seen[next(iter(self.windows_seen))]  # the oldest
+        return [_placed(m, offset) for m in seen]
+
+    def _analyze_at(
+        self, text: str, offset: int, entities: list[str], context: tuple[str, ...], threshold: float
+    ) -> list[Match]:
         """AnalyzerEngine's results for ``entities`` in ``text`` (placed at ``offset``): plain pattern
         recognizers run by ``PatternPass``, the rest by presidio; the halves never overlap in entity, and
         ``dedupe`` puts them in presidio's order."""
@@ -259,7 +278,19 @@ class TieredDetector:
 
     def layout_names(self, text: str, offset: int) -> tuple[list[Match], bool]:
         """Names by the layouts of council files (``people.py``), in ``text`` placed at ``offset``, and whether
-        NER should still read ``text`` (a name-shaped sequence there that no layout explains)."""
+        NER should still read ``text`` (a name-shaped sequence there that no layout explains). Remembered by
+        the process for short texts, as ``_analyze`` is."""
+        if len(text) > CONFIRM_CACHE_CHARS:
+            return self._layout_names(text, offset)
+        seen = self.layouts_seen.get(text)
+        if seen is None:
+            names, unsettled = self._layout_names(text, 0)
+            seen = self.layouts_seen[text] = (tuple(names), unsettled)
+            if len(self.layouts_seen) > WINDOW_CACHE:
+                del self.layouts_seen[next(iter(self.layouts_seen))]  # the oldest
+        return [_placed(m, offset) for m in seen[0]], seen[1]
+
+    def _layout_names(self, text: str, offset: int) -> tuple[list[Match], bool]:
         out = []
         found = people.find(text)
         for f in found:
@@ -327,6 +358,14 @@ class TieredDetector:
             return False
         norm = normalise(entity, value)
         return any(norm in vals or any(p.search(value) for p in pats) for _, vals, pats in entries)
+
+
+def _placed(m: Match, offset: int) -> Match:
+    """A copy of ``m`` (found at offset 0) moved to ``offset``."""
+    placed = m.copy()
+    placed.start += offset
+    placed.end += offset
+    return placed
 
 
 _Checkers = dict[str, list[tuple[PatternRecognizer, list[tuple[regex.Pattern[str], float]]]]]
