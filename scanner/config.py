@@ -375,9 +375,10 @@ class DetectionConfig(Strict):
     )
     direct_patterns: bool = Field(
         default=True,
-        description="Confirm entities whose recognizers are all plain pattern recognizers (NHS, NI, postcode, "
-        "e-mail, card, IP, sort code and account, ...) by presidio's own sequence of steps run without "
-        "AnalyzerEngine's per-call overhead (same results); false: every window through AnalyzerEngine.",
+        description="Confirm entities whose recognizers are all pattern recognizers (NHS, NI, postcode, "
+        "e-mail, card, IP, sort code and account, date of birth, ...) or Steward's own (phone numbers, IBANs) by "
+        "presidio's own sequence of steps run without AnalyzerEngine's per-call overhead (same results); false: "
+        "every window through AnalyzerEngine.",
     )
     dense_direct: int = Field(
         default=8,
