@@ -237,3 +237,18 @@ def test_empty_input_gives_no_chunks(mime: str, tmp_path: Path) -> None:
                 list(extractor(fh, Limits()))
         else:
             assert list(extractor(fh, Limits())) == []
+
+
+def test_quote_guess_shortcut_gives_the_standard_answer() -> None:
+    """The delimited-text sniffer skips csv.Sniffer's quote guess only where the guess cannot find a quote."""
+    import csv
+    import random
+
+    from scanner.extractors.text import _Sniffer
+
+    rng = random.Random(5)
+    pieces = ["a", "b c", ",", ";", "\t", "|", "\n", '"', "'", "O'Neill", '"x, y"', "1"]
+    ours, standard = _Sniffer(), csv.Sniffer()
+    for _ in range(5000):
+        sample = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        assert ours._guess_quote_and_delimiter(sample, None) == standard._guess_quote_and_delimiter(sample, None)

@@ -64,3 +64,19 @@ def test_a_name_in_a_file_name_raises_its_finding(
     assert named["Housing/Tenancy 401 023 2137.txt"]["severity"] == "critical"  # high, and readable by everyone
     assert named["Children/J Smith - safeguarding referral.txt"]["severity"] == "medium"
     assert "UK_NHS in the file's name" in named["Housing/Tenancy 401 023 2137.txt"]["message"]
+
+
+def test_names_are_split_as_pathlib_splits_them() -> None:
+    """Paths split and names stemmed without building a PurePosixPath give pathlib's parts and stems."""
+    import random
+    from pathlib import PurePosixPath
+
+    from scanner.detect.filenames import _parts, _stem
+
+    rng = random.Random(3)
+    atoms = ["a", "b.c", ".", "..", "", "x.", ".y", "d.e.f", " ", "Case 1"]
+    for _ in range(20000):
+        path = ("/" if rng.random() < 0.2 else "") + "/".join(rng.choice(atoms) for _ in range(rng.randint(0, 5)))
+        assert _parts(path) == PurePosixPath(path).parts, path
+        name = "".join(rng.choice(["a", ".", "b", "..", " ", "/"]) for _ in range(rng.randint(1, 5)))
+        assert _stem(name) == PurePosixPath(name).stem, name

@@ -139,3 +139,29 @@ def test_an_erasure_search_names_the_holds_and_retention_over_each_file(
     assert all(r["retention"] for r in doc["results"])  # every file falls in a class
     _, plain = found(steward, config, "--email", EMAIL)
     assert "holds" not in plain["results"][0]  # a subject-access search does not list them
+
+
+def test_dates_normalise_as_every_format_tried_in_order() -> None:
+    """Trying only the formats whose separator a text holds gives what trying every format in order gives."""
+    import random
+    import re
+    from datetime import datetime
+
+    from scanner.identifiers import _DATE_FORMATS, _date
+
+    def every_format(value: str) -> str | None:
+        text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", " ".join(value.replace(",", " ").split()), flags=re.I)
+        for fmt in _DATE_FORMATS:
+            try:
+                return datetime.strptime(text, fmt).date().isoformat()
+            except ValueError:
+                continue
+        return None
+
+    rng = random.Random(5)
+    pieces = ["1", "2", "3", "0", "9", "12", "31", "1981", "2024", "/", "-", ".", " ", ",", "March", "mar", "st", "TH"]
+    for _ in range(20000):
+        value = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+        assert _date(value) == every_format(value), value
+    for value in ("03/04/1981", "1981-04-03", "3rd March 1981", "12 Sept 1990", "19810403", "3.4.1981", "3/4/81"):
+        assert _date(value) == every_format(value), value
