@@ -13,11 +13,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from inventory.owners.models import AssetOwnership
 from inventory.rules.facts import AssetFacts, FileFacts, local_access
+from inventory.store.bulk import from_json, read_rows
 from inventory.store.models import Asset, DetectionRow, FileRecord
 from scanner.types import AccessFact
 
@@ -154,6 +155,11 @@ def stream_facts(
     present = (FileRecord.source == source) & FileRecord.deleted_at.is_(None)
     conn = session.connection()
     kept = conn.execute(select(FileRecord.id).where(present, _kept_any()).limit(1)).first() is not None
+    if conn.dialect.name == "sqlite":
+        # With no statistics SQLite takes the source's equality for the narrowest way in, reads every file of the
+        # source through one of its indexes and sorts them all by id, batch after batch (quadratic in the files of
+        # the source); "+" makes the source a plain filter, so each batch is a range of the primary key.
+        present = (literal_column(f"+{FileRecord.__tablename__}.source") == source) & FileRecord.deleted_at.is_(None)
     columns = [getattr(FileRecord, c) for c in (*FILE_COLUMNS, *(KEPT_COLUMNS if kept else ()))]
     wanted = sorted(files) if files is not None else None
     last, start = 0, 0
@@ -166,22 +172,22 @@ def stream_facts(
                 return
             chunk, start = wanted[start : start + batch], start + batch
             query = query.where(FileRecord.id.in_(chunk)).order_by(FileRecord.id)
-        rows = conn.execute(query).all()
+        rows = [_converted(r, kept) for r in read_rows(conn, query)]
         if not rows:
             if wanted is None:
                 return
             continue
-        lo, hi = rows[0].id, rows[-1].id
-        ids = DetectionRow.file_id.between(lo, hi) if wanted is None else DetectionRow.file_id.in_([r.id for r in rows])
+        lo, hi = rows[0][0], rows[-1][0]
+        ids = DetectionRow.file_id.between(lo, hi) if wanted is None else DetectionRow.file_id.in_([r[0] for r in rows])
         entities: dict[int, dict[str, int]] = defaultdict(dict)
         in_name: dict[int, dict[str, str]] = defaultdict(dict)
-        for fid, entity, count, locators in conn.execute(
-            select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count, DetectionRow.locators).where(ids)
-        ):
+        located = select(DetectionRow.file_id, DetectionRow.entity, DetectionRow.count, DetectionRow.locators)
+        for fid, entity, count, locators in read_rows(conn, located.where(ids)):
             entities[fid][entity] = count
-            where = next((w for w in (locators or ()) if w in ("name", "folder")), None)
-            if where:
-                in_name[fid][entity] = where
+            if locators and ('"name"' in locators or '"folder"' in locators or not isinstance(locators, str)):
+                where = next((w for w in from_json(locators) if w in ("name", "folder")), None)
+                if where:
+                    in_name[fid][entity] = where
         facts = tuple(
             replace(_facts(source, r, entities.get(r[0], {}), assets, copies), in_name=in_name[r[0]])
             if r[0] in in_name
@@ -191,6 +197,25 @@ def stream_facts(
         n = len(FILE_COLUMNS)
         yield Batch(facts, {r[0]: Kept(*r[n:]) for r in rows} if kept else {})  # none kept: a first evaluation
         last = hi
+
+
+# Read as the driver gives them (``read_rows``: a first evaluation reads every file of the source): the positions in
+# FILE_COLUMNS + KEPT_COLUMNS of times (text on SQLite) and of JSON (text on SQLite and MariaDB).
+_TIMES = tuple(
+    i for i, c in enumerate((*FILE_COLUMNS, *KEPT_COLUMNS)) if c in ("mtime", "ctime", "disposal_date", "rules_due")
+)
+_JSON = tuple(i for i, c in enumerate(FILE_COLUMNS) if c in ("special_category", "keywords", "acl"))
+
+
+def _converted(row: tuple[Any, ...], kept: bool) -> tuple[Any, ...]:
+    """A files row from ``read_rows`` with the values SQLAlchemy would have given: times and JSON decoded."""
+    out = list(row)
+    for i in _TIMES:
+        if i < len(out) and isinstance(out[i], str):
+            out[i] = datetime.fromisoformat(out[i])
+    for i in _JSON:
+        out[i] = from_json(out[i])
+    return tuple(out)
 
 
 def _kept_any() -> ColumnElement[bool]:
