@@ -239,15 +239,7 @@ class TieredDetector:
             return_decision_process=True,
         )
         return [
-            Hit(
-                r.entity_type,
-                r.start,
-                r.end,
-                r.score,
-                r.recognition_metadata.get(_RECOGNIZER, ""),
-                bool(r.analysis_explanation is not None and r.analysis_explanation.validation_result),
-                tuple(r.recognition_metadata.get(CONTEXT_KEY, ())),
-            )
+            Hit.of(r, r.recognition_metadata.get(_RECOGNIZER, ""), tuple(r.recognition_metadata.get(CONTEXT_KEY, ())))
             for r in results
         ]
 

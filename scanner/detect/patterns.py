@@ -46,6 +46,12 @@ class Hit(NamedTuple):
     validated: bool
     context: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, r: RecognizerResult, recognizer: str, context: tuple[str, ...] = ()) -> Hit:
+        """``r`` as a hit, found by ``recognizer``."""
+        validated = bool(r.analysis_explanation is not None and r.analysis_explanation.validation_result)
+        return cls(r.entity_type, r.start, r.end, r.score, recognizer, validated, context)
+
 
 @dataclass(frozen=True)
 class _Plain:
@@ -139,14 +145,7 @@ class PatternPass:
     def _own(self, p: _Plain, text: str, entities: list[str]) -> list[Hit]:
         """The recognizer's own results, as AnalyzerEngine reads them (its name unless the result names one)."""
         return [
-            Hit(
-                r.entity_type,
-                r.start,
-                r.end,
-                r.score,
-                (r.recognition_metadata or {}).get(_NAME_KEY, p.name),
-                bool(r.analysis_explanation is not None and r.analysis_explanation.validation_result),
-            )
+            Hit.of(r, (r.recognition_metadata or {}).get(_NAME_KEY, p.name))
             for r in p.recognizer.analyze(text=text, entities=entities, nlp_artifacts=self._artifacts)
         ]
 
