@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from inventory.rules.facts import Context, FileFacts, FindingDraft, file_draft
-from inventory.rules.match import _path_match, matches
+from inventory.rules.match import Check, _path_match, compiled
 from inventory.rules.periods import date_in_path, parse_period
 from inventory.rules.schema import Hold, RetentionClass, RetentionFile
 
@@ -38,10 +38,30 @@ def ordered(schedule: RetentionFile) -> tuple[RetentionClass, ...]:
     return tuple(sorted((c for c in schedule.classes if c.id != schedule.default), key=lambda c: -c.priority))
 
 
+Checked = tuple[tuple[RetentionClass, Check], ...]
+_CHECKS: dict[int, tuple[tuple[RetentionClass, ...], Checked]] = {}  # by id, holding the order so it is not reused
+
+
+def _checks(order: tuple[RetentionClass, ...]) -> Checked:
+    """Each class of ``order`` with its compiled condition, looked up once per order rather than once per file and
+    class (an evaluation asks every class about every file it classifies)."""
+    found = _CHECKS.get(id(order))
+    if found is None or found[0] is not order:
+        if len(_CHECKS) > 64:  # rule books loaded again and again (a long-running service)
+            _CHECKS.clear()
+        checks = tuple((c, compiled(c.match) if c.match is not None else _every) for c in order)
+        found = _CHECKS[id(order)] = (order, checks)
+    return found[1]
+
+
+def _every(f: FileFacts) -> bool:
+    return True
+
+
 def classify(
     schedule: RetentionFile, f: FileFacts, now: datetime, order: tuple[RetentionClass, ...] | None = None
 ) -> Disposition:
-    cls = next((c for c in order or ordered(schedule) if matches(c.match, f)), None)
+    cls = next((c for c, check in _checks(order or ordered(schedule)) if check(f)), None)
     if cls is None:
         cls = next(c for c in schedule.classes if c.id == schedule.default)
     start, how = _start(cls, f)
