@@ -154,16 +154,16 @@ def settings(address: str, tls: Path | None, batch: int | None) -> Any:
 
 
 def forget(name: str) -> int:
-    """On a worker: empty what its process remembers of files already read (the names NER found in each text,
-    the bounded caches of values and folder names), so that every round reads the share as new to it. Without
-    this the worker left idle in the 1-worker rounds would start each 2-worker round with less remembered than
-    the other, and read its files at a higher CPU cost per file."""
+    """On a worker: empty what its process remembers of files already read (the detector's answers for the texts
+    it has read, the bounded caches of values and folder names), so that every round reads the share as new to
+    it. Without this the worker left idle in the 1-worker rounds would start each 2-worker round with less
+    remembered than the other, and read its files at a higher CPU cost per file."""
     import sys
 
     from scanner.cluster.worker import LOADED
 
     state = LOADED[name]
-    state.detector.ner_seen.clear()
+    state.detector.forget()
     cleared = 0
     for module in [m for n, m in sys.modules.items() if n.startswith("scanner.") and m is not None]:
         for value in list(vars(module).values()):

@@ -203,3 +203,18 @@ def test_a_repeated_window_elsewhere_in_another_file_is_placed_where_it_is() -> 
     fresh = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"k")
     assert det.detect(second) == fresh.detect(second)
     assert det.detect(first) == fresh.detect(first)
+
+
+def test_what_a_process_remembers_is_bounded_and_can_be_forgotten() -> None:
+    """However many texts a long scan reads, each memory keeps only the newest answers, and `forget` empties them."""
+    from scanner.memo import Recent
+
+    memory: Recent[str, int] = Recent(3)
+    for i, text in enumerate(["a", "b", "c", "a", "d", "e"]):
+        memory.keep(text, i)
+    assert memory == {"c": 2, "d": 4, "e": 5}  # the first kept are the first forgotten
+    det = build_detector(DetectionConfig(spacy_model="none"), hash_key=b"k")
+    det.detect([Chunk("Call 07911 123456 or write to jo@example.org", "p1")])
+    assert det.confirm_seen or det.windows_seen
+    det.forget()
+    assert not (det.ner_seen or det.confirm_seen or det.cells_seen or det.windows_seen or det.layouts_seen)

@@ -25,6 +25,7 @@ from inventory.risks.models import Risk, RiskEvent, RiskScore
 from inventory.risks.scoring import RiskFile
 from inventory.store.bulk import from_json, read_rows
 from inventory.store.models import Asset, DetectionRow, FileRecord
+from scanner.memo import Recent
 
 log = logging.getLogger(__name__)
 
@@ -86,22 +87,18 @@ def asset_facts(session: Session, source: str) -> Iterator[AssetRiskFacts]:
 
 class _Decoded:
     """JSON evidence decoded once per distinct text (findings of one kind mostly repeat a few dozen), for read-only
-    use; at most MEMO texts are kept."""
+    use; the last MEMO texts are remembered (``scanner.memo``)."""
 
     MEMO = 10_000
 
     def __init__(self) -> None:
-        self.seen: dict[str, Any] = {}
+        self.seen: Recent[str, Any] = Recent(self.MEMO)
 
     def __call__(self, stored: Any) -> Any:
         if not isinstance(stored, str):
             return stored  # decoded by the driver (PostgreSQL)
         found = self.seen.get(stored)
-        if found is None:
-            if len(self.seen) >= self.MEMO:
-                self.seen.clear()
-            found = self.seen[stored] = from_json(stored)
-        return found
+        return self.seen.keep(stored, from_json(stored)) if found is None else found
 
 
 def _file_facts(

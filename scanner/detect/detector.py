@@ -38,6 +38,7 @@ from scanner.detect.protocol import extras
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
 from scanner.detect.triage import BUILTIN, NAME_CUES, Candidate, Triage, Window, forename_rule, windows
+from scanner.memo import Recent
 from scanner.types import Chunk, FileObservation
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ _UK_PHONE_CELL = re.compile(
     r"^\s*(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9][\d\s()-]{8,12}\d(?:\s*(?:ext\.?|x|extension)\s*\d{1,5})?\s*$"
 )
 _INTL_PHONE_CELL = re.compile(r"^\s*(?:\+|00)\s?[1-9][\d\s().-]{6,18}\d\s*$")
+NER_CACHE = 5000  # texts whose names are remembered by a process (each at most a few KB)
 CONFIRM_CACHE = 4096  # texts whose pattern matches are remembered by a process
 CONFIRM_CACHE_CHARS = 2000  # ... each at most this long (a column sample, a line, a file name)
 CELL_CACHE_CHARS = 200  # table cells whose cell_match answer is remembered
@@ -85,13 +87,26 @@ class TieredDetector:
         enhancer: WindowContextEnhancer = self.engine.analyzer.context_aware_enhancer  # type: ignore[assignment]
         plain = self.engine.recognizers if settings.direct_patterns else ()
         self._patterns = PatternPass(plain, enhancer, self._artifacts)
-        self.ner_seen: dict[str, list[Match]] = {}  # text -> its names by NER, for the files read after it
-        # (text, context, threshold) -> its pattern matches and characters read, for the files read after it
-        self.confirm_seen: dict[tuple[str, tuple[str, ...], float], tuple[tuple[Match, ...], int]] = {}
-        self.cells_seen: dict[tuple[str | None, str], Match | None] = {}  # (entity, cell) -> cell_match's answer
-        # confirm windows and layout-name texts -> their matches at offset 0 (and whether NER should read)
-        self.windows_seen: dict[tuple[str, tuple[str, ...], tuple[str, ...], float], tuple[Match, ...]] = {}
-        self.layouts_seen: dict[str, tuple[tuple[Match, ...], bool]] = {}
+        # What this process has worked out, for the files read after it (``scanner.memo``): text -> its names by
+        # NER; (text, context, threshold) -> its pattern matches and characters read; (entity, cell) ->
+        # cell_match's answer; confirm windows and layout-name texts -> their matches at offset 0 (and whether
+        # NER should read).
+        self.ner_seen: Recent[str, list[Match]] = Recent(NER_CACHE)
+        self.confirm_seen: Recent[tuple[str, tuple[str, ...], float], tuple[tuple[Match, ...], int]] = Recent(
+            CONFIRM_CACHE
+        )
+        self.cells_seen: Recent[tuple[str | None, str], Match | None] = Recent(CONFIRM_CACHE)
+        self.windows_seen: Recent[tuple[str, tuple[str, ...], tuple[str, ...], float], tuple[Match, ...]] = Recent(
+            WINDOW_CACHE
+        )
+        self.layouts_seen: Recent[str, tuple[tuple[Match, ...], bool]] = Recent(WINDOW_CACHE)
+
+    def forget(self) -> None:
+        """Empty what this process remembers of the texts it has read: the files after read as new to it."""
+        for memory in (self.ner_seen, self.confirm_seen, self.cells_seen, self.windows_seen, self.layouts_seen):
+            memory.clear()
+        if self._terms is not None:
+            self._terms.forget()
 
     def __reduce__(self) -> tuple[type[TieredDetector], tuple[DetectionConfig, bytes | None]]:
         return (TieredDetector, (self.settings, self._hash_key))
@@ -147,9 +162,7 @@ class TieredDetector:
         seen = self.confirm_seen.get(key)
         if seen is None:
             found, read = self._confirm(text, context, threshold, None)
-            if len(self.confirm_seen) >= CONFIRM_CACHE:
-                del self.confirm_seen[next(iter(self.confirm_seen))]  # the oldest
-            self.confirm_seen[key] = (tuple(m.copy() for m in found), read)
+            self.confirm_seen.keep(key, (tuple(m.copy() for m in found), read))
             return found, read
         return [m.copy() for m in seen[0]], seen[1]
 
@@ -191,9 +204,7 @@ class TieredDetector:
         key = (text, tuple(entities), context, threshold)
         seen = self.windows_seen.get(key)
         if seen is None:
-            seen = self.windows_seen[key] = tuple(self._analyze_at(text, 0, entities, context, threshold))
-            if len(self.windows_seen) > WINDOW_CACHE:
-                del self.windows_seen[next(iter(self.windows_seen))]  # the oldest
+            seen = self.windows_seen.keep(key, tuple(self._analyze_at(text, 0, entities, context, threshold)))
         return [_placed(m, offset) for m in seen]
 
     def _analyze_at(
@@ -277,9 +288,7 @@ class TieredDetector:
         seen = self.layouts_seen.get(text)
         if seen is None:
             names, unsettled = self._layout_names(text, 0)
-            seen = self.layouts_seen[text] = (tuple(names), unsettled)
-            if len(self.layouts_seen) > WINDOW_CACHE:
-                del self.layouts_seen[next(iter(self.layouts_seen))]  # the oldest
+            seen = self.layouts_seen.keep(text, (tuple(names), unsettled))
         return [_placed(m, offset) for m in seen[0]], seen[1]
 
     def _layout_names(self, text: str, offset: int) -> tuple[list[Match], bool]:
@@ -298,13 +307,7 @@ class TieredDetector:
         if len(value) > CELL_CACHE_CHARS:
             return self._cell_match(entity, value)
         key = (entity, value)
-        if key in self.cells_seen:
-            seen = self.cells_seen[key]
-        else:
-            seen = self._cell_match(entity, value)
-            if len(self.cells_seen) >= CONFIRM_CACHE:
-                del self.cells_seen[next(iter(self.cells_seen))]  # the oldest
-            self.cells_seen[key] = seen
+        seen = self.cells_seen[key] if key in self.cells_seen else self.cells_seen.keep(key, self._cell_match(*key))
         return seen.copy() if seen is not None else None
 
     def _cell_match(self, entity: str | None, value: str) -> Match | None:

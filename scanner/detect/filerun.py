@@ -29,7 +29,6 @@ _NER_CUES = frozenset({"PERSON", "NAME_CUE"})
 _NEAR_NAMES = frozenset({"UK_NHS", "UK_NINO", "DATE_OF_BIRTH", "EMAIL_ADDRESS", "UK_ADDRESS", "UK_UPN"})
 _SHORT = 160  # a prose chunk this short (one line) is grouped with its neighbours
 _GROUP_LINES = 12
-NER_CACHE = 5000  # texts whose names are remembered by a process (each at most a few KB)
 # A column whose header says it holds free text, or whose cells read like sentences, is read for names.
 _FREE_TEXT = re.compile(
     r"note|comment|descr|detail|narrative|summary|remark|free ?text|message|reason|action|"
@@ -86,7 +85,7 @@ class FileRun:
         # NER jobs: (pending index or a column's key, offset, text); a column job also has its rows' offsets
         self.ner_jobs: list[tuple[int, int, str]] = []
         self.column_jobs: list[tuple[tables.ColumnState, list[int], int, int, str]] = []  # state, starts, row, at
-        self.ner_cache: dict[str, list[Match]] = det.ner_seen  # shared by the files this process reads
+        self.ner_cache = det.ner_seen  # shared by the files this process reads
         self.ner_chars = 0
         self.chunk_id = 0
         self.identified_units: set[int | str] = set()
@@ -227,10 +226,7 @@ class FileRun:
         todo = list(dict.fromkeys(t for t in texts if t not in found))
         self.ner_total += sum(len(t) for t in todo)
         for text, matches in zip(todo, self.det.ner(todo), strict=True):
-            found[text] = matches
-            if len(cache) >= NER_CACHE:
-                del cache[next(iter(cache))]  # the oldest
-            cache[text] = matches
+            found[text] = cache.keep(text, matches)
         return [[m.copy() for m in found[t]] for t in texts]
 
     def _column_names(

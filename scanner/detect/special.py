@@ -20,6 +20,7 @@ from collections import Counter
 import re2
 
 from scanner.detect.rules import SpecialCategoryFile
+from scanner.memo import Recent
 
 _IN_IDENTIFIER_AFTER = re.compile(r"[ \t]?\d|[.@/\\_][A-Za-z0-9]")
 _IN_IDENTIFIER_BEFORE = re.compile(r"[@./\\_]$")
@@ -45,7 +46,7 @@ class TermMatcher:
             self._set.Add(pattern)
             self._patterns.append(re2.compile(pattern, options))
         self._set.Compile()
-        self._seen: dict[tuple[str, bool], tuple[tuple[str, int], ...]] = {}
+        self._seen: Recent[tuple[str, bool], tuple[tuple[str, int], ...]] = Recent(_SEEN)
 
     def hits(self, text: str, names_column: bool = False) -> list[tuple[str, int]]:
         """(category, offset) of every term occurrence in ``text`` used in its special-category sense. A short
@@ -55,10 +56,12 @@ class TermMatcher:
         key = (text, names_column)
         seen = self._seen.get(key)
         if seen is None:
-            seen = self._seen[key] = tuple(self._hits(text, names_column))
-            if len(self._seen) > _SEEN:
-                del self._seen[next(iter(self._seen))]  # the oldest
+            seen = self._seen.keep(key, tuple(self._hits(text, names_column)))
         return list(seen)
+
+    def forget(self) -> None:
+        """Empty the remembered answers."""
+        self._seen.clear()
 
     def _hits(self, text: str, names_column: bool) -> list[tuple[str, int]]:
         found = self._set.Match(text) or []
