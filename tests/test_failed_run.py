@@ -299,3 +299,24 @@ def count_or_zero(url: str) -> int:
         return count(url)
     except Exception:
         return 0  # the store is still being created
+
+
+def test_a_store_fault_in_a_bulk_read_or_write_is_raised_as_any_other_store_fault(tmp_path: Path) -> None:
+    """The reads and writes that go straight to the driver (rule evaluation, the risk sync, the recorder) raise a
+    fault of the store as SQLAlchemy raises one, so it is reported as one and the run kept."""
+    from sqlalchemy import Table
+    from sqlalchemy.exc import DBAPIError
+
+    from inventory.store.bulk import insert_many, read_rows
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    with engine.begin() as conn:  # a files table that lacks most of its columns
+        conn.execute(text("CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT NOT NULL)"))
+    with engine.begin() as conn, pytest.raises(DBAPIError) as read:
+        read_rows(conn, select(FileRecord.id, FileRecord.source).where(FileRecord.source == "s"))
+    assert "no such column" in str(read.value.orig)
+    table = FileRecord.__table__
+    assert isinstance(table, Table)
+    with engine.begin() as conn, pytest.raises(DBAPIError) as written:
+        insert_many(conn, table, [{"path": "a.txt", "source": "s"}])
+    assert "no column" in str(written.value.orig)

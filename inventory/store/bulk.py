@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
 from typing import Any, cast
@@ -44,10 +45,28 @@ def read_rows(conn: Connection, query: ClauseElement, params: Mapping[str, Any] 
     values = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(compiled.string, values)
-        return list(cursor.fetchall())
+        with _as_sqlalchemy(conn, compiled.string):
+            cursor.execute(compiled.string, values)
+            return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+@contextmanager
+def _as_sqlalchemy(conn: Connection, statement: str) -> Iterator[None]:
+    """A driver error raised as SQLAlchemy raises one (``DBAPIError`` with the driver's error as ``orig``,
+    ``connection_invalidated`` set when the connection is lost), so callers treat both the same."""
+    dialect = conn.dialect
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as exc:
+        driver = conn.connection.driver_connection
+        lost = dialect.is_disconnect(exc, driver, None)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            statement, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
+        ) from exc
 
 
 def from_json(stored: Any) -> Any:
@@ -89,20 +108,13 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     else:
         marks = ", ".join("?" * len(columns))
         statement = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})"
-    try:
+    with _as_sqlalchemy(conn, statement):
         if copy:
             with driver.cursor() as cursor, cursor.copy(statement) as stream:
                 for row in prepared():
                     stream.write_row(row)
         else:
             driver.executemany(statement, prepared())
-    except dialect.loaded_dbapi.Error as exc:
-        lost = dialect.is_disconnect(exc, driver, None)
-        if lost:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(
-            statement, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
-        ) from exc
 
 
 def update_many(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> None:
