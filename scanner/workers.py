@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 BATCH_FILES = 64  # entries per batch (bounded so a batch and its results fit in the socket buffers)
 BATCH_BYTES = 8 * 1024 * 1024  # a batch closes early once its files add up to this many bytes
-IN_FLIGHT = 2  # batches handed to a worker at once: one in work, one waiting
+IN_FLIGHT = 4  # batches handed to a worker at once: one in work, three waiting (it never waits while the parent writes)
 TICK = 0.5  # seconds between the parent's checks of time and memory
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _LIBC = ctypes.CDLL(None)  # this process's C library
