@@ -17,7 +17,8 @@ libmagic costs about half a millisecond on a small text file (it tries every tex
 quarter of the work on a share of small files. So where the extension says text and the content shows at a
 glance that libmagic's answer can only be the expected one, that answer is given without asking it
 (``_sniff``): plain prose in a .txt or .log file (printable text with none of the marks that libmagic's text
-rules look for: markup, code, headers, scripts), and an .html file that opens with its doctype or ``<html>``.
+rules look for: markup, code, headers, scripts), an .html file that opens with its doctype or ``<html>``, and a
+message in an .eml, .txt or .log file that opens with one of the header lines libmagic's mail rules look for.
 Anything else, however slightly unusual, still goes to libmagic.
 """
 
@@ -129,6 +130,15 @@ _HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:")
 # - and it opens with a capitalised word (not one of libmagic's capitalised signatures: news articles, diffs)
 #   or a digit; an all-capitals start can be a printer language or an image header.
 _PROSE_START = re.compile(r"(?!.diff)(?:[A-Z][a-z](?<!Ar)|\d)")
+# A message: a head that opens with one of the header lines libmagic's mail rules look for at its start (as
+# exactly as they do: "From:" and "Received:" in that case, "Return-Path:" and "Delivered-To:" in any), in text
+# it would call text (no control characters, valid UTF-8) and that its CSV test cannot take. libmagic answers
+# the same for such a head unless the message's text holds another format's marker that outranks its mail rules
+# (a script, an SVG drawing, a PDF header quoted in the body): it then names that format, which Steward would
+# not read or would fail to, where the file is a message and is read as one (docs/performance.md).
+_MAIL_START = re.compile(rb"(?:From:|Received:|(?i:return-path:|delivered-to:))")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_MAIL_EXTENSIONS = frozenset({"eml", "txt", "log"})
 _HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<(?:!doctype html[ >]|html[ >])", re.IGNORECASE)
 _PROSE_EXTENSIONS = frozenset({"txt", "log"})
 _HTML_EXTENSIONS = frozenset({"html", "htm"})
@@ -136,7 +146,10 @@ _CSV_LINES = 10  # libmagic calls text CSV when its first ten lines agree on the
 
 
 def _sniff(head: bytes, ext: str) -> str | None:
-    """libmagic's answer for plain prose in a .txt/.log file or a plain .html file, or None to ask libmagic."""
+    """libmagic's answer for plain prose in a .txt/.log file, a plain .html file or a message in an .eml, .txt or
+    .log file, or None to ask libmagic."""
+    if ext in _MAIL_EXTENSIONS and _MAIL_START.match(head):
+        return "message/rfc822" if _is_mail_text(head) else None
     if ext in _PROSE_EXTENSIONS:
         if _HEADER_LINE.match(head) or _maybe_csv(head) or not _PROSE_CHARS.fullmatch(head):
             return None
@@ -152,6 +165,17 @@ def _sniff(head: bytes, ext: str) -> str | None:
     if ext in _HTML_EXTENSIONS and _HTML_START.match(head) and b"\x00" not in head:
         return "text/html"
     return None
+
+
+def _is_mail_text(head: bytes) -> bool:
+    first = head.split(b"\n", 1)[0]  # libmagic's CSV test gives up when its first line holds no field separator
+    if _CONTROL.search(head) or ((b"," in first or b'"' in first) and _maybe_csv(head)):
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _maybe_csv(head: bytes) -> bool:

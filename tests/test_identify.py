@@ -168,9 +168,66 @@ def test_sniffed_types_equal_libmagic_on_generated_trees(tmp_path: Path, kind: s
     for path in sorted(p for p in tmp_path.rglob("*") if p.is_file()):
         head = path.read_bytes()[:HEAD_BYTES]
         ext = extension(path.name)
-        texts += ext in {"txt", "csv", "html", "log"}
+        texts += ext in {"txt", "csv", "html", "log", "eml"}
         found = _sniff(head, ext)
         if found is not None:
             sniffed += 1
             assert found == libmagic.from_buffer(head), path.name
     assert sniffed > texts * 0.5
+
+
+_HEADERS = {
+    "From": "Jo Bloggs <jo.bloggs@example.org>",
+    "Received": "from mx1.example.org by mail.council.gov.uk",
+    "Return-Path": "<jo.bloggs@example.org>",
+    "Delivered-To": "records@council.gov.uk",
+    "Date": "Mon, 1 Jan 2024 10:00:00 +0000",
+    "To": '"Wong, Al" <al.wong@example.org>, team@example.org',
+    "Subject": "Re: the plan, the budget",
+}
+_BODIES = {
+    "prose": "Hi Al,\n\nThe notes are below.\n\nJo\n",
+    "html": "<html><body><table><tr><td>Jo</td></tr></table></body></html>\n",
+    "csv": "name,dob\nJo,1990-01-01\nAl,1991-02-02\n",
+    "shell": "#!/bin/sh\necho $HOME\n<?php echo 1; ?>\n",
+    "pounds": "It cost \u00a3500 \u2014 caf\u00e9 bill.\n",
+}
+_EMBEDDED = {  # a message whose body holds another format's marker, which libmagic names instead
+    "script": ("```js\nconst stream = require('node:stream');\n```\n", "application/javascript"),
+    "pdf header": ("%PDF-1.4 (the first line of the scan, pasted)\n", "application/pdf"),
+}
+_MAIL_FIRST = ("From", "Received", "Return-Path", "Delivered-To")
+
+
+def _message(first: str, body: str, newline: str) -> str:
+    order = [first] + [h for h in _HEADERS if h != first]
+    return "".join(f"{h}: {_HEADERS[h]}{newline}" for h in order) + newline + body
+
+
+@pytest.mark.parametrize("first", sorted(_HEADERS))
+@pytest.mark.parametrize("body", sorted(_BODIES))
+@pytest.mark.parametrize("ext", ["eml", "txt"])
+def test_messages_get_the_type_libmagic_gives_them(first: str, body: str, ext: str) -> None:
+    """A message in UTF-8 that opens with a header line of libmagic's mail rules is named without libmagic, as
+    libmagic names it; one in another encoding, or opening with another header, is left to libmagic."""
+    for newline in ("\n", "\r\n"):
+        text = _message(first, _BODIES[body], newline)
+        for data in (text.encode(), text.encode("cp1252")):
+            expected = magic.Magic(mime=True).from_buffer(data)
+            found = _sniff(data, ext)
+            assert found in (None, expected)
+            if first in _MAIL_FIRST and data == text.encode():
+                assert found == "message/rfc822"
+            else:
+                assert found is None
+
+
+@pytest.mark.parametrize("embedded", sorted(_EMBEDDED))
+def test_a_message_holding_another_formats_marker_is_read_as_a_message(tmp_path: Path, embedded: str) -> None:
+    """libmagic names the format whose marker sits in the body (a script Steward does not read, a PDF it would
+    fail to parse); the file is a message, and is identified and read as one."""
+    body, libmagic_says = _EMBEDDED[embedded]
+    path = tmp_path / "reply.eml"
+    path.write_text(f"From: {_HEADERS['From']}\nSubject: the scan\n\n{body}Jo Bloggs, NHS number 943 476 5919.\n")
+    assert magic.Magic(mime=True).from_file(str(path)) == libmagic_says
+    assert _identify(path) == ("message/rfc822", False)
