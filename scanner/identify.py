@@ -17,8 +17,9 @@ libmagic costs about half a millisecond on a small text file (it tries every tex
 quarter of the work on a share of small files. So where the extension says text and the content shows at a
 glance that libmagic's answer can only be the expected one, that answer is given without asking it
 (``_sniff``): plain prose in a .txt or .log file (printable text with none of the marks that libmagic's text
-rules look for: markup, code, headers, scripts), an .html file that opens with its doctype or ``<html>``, and a
-message in an .eml, .txt or .log file that opens with one of the header lines libmagic's mail rules look for.
+rules look for: markup, code, headers, scripts), under a protective marking line or not; an .html file that opens
+with its doctype or ``<html>``; and a message in an .eml, .txt or .log file that opens with one of the header lines
+libmagic's mail rules look for.
 Anything else, however slightly unusual, still goes to libmagic.
 """
 
@@ -130,6 +131,12 @@ _HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:")
 # - and it opens with a capitalised word (not one of libmagic's capitalised signatures: news articles, diffs)
 #   or a digit; an all-capitals start can be a printer language or an image header.
 _PROSE_START = re.compile(r"(?!.diff)(?:[A-Z][a-z](?<!Ar)|\d)")
+# A protective marking on a line of its own above the prose (UK government classifications, current and older) is
+# read past: libmagic gave text/plain for every generated prose text under each of them.
+_MARKING = re.compile(
+    r"(?:OFFICIAL(?:[ -]{1,3}SENSITIVE(?:[ :-]{1,3}(?:PERSONAL|COMMERCIAL))?)?|TOP SECRET|SECRET|"
+    r"NOT PROTECTIVELY MARKED|PROTECT|RESTRICTED|CONFIDENTIAL|UNCLASSIFIED)[ \t]*\r?\n"
+)
 # A message: a head that opens with one of the header lines libmagic's mail rules look for at its start (as
 # exactly as they do: "From:" and "Received:" in that case, "Return-Path:" and "Delivered-To:" in any), in text
 # it would call text (no control characters, valid UTF-8) and that its CSV test cannot take. libmagic answers
@@ -159,7 +166,10 @@ def _sniff(head: bytes, ext: str) -> str | None:
             text = head.decode("utf-8")
         except UnicodeDecodeError:
             return None
-        if not _PROSE_START.match(text) or (not text.isprintable() and not _printable_lines(text)):
+        marking = _MARKING.match(text)
+        if not _PROSE_START.match(text, marking.end() if marking else 0):
+            return None
+        if not text.isprintable() and not _printable_lines(text):
             return None
         return "text/plain"
     if ext in _HTML_EXTENSIONS and _HTML_START.match(head) and b"\x00" not in head:
