@@ -467,7 +467,9 @@ class ScanConfig(Strict):
     )
     dask: DaskConfig = Field(default_factory=DaskConfig, description="The cluster, for engine: dask.")
     workers: int = Field(default=0, ge=0, le=64, description="Content worker processes; 0 = one per core.")
-    checkpoint_every: PositiveInt = Field(default=500, description="Files recorded between commits.")
+    checkpoint_every: PositiveInt = Field(
+        default=2000, description="Files recorded between commits (and at least every 5 seconds)."
+    )
     risk_batch: int = Field(
         default=2000,
         ge=0,

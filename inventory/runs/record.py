@@ -106,7 +106,7 @@ class Recorder:
         run: ScanRun,
         depth: int,
         full: bool = False,
-        checkpoint_every: int = 500,
+        checkpoint_every: int = 2000,
         key_for: Callable[[str], str] | None = None,
         on_record: OnRecord | None = None,
     ) -> None:
