@@ -137,8 +137,8 @@ _MARKING = re.compile(
     r"(?:OFFICIAL(?:[ -]{1,3}SENSITIVE(?:[ :-]{1,3}(?:PERSONAL|COMMERCIAL))?)?|TOP SECRET|SECRET|"
     r"NOT PROTECTIVELY MARKED|PROTECT|RESTRICTED|CONFIDENTIAL|UNCLASSIFIED)[ \t]*\r?\n"
 )
-# A message: a head that opens with one of the header lines libmagic's mail rules look for at its start (as
-# exactly as they do: "From:" and "Received:" in that case, "Return-Path:" and "Delivered-To:" in any), in text
+# A message: a head that opens with one of the header lines libmagic's mail rules look for at its start (matched
+# as they match them: "From:" and "Received:" in that case, "Return-Path:" and "Delivered-To:" in any), in text
 # it would call text (no control characters, valid UTF-8) and that its CSV test cannot take. libmagic answers
 # the same for such a head unless the message's text holds another format's marker that outranks its mail rules
 # (a script, an SVG drawing, a PDF header quoted in the body): it then names that format, which Steward would
