@@ -126,6 +126,8 @@ _NOT_PROSE_LINE = re.compile(
 )
 # - and nothing a rule searches for anywhere (makefile targets, Windows policy templates);
 _NOT_PROSE = re.compile(rb"\.(?:phony|precious|suffixes|default|include)|class (?:machine|user)", re.IGNORECASE)
+# - not CSV by libmagic's own CSV test, which it runs before any rule (``_csv_by_libmagic``: quotes and commas are
+#   prose's too);
 # - a first line that is not a mail or news header ("From: ...", "Received: ...");
 _HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:")
 # - and it opens with a capitalised word (not one of libmagic's capitalised signatures: news articles, diffs)
@@ -158,7 +160,7 @@ def _sniff(head: bytes, ext: str) -> str | None:
     if ext in _MAIL_EXTENSIONS and _MAIL_START.match(head):
         return "message/rfc822" if _is_mail_text(head) else None
     if ext in _PROSE_EXTENSIONS:
-        if _HEADER_LINE.match(head) or _maybe_csv(head) or not _PROSE_CHARS.fullmatch(head):
+        if _HEADER_LINE.match(head) or _csv_by_libmagic(head) or not _PROSE_CHARS.fullmatch(head):
             return None
         if _NOT_PROSE_LINE.search(head) or _NOT_PROSE.search(head):
             return None
@@ -227,15 +229,6 @@ def _past_quote(head: bytes, at: int) -> int:
             return end
         at = end  # doubled quotes are quotes inside the field
     return len(head)
-
-
-def _maybe_csv(head: bytes) -> bool:
-    """False only when libmagic's CSV test cannot pass: no quotes in its lines, and their comma counts differ."""
-    lines = head.split(b"\n", _CSV_LINES)[:-1][:_CSV_LINES]  # the lines it reads end with a newline
-    if any(b'"' in line for line in lines):
-        return True
-    counts = {line.count(b",") for line in lines}
-    return len(lines) >= 2 and len(counts) == 1 and counts != {0}
 
 
 def _printable_lines(text: str) -> bool:

@@ -135,6 +135,7 @@ TEXTS = {
     "letter": "Jill Thomas\n1 Smith Park\nSolihull\nCV5 0FZ\n\nDear Miss Thomas,\nThe Scrutiny Board met on 3 May.\n",
     "marked letter": "OFFICIAL-SENSITIVE\nJill Thomas\n1 Smith Park\nSolihull\n\nDear Miss Thomas,\nThe Board met.\n",
     "marked minutes": "NOT PROTECTIVELY MARKED\r\nMinutes of the Scrutiny Board, 3 May.\r\nPresent: the Chair.\r\n",
+    "quoted letter": 'Dear Jo,\nShe said "yes, we will", and the Board agreed.\nRegards, Al Smith, Chair\n',
     "log": "2024-01-05 10:00:01 user=jsmith signed in from 10.0.0.4\n2024-01-05 10:02:13 report opened\n",
     "csv in a txt": "Name,Ward,Phone\nJo Bloggs,Westwood,024 7678 9000\nAl Smith,Earlsdon,024 7678 9001\n",
     "mail in a txt": "From: Colin Dunn <colin.dunn@example.org>\nTo: Jo Wong\nSubject: the plan\n\nHi Jo,\n",
@@ -159,8 +160,8 @@ def test_text_files_get_the_type_libmagic_gives_their_content(tmp_path: Path, la
         found = identify(fh, path.name).mime
     expected = magic.Magic(mime=True).from_buffer(data)
     assert found == expected
-    if label.startswith("marked") and ext != "html":
-        assert _sniff(data, ext) == "text/plain"  # prose under a protective marking is named without libmagic
+    if label in ("marked letter", "marked minutes", "quoted letter") and ext != "html":
+        assert _sniff(data, ext) == "text/plain"  # prose under a marking, or quoting, is named without libmagic
 
 
 @pytest.mark.parametrize("kind", ["small", "mixed"])
