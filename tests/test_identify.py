@@ -252,3 +252,54 @@ def test_the_csv_test_before_the_mail_rules_is_libmagics() -> None:
         rows += [",".join(rnd.choice(cells) for _ in range(width)) for _ in range(rnd.randint(0, 13))]
         data = ("\n".join(rows) + ("\n" if rnd.random() < 0.7 else "")).encode()
         assert _csv_by_libmagic(data) == (libmagic.from_buffer(data) == "text/csv"), data
+
+
+_TABLE_CELLS = [
+    "Jo Bloggs",
+    "jo.bloggs@example.org",
+    "024 7678 9000",
+    "CV1 2AB",
+    "12 High Street, Coventry",
+    "2024-03-05",
+    "N/A",
+    "#12",
+    "first_name",
+    "(2)",
+    "https://www.example.org/",
+    '"quoted"',
+    "GB33BUKB20201555555555",
+    "1,234.50",
+]
+_TABLE_MARKERS = {  # cells that make libmagic name another format, or that it searches for
+    "script": "typeof a === 'b'",
+    "module": "module.exports = x",
+    "html": "<b>bold</b>",
+    "rtf": "{\\rtf1 x}",
+    "pdf": "%PDF-1.4",
+    "require": "require('x')",
+}
+
+
+def test_tables_of_tab_separated_values_get_the_type_libmagic_gives_them(tmp_path: Path) -> None:
+    """A .tsv table of plain cells is named without libmagic (text/plain, then tab-separated by its extension), as
+    libmagic names it; one holding a cell libmagic's rules look for is left to libmagic."""
+    rnd = random.Random(6)
+    libmagic = magic.Magic(mime=True)
+    named = 0
+    for i in range(300):
+        rows = [["Name", "Email", "Phone", "Postcode", "Address", "Date", "Note", "Ref"]]
+        rows += [
+            [rnd.choice(("Jo Bloggs", "Al Smith", "C1042")), *(rnd.choice(_TABLE_CELLS) for _ in range(7))]
+            for _ in range(rnd.randint(1, 30))
+        ]
+        if i % 3 == 0:
+            marker = _TABLE_MARKERS[sorted(_TABLE_MARKERS)[i % len(_TABLE_MARKERS)]]
+            rows[rnd.randrange(1, len(rows))][rnd.choice((0, 3))] = marker  # a row's first cell, or inside
+        data = "".join("\t".join(row) + "\n" for row in rows).encode()
+        found = _sniff(data, "tsv")
+        assert found in (None, libmagic.from_buffer(data)), data
+        named += found is not None
+    assert named > 150  # most plain tables are named without libmagic
+    path = tmp_path / "export.tsv"
+    path.write_text("Name\tWard\nJo Bloggs\tWestwood\n")
+    assert _identify(path) == ("text/tab-separated-values", False)
