@@ -194,17 +194,16 @@ def _is_plain_table(head: bytes) -> bool:
     lines = head.split(b"\n", _CSV_LINES)[:_CSV_LINES]
     if not all(b"\t" in line for line in lines if line.strip()) or _NOT_TSV.search(head):
         return False
-    if _NOT_PROSE_LINE.search(head) or _NOT_PROSE.search(head) or _csv_by_libmagic(head):
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return not (_NOT_PROSE_LINE.search(head) or _NOT_PROSE.search(head)) and _utf8_not_csv(head)
 
 
 def _is_mail_text(head: bytes) -> bool:
-    if _CONTROL.search(head) or _csv_by_libmagic(head):
+    return not _CONTROL.search(head) and _utf8_not_csv(head)
+
+
+def _utf8_not_csv(head: bytes) -> bool:
+    """UTF-8 text that libmagic's CSV test, run before any of its rules, does not take."""
+    if _csv_by_libmagic(head):
         return False
     try:
         head.decode("utf-8")
