@@ -212,7 +212,7 @@ def _utf8_not_csv(head: bytes) -> bool:
     return True
 
 
-_CSV_MARKS = re.compile(rb'[",\n]')
+_CSV_MARKS = re.compile(rb'["\n]')  # the commas between two marks are counted at once
 
 
 def _csv_by_libmagic(head: bytes) -> bool:
@@ -223,12 +223,10 @@ def _csv_by_libmagic(head: bytes) -> bool:
     fields = first = lines = 0
     at = 0
     while (mark := _CSV_MARKS.search(head, at)) is not None:
+        fields += head.count(b",", at, mark.start())
         at = mark.end()
-        char = head[mark.start()]
-        if char == 0x22:  # a quote: its field runs to the first character after a lone closing quote
+        if head[mark.start()] == 0x22:  # a quote: its field runs to the first character after a lone closing quote
             at = _past_quote(head, at)
-        elif char == 0x2C:
-            fields += 1
         else:
             lines += 1
             if lines == _CSV_LINES:
