@@ -1,5 +1,7 @@
-"""Rich Text Format with striprtf; locator ``"p3"`` is the 3rd paragraph (line of the plain text).
+"""Rich Text Format; locator ``"p3"`` is the 3rd paragraph (line of the plain text).
 
+The text is striprtf's, read by ``rtf_text.rtf_to_text`` (striprtf's rules, a run of characters at a time rather
+than one: 4 ms against 0.2 ms for a generated 8 KB letter, 30 against 4 ms for a 100 KB one saved by Word).
 striprtf decodes ``\\'xx`` escapes with the document's code page (cp1252 unless ``\\ansicpg`` says
 otherwise) and ``\\uN`` escapes as Unicode. The whole file is read: RTF is bounded upstream by
 ``Limits.max_file_bytes``.
@@ -15,6 +17,7 @@ from typing import BinaryIO
 from scanner.errors import Corrupt
 from scanner.extractors.chunking import bounded, split
 from scanner.extractors.guards import corrupt_on
+from scanner.extractors.rtf_text import rtf_to_text
 from scanner.types import Chunk, Limits
 
 log = logging.getLogger(__name__)
@@ -23,8 +26,6 @@ _CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
 
 
 def extract_rtf(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
-    from striprtf.striprtf import rtf_to_text
-
     raw = fh.read()
     if not raw.lstrip().startswith(b"{\\rtf"):
         raise Corrupt("damaged RTF (no {\\rtf header)")
@@ -38,7 +39,7 @@ def extract_rtf(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
             "".encode(encoding)
         except LookupError:
             encoding = "cp1252"
-        text = rtf_to_text(raw.decode("latin-1"), encoding=encoding, errors="replace")  # type: ignore[no-untyped-call]
+        text = rtf_to_text(raw.decode("latin-1"), encoding=encoding, errors="replace")
         yield from bounded(_paragraphs(text, limits), limits)
 
 
