@@ -4,11 +4,10 @@ striprtf's ``rtf_to_text`` matches every character of a document's text, and of 
 pictures and objects Word embeds, as one regular-expression match handled in Python: about 2 µs a byte, 30 ms
 for a 100 KB letter saved by Word, 340 ms for a 750 KB one. ``rtf_to_text`` here keeps striprtf's rules and
 takes its tables and pre-processing from it (destinations, special characters, code pages, the font table,
-pictures with binary data, hyperlink fields); the one difference is that a run of characters that are neither
-control words, braces nor line ends is one match, handled once, and pictures with binary data are cut out
-with ``str.find`` rather than a loop over every character. The text is striprtf's, character for
-character: ``tests/test_extract_rtf.py`` compares the two on generated documents, and ``docs/performance.md``
-gives the comparison on third-party ones.
+hyperlink fields). What differs is how the work is done: a run of plain characters, or of ``\\'xx`` escapes, is
+one match handled once, and pictures with binary data are cut out with ``str.find`` rather than a loop over every
+character. The text is striprtf's, character for character: ``tests/test_extract_rtf.py`` compares the two on
+generated documents, and ``docs/performance.md`` gives the comparison on third-party ones.
 """
 
 from __future__ import annotations
