@@ -78,3 +78,17 @@ def test_stand_in_characters_hex_bytes_and_pictures(tmp_path: Path) -> None:
         lines = [chunk.text for chunk in extract_rtf(fh, Limits())]
     assert lines == ["Café ’s – end", "Příliš", "after"]
     assert rtf_to_text(rtf) == striprtf_text(rtf)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{\\pict" + "\\bin1 x" * 5000 + " no closing brace",  # one picture of many binary parts
+        "{\\pict" + "\\bin1 }" * 5000,  # each part's byte is a brace
+        "{\\pict ab}" * 5000 + "text \\bin",  # many pictures, one \\bin far after them
+        "\\pict}\\bin2 ab\\pict\\bin1 }} after",
+    ],
+)
+def test_binary_pictures_cut_as_striprtf_cuts_them(body: str) -> None:
+    text = "{\\rtf1\\ansi " + body + "}"
+    assert rtf_to_text(text) == striprtf_text(text)

@@ -127,11 +127,17 @@ def _without_binary_pictures(text: str) -> str:
         return text
     kept: list[str] = []
     at, end = 0, len(text)
+    # The next "}" and "\\bin" at or after ``at`` (-1: there is none), each searched for again only once ``at`` has
+    # passed it, so a picture of many \bin parts, or many pictures before one far brace, cost no more than one pass.
+    close = binary = -2
     while (start := text.find("\\pict", at)) >= 0:
         kept.append(text[at:start])
         at = start + len("\\pict")
         while at < end:
-            close, binary = text.find("}", at), text.find("\\bin", at)
+            if close != -1 and close < at:
+                close = text.find("}", at)
+            if binary != -1 and binary < at:
+                binary = text.find("\\bin", at)
             if binary < 0 or 0 <= close < binary:
                 at = end if close < 0 else close + 1
                 break
