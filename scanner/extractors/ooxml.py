@@ -61,8 +61,9 @@ def xml_limits(kind: str) -> Iterator[None]:
         raise
 
 
-def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """``{rId: (type, member name)}`` for the internal relationships of ``part`` ("" for the package)."""
+def relationships(archive: zipfile.ZipFile, part: str, naming: bytes = b"") -> dict[str, tuple[str, str]]:
+    """``{rId: (type, member name)}`` for the internal relationships of ``part`` ("" for the package); with
+    ``naming``, {} at once when the part's bytes do not hold it (no relationship of that type can be there)."""
     folder, name = posixpath.split(part)
     rels = posixpath.join(folder, "_rels", f"{name}.rels")
     try:
@@ -71,7 +72,10 @@ def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, s
         return {}
     if info.file_size > MAX_RELS_BYTES:
         raise TooLarge(f"{rels} is larger than {MAX_RELS_BYTES} bytes")
-    root = etree.fromstring(archive.read(info), xml_parser())
+    raw = archive.read(info)
+    if naming not in raw:
+        return {}
+    root = etree.fromstring(raw, xml_parser())
     found: dict[str, tuple[str, str]] = {}
     for rel in root.iter(PACKAGE_RELS):
         if rel.get("TargetMode") == "External":

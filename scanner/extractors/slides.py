@@ -49,7 +49,7 @@ def _pptx_chunks(archive: zipfile.ZipFile, limits: Limits) -> Iterator[Chunk]:
         slide = rels[rel][1]
         tree = _parse(archive, slide)
         yield from split("\n".join(_shape_lines(_shape_tree(tree))), f"slide {number}", (), limits)
-        notes = of_type(relationships(archive, slide), "/notesSlide")
+        notes = of_type(relationships(archive, slide, b"/notesSlide"), "/notesSlide")
         if notes:
             body = _notes_body(_parse(archive, notes[0]))
             if body is not None:
