@@ -4,9 +4,9 @@
     python benchmarks/rtf.py --dir DIR [--dir ...]  # and every .rtf under DIR (third-party documents)
 
 Generated letters are written as Steward's sample builder writes them (``\\pard`` paragraphs, ``\\uN`` escapes)
-and as Word saves them (a stylesheet, a theme and a picture as hex, table borders, ``\\'xx`` bytes). Prints, per
-set, the CPU time per file of each (best of ``--rounds``, alternated) and how many files give the same text
-(or fail the same way).
+and laid out as Word saves them (a stylesheet, a theme and a picture as hex, table borders, ``\\'xx`` bytes).
+Prints, per set, the CPU time per file of each (best of ``--rounds``, alternated) and how many files give the
+same text (or fail the same way).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _CODEPAGE = re.compile(r"\\ansicpg(\d+)")
 
 
 def word_letter(fake: Faker, rnd: random.Random) -> str:
-    """A letter as Word saves it: most of the bytes are styles, a theme and a picture, not text."""
+    """A letter laid out as Word saves one: most of the bytes are styles, a theme and a picture, not text."""
     styles = "".join(f"{{\\s{i}\\ql\\li0\\ri0\\widctlpar\\fs22\\lang2057 Style {i};}}" for i in range(60))
     theme = "{\\*\\themedata " + "".join(f"{rnd.getrandbits(32):08x}" for _ in range(3000)) + "}"
     picture = "{\\pict\\pngblip\\picw200\\pich80 " + "".join(f"{rnd.getrandbits(32):08x}" for _ in range(1500)) + "}"
@@ -105,7 +105,8 @@ def main() -> None:
             path = write_rtf(Path(work) / f"{number}.rtf", fake.paragraphs(rnd.randint(5, 40)))
             samples.append(path.read_text(encoding="latin-1"))
     measure("letters (Steward's sample builder)", [(t, "cp1252") for t in samples], args.rounds)
-    measure("letters as Word saves them", [(word_letter(fake, rnd), "cp1252") for _ in range(args.files)], args.rounds)
+    letters = [(word_letter(fake, rnd), "cp1252") for _ in range(args.files)]
+    measure("letters laid out as Word saves them", letters, args.rounds)
     for folder in args.dir:
         texts = [p.read_bytes().decode("latin-1") for p in sorted(folder.rglob("*.rtf"))]
         measure(str(folder)[-34:], [(t, _encoding(t)) for t in texts], args.rounds)
