@@ -37,6 +37,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,6 +148,23 @@ def write_config(work: Path, name: str, root: Path, workers: int, names: bool, r
         )
     )
     return config
+
+
+def alternated_firsts(
+    work: Path, root: Path, workers: int, codes: dict[str, Path], rounds: int
+) -> dict[str, list[float]]:
+    """Default first scans into fresh stores, each checkout in turn, ``rounds`` times: on a host whose speed drifts
+    from one minute to the next, a ratio of neighbouring runs is steadier than one of runs minutes apart."""
+    out: dict[str, list[float]] = {tag: [] for tag in codes}
+    for i in range(rounds):
+        for tag, code in codes.items():
+            rules = work / f"{tag}-rules-rounds"
+            if not rules.exists():
+                shutil.copytree(code / "rules", rules)
+            config = write_config(work, f"{tag}-round", root, workers, names=True, rules=rules)
+            out[tag].append(steward_scan(config, code).seconds)
+            print(f"  round {i + 1}: {tag:<8} first {out[tag][-1]:8.2f} s", flush=True)
+    return out
 
 
 def pss_by_workers(work: Path, root: Path, counts: list[int], seconds: float) -> dict[int, float]:
@@ -290,6 +308,9 @@ def main() -> None:
         "--peers", default="presidio,presidio-patterns,ripgrep", help="comma-separated peers (benchmarks/peers.py)"
     )
     parser.add_argument("--peer-sample", type=int, default=1000, help="files each presidio peer's rate is taken over")
+    parser.add_argument(
+        "--rounds", type=int, default=0, help="with --baseline: this many more first scans of each, alternated"
+    )
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     unknown = skip - {"stages", "peers", "default", "names-off"}
@@ -348,6 +369,10 @@ def main() -> None:
                     f"{'  [nothing changed: kept]' if f.kept else ''}\n      {f.summary.splitlines()[-1]}"
                 )
 
+        rounds: dict[str, list[float]] = {}
+        if args.baseline and args.rounds > 0:
+            rounds = alternated_firsts(work, root, args.workers, {"steward": HERE, "baseline": args.baseline},
+                                       args.rounds)  # fmt: skip
         mine = runs["steward"]
         per_100k = args.files / 100_000
         print(f"against the limits (load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}):")
@@ -357,6 +382,13 @@ def main() -> None:
             want = 10 if args.corpus == "small" else 3
             today = runs["baseline"]["first"].seconds
             print(ratio(f"first scan, default >= {want}x today's rate", today / mine["first"].seconds, want, True))
+            if rounds:
+                each = [b / a for a, b in zip(rounds["steward"], rounds["baseline"], strict=True)]
+                middle = statistics.median(each)
+                print(ratio(f"  the same, median of {len(each)} alternated rounds", middle, want, True))
+                print(f"      rounds' ratios {', '.join(f'{r:.2f}' for r in each)}; steward "
+                      f"{', '.join(f'{x:.2f}' for x in rounds['steward'])} s; baseline "
+                      f"{', '.join(f'{x:.2f}' for x in rounds['baseline'])} s")  # fmt: skip
         if args.corpus == "mixed" and "first" in mine and work_sum:
             print(ratio("first scan <= 1.3x the sum of read+extract+match+names", mine["first"].seconds,
                         1.3 * work_sum, False))  # fmt: skip
