@@ -165,11 +165,16 @@ def forget(name: str) -> int:
     state = LOADED[name]
     state.detector.forget()
     cleared = 0
+    from scanner.memo import Recent
+
     for module in [m for n, m in sys.modules.items() if n.startswith("scanner.") and m is not None]:
         for value in list(vars(module).values()):
             parameters = getattr(value, "cache_parameters", None)
             if callable(parameters) and parameters()["maxsize"] is not None:  # an LRU of values, not a setting
                 value.cache_clear()
+                cleared += 1
+            elif isinstance(value, Recent):  # a memory of values (the identifiers' digests)
+                value.clear()
                 cleared += 1
     return cleared
 

@@ -14,11 +14,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 
 import phonenumbers
 from stdnum.gb import nhs
 
+from scanner.memo import MISSING, Recent
 from scanner.picklable import by_fields
 
 # Entities the index holds. Addresses and free text are not identifiers of one person.
@@ -134,11 +134,20 @@ def _hmac(key: bytes, entity: str, canonical: str) -> str:
 
 
 # A value recurs within a file (a column, a signature) and across a share's files: 16,384 values (a few MB) keep
-# the generated small-files tree's 8,700 distinct values, where 4,096 let them push each other out.
-@lru_cache(maxsize=16384)
+# the generated small-files tree's 8,700 distinct values, where 4,096 let them push each other out; where values
+# seldom recur the memory keeps far fewer (``scanner.memo``).
+_DIGESTS: Recent[tuple[bytes, str, str], tuple[tuple[str, str], ...]] = Recent(16384)
+
+
 def digests(key: bytes, entity: str, value: str) -> tuple[tuple[str, str], ...]:
     """(entity, digest) pairs for one value: one for an identifier; for a name, the full name and, when the
     forename is longer than an initial, initial + surname too. Empty when the value does not normalise."""
+    memo = (key, entity, value)
+    found = _DIGESTS.recall(memo)
+    return _DIGESTS.keep(memo, _digests(key, entity, value)) if found is MISSING else found
+
+
+def _digests(key: bytes, entity: str, value: str) -> tuple[tuple[str, str], ...]:
     if entity not in INDEXED:
         return ()
     if entity == "PERSON":

@@ -205,6 +205,33 @@ def test_a_repeated_window_elsewhere_in_another_file_is_placed_where_it_is() -> 
     assert det.detect(first) == fresh.detect(first)
 
 
+def test_a_memory_that_seldom_answers_keeps_few_answers_until_it_answers_again() -> None:
+    """Texts that never recur (each letter written for one person) do not fill a worker's memory; texts that do
+    recur keep it full."""
+    from scanner.memo import FEW, MISSING, SPARE, Recent
+
+    memory: Recent[str, int] = Recent(80)
+    for i in range(80):  # every text new: not one lookup answered
+        if memory.recall(f"letter {i}") is MISSING:
+            memory.keep(f"letter {i}", i)
+    assert len(memory) == 80 // SPARE and memory.limit == 80 // SPARE
+    assert memory.recall("letter 79") == 79  # the newest are the ones kept
+    for i in range(200):  # a handful of template lines, over and over: answered again
+        line = f"template line {i % 5}"
+        if memory.recall(line) is MISSING:
+            memory.keep(line, i)
+    assert memory.limit == 80
+    for i in range(80):
+        memory.keep(f"cell {i}", i)
+    assert len(memory) == 80  # full size again
+    steady: Recent[str, int] = Recent(80)
+    for i in range(400):  # a text recurring among new ones, answered more than once in FEW lookups: it stays full
+        key = "again" if i % (FEW // 2) == 0 else f"new {i}"
+        if steady.recall(key) is MISSING:
+            steady.keep(key, i)
+    assert steady.limit == 80 and len(steady) == 80
+
+
 def test_what_a_process_remembers_is_bounded_and_can_be_forgotten() -> None:
     """However many texts a long scan reads, each memory keeps only the newest answers, and `forget` empties them."""
     from scanner.memo import Recent

@@ -38,7 +38,7 @@ from scanner.detect.protocol import extras
 from scanner.detect.result import DetectResult
 from scanner.detect.special import TermMatcher
 from scanner.detect.triage import BUILTIN, NAME_CUES, Candidate, Triage, Window, forename_rule, windows
-from scanner.memo import Recent
+from scanner.memo import MISSING, Recent
 from scanner.types import Chunk, FileObservation
 
 log = logging.getLogger(__name__)
@@ -159,8 +159,8 @@ class TieredDetector:
         if cands is not None or len(text) > CONFIRM_CACHE_CHARS:
             return self._confirm(text, context, threshold, cands)
         key = (text, context, threshold)
-        seen = self.confirm_seen.get(key)
-        if seen is None:
+        seen = self.confirm_seen.recall(key)
+        if seen is MISSING:
             found, read = self._confirm(text, context, threshold, None)
             self.confirm_seen.keep(key, (tuple(m.copy() for m in found), read))
             return found, read
@@ -202,8 +202,8 @@ class TieredDetector:
         if len(text) > CONFIRM_CACHE_CHARS:
             return self._analyze_at(text, offset, entities, context, threshold)
         key = (text, tuple(entities), context, threshold)
-        seen = self.windows_seen.get(key)
-        if seen is None:
+        seen = self.windows_seen.recall(key)
+        if seen is MISSING:
             seen = self.windows_seen.keep(key, tuple(self._analyze_at(text, 0, entities, context, threshold)))
         return [_placed(m, offset) for m in seen]
 
@@ -285,8 +285,8 @@ class TieredDetector:
         the process for short texts, as ``_analyze`` is."""
         if len(text) > CONFIRM_CACHE_CHARS:
             return self._layout_names(text, offset)
-        seen = self.layouts_seen.get(text)
-        if seen is None:
+        seen = self.layouts_seen.recall(text)
+        if seen is MISSING:
             names, unsettled = self._layout_names(text, 0)
             seen = self.layouts_seen.keep(text, (tuple(names), unsettled))
         return [_placed(m, offset) for m in seen[0]], seen[1]
@@ -307,7 +307,9 @@ class TieredDetector:
         if len(value) > CELL_CACHE_CHARS:
             return self._cell_match(entity, value)
         key = (entity, value)
-        seen = self.cells_seen[key] if key in self.cells_seen else self.cells_seen.keep(key, self._cell_match(*key))
+        seen = self.cells_seen.recall(key)
+        if seen is MISSING:
+            seen = self.cells_seen.keep(key, self._cell_match(*key))
         return seen.copy() if seen is not None else None
 
     def _cell_match(self, entity: str | None, value: str) -> Match | None:

@@ -18,6 +18,7 @@ from scanner.detect.lines import Lines
 from scanner.detect.names import organisation_pair
 from scanner.detect.result import DetectResult
 from scanner.detect.triage import Candidate, windows
+from scanner.memo import MISSING
 from scanner.types import Chunk
 
 if TYPE_CHECKING:
@@ -222,7 +223,7 @@ class FileRun:
         """NER over ``texts``; a text already read (a repeated cell or line, or the same paragraph in another
         file read by this process: a copy, a template, a signature) is not read again."""
         cache = self.ner_cache
-        found = {t: cache[t] for t in texts if t in cache}
+        found = {t: seen for t in dict.fromkeys(texts) if (seen := cache.recall(t)) is not MISSING}
         todo = list(dict.fromkeys(t for t in texts if t not in found))
         self.ner_total += sum(len(t) for t in todo)
         for text, matches in zip(todo, self.det.ner(todo), strict=True):

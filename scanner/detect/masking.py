@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hmac
 import re
-from functools import lru_cache
 
 from scanner.detect.names import normalise_name
+from scanner.memo import MISSING, Recent
 
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 
@@ -68,6 +68,13 @@ def normalise(entity: str, value: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", value).upper()
 
 
-@lru_cache(maxsize=8192)  # the digest of a type that is not indexed; its values recur as identifiers' do
+_HASHES: Recent[tuple[bytes, str, str], str] = Recent(8192)  # values recur as identifiers' do (``scanner.memo``)
+
+
 def keyed_hash(key: bytes, entity: str, value: str) -> str:
-    return hmac.digest(key, f"{entity}\x1f{normalise(entity, value)}".encode(), "sha256").hex()
+    """The digest of a value of a type that is not indexed."""
+    memo = (key, entity, value)
+    found = _HASHES.recall(memo)
+    if found is MISSING:
+        found = _HASHES.keep(memo, hmac.digest(key, f"{entity}\x1f{normalise(entity, value)}".encode(), "sha256").hex())
+    return found

@@ -20,7 +20,7 @@ from collections import Counter
 import re2
 
 from scanner.detect.rules import SpecialCategoryFile
-from scanner.memo import Recent
+from scanner.memo import MISSING, Recent
 
 _IN_IDENTIFIER_AFTER = re.compile(r"[ \t]?\d|[.@/\\_][A-Za-z0-9]")
 _IN_IDENTIFIER_BEFORE = re.compile(r"[@./\\_]$")
@@ -54,8 +54,8 @@ class TermMatcher:
         if len(text) > _SEEN_CHARS:
             return self._hits(text, names_column)
         key = (text, names_column)
-        seen = self._seen.get(key)
-        if seen is None:
+        seen = self._seen.recall(key)
+        if seen is MISSING:
             seen = self._seen.keep(key, tuple(self._hits(text, names_column)))
         return list(seen)
 
