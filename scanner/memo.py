@@ -9,10 +9,10 @@ process's memory and is never written anywhere.
 Where texts do not recur (letters and reports each written for one person), a full memory is memory spent for
 nothing: a worker's memories held about 20 MB after 3,000 such documents, 13 MB of it in four (confirmed texts,
 table cells, the digests of values) that answered fewer than one lookup in ten. So a memory looked up through
-``recall`` keeps count: when, over as many lookups as it may hold
-answers, fewer than one in ``FEW`` was answered, it keeps only a ``SPARE``-th of them (enough for a text repeated
-close by: a column's cells, a file's own lines) until one lookup in ``FEW`` is answered again, when it may fill
-up again. Which answers are kept never changes an answer, only how often it is worked out again.
+``recall`` keeps count: when, over as many lookups as it may hold answers, fewer than one in ``FEW`` was answered,
+it keeps only a ``SPARE``-th of them (enough for a text repeated close by: a column's cells, a file's own lines)
+until one lookup in ``FEW`` is answered again, when it may fill up again. Which answers are kept never changes an
+answer, only how often it is worked out again.
 """
 
 from __future__ import annotations
