@@ -64,6 +64,12 @@ class Recent(dict[K, V]):
         self[key] = value
         return value
 
+    def clear(self) -> None:
+        """Forget every answer, and how often the memory answered: it starts again as new."""
+        super().clear()
+        self.limit = self.size
+        self._asked = self._answered = 0
+
     def _judge(self) -> None:
         earning = self._answered * FEW >= self._asked
         self.limit = self.size if earning else max(1, self.size // SPARE)

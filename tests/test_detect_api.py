@@ -230,6 +230,13 @@ def test_a_memory_that_seldom_answers_keeps_few_answers_until_it_answers_again()
         if steady.recall(key) is MISSING:
             steady.keep(key, i)
     assert steady.limit == 80 and len(steady) == 80
+    reports: Recent[str, int] = Recent(80)
+    for i in range(80):
+        if reports.recall(f"report {i}") is MISSING:
+            reports.keep(f"report {i}", i)
+    assert reports.limit == 80 // SPARE
+    reports.clear()  # forgotten: as new, at its full size
+    assert not reports and reports.limit == 80
 
 
 def test_what_a_process_remembers_is_bounded_and_can_be_forgotten() -> None:
