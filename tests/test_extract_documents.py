@@ -95,6 +95,22 @@ def test_pptx_slides_and_notes(tmp_path: Path) -> None:
     assert at(chunks, "slide 2 notes") == "Do not share outside the team"
 
 
+def test_pptx_notes_found_through_relationships_saved_as_utf16(tmp_path: Path) -> None:
+    """XML parts may be UTF-16; a slide's notes are read whatever the encoding of its relationships."""
+    import zipfile
+
+    made = office.write_pptx(tmp_path / "made.pptx", ["Case review"], notes=[f"Client NHS number {NHS}"])
+    path = tmp_path / "deck.pptx"
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "ppt/slides/_rels/slide1.xml.rels":
+                text = data.decode("utf-8").replace("encoding='UTF-8'", "encoding='UTF-16'")
+                data = text.encode("utf-16")
+            out.writestr(info, data)
+    assert NHS in at(extract(path), "slide 1 notes")
+
+
 def test_odt_headings_paragraphs_and_header(tmp_path: Path) -> None:
     path = office.write_odt(
         tmp_path / "minutes.odt",

@@ -73,7 +73,7 @@ def relationships(archive: zipfile.ZipFile, part: str, naming: bytes = b"") -> d
     if info.file_size > MAX_RELS_BYTES:
         raise TooLarge(f"{rels} is larger than {MAX_RELS_BYTES} bytes")
     raw = archive.read(info)
-    if naming not in raw:
+    if naming not in raw and b"\x00" not in raw[:4]:  # (UTF-16, which XML allows, spells it otherwise: parsed)
         return {}
     root = etree.fromstring(raw, xml_parser())
     found: dict[str, tuple[str, str]] = {}
