@@ -274,6 +274,10 @@ def identify(fh: BinaryIO, name: str) -> Identified:
     ext = extension(name)
     if not head:
         return Identified(EMPTY, False)
+    known = _container(fh, head)
+    if known is not None:
+        fh.seek(0)
+        return Identified(known, mismatch(known, ext))
     try:
         mime = _sniff(head, ext) or _magic().from_buffer(head)
     except magic.MagicException as exc:
@@ -289,6 +293,22 @@ def identify(fh: BinaryIO, name: str) -> Identified:
     finally:
         fh.seek(0)
     return Identified(mime, mismatch(mime, ext))
+
+
+_PDF, _RTF, _ZIP = b"%PDF-", b"{\\rtf", b"PK\x03\x04"
+
+
+def _container(fh: BinaryIO, head: bytes) -> str | None:
+    """libmagic's answer, refined as ``identify`` refines it, for a head that can only be a PDF, an RTF document
+    or an ODF or OOXML package (a zip whose members name it), without asking libmagic (a tenth of a millisecond
+    a document); None for any other head, and for a zip that is neither (libmagic names it)."""
+    if head.startswith(_PDF):
+        return "application/pdf"
+    if head.startswith(_RTF):
+        return "text/rtf"
+    if head.startswith(_ZIP):
+        return _zip_type(fh)
+    return None
 
 
 def extension(name: str) -> str:

@@ -12,7 +12,7 @@ import magic
 import pytest
 
 from benchmarks.corpus_files import write_mixed, write_small
-from scanner.identify import HEAD_BYTES, _csv_by_libmagic, _sniff, extension, identify
+from scanner.identify import _ZIPS, HEAD_BYTES, _container, _csv_by_libmagic, _sniff, _zip_type, extension, identify
 from scanner.samples import office
 
 DATA = Path(__file__).with_name("data")
@@ -180,6 +180,40 @@ def test_sniffed_types_equal_libmagic_on_generated_trees(tmp_path: Path, kind: s
             sniffed += 1
             assert found == libmagic.from_buffer(head), path.name
     assert sniffed > texts * 0.5
+
+
+def test_documents_named_without_libmagic_get_its_type(tmp_path: Path) -> None:
+    """A PDF, an RTF document and an ODF or OOXML package are named from their head and members without asking
+    libmagic, and get the type libmagic gives them (refined by the package's members as before); a zip that is
+    neither (here an e-book and a plain archive) is still named by libmagic."""
+    write_mixed(tmp_path, 300)
+    for name, make, _ in CASES:
+        make(tmp_path / name)
+    with zipfile.ZipFile(tmp_path / "book.epub", "w") as book:
+        book.writestr("mimetype", "application/epub+zip")
+        book.writestr("OEBPS/content.opf", "<package/>")
+    with zipfile.ZipFile(tmp_path / "photos.zip", "w") as archive:
+        archive.writestr("a.txt", "hello")
+    libmagic = magic.Magic(mime=True)
+    named = 0
+    for path in sorted(p for p in tmp_path.rglob("*") if p.is_file()):
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+            expected = libmagic.from_buffer(head)
+            if expected in _ZIPS:
+                expected = _zip_type(fh) or expected
+            fh.seek(0)
+            known = _container(fh, head)
+            fh.seek(0)
+            found = identify(fh, path.name).mime
+        if known is not None:
+            named += 1
+            assert known == found == expected, path.name
+        elif path.suffix in (".epub", ".zip", ".pdf", ".rtf", ".docx", ".xlsx", ".pptx", ".odt", ".ods"):
+            if head.startswith(b"\xd0\xcf\x11\xe0"):  # a password-protected package is an OLE file: libmagic names it
+                continue
+            assert path.suffix in (".epub", ".zip") and found == expected, path.name
+    assert named > 150
 
 
 _HEADERS = {
