@@ -286,7 +286,7 @@ def identify(fh: BinaryIO, name: str) -> Identified:
         log.debug("libmagic failed on %s (%s)", name, type(exc).__name__)
         mime = "application/octet-stream"
     try:
-        if mime in _ZIPS:
+        if mime in _ZIPS and not head.startswith(_ZIP):  # a zip head's members were read by ``_container``
             mime = _zip_type(fh) or mime
         elif mime in _OLES or (mime in {DOC, XLS, PPT, MSG} and head.startswith(olefile.MAGIC)):
             mime = _ole_type(fh) or mime

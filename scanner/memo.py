@@ -45,7 +45,8 @@ class Recent(dict[K, V]):
     A full memory forgets its oldest ``SHED``-th at once rather than one answer per ``keep``: a dict finds its
     first live entry by stepping over every one deleted before it (until it next resizes), so forgetting one at
     a time cost 9 µs a ``keep`` in a full memory of 16,384 answers, against 0.3 µs. (An ``OrderedDict`` forgets
-    in constant time too, but its links took about 4 MB more in each worker.)"""
+    in constant time too, but its links cost memory: 2,304 KB against 1,280 KB for 16,384 answers, about 3 MB more
+    in each worker.)"""
 
     def __init__(self, size: int) -> None:
         super().__init__()
