@@ -195,16 +195,6 @@ def _counting(entries: list[FileEntry], started: Callable[[int], None]) -> Itera
         yield entry
 
 
-@dataclass(frozen=True, slots=True)
-class _Read:
-    """How much of a file's text was read, and the rule keywords found in it."""
-
-    chunks: int
-    chars: int
-    truncated: bool
-    keywords: tuple[str, ...]
-
-
 @dataclass
 class _Unnamed:
     """A file read but for the names NER is still to find in it (``observe_batch``), and what was learnt
@@ -214,7 +204,7 @@ class _Unnamed:
     mime: str
     mismatch: bool
     run: Any  # scanner.detect.filerun.FileRun
-    read: _Read
+    counted: _Counted
     digest: str | None
     authors: tuple[str, ...]
     notes: list[str]
@@ -270,12 +260,9 @@ def _observe(
                 digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
         ocr_facts = ocr.facts()
         notes += [ocr_facts.note] if ocr_facts and ocr_facts.note else []
-        # What was read is kept, not the stream of chunks: an extractor stopped at the text limit still holds its
-        # document, given back once nothing refers to the stream (a file left for its names outlives this call).
-        read = _Read(counted.count, counted.chars, counted.truncated, tuple(sorted(counted.found)))
         if result is None:
-            return _Unnamed(entry, mime, mismatch, run, read, digest, authors, notes, ocr_facts, reading, key)
-        return _observed(entry, mime, mismatch, result, read, digest, authors, notes, ocr_facts, key)
+            return _Unnamed(entry, mime, mismatch, run, counted, digest, authors, notes, ocr_facts, reading, key)
+        return _observed(entry, mime, mismatch, result, counted, digest, authors, notes, ocr_facts, key)
     except Exception as exc:  # the one broad catch per file: a damaged file must not stop the scan
         return _failed(entry, mime, mismatch, exc)
 
@@ -289,7 +276,7 @@ def _named(unnamed: _Unnamed) -> FileObservation:
         return _failed(u.entry, u.mime, u.mismatch, exc)
     personal = bool(result.detections)
     digest = u.digest if _hash_wanted(u.entry, u.reading, u.key, personal) else None
-    return _observed(u.entry, u.mime, u.mismatch, result, u.read, digest, u.authors, u.notes, u.ocr, u.key)
+    return _observed(u.entry, u.mime, u.mismatch, result, u.counted, digest, u.authors, u.notes, u.ocr, u.key)
 
 
 def _observed(
@@ -297,14 +284,14 @@ def _observed(
     mime: str,
     mismatch: bool,
     result: DetectResult,
-    read: _Read,
+    counted: _Counted,
     digest: str | None,
     authors: tuple[str, ...],
     notes: list[str],
     ocr_facts: Any,
     key: bytes | None,
 ) -> FileObservation:
-    truncated = ["text beyond the per-file limit was not read"] if read.truncated else []
+    truncated = ["text beyond the per-file limit was not read"] if counted.truncated else []
     reason = "; ".join(notes or truncated) or None  # an ok file read in part says what was left
     # Pages left when the run's OCR budget was spent: what was read is kept, and the next scan reads it again.
     status = Status.DEFERRED if ocr_facts and ocr_facts.deferred else Status.OK
@@ -317,11 +304,11 @@ def _observed(
         mismatch,
         special_category=result.special_category,
         marking=result.marking,
-        chunks=read.chunks,
-        chars=read.chars,
+        chunks=counted.count,
+        chars=counted.chars,
         columns=_columns(result),
         content_hash=digest,
-        keywords=read.keywords,
+        keywords=tuple(sorted(counted.found)),
         authors=authors,
         ocr=ocr_facts,
         identifiers=result.identifiers + in_file_name(entry.name, key),
