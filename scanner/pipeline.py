@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from scanner import extractors
 from scanner.config import DetectionConfig
@@ -35,7 +35,6 @@ from scanner.types import Chunk, ColumnRead, FileEntry, FileObservation, Limits,
 from scanner.workers import pool_for
 
 if TYPE_CHECKING:
-    from scanner.detect.detector import TieredDetector
     from scanner.detect.protocol import Detector
     from scanner.detect.result import DetectResult
 
@@ -127,18 +126,14 @@ class _Counted:
             yield chunk
 
 
-def _hash_wanted(entry: FileEntry, reading: Reading, key: bytes | None, personal: bool) -> bool:
-    large = reading.hash_min_size is not None and (entry.size or 0) >= reading.hash_min_size
-    return key is not None and (large or (reading.hash_personal and personal))
-
-
 def content_hash(fh: Any, entry: FileEntry, reading: Reading, key: bytes | None, personal: bool) -> str | None:
     """Keyed hash of the whole file, only when the rules want it (large, or holding personal data).
 
     Called while the file is still open, after extraction: the bytes come from the handle already open
     (for local files, from the page cache), never from a second open of the file on the share.
     """
-    if key is None or not _hash_wanted(entry, reading, key, personal):
+    large = reading.hash_min_size is not None and (entry.size or 0) >= reading.hash_min_size
+    if key is None or not (large or (reading.hash_personal and personal)):
         return None
     fh.seek(0)
     digest = hmac.new(key, digestmod=hashlib.sha256)
@@ -157,63 +152,7 @@ def observe(
 ) -> FileObservation:
     """Read one entry and return what was found in it and in its file and folder names (anyone who can list
     the folder sees those, whatever the file's status). Never raises for a problem with the file."""
-    done = _observe(entry, crawler, detector, limits, reading, key)
-    return detector.with_names(_named(done) if isinstance(done, _Unnamed) else done)
-
-
-def observe_batch(
-    entries: list[FileEntry],
-    crawler: Crawler,
-    detector: TieredDetector,
-    limits: Limits,
-    reading: Reading = NOTHING_MORE,
-    key: bytes | None = None,
-    started: Callable[[int], None] = lambda index: None,
-) -> list[FileObservation]:
-    """``observe`` for each entry, the same observations, with the names NER is still to find in the files'
-    last texts read in one call for all of them (a call costs about a millisecond whatever its length; most files
-    that need NER need it for a window or two). A file whose last texts are long reads them itself, within its
-    time limit. ``started(i)`` is called as the i-th file is begun, and again before the names are read (with
-    the first file whose names are then read)."""
-    done = [_observe(e, crawler, detector, limits, reading, key, defer=True) for e in _counting(entries, started)]
-    unnamed = [(i, d) for i, d in enumerate(done) if isinstance(d, _Unnamed)]
-    if unnamed:
-        started(unnamed[0][0])
-        try:
-            detector.read_names_ahead([d.run for _, d in unnamed])
-        except Exception as exc:  # each file then reads its own names, and a failure is that file's
-            log.debug("names of %d files could not be read together: %s", len(unnamed), type(exc).__name__)
-            for _, d in unnamed:
-                d.run.names_ahead = {}
-                d.run.read_ahead = set()
-    return [detector.with_names(_named(d) if isinstance(d, _Unnamed) else d) for d in done]
-
-
-def _counting(entries: list[FileEntry], started: Callable[[int], None]) -> Iterator[FileEntry]:
-    for index, entry in enumerate(entries):
-        started(index)
-        yield entry
-
-
-@dataclass
-class _Unnamed:
-    """A file read but for the names NER is still to find in it (``observe_batch``), and what was learnt
-    while it was open: its content hash is taken then if it would be wanted were a name found."""
-
-    entry: FileEntry
-    mime: str
-    mismatch: bool
-    run: Any  # scanner.detect.filerun.FileRun
-    counted: _Counted
-    digest: str | None
-    authors: tuple[str, ...]
-    notes: list[str]
-    ocr: Any  # OcrFacts | None
-    reading: Reading
-    key: bytes | None
-
-
-DEFER_NAMES_CHARS = 4_000  # a file whose last texts for NER are longer reads them itself, within its time limit
+    return detector.with_names(_observe(entry, crawler, detector, limits, reading, key))
 
 
 def _observe(
@@ -223,10 +162,7 @@ def _observe(
     limits: Limits,
     reading: Reading = NOTHING_MORE,
     key: bytes | None = None,
-    defer: bool = False,
-) -> FileObservation | _Unnamed:
-    """``defer``: a file whose last texts for NER are short is returned unfinished (``_Unnamed``), for
-    ``observe_batch`` to read those texts with other files' in one call."""
+) -> FileObservation:
     if entry.status is not Status.OK:
         return FileObservation(entry, None, entry.status, entry.reason)
     if entry.size is not None and entry.size > limits.max_file_bytes:
@@ -248,91 +184,50 @@ def _observe(
             properties = DocumentAuthors(fh, mime)  # author names: detected after the text, kept as digests
             chunks = itertools.chain(extract(fh, limits), properties.chunks() if limits.metadata else ())
             counted = _Counted(chunks, limits.max_text_chars, reading.keywords)
-            run = detector.begin(counted, every_row=entry.table is not None)
+            result = detector.detect(counted, every_row=entry.table is not None)
+            digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
             # Authors are names found in the file: kept only as keyed digests (scanner.principals).
             authors = tuple(sorted({principal_digest(a, key) for a in properties.names()})) if key else ()
-            later = defer and 0 < sum(len(t) for t in run.pending_names()) <= DEFER_NAMES_CHARS
-            if later:
-                result = None
-                digest = content_hash(fh, entry, reading, key, personal=True)
-            else:
-                result = run.finish()
-                digest = content_hash(fh, entry, reading, key, personal=bool(result.detections))
         ocr_facts = ocr.facts()
         notes += [ocr_facts.note] if ocr_facts and ocr_facts.note else []
-        if result is None:
-            return _Unnamed(entry, mime, mismatch, run, counted, digest, authors, notes, ocr_facts, reading, key)
-        return _observed(entry, mime, mismatch, result, counted, digest, authors, notes, ocr_facts, key)
-    except Exception as exc:  # the one broad catch per file: a damaged file must not stop the scan
-        return _failed(entry, mime, mismatch, exc)
-
-
-def _named(unnamed: _Unnamed) -> FileObservation:
-    """The observation of a file ``_observe`` left for its names, once they are read."""
-    u = unnamed
-    try:
-        result = u.run.finish()
-    except Exception as exc:  # as in ``_observe``: one file's failure is that file's
-        return _failed(u.entry, u.mime, u.mismatch, exc)
-    personal = bool(result.detections)
-    digest = u.digest if _hash_wanted(u.entry, u.reading, u.key, personal) else None
-    return _observed(u.entry, u.mime, u.mismatch, result, u.counted, digest, u.authors, u.notes, u.ocr, u.key)
-
-
-def _observed(
-    entry: FileEntry,
-    mime: str,
-    mismatch: bool,
-    result: DetectResult,
-    counted: _Counted,
-    digest: str | None,
-    authors: tuple[str, ...],
-    notes: list[str],
-    ocr_facts: Any,
-    key: bytes | None,
-) -> FileObservation:
-    truncated = ["text beyond the per-file limit was not read"] if counted.truncated else []
-    reason = "; ".join(notes or truncated) or None  # an ok file read in part says what was left
-    # Pages left when the run's OCR budget was spent: what was read is kept, and the next scan reads it again.
-    status = Status.DEFERRED if ocr_facts and ocr_facts.deferred else Status.OK
-    return FileObservation(
-        entry,
-        mime,
-        status,
-        reason,
-        result.detections,
-        mismatch,
-        special_category=result.special_category,
-        marking=result.marking,
-        chunks=counted.count,
-        chars=counted.chars,
-        columns=_columns(result),
-        content_hash=digest,
-        keywords=tuple(sorted(counted.found)),
-        authors=authors,
-        ocr=ocr_facts,
-        identifiers=result.identifiers + in_file_name(entry.name, key),
-    )
-
-
-def _failed(entry: FileEntry, mime: str | None, mismatch: bool, error: Exception) -> FileObservation:
-    """The observation of a file whose reading raised ``error``, with the status that says why."""
-    if isinstance(error, ItemError):
-        why = f"{type(error).__name__}: {error}"
-        return FileObservation(entry, mime, error.status, why, extension_mismatch=mismatch)
-    if isinstance(error, FileNotFoundError):
+        truncated = ["text beyond the per-file limit was not read"] if counted.truncated else []
+        reason = "; ".join(notes or truncated) or None  # an ok file read in part says what was left
+        # Pages left when the run's OCR budget was spent: what was read is kept, and the next scan reads it again.
+        status = Status.DEFERRED if ocr_facts and ocr_facts.deferred else Status.OK
+        return FileObservation(
+            entry,
+            mime,
+            status,
+            reason,
+            result.detections,
+            mismatch,
+            special_category=result.special_category,
+            marking=result.marking,
+            chunks=counted.count,
+            chars=counted.chars,
+            columns=_columns(result),
+            content_hash=digest,
+            keywords=tuple(sorted(counted.found)),
+            authors=authors,
+            ocr=ocr_facts,
+            identifiers=result.identifiers + in_file_name(entry.name, key),
+        )
+    except ItemError as exc:
+        return FileObservation(entry, mime, exc.status, f"{type(exc).__name__}: {exc}", extension_mismatch=mismatch)
+    except FileNotFoundError:
         return FileObservation(entry, mime, Status.VANISHED, "vanished before it could be read")
-    if isinstance(error, PermissionError):
+    except PermissionError:
         return FileObservation(entry, mime, Status.DENIED, "cannot be opened: permission denied")
-    if isinstance(error, MemoryError):
+    except MemoryError:
         why = "MemoryError: needs more memory than a worker may take (limits.worker_memory)"
         return FileObservation(entry, mime, Status.TOO_LARGE, why, extension_mismatch=mismatch)
-    if isinstance(error, RecursionError):
-        return FileObservation(entry, mime, Status.TOO_LARGE, type(error).__name__, extension_mismatch=mismatch)
-    # Only the class name: library messages can quote document content.
-    log.debug("cannot read %s/%s: %s", entry.source, entry.path, type(error).__name__)
-    status = Status.CORRUPT if mime else Status.UNREADABLE
-    return FileObservation(entry, mime, status, type(error).__name__, extension_mismatch=mismatch)
+    except RecursionError as exc:
+        return FileObservation(entry, mime, Status.TOO_LARGE, type(exc).__name__, extension_mismatch=mismatch)
+    except Exception as exc:  # the one broad catch per file: a damaged file must not stop the scan
+        # Only the class name: library messages can quote document content.
+        log.debug("cannot read %s/%s: %s", entry.source, entry.path, type(exc).__name__)
+        status = Status.CORRUPT if mime else Status.UNREADABLE
+        return FileObservation(entry, mime, status, type(exc).__name__, extension_mismatch=mismatch)
 
 
 def _columns(result: DetectResult) -> tuple[ColumnRead, ...]:
@@ -374,13 +269,6 @@ def _observe_job(entry: FileEntry, crawler: Crawler, job: Job) -> FileObservatio
     return observe(entry, crawler, _detector(job.detection, job.hash_key), job.limits, job.reading, job.hash_key)
 
 
-def _observe_batch(
-    entries: list[FileEntry], crawler: Crawler, job: Job, started: Callable[[int], None]
-) -> list[FileObservation]:
-    detector = cast("TieredDetector", _detector(job.detection, job.hash_key))
-    return observe_batch(entries, crawler, detector, job.limits, job.reading, job.hash_key, started)
-
-
 def observe_stream(
     entries: Iterable[FileEntry], job: Job, workers: int, on_provenance: Callable[[dict[str, Any]], None] | None = None
 ) -> Iterator[FileObservation]:
@@ -404,6 +292,5 @@ def observe_stream(
             yield _observe_job(entry, crawler, job)
         return
     key = (job.detection, job.hash_key)
-    limits = job.limits
-    pool = pool_for(workers, limits.max_worker_bytes, _observe_job, key, limits.max_worker_files, _observe_batch)
+    pool = pool_for(workers, job.limits.max_worker_bytes, _observe_job, key, job.limits.max_worker_files)
     yield from pool.run(stream, job)

@@ -49,8 +49,6 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 _LIBC = ctypes.CDLL(None)  # this process's C library
 
 Observe = Callable[[FileEntry, Crawler, Any], FileObservation]  # (entry, crawler, job) -> observation
-# (entries, crawler, job, started) -> their observations in order; started(i) as the i-th entry is begun
-ObserveBatch = Callable[[list[FileEntry], Crawler, Any, Callable[[int], None]], list[FileObservation]]
 
 
 @dataclass
@@ -105,9 +103,7 @@ def _vm_size() -> int:
         return int(fh.read().split()[0]) * _PAGE
 
 
-def _worker_main(
-    conn: Connection, slot: Any, memory: int, observe: Observe, batch: ObserveBatch | None, siblings: list[Connection]
-) -> None:
+def _worker_main(conn: Connection, slot: Any, memory: int, observe: Observe, siblings: list[Connection]) -> None:
     """A worker's whole life: take a batch, observe each entry, send the observations back, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     for other in siblings:  # the parent's ends of the other workers' sockets: held here, they would never close
@@ -134,14 +130,8 @@ def _worker_main(
             why = f"the worker cannot open the source: {type(exc).__name__}"
             results = [FileObservation(e, None, Status.UNREADABLE, why) for e in entries]
             entries = []
-
-        def started(index: int, number: int = number) -> None:
+        for index, entry in enumerate(entries):
             slot[0], slot[1], slot[2] = number, index, time.monotonic()
-
-        if batch is not None and entries:
-            results += batch(entries, crawler, job, started)
-        for index, entry in enumerate(entries if batch is None else ()):
-            started(index)
             results.append(observe(entry, crawler, job))
         slot[2] = 0.0
         conn.send((number, results))
@@ -150,17 +140,8 @@ def _worker_main(
 class WorkerPool:
     """``workers`` forked processes sharing this process's loaded detector; ``run`` streams observations."""
 
-    def __init__(
-        self,
-        workers: int,
-        memory: int,
-        observe: Observe,
-        key: object = None,
-        files: int = 0,
-        batch: ObserveBatch | None = None,
-    ) -> None:
+    def __init__(self, workers: int, memory: int, observe: Observe, key: object = None, files: int = 0) -> None:
         self.size, self.memory, self.observe, self.key = workers, memory, observe, key
-        self.batch = batch  # observes a batch's entries together, where given (``observe`` one at a time otherwise)
         self.files = files  # files a worker is given before a fresh one takes its place (0: no limit)
         self.context = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
@@ -175,10 +156,9 @@ class WorkerPool:
         gc.collect()
         gc.freeze()  # keep the collector from touching (and so copying) the pages of objects loaded before the fork
         _trim()  # free heap pages left by loading go back to the system rather than into every worker's share
-        siblings = [parent_end, *(w.conn for w in self.workers)]
         process = self.context.Process(
             target=_worker_main,
-            args=(child_end, slot, self.memory, self.observe, self.batch, siblings),
+            args=(child_end, slot, self.memory, self.observe, [parent_end] + [w.conn for w in self.workers]),
             daemon=True,
             name="steward-worker",
         )
@@ -339,15 +319,13 @@ class WorkerPool:
 _POOL: list[WorkerPool] = []  # this process's pool, kept for the next source and the next run
 
 
-def pool_for(
-    workers: int, memory: int, observe: Observe, key: object, files: int = 0, batch: ObserveBatch | None = None
-) -> WorkerPool:
+def pool_for(workers: int, memory: int, observe: Observe, key: object, files: int = 0) -> WorkerPool:
     """The process's pool for these settings, (re)started if the settings changed; a larger pool already
     running serves a request for fewer workers (a service's watcher and its walks share one pool)."""
     if _POOL and ((_POOL[0].key, _POOL[0].memory, _POOL[0].files) != (key, memory, files) or _POOL[0].size < workers):
         _POOL.pop().close()
     if not _POOL:
-        _POOL.append(WorkerPool(workers, memory, observe, key, files, batch))
+        _POOL.append(WorkerPool(workers, memory, observe, key, files))
     return _POOL[0]
 
 

@@ -139,36 +139,10 @@ class TieredDetector:
     def detect(self, chunks: Iterable[Chunk], every_row: bool = False) -> DetectResult:
         """``every_row``: analyse every row of a table, not only the first ``table_sample_rows`` (a database
         table's sample, whose rows were all read to be analysed)."""
-        return self.begin(chunks, every_row).finish()
-
-    def begin(self, chunks: Iterable[Chunk], every_row: bool = False) -> FileRun:
-        """A file read to its end but for the names NER is still to find in it: ``finish()`` gives its result."""
         run = FileRun(self, every_row)
         for chunk in chunks:
             run.feed(chunk)
-        return run
-
-    def read_names_ahead(self, runs: list[FileRun]) -> None:
-        """Read the texts several files still hold for NER in one call (``nlp.pipe`` costs about a millisecond a
-        call whatever its length), so each ``finish()`` finds its names read. Remembered as ``FileRun._ner``
-        remembers them; a text is counted in the ``chars_ner`` of the first file that holds it."""
-        wanted = [run.pending_names() for run in runs]
-        known: dict[str, list[Match]] = {}
-        todo: dict[str, FileRun] = {}
-        for run, texts in zip(runs, wanted, strict=True):
-            for text in texts:
-                if text in known or text in todo:
-                    continue
-                seen = self.ner_seen.recall(text)
-                if seen is MISSING:
-                    todo[text] = run
-                else:
-                    known[text] = seen
-        for (text, first), matches in zip(todo.items(), self.ner(list(todo)), strict=True):
-            known[text] = self.ner_seen.keep(text, matches)
-            first.read_ahead.add(text)
-        for run, texts in zip(runs, wanted, strict=True):
-            run.names_ahead = {text: known[text] for text in texts}
+        return run.finish()
 
     # -- confirm tier -------------------------------------------------------------------------------------
     def scan(self, text: str, context: tuple[str, ...]) -> list[Candidate]:

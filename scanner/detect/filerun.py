@@ -87,10 +87,6 @@ class FileRun:
         self.ner_jobs: list[tuple[int, int, str]] = []
         self.column_jobs: list[tuple[tables.ColumnState, list[int], int, int, str]] = []  # state, starts, row, at
         self.ner_cache = det.ner_seen  # shared by the files this process reads
-        # Names already read for this file's last texts, with other files' (``TieredDetector.read_names_ahead``):
-        # text -> its names, and the texts read for this file first (counted in its ``chars_ner``).
-        self.names_ahead: dict[str, list[Match]] = {}
-        self.read_ahead: set[str] = set()
         self.ner_chars = 0
         self.chunk_id = 0
         self.identified_units: set[int | str] = set()
@@ -223,19 +219,11 @@ class FileRun:
             rows = state.raw.get(entity, set()) if entity == state.fast else state.strong[entity]
             self.identified_units.update(f"{unit}#{row}" for row in rows if row >= first_row)  # this chunk's
 
-    def pending_names(self) -> list[str]:
-        """The texts NER is still to read when the file ends (its short lines gathered first)."""
-        self._group_done()
-        return [j[2] for j in self.ner_jobs] + [j[4] for j in self.column_jobs]
-
     def _ner(self, texts: list[str]) -> list[list[Match]]:
         """NER over ``texts``; a text already read (a repeated cell or line, or the same paragraph in another
         file read by this process: a copy, a template, a signature) is not read again."""
         cache = self.ner_cache
-        ahead = self.names_ahead
-        found = {t: ahead[t] for t in dict.fromkeys(texts) if t in ahead}
-        self.ner_total += sum(len(t) for t in found if t in self.read_ahead)
-        found |= {t: seen for t in dict.fromkeys(texts) if t not in found and (seen := cache.recall(t)) is not MISSING}
+        found = {t: seen for t in dict.fromkeys(texts) if (seen := cache.recall(t)) is not MISSING}
         todo = list(dict.fromkeys(t for t in texts if t not in found))
         self.ner_total += sum(len(t) for t in todo)
         for text, matches in zip(todo, self.det.ner(todo), strict=True):
