@@ -8,8 +8,13 @@ are not held while the rules run or the process waits; with ``files`` set, a wor
 stopped once it has sent them back and a fresh one forked in its place.
 
 Workers receive batches of entries (locators, never contents) over one socket pair each and send back one list
-of observations per batch. Each worker runs under a memory ceiling (``RLIMIT_AS`` plus a resident-memory watch
-by the parent) and a wall-clock limit per file watched by the parent. A worker that exceeds either, or dies, is
+of observations per batch. A worker holds up to ``IN_FLIGHT`` batches, and its socket's buffers are widened, so
+it has work in hand and room for its results while the parent writes a checkpoint (a fifth of a second or more
+with small files); the batches handed to one worker and not yet answered never fill more than half of the
+parent's send buffer, so the parent never waits to hand out work while that worker waits to send its results.
+
+Each worker runs under a memory ceiling (``RLIMIT_AS`` plus a resident-memory watch by the parent) and a
+wall-clock limit per file watched by the parent. A worker that exceeds either, or dies, is
 replaced: the file it had in hand gets ``too_large``, ``timeout`` or ``unreadable`` with the reason, and the rest
 of its batches go to the replacement.
 """
@@ -26,12 +31,14 @@ import multiprocessing
 import os
 import resource
 import signal
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from multiprocessing.sharedctypes import RawArray
 from typing import Any
 
@@ -43,7 +50,8 @@ log = logging.getLogger(__name__)
 
 BATCH_FILES = 64  # entries per batch (bounded so a batch and its results fit in the socket buffers)
 BATCH_BYTES = 8 * 1024 * 1024  # a batch closes early once its files add up to this many bytes
-IN_FLIGHT = 4  # batches handed to a worker at once: one in work, three waiting (it never waits while the parent writes)
+IN_FLIGHT = 16  # batches handed to a worker at once (within half its socket's buffer): one in work, the rest waiting
+SOCKET_BUFFER = 1 << 20  # send buffer asked for each end of a worker's socket (the kernel caps it at wmem_max)
 TICK = 0.5  # seconds between the parent's checks of time and memory
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _LIBC = ctypes.CDLL(None)  # this process's C library
@@ -57,6 +65,7 @@ class _Batch:
     job: Any
     entries: list[FileEntry]
     attempts: int = 0  # workers that died holding it with no file in hand
+    size: int = 0  # bytes it took on the worker's socket
 
 
 @dataclass
@@ -65,6 +74,7 @@ class _Worker:
     conn: Connection
     slot: Any  # shared doubles: batch number, index in batch, monotonic start of the file in hand (0 = idle)
     baseline_rss: int
+    room: int  # bytes of batches it may hold unanswered: half the parent's send buffer
     batches: list[_Batch] = field(default_factory=list)
     progress: float = 0.0  # monotonic time it last received work while idle or sent results
     handed: int = 0  # files it has been given
@@ -81,6 +91,13 @@ def _stop(workers: list[_Worker]) -> None:
             worker.process.kill()
             worker.process.join()
         worker.conn.close()
+
+
+def _widen(conn: Connection) -> int:
+    """Ask for ``SOCKET_BUFFER`` bytes of send buffer on ``conn``'s socket; the size the kernel gave."""
+    with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:  # a duplicate of the socket
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+        return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
 
 
 def _rss(pid: int) -> int:
@@ -152,6 +169,8 @@ class WorkerPool:
 
     def _start(self) -> _Worker:
         parent_end, child_end = self.context.Pipe(duplex=True)
+        room = _widen(parent_end) // 2
+        _widen(child_end)
         slot = RawArray("d", 3)
         gc.collect()
         gc.freeze()  # keep the collector from touching (and so copying) the pages of objects loaded before the fork
@@ -164,7 +183,7 @@ class WorkerPool:
         )
         process.start()
         child_end.close()
-        return _Worker(process, parent_end, slot, _rss(os.getpid()))
+        return _Worker(process, parent_end, slot, _rss(os.getpid()), room)
 
     def _reap(self) -> list[FileObservation]:
         """Take out dead workers (the file each had in hand is unreadable); ``run`` forks their replacements."""
@@ -267,12 +286,17 @@ class WorkerPool:
                             exhausted = batch is None
                         if batch is None:
                             break
+                        data = ForkingPickler.dumps((batch.number, batch.job, batch.entries))
+                        if worker.batches and sum(b.size for b in worker.batches) + len(data) > worker.room:
+                            self.requeue.insert(0, batch)  # the next worker with room takes it
+                            break
+                        batch.size = len(data)
                         if not worker.batches:
                             worker.progress = time.monotonic()
                         worker.batches.append(batch)
                         worker.handed += len(batch.entries)
                         with contextlib.suppress(OSError):  # a dead worker: the next round replaces it
-                            worker.conn.send((batch.number, batch.job, batch.entries))
+                            worker.conn.send_bytes(data)
                 busy = [w for w in self.workers if w.batches]
                 if not busy:
                     return

@@ -4,14 +4,18 @@ and the scan goes on; a worker renewed after its files, or stopped after a walk,
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from scanner.config import DetectionConfig, LocalSource
+from scanner.pipeline import Job
 from scanner.samples import office, text
-from scanner.types import FileEntry, FileObservation, Status
+from scanner.types import FileEntry, FileObservation, Limits, Status
 from scanner.workers import BATCH_FILES, IN_FLIGHT, WorkerPool
 
 
@@ -79,3 +83,40 @@ def test_batches_shrink_near_the_end_of_the_stream() -> None:
         handed += batch.entries
     assert handed == entries
     assert sizes[:5] == [BATCH_FILES] * 5 and sizes[-1] == 1
+
+
+class Stuck(Exception):
+    pass
+
+
+def _bulky(entry: FileEntry, crawler: object, job: object) -> FileObservation:
+    return FileObservation(entry, None, Status.OK, "r" * 20_000)  # 64 of these: over a megabyte of results a batch
+
+
+def test_large_batches_and_results_with_a_slow_parent_lose_nothing(tmp_path: Path) -> None:
+    # Entries with long paths (half a megabyte a batch) and observations of 20 KB each, read by a parent that
+    # pauses as it does to write a checkpoint: the workers hold no more than their socket's buffer can take
+    # unread, so the parent never waits on a worker that waits on it; every entry is observed once.
+    job = Job(LocalSource(id="s", kind="local", root=tmp_path), Limits(), DetectionConfig(names=False), None)
+    entries = [FileEntry("s", f"{'deep/' * 1600}f{i}.txt", str(i), 10, None) for i in range(12 * BATCH_FILES)]
+    pool = WorkerPool(2, 0, _bulky)
+
+    def stuck(signum: int, frame: object) -> None:
+        raise Stuck("the pool stopped moving")  # not an OSError, which a send to a dead worker is allowed to raise
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(120)
+    try:
+        seen = []
+        for obs in pool.run(iter(entries), job):
+            seen.append(obs.entry.path)
+            if len(seen) % BATCH_FILES == 0:
+                time.sleep(0.2)  # a checkpoint being written
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        for worker in pool.workers:
+            worker.process.kill()  # a pool that stopped moving cannot be asked to stop
+        pool.close()
+    assert sorted(seen) == sorted(e.path for e in entries)
+    assert pool.replaced == 0
