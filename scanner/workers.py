@@ -8,10 +8,12 @@ are not held while the rules run or the process waits; with ``files`` set, a wor
 stopped once it has sent them back and a fresh one forked in its place.
 
 Workers receive batches of entries (locators, never contents) over one socket pair each and send back one list
-of observations per batch. A worker holds up to ``IN_FLIGHT`` batches, and its socket's buffers are widened, so
-it has work in hand and room for its results while the parent writes a checkpoint (a fifth of a second or more
-with small files); the batches handed to one worker and not yet answered never fill more than half of the
-parent's send buffer, so the parent never waits to hand out work while that worker waits to send its results.
+of observations per batch. A worker holds ``HELD`` batches, and more (up to ``IN_FLIGHT``) while they would take
+it under ``QUEUE_SECONDS`` at the pace of its last batch, and its socket's buffers are widened, so it has work in
+hand and room for its results while the parent writes a checkpoint (a fifth of a second or more with small
+files) without one worker holding minutes of slow files that another could read at the end of the walk. The
+batches handed to one worker and not yet answered never fill more than half of the parent's send buffer, so the
+parent never waits to hand out work while that worker waits to send its results.
 
 Each worker runs under a memory ceiling (``RLIMIT_AS`` plus a resident-memory watch by the parent) and a
 wall-clock limit per file watched by the parent. A worker that exceeds either, or dies, is
@@ -50,7 +52,9 @@ log = logging.getLogger(__name__)
 
 BATCH_FILES = 64  # entries per batch (bounded so a batch and its results fit in the socket buffers)
 BATCH_BYTES = 8 * 1024 * 1024  # a batch closes early once its files add up to this many bytes
-IN_FLIGHT = 16  # batches handed to a worker at once (within half its socket's buffer): one in work, the rest waiting
+HELD = 4  # batches a worker holds at once, however long they take: one in work, three waiting
+IN_FLIGHT = 16  # most batches a worker holds at once, while they last it under QUEUE_SECONDS
+QUEUE_SECONDS = 1.0  # work held beyond HELD batches: enough to outlast a checkpoint's write
 SOCKET_BUFFER = 1 << 20  # send buffer asked for each end of a worker's socket (the kernel caps it at wmem_max)
 TICK = 0.5  # seconds between the parent's checks of time and memory
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -77,6 +81,7 @@ class _Worker:
     room: int  # bytes of batches it may hold unanswered: half the parent's send buffer
     batches: list[_Batch] = field(default_factory=list)
     progress: float = 0.0  # monotonic time it last received work while idle or sent results
+    per_file: float = 0.0  # seconds a file of its last answered batch took it (0: none answered yet)
     handed: int = 0  # files it has been given
 
 
@@ -91,6 +96,14 @@ def _stop(workers: list[_Worker]) -> None:
             worker.process.kill()
             worker.process.join()
         worker.conn.close()
+
+
+def _depth(worker: _Worker) -> int:
+    """The batches ``worker`` may hold: ``HELD``, or as many full ones (up to ``IN_FLIGHT``) as would take it
+    ``QUEUE_SECONDS`` at the pace of its last batch (small files: sixteen; documents of milliseconds each: four)."""
+    if worker.per_file <= 0:
+        return HELD
+    return max(HELD, min(IN_FLIGHT, int(QUEUE_SECONDS / (worker.per_file * BATCH_FILES))))
 
 
 def _widen(conn: Connection) -> int:
@@ -137,6 +150,7 @@ def _worker_main(conn: Connection, slot: Any, memory: int, observe: Observe, sib
         if message is None:
             return
         number, job, entries = message
+        began = time.monotonic()
         source = job.source
         results: list[FileObservation] = []
         try:
@@ -151,7 +165,7 @@ def _worker_main(conn: Connection, slot: Any, memory: int, observe: Observe, sib
             slot[0], slot[1], slot[2] = number, index, time.monotonic()
             results.append(observe(entry, crawler, job))
         slot[2] = 0.0
-        conn.send((number, results))
+        conn.send((number, results, time.monotonic() - began))
 
 
 class WorkerPool:
@@ -279,7 +293,7 @@ class WorkerPool:
                             break
                         self.workers.append(self._start())
                     worker = self.workers[index]
-                    while len(worker.batches) < IN_FLIGHT and not self._spent(worker):
+                    while len(worker.batches) < _depth(worker) and not self._spent(worker):
                         batch = self.requeue.pop(0) if self.requeue else None
                         if batch is None and not exhausted:
                             batch = self._next_batch(entries, ahead, job)
@@ -309,9 +323,11 @@ class WorkerPool:
                     if worker not in self.workers or handle is not worker.conn:
                         continue  # a sentinel: the worker died, and the next round replaces it
                     try:
-                        number, observations = worker.conn.recv()
+                        number, observations, spent = worker.conn.recv()
                     except (EOFError, OSError):
                         continue  # it died: the next round replaces it
+                    if observations:
+                        worker.per_file = spent / len(observations)
                     worker.batches = [b for b in worker.batches if b.number != number]
                     worker.progress = time.monotonic()
                     yield from observations

@@ -16,7 +16,7 @@ from scanner.config import DetectionConfig, LocalSource
 from scanner.pipeline import Job
 from scanner.samples import office, text
 from scanner.types import FileEntry, FileObservation, Limits, Status
-from scanner.workers import BATCH_FILES, IN_FLIGHT, WorkerPool
+from scanner.workers import BATCH_FILES, HELD, IN_FLIGHT, WorkerPool
 
 
 def test_a_file_beyond_the_worker_memory_limit_is_too_large(tmp_path: Path, write_config: Callable[..., Path]) -> None:
@@ -120,3 +120,33 @@ def test_large_batches_and_results_with_a_slow_parent_lose_nothing(tmp_path: Pat
         pool.close()
     assert sorted(seen) == sorted(e.path for e in entries)
     assert pool.replaced == 0
+
+
+def _slow(entry: FileEntry, crawler: object, job: object) -> FileObservation:
+    time.sleep(0.005)  # a batch of these takes a third of a second
+    return FileObservation(entry, None, Status.OK)
+
+
+def _quick(entry: FileEntry, crawler: object, job: object) -> FileObservation:
+    return FileObservation(entry, None, Status.OK)
+
+
+def test_workers_hold_many_batches_of_quick_files_and_few_of_slow_ones(tmp_path: Path) -> None:
+    # A worker holds enough batches to keep reading while the parent writes (sixteen of small, quick files) but
+    # not minutes of slow ones that the other worker could share at the end of the walk.
+    job = Job(LocalSource(id="s", kind="local", root=tmp_path), Limits(), DetectionConfig(names=False), None)
+    held = {}
+    for observe in (_slow, _quick):
+        entries = [FileEntry("s", f"f{i}.txt", str(i), 10, None) for i in range(24 * BATCH_FILES)]
+        pool = WorkerPool(2, 0, observe)
+        most, seen = 0, 0
+        for _ in pool.run(iter(entries), job):
+            most = max(most, *(len(w.batches) for w in pool.workers))
+            seen += 1
+            if seen % BATCH_FILES == 0:
+                time.sleep(0.05)  # a checkpoint being written
+        pool.close()
+        assert seen == len(entries)
+        held[observe.__name__] = most
+    assert held["_slow"] == HELD
+    assert HELD < held["_quick"] <= IN_FLIGHT
