@@ -343,7 +343,7 @@ class WorkerPool:
         """Up to ``BATCH_FILES`` entries (or ``BATCH_BYTES``). Near the end of the stream, when fewer entries are
         left than the workers hold, batches shrink to a share of what is left, so the workers run out of work
         together rather than one reading a last full batch while the others wait."""
-        slots = self.size * IN_FLIGHT
+        slots = sum(_depth(w) for w in self.workers) + HELD * max(0, self.size - len(self.workers))
         for entry in itertools.islice(entries, max(0, slots * BATCH_FILES - len(ahead))):  # what they hold
             ahead.append(entry)
         files = min(BATCH_FILES, -(-len(ahead) // slots))

@@ -68,11 +68,11 @@ def test_renewed_workers_lose_no_file(tmp_path: Path, write_config: Callable[...
 
 
 def test_batches_shrink_near_the_end_of_the_stream() -> None:
-    # Full batches while more is left than the workers hold at once (two workers, IN_FLIGHT batches each), then a
+    # Full batches while more is left than the workers hold at once (two workers, HELD batches each), then a
     # share of what is left per batch they hold, so the workers run out of work together; every entry is handed
     # out once, in order.
     pool = WorkerPool(2, 0, lambda entry, crawler, job: FileObservation(entry, None, Status.OK))
-    slots = 2 * IN_FLIGHT
+    slots = 2 * HELD
     entries = [FileEntry("s", f"f{i}.txt", str(i), 10, None) for i in range((slots + 5) * BATCH_FILES + 88)]
     stream, ahead = iter(entries), deque[FileEntry]()
     sizes, handed = [], []
