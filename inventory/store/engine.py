@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,10 +16,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.store import schema  # noqa: F401  (every feature's tables on the metadata before a session opens)
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, StewardError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+FULL_BYTES = 1 << 20  # an SQLite store that cannot be opened with less room than this beside it: its disk is full
+
+
+class StoreFull(StewardError):
+    """The store is configured right but its disk is full: not a configuration error (exit code 1, not 2)."""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -58,7 +64,25 @@ def upgrade(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as exc:
-        raise ConfigError(f"database: cannot be opened ({exc.orig})") from None
+        raise _cannot_open(engine, exc) from None
+
+
+def _cannot_open(engine: Engine, exc: OperationalError) -> StewardError:
+    """Why the store cannot be opened: its disk is full (an SQLite store in WAL mode needs room for its shared
+    memory file even to be read, and says only "disk I/O error"), else the configuration's error."""
+    path = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and path and path != ":memory:":
+        try:
+            full = shutil.disk_usage(Path(path).parent).free < FULL_BYTES
+        except OSError:
+            full = False
+        if full:
+            store = engine.url.render_as_string(hide_password=True)
+            return StoreFull(
+                f"the store {store} cannot be opened: the disk holding it is full ({exc.orig}); nothing was "
+                "read or changed: run the command again once there is room"
+            )
+    return ConfigError(f"database: cannot be opened ({exc.orig})")
 
 
 def head_revision() -> str | None:
