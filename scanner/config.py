@@ -219,8 +219,8 @@ class LimitsConfig(Strict):
     )
     worker_files: NonNegativeInt = Field(
         default=0,
-        description="Files a content worker reads before a fresh one, forked from the scan process, takes its place "
-        "(0: never).",
+        description="Files a content worker reads before a fresh one, forked from the process that holds the model, "
+        "takes its place (0: never).",
     )
 
     def to_limits(self, ocr: OcrLimits | None = None, metadata: bool = True) -> Limits:

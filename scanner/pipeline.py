@@ -17,10 +17,10 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
-from scanner import extractors
+from scanner import extractors, loader
 from scanner.config import DetectionConfig
 from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
@@ -260,6 +260,21 @@ def _detector(detection: DetectionConfig, hash_key: bytes | None) -> Detector:
     return detector
 
 
+def warm() -> None:
+    """What a loader (``scanner.loader``) imports while the command starts: the detector's libraries (frozen
+    as ``_detector`` freezes them) and every extractor's."""
+    gc.freeze()
+    import scanner.detect  # noqa: F401
+
+    gc.freeze()
+    extractors.preload()
+
+
+def _built(detection: DetectionConfig, hash_key: bytes | None) -> dict[str, Any]:
+    """Run in the loader: the detector built; its provenance."""
+    return _detector(detection, hash_key).provenance
+
+
 def prepare(job: Job) -> None:
     """Load this process's detector now (a service does so before it reports ready, so its first file is quick)."""
     _detector(job.detection, job.hash_key)
@@ -274,8 +289,9 @@ def observe_stream(
 ) -> Iterator[FileObservation]:
     """Observe entries in ``workers`` processes (0 = in this process), yielding as batches complete.
 
-    The detector is loaded here, once, and the workers are forked from this process to share it; the pool
-    stays up for the next source and the next run (``scanner.workers``). A worker that dies, runs out of time
+    The detector is loaded once, and the workers are forked from the process that holds it, sharing it: the
+    loader when the command started one (``scanner.loader``), else this process. The pool stays up for the
+    next source and the next run (``scanner.workers``). A worker that dies, runs out of time
     or memory is replaced and the file in hand is recorded with the reason; nothing else is lost.
     """
     stream = iter(entries)
@@ -283,14 +299,18 @@ def observe_stream(
     if first is None:
         return  # nothing to read: no worker, no model loaded
     stream = itertools.chain([first], stream)
-    detector = _detector(job.detection, job.hash_key)
+    key = (job.detection, job.hash_key)
+    # With a loader, the detector is built there and the workers forked from it; else here, as without one.
+    found = loader.build(key, _built, job.detection, job.hash_key) if workers > 0 else None
+    if found is None:
+        found = _detector(job.detection, job.hash_key).provenance
     if on_provenance:
-        on_provenance(detector.provenance)
+        on_provenance(found)
     if workers <= 0:
         crawler = crawler_for(job.source)
         for entry in stream:
             yield _observe_job(entry, crawler, job)
         return
-    key = (job.detection, job.hash_key)
-    pool = pool_for(workers, job.limits.max_worker_bytes, _observe_job, key, job.limits.max_worker_files)
+    load = partial(_detector, job.detection, job.hash_key)  # without the loader, forked from here
+    pool = pool_for(workers, job.limits.max_worker_bytes, _observe_job, key, job.limits.max_worker_files, load)
     yield from pool.run(stream, job)

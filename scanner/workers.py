@@ -29,6 +29,7 @@ import ctypes
 import gc
 import itertools
 import logging
+import mmap
 import multiprocessing
 import os
 import resource
@@ -41,9 +42,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from multiprocessing.reduction import ForkingPickler
-from multiprocessing.sharedctypes import RawArray
 from typing import Any
 
+from scanner import loader
 from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
 from scanner.types import FileEntry, FileObservation, Status
@@ -74,9 +75,11 @@ class _Batch:
 
 @dataclass
 class _Worker:
-    process: BaseProcess
+    process: BaseProcess | loader.Forked
     conn: Connection
-    slot: Any  # shared doubles: batch number, index in batch, monotonic start of the file in hand (0 = idle)
+    slot: memoryview[
+        float
+    ]  # shared doubles: batch number, index in batch, monotonic start of the file in hand (0 = idle)
     baseline_rss: int
     room: int  # bytes of batches it may hold unanswered: half the parent's send buffer
     batches: list[_Batch] = field(default_factory=list)
@@ -128,14 +131,36 @@ def _trim() -> None:
         trim(0)
 
 
+def _slot(fd: int) -> memoryview[float]:
+    """Three doubles in the shared memory file ``fd``, seen by the worker and its parent alike."""
+    return memoryview(mmap.mmap(fd, 3 * 8)).cast("d")
+
+
+def _new_slot() -> tuple[memoryview[float], int]:
+    fd = os.memfd_create("steward-worker-slot", os.MFD_CLOEXEC)
+    os.ftruncate(fd, 3 * 8)
+    return _slot(fd), fd
+
+
 def _vm_size() -> int:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[0]) * _PAGE
 
 
-def _worker_main(conn: Connection, slot: Any, memory: int, observe: Observe, siblings: list[Connection]) -> None:
+def _forked_main(fds: list[int], memory: int, observe: Observe) -> None:
+    """A worker forked by the loader (``scanner.loader``): its socket and slot come as file descriptors."""
+    sock, slot_fd = fds
+    slot = _slot(slot_fd)
+    os.close(slot_fd)
+    _worker_main(Connection(sock), slot, memory, observe, [])
+
+
+def _worker_main(
+    conn: Connection, slot: memoryview[float], memory: int, observe: Observe, siblings: list[Connection]
+) -> None:
     """A worker's whole life: take a batch, observe each entry, send the observations back, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    loader.name("steward-worker")
     for other in siblings:  # the parent's ends of the other workers' sockets: held here, they would never close
         other.close()
     if memory > 0:
@@ -171,8 +196,17 @@ def _worker_main(conn: Connection, slot: Any, memory: int, observe: Observe, sib
 class WorkerPool:
     """``workers`` forked processes sharing this process's loaded detector; ``run`` streams observations."""
 
-    def __init__(self, workers: int, memory: int, observe: Observe, key: object = None, files: int = 0) -> None:
+    def __init__(
+        self,
+        workers: int,
+        memory: int,
+        observe: Observe,
+        key: object = None,
+        files: int = 0,
+        load: Callable[[], object] | None = None,
+    ) -> None:
         self.size, self.memory, self.observe, self.key = workers, memory, observe, key
+        self.load = load  # what the workers share, loaded here before one is forked from this process
         self.files = files  # files a worker is given before a fresh one takes its place (0: no limit)
         self.context = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
@@ -185,19 +219,28 @@ class WorkerPool:
         parent_end, child_end = self.context.Pipe(duplex=True)
         room = _widen(parent_end) // 2
         _widen(child_end)
-        slot = RawArray("d", 3)
-        gc.collect()
-        gc.freeze()  # keep the collector from touching (and so copying) the pages of objects loaded before the fork
-        _trim()  # free heap pages left by loading go back to the system rather than into every worker's share
-        process = self.context.Process(
-            target=_worker_main,
-            args=(child_end, slot, self.memory, self.observe, [parent_end] + [w.conn for w in self.workers]),
-            daemon=True,
-            name="steward-worker",
-        )
-        process.start()
-        child_end.close()
-        return _Worker(process, parent_end, slot, _rss(os.getpid()), room)
+        slot, slot_fd = _new_slot()
+        try:
+            fds = [child_end.fileno(), slot_fd]
+            forked = loader.fork(self.key, _forked_main, (self.memory, self.observe), fds)
+            if forked is not None:  # the loader holds the detector: the worker shares its memory
+                return _Worker(forked, parent_end, slot, loader.rss(), room)
+            if self.load is not None:
+                self.load()
+            gc.collect()
+            gc.freeze()  # keep the collector from touching (and so copying) the pages loaded before the fork
+            _trim()  # free heap pages left by loading go back to the system rather than into every worker's share
+            process = self.context.Process(
+                target=_worker_main,
+                args=(child_end, slot, self.memory, self.observe, [parent_end] + [w.conn for w in self.workers]),
+                daemon=True,
+                name="steward-worker",
+            )
+            process.start()
+            return _Worker(process, parent_end, slot, _rss(os.getpid()), room)
+        finally:
+            child_end.close()
+            os.close(slot_fd)
 
     def _reap(self) -> list[FileObservation]:
         """Take out dead workers (the file each had in hand is unreadable); ``run`` forks their replacements."""
@@ -205,6 +248,8 @@ class WorkerPool:
         for worker in [w for w in self.workers if not w.process.is_alive()]:
             code = worker.process.exitcode
             why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            if code is None:  # forked by a loader that has since gone: its status went with it
+                why = "exit status unknown"
             log.warning("a content worker died (%s); a new one takes its place", why)
             if code == -signal.SIGABRT and self.memory:
                 # A native parser (PDFium, libxml2) aborts when an allocation fails under the memory ceiling.
@@ -359,13 +404,15 @@ class WorkerPool:
 _POOL: list[WorkerPool] = []  # this process's pool, kept for the next source and the next run
 
 
-def pool_for(workers: int, memory: int, observe: Observe, key: object, files: int = 0) -> WorkerPool:
+def pool_for(
+    workers: int, memory: int, observe: Observe, key: object, files: int = 0, load: Callable[[], object] | None = None
+) -> WorkerPool:
     """The process's pool for these settings, (re)started if the settings changed; a larger pool already
     running serves a request for fewer workers (a service's watcher and its walks share one pool)."""
     if _POOL and ((_POOL[0].key, _POOL[0].memory, _POOL[0].files) != (key, memory, files) or _POOL[0].size < workers):
         _POOL.pop().close()
     if not _POOL:
-        _POOL.append(WorkerPool(workers, memory, observe, key, files))
+        _POOL.append(WorkerPool(workers, memory, observe, key, files, load))
     return _POOL[0]
 
 

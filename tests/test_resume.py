@@ -66,17 +66,26 @@ def test_killed_scan_resumes(tmp_path: Path, write_config: Callable[..., Path]) 
     assert all(line["entities"].get("EMAIL_ADDRESS") == 1 for line in lines)
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
+def processes_under(pid: int, name: str) -> list[int]:
+    """The processes named ``name`` (as ``ps -o comm`` shows them) among ``pid``'s descendants."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as fh:
-                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
+                    stat = fh.read()
             except OSError:
                 continue
-    return found
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            names[int(entry)] = stat[stat.index("(") + 1 : stat.rindex(")")]
+
+    def under(child: int) -> bool:
+        while child in parents and child != pid:
+            child = parents[child]
+        return child == pid
+
+    return [p for p, n in names.items() if n == name and p != pid and under(p)]
 
 
 def test_a_worker_killed_mid_scan_loses_nothing(tmp_path: Path, write_config: Callable[..., Path]) -> None:
@@ -94,7 +103,7 @@ def test_a_worker_killed_mid_scan_loses_nothing(tmp_path: Path, write_config: Ca
     deadline = time.monotonic() + 120
     while count_files(url) < 50 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    workers = children_of(proc.pid)
+    workers = processes_under(proc.pid, "steward-worker")
     assert workers and proc.poll() is None
     os.kill(workers[0], signal.SIGKILL)
     out, err = proc.communicate(timeout=300)

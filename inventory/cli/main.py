@@ -2,7 +2,8 @@
 
 `steward scan`, the nightly command, loads only its own module: the others (reports, the web, the service, ...)
 would add a good part of a no-change re-scan's start-up. Every other command, and ``cli`` imported from here,
-has them all.
+has them all. `steward scan` first forks the loader (``scanner.loader``), which loads the detector while this
+process loads the rest and starts the scan.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def __getattr__(name: str) -> Any:
 def main() -> None:
     words = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
     if words[:1] == ["scan"] and "--help" not in sys.argv[1:] and "-h" not in sys.argv[1:]:
+        from scanner import loader
+
+        loader.start("scanner.pipeline:warm")  # loads the detector while this process starts the scan
         from inventory.cli import scan  # noqa: F401  (only `scan` is run: no other command need be loaded)
     else:
         load_commands()

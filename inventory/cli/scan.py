@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
 from inventory.cli.group import cli, config_option, export, handle_errors, output
+from inventory.cli.logs import configure
 from inventory.config import load_config
 from inventory.owners.refresh import open_directory
 from inventory.register import export as ex
@@ -22,6 +24,7 @@ from inventory.rules import class_names
 from inventory.runs.orchestrator import ScanRequest, run_scan
 from inventory.runs.progress import Progress
 from inventory.store.engine import open_store
+from scanner import loader
 
 
 @cli.command()
@@ -31,6 +34,8 @@ from inventory.store.engine import open_store
 @handle_errors
 def scan(config_file: Path | None, sources: tuple[str, ...], full: bool) -> None:
     """Scan the configured sources into the store and update the register."""
+    logs = click.get_current_context().find_root().params  # the loader, and the workers it forks, log likewise
+    loader.configure(partial(configure, logs["log_level"], logs["log_format"], logs["log_file"]))
     config, digest = load_config(config_file)
     for sid in sources:
         config.source(sid)
