@@ -67,10 +67,13 @@ def available() -> bool:
 
 
 def start(warm: str) -> None:
-    """Fork the loader (once per process), which first runs ``warm`` ("module:function"): named, not passed,
-    so that the command need not import what the loader is to load."""
+    """Fork the loader (once per process), which first runs ``warm`` ("module:function"). ``warm``'s module is
+    imported here first: the command needs it too, and imported before the fork its pages are shared with the
+    loader and its workers rather than held twice; what ``warm`` imports, only the loader needs."""
     if _LOADER or not available():
         return
+    module, _, function = warm.partition(":")
+    warming = getattr(importlib.import_module(module), function)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     parent = os.getpid()
     pid = os.fork()
@@ -78,7 +81,7 @@ def start(warm: str) -> None:
         ours.close()
         code = 0
         try:
-            _serve(theirs, parent, warm)
+            _serve(theirs, parent, warming)
         except BaseException:  # the command goes on without it
             code = 1
         finally:
@@ -219,7 +222,7 @@ class Forked:
 # -- the loader's side ------------------------------------------------------------------------------------------
 
 
-def _serve(sock: socket.socket, parent: int, warm: str) -> None:
+def _serve(sock: socket.socket, parent: int, warm: Callable[[], object]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
     name("steward-loader")
     prctl = getattr(ctypes.CDLL(None), "prctl", None)
@@ -227,8 +230,7 @@ def _serve(sock: socket.socket, parent: int, warm: str) -> None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the command gone (even killed), the loader goes too
     if os.getppid() != parent:
         return
-    module, _, function = warm.partition(":")
-    getattr(importlib.import_module(module), function)()
+    warm()
     while True:
         data, fds, _, _ = socket.recv_fds(sock, _MESSAGE, 4)
         if not data:
