@@ -326,3 +326,19 @@ def test_a_store_fault_in_a_bulk_read_or_write_is_raised_as_any_other_store_faul
     with engine.begin() as conn, pytest.raises(DBAPIError) as written:
         insert_many(conn, table, [{"path": "a.txt", "source": "s"}])
     assert "no column" in str(written.value.orig)
+
+
+def test_a_store_that_cannot_be_reached_stops_the_command_in_one_sentence(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    # Nothing listens on port 9 here: the store's migration (run in a process of its own) cannot connect, and
+    # its failure comes back as the configuration's one sentence.
+    root = tmp_path / "share"
+    share_of_notes(root, 3)
+    config = write_config(root, database="postgresql+psycopg://steward@127.0.0.1:9/steward")
+    cmd = [sys.executable, "-m", "inventory", "scan", "--config", str(config)]
+    failed = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2, failed.stderr
+    assert "Traceback" not in failed.stderr
+    problem = [line for line in failed.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(problem) == 1 and problem[0].startswith("Error: database: cannot be opened (")
