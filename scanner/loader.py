@@ -44,6 +44,10 @@ class LoaderGone(Exception):
     """The loader did not answer: it died, hung or could not do what was asked."""
 
 
+class Refused(LoaderGone):
+    """The loader answered that it could not do what was asked (the exception's class name)."""
+
+
 @dataclass
 class _Loader:
     pid: int
@@ -127,10 +131,17 @@ def fork(key: Hashable, target: Callable[..., None], args: tuple[Any, ...], fds:
     if not serves(key):
         return None
     try:
-        pid = _ask(("fork", target, args), fds)
-        return Forked(int(pid), os.pidfd_open(int(pid)))
-    except (LoaderGone, OSError) as exc:
+        pid = int(_ask(("fork", target, args), fds))
+    except LoaderGone as exc:
         log.info("the loader could not fork a worker (%s); the scan forks its own", exc)
+        stop()
+        return None
+    try:
+        return Forked(pid, os.pidfd_open(pid))
+    except OSError as exc:  # it cannot be watched: stopped before it reads, so the caller may reuse its socket
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        log.info("a worker the loader forked cannot be watched (%s); the scan forks its own", exc.strerror)
         stop()
         return None
 
@@ -174,7 +185,7 @@ def _ask(message: tuple[Any, ...], fds: list[int] | None = None) -> Any:
         raise LoaderGone("it stopped")
     ok, answer = pickle.loads(data)
     if not ok:
-        raise LoaderGone(answer)
+        raise Refused(answer)
     return answer
 
 
@@ -215,6 +226,8 @@ class Forked:
         if _LOADER:
             try:
                 self._code = _ask(("reap", self.pid))
+            except Refused:
+                pass  # not its child to collect (it cannot be, unless collected already): the status is unknown
             except LoaderGone:
                 stop()
 
