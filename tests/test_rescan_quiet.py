@@ -227,8 +227,8 @@ def test_quiet_rescans_stay_quiet_however_many_follow(
 def test_a_rescan_that_reads_nothing_loads_no_detection_library(
     share: Path, config: Path, steward: Callable[..., Result]
 ) -> None:
-    """Nightly re-scans of quiet shares start in about a second: presidio and spaCy (seconds to import) are loaded
-    only when a file is to be read."""
+    """Nightly re-scans of quiet shares start in about a second: the scan process never imports presidio and
+    spaCy (seconds to import); its loader does, beside it, and is stopped with the command."""
     assert steward("scan", "--config", str(config)).exit_code == 0
     script = (
         "import sys\nfrom inventory.cli.main import main\n"
