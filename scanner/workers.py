@@ -1,11 +1,13 @@
-"""The content worker pool: processes forked from a parent that holds the detector, fed files in batches.
+"""The content worker pool: processes forked from the process that holds the detector, fed files in batches.
 
-The parent loads the detector (and with it the spaCy pipeline) once; workers are forked from it, so the model's
-memory is shared copy-on-write rather than loaded again in every worker. The pool lives for the whole process
-(every source of a run, every run of a service) and is replaced only when the detection settings change; its
-workers stop when a walk is done (``rest``) and the next run forks new ones, so the pages each has made its own
-are not held while the rules run or the process waits; with ``files`` set, a worker given that many files is
-stopped once it has sent them back and a fresh one forked in its place.
+The detector (and with it the spaCy pipeline) is loaded once, by the command's loader (``scanner.loader``) when
+it started one, else by the pool's own process; workers are forked from that process, so the model's memory is
+shared copy-on-write rather than loaded again in every worker. The pool's process (the parent, below) feeds and
+watches them either way. The pool lives for the whole process (every source of a run, every run of a service)
+and is replaced only when the detection settings change; its workers stop when a walk is done (``rest``) and the
+next run forks new ones, so the pages each has made its own are not held while the rules run or the process
+waits; with ``files`` set, a worker given that many files is stopped once it has sent them back and a fresh one
+forked in its place.
 
 Workers receive batches of entries (locators, never contents) over one socket pair each and send back one list
 of observations per batch. A worker holds ``HELD`` batches, and more (up to ``IN_FLIGHT``) while they would take
@@ -77,9 +79,8 @@ class _Batch:
 class _Worker:
     process: BaseProcess | loader.Forked
     conn: Connection
-    slot: memoryview[
-        float
-    ]  # shared doubles: batch number, index in batch, monotonic start of the file in hand (0 = idle)
+    # Shared doubles: batch number, index in batch, monotonic start of the file in hand (0 = idle).
+    slot: memoryview[float]
     baseline_rss: int
     room: int  # bytes of batches it may hold unanswered: half the parent's send buffer
     batches: list[_Batch] = field(default_factory=list)
@@ -194,7 +195,8 @@ def _worker_main(
 
 
 class WorkerPool:
-    """``workers`` forked processes sharing this process's loaded detector; ``run`` streams observations."""
+    """``workers`` forked processes sharing a loaded detector (the loader's, else this process's, loaded by
+    ``load``); ``run`` streams observations."""
 
     def __init__(
         self,

@@ -211,6 +211,24 @@ def test_a_current_store_is_recognised_without_alembic_and_any_other_is_upgraded
     assert not is_current(engine)  # an older store goes through Alembic's upgrade
 
 
+def test_a_new_store_is_migrated_in_a_process_of_its_own_and_an_in_memory_one_here(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    script = (
+        "import sys\nfrom inventory.store.engine import is_current, make_engine, open_store\n"
+        f"open_store({url!r})\n"
+        f"print(is_current(make_engine({url!r})), 'alembic' in sys.modules, 'mako' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False", "False"]  # migrated, and neither is held by the command
+    from inventory.store.engine import head_revision, open_store
+
+    with open_store("sqlite://")() as session:  # a store in memory is this process's alone
+        assert session.connection().exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+            head_revision()
+        )
+
+
 def test_quiet_rescans_stay_quiet_however_many_follow(
     tmp_path: Path, write_config: Callable[..., Path], steward: Callable[..., Result], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -34,8 +34,9 @@ from scanner import loader
 @handle_errors
 def scan(config_file: Path | None, sources: tuple[str, ...], full: bool) -> None:
     """Scan the configured sources into the store and update the register."""
-    logs = click.get_current_context().find_root().params  # the loader, and the workers it forks, log likewise
-    loader.configure(partial(configure, logs["log_level"], logs["log_format"], logs["log_file"]))
+    if loader.running():  # the loader, and the workers it forks, log as this command does
+        logs = click.get_current_context().find_root().params
+        loader.configure(partial(configure, logs["log_level"], logs["log_format"], logs["log_file"]))
     config, digest = load_config(config_file)
     for sid in sources:
         config.source(sid)

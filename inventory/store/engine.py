@@ -57,8 +57,13 @@ def make_engine(url: str) -> Engine:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the latest migration (a no-op when it is current). Where the platform forks, in a
     process forked for it: Alembic, and the Mako and Pygments it loads, take 13 MB that a scan would otherwise
-    hold to its end. Its failure is raised here, as the same sentence."""
-    if not hasattr(os, "fork"):
+    hold to its end. Its failure is raised here, as the same sentence. An SQLite store in memory is this
+    process's alone: migrated here."""
+    url = engine.url
+    in_memory = url.get_backend_name() == "sqlite" and (
+        url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    )
+    if in_memory or not hasattr(os, "fork"):
         _upgrade(engine)
         return
     read, write = os.pipe()
