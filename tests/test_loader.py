@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from scanner import loader
-from tests.test_resume import count_files, processes_under
+from tests.test_failed_run import scan_until_recorded
+from tests.test_resume import processes_under
 
 
 def _plus_one(value: int) -> int:
@@ -106,12 +107,8 @@ def test_the_scan_process_never_loads_the_model_and_outlives_its_loader(
     root, total = tmp_path / "share", 3000
     _tree(root, total)
     config = write_config(root, scan={"workers": 2, "checkpoint_every": 25})
-    url = f"sqlite:///{tmp_path / 'steward.db'}"
     cmd = [sys.executable, "-m", "inventory", "scan", "--config", str(config)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while count_files(url) < 50 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
+    proc = scan_until_recorded(cmd, f"sqlite:///{tmp_path / 'steward.db'}", 50)
     assert proc.poll() is None, "the scan finished before it could be looked at; make the tree bigger"
     (held,) = processes_under(proc.pid, "steward-loader")
     workers = processes_under(proc.pid, "steward-worker")
