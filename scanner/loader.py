@@ -12,7 +12,8 @@ collected by the loader, whose child it is.
 
 When there is no loader (a service, a test, a platform without pidfds) or it cannot serve (it failed to build,
 or died), ``build`` and ``fork`` return None and the caller loads its own detector and forks its own workers, as
-before. The loader dies with the command (``PR_SET_PDEATHSIG``) and stops when the command closes its socket.
+before. The loader holds nothing to save: the command kills it when done (``stop``, at exit), and it dies with
+the command however the command ends (``PR_SET_PDEATHSIG``). Workers it forked end when their sockets close.
 """
 
 from __future__ import annotations
