@@ -79,6 +79,17 @@ def test_a_loader_that_cannot_build_is_let_go(started: None) -> None:
     assert loader.fork("key", _exit_with, (0,), []) is None
 
 
+def test_a_scan_is_known_past_the_groups_options() -> None:
+    from inventory.cli.main import command
+
+    # `steward scan` alone loads only its own module and starts a loader: so must these
+    assert command(["scan", "--full"]) == "scan"
+    assert command(["--log-level", "debug", "--log-file", "scan.log", "scan"]) == "scan"
+    assert command(["--log-format=json", "scan"]) == "scan"
+    assert command(["--log-file", "scan", "assets"]) == "assets"  # "scan" here is a file name
+    assert command(["--version"]) is None
+
+
 def _tree(root: Path, total: int) -> None:
     for i in range(total):
         folder = root / f"Service {i % 4}"
@@ -148,3 +159,20 @@ def test_a_scan_whose_loader_dies_as_it_starts_reads_every_file_itself(
     rows = _exported(config)
     assert len(rows) == total
     assert all(row["status"] == "ok" and row["entities"] == {"EMAIL_ADDRESS": 1, "PERSON": 1} for row in rows)
+
+
+def test_the_workers_a_loader_forks_log_as_the_command_asks(tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    # The loader is forked before the command reads its options; it and its workers take the command's logging
+    # then. The loader logs the detector's build; a worker logs, at debug level, a workbook that is no zip.
+    root = tmp_path / "share"
+    _tree(root, 20)
+    (root / "Service 0" / "damaged.xlsx").write_bytes(b"PK\x03\x04 not a workbook at all")
+    config = write_config(root, scan={"workers": 2})
+    log = tmp_path / "steward.log"
+    cmd = [sys.executable, "-m", "inventory", "--log-level", "debug", "--log-format", "json", "--log-file", str(log)]
+    done = subprocess.run([*cmd, "scan", "--config", str(config)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # every line JSON, whoever wrote it
+    built = [line for line in lines if line["logger"] == "scanner.detect.engine" and "built" in line["message"]]
+    read = [line for line in lines if line["logger"] == "scanner.identify" and "not a readable zip" in line["message"]]
+    assert built and read and all(line["level"] == "debug" for line in built + read)

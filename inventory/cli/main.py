@@ -11,9 +11,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import click
+
 from inventory.cli import group
 
-__all__ = ["load_commands", "main"]
+__all__ = ["command", "load_commands", "main"]
 
 
 def load_commands() -> None:
@@ -28,9 +30,22 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def command(args: list[str]) -> str | None:
+    """The command ``args`` name (``steward --log-level debug scan ...``: "scan"), the group's options and their
+    values skipped."""
+    valued = {o for p in group.cli.params if isinstance(p, click.Option) and not p.is_flag for o in p.opts}
+    given = iter(args)
+    for arg in given:
+        if arg in valued:
+            next(given, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main() -> None:
-    words = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
-    if words[:1] == ["scan"] and "--help" not in sys.argv[1:] and "-h" not in sys.argv[1:]:
+    args = sys.argv[1:]
+    if command(args) == "scan" and "--help" not in args and "-h" not in args:
         from scanner import loader
 
         loader.start("scanner.pipeline:warm")  # loads the detector while this process starts the scan
