@@ -7,6 +7,7 @@ import os
 import pickle
 import re
 import shutil
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,13 +58,14 @@ def make_engine(url: str) -> Engine:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the latest migration (a no-op when it is current). Where the platform forks, in a
     process forked for it: Alembic, and the Mako and Pygments it loads, take 13 MB that a scan would otherwise
-    hold to its end. Its failure is raised here, as the same sentence. An SQLite store in memory is this
-    process's alone: migrated here."""
+    hold to its end. Its failure is raised here, as the same sentence. Migrated here instead: an SQLite store in
+    memory (this process's alone), and any store of a process already running other threads (one of them could
+    hold a lock the forked child would wait on for ever)."""
     url = engine.url
     in_memory = url.get_backend_name() == "sqlite" and (
         url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
     )
-    if in_memory or not hasattr(os, "fork"):
+    if in_memory or not hasattr(os, "fork") or threading.active_count() > 1:
         _upgrade(engine)
         return
     read, write = os.pipe()
@@ -91,8 +93,10 @@ def upgrade(engine: Engine) -> None:
         if kind is None:
             raise RuntimeError(f"the store's migration failed:\n{words}")
         raise kind(words)
-    if status != 0:
-        raise RuntimeError(f"the store's migration stopped ({os.waitstatus_to_exitcode(status)})")
+    if status != 0:  # killed (the OOM killer, an operator): one sentence, not a trace
+        code = os.waitstatus_to_exitcode(status)
+        how = f"signal {-code}" if code < 0 else f"exit code {code}"
+        raise StewardError(f"the store's migration was stopped ({how}) before it finished: run the command again")
 
 
 def _upgrade(engine: Engine) -> None:
