@@ -1,6 +1,7 @@
-"""The NER pipeline loaded with only what NER reads (``ner_pipeline``) finds exactly what the whole installed
-pipeline with ``tok2vec`` and ``ner`` enabled found: every entity of every text, and every detection, score,
-locator, masked example and keyed hash, file by file, over generated trees of every kind."""
+"""The NER pipeline loaded with only what NER reads (``ner_pipeline``), multiplying with numpy's BLAS, finds
+exactly what the whole installed pipeline with ``tok2vec`` and ``ner`` enabled, multiplying with BLIS, found:
+every entity of every text, and every detection, score, locator, masked example and keyed hash, file by file,
+over generated trees of every kind."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+from threadpoolctl import threadpool_info
 
 from benchmarks.corpus_files import write_mixed, write_small
 from scanner.config import DetectionConfig
@@ -43,6 +45,13 @@ def test_ner_pipeline_holds_only_ner() -> None:
     nlp = ner_pipeline(MODEL)
     assert nlp.pipe_names == ["ner"]  # the English pipeline's NER has a tok2vec layer of its own
     assert "tok2vec" in _whole_pipeline().pipe_names
+
+
+def test_ner_pipeline_multiplies_with_numpy_on_one_thread() -> None:
+    nlp = ner_pipeline(MODEL)
+    assert all(getattr(layer.ops, "use_blis", None) is False for layer in nlp.get_pipe("ner").model.walk())
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)  # each worker is a process of its own
 
 
 @pytest.mark.parametrize("kind", ["small", "mixed"])

@@ -104,7 +104,9 @@ NOT_FOR_NAMES = ("tagger", "morphologizer", "parser", "senter", "attribute_ruler
 def ner_pipeline(model: str) -> Language:
     """The installed pipeline ``model`` with only what its NER reads: ``ner``, and ``tok2vec`` only when ``ner``
     listens to it. The English pipelines give NER a tok2vec layer of its own, so the shared ``tok2vec`` (read by
-    the tagger and parser) would be computed and never used; the entities are the same without it."""
+    the tagger and parser) would be computed and never used; the entities are the same without it.
+
+    The pipeline's matrix products go to numpy's BLAS, one thread (``_numpy_blas``), not to BLIS."""
     import spacy
 
     nlp = spacy.load(model, exclude=list(NOT_FOR_NAMES))
@@ -115,7 +117,27 @@ def ner_pipeline(model: str) -> Language:
             nlp.remove_pipe("tok2vec")
         elif "ner" not in listeners:
             nlp.disable_pipe("tok2vec")
+    _numpy_blas(nlp)
     return nlp
+
+
+def _numpy_blas(nlp: Language) -> None:
+    """``nlp``'s layers multiply with numpy's BLAS, on one thread in this process and the workers forked from it.
+
+    thinc multiplies with BLIS by default, whose wheels choose their kernels by CPU model and fall back to
+    reference kernels on a model they do not know (an AMD EPYC of the Zen 4 generation: a product of NER's
+    sizes three to four times slower); numpy's OpenBLAS chooses by instruction set. The entities found are the
+    same. OpenBLAS would otherwise run NER-sized products on a thread per core: each worker is a process of its
+    own, and two workers so doubled the CPU they spent (``docs/performance.md``)."""
+    from thinc.api import NumpyOps
+    from threadpoolctl import threadpool_limits
+
+    ops = NumpyOps(use_blis=False)
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        for layer in model.walk() if model is not None else ():
+            layer.ops = ops
+    threadpool_limits(limits=1, user_api="blas")
 
 
 class NerNlpEngine(SpacyNlpEngine):
