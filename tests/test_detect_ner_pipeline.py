@@ -1,11 +1,13 @@
 """The NER pipeline loaded with only what NER reads (``ner_pipeline``), multiplying with numpy's BLAS, finds
 exactly what the whole installed pipeline with ``tok2vec`` and ``ner`` enabled, multiplying with BLIS, found:
 every entity of every text, and every detection, score, locator, masked example and keyed hash, file by file,
-over generated trees of every kind."""
+over generated trees of every kind. spaCy is imported without its command line, which still works."""
 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,18 @@ def test_ner_pipeline_multiplies_with_numpy_on_one_thread() -> None:
     assert all(getattr(layer.ops, "use_blis", None) is False for layer in nlp.get_pipe("ner").model.walk())
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)  # each worker is a process of its own
+
+
+def test_spacy_is_imported_without_its_command_line_which_still_works() -> None:
+    script = (
+        "import sys, scanner.detect, spacy\n"
+        "print('typer' in sys.modules, 'spacy.cli.download' in sys.modules)\n"
+        "from spacy.cli import download\n"
+        "print(callable(download), spacy.cli.__name__, 'typer' in sys.modules)\n"
+        "print('ner' in spacy.info(MODEL_NAME, silent=True)['pipeline'])\n"
+    ).replace("MODEL_NAME", repr(MODEL))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.splitlines() == ["False False", "True spacy.cli True", "True"]
 
 
 @pytest.mark.parametrize("kind", ["small", "mixed"])

@@ -10,6 +10,7 @@ a hash key) HMAC-SHA256 hex digests.
 
 from __future__ import annotations
 
+from scanner.detect import spacy_cli  # noqa: F401  (first: spaCy is imported without its command line)
 from scanner.detect.detector import TieredDetector, build_detector
 from scanner.detect.protocol import Detector
 from scanner.detect.result import DetectResult
