@@ -54,6 +54,7 @@ class _Loader:
     pid: int
     sock: socket.socket
     built: set[Hashable] = field(default_factory=set)  # settings it holds a detector for
+    pending: Hashable | None = None  # settings it was asked to build for (``prepare``), not yet answered
     setup: Callable[[], None] | None = None  # run there before it builds: the command's logging
 
 
@@ -111,13 +112,27 @@ def serves(key: Hashable) -> bool:
     return bool(_LOADER) and key in _LOADER[0].built
 
 
+def prepare(key: Hashable, builder: Callable[..., Any], *args: Any) -> None:
+    """Have the loader start ``builder(*args)`` now, and return at once: ``build`` with the same ``key`` then
+    waits only for what is left of it. For a command that knows it will need the detector (a first scan reads
+    every file) before it knows which file comes first."""
+    if not _LOADER or _LOADER[0].pending is not None or key in _LOADER[0].built:
+        return
+    try:
+        _send(("call", builder, args, _LOADER[0].setup))
+    except LoaderGone:
+        stop()  # ``build`` finds no loader and the caller builds its own
+        return
+    _LOADER[0].pending = key
+
+
 def build(key: Hashable, builder: Callable[..., Any], *args: Any) -> Any:
     """Run ``builder(*args)`` in the loader (it builds and keeps the detector for ``key``); its answer, or None
     when there is no loader or it could not (the caller then builds its own, which raises what went wrong)."""
     if not _LOADER:
         return None
     try:
-        answer = _ask(("call", builder, args, _LOADER[0].setup))
+        answer = _receive() if _LOADER[0].pending == key else _ask(("call", builder, args, _LOADER[0].setup))
     except LoaderGone as exc:
         log.info("the loader could not build the detector (%s); the scan loads it itself", exc)
         stop()
@@ -175,12 +190,30 @@ atexit.register(stop)
 
 
 def _ask(message: tuple[Any, ...], fds: list[int] | None = None) -> Any:
+    _send(message, fds)
+    return _receive()
+
+
+def _send(message: tuple[Any, ...], fds: list[int] | None = None) -> None:
     loader = _LOADER[0]
+    if loader.pending is not None:  # one request at a time: the answer to ``prepare``'s first
+        key = loader.pending
+        with contextlib.suppress(Refused):
+            _receive()
+            loader.built.add(key)
     try:
         loader.sock.settimeout(ANSWER_SECONDS)
         socket.send_fds(loader.sock, [pickle.dumps(message)], fds or [])
-        data = loader.sock.recv(_MESSAGE)
     except (OSError, pickle.PicklingError) as exc:
+        raise LoaderGone(type(exc).__name__) from None
+
+
+def _receive() -> Any:
+    loader = _LOADER[0]
+    loader.pending = None
+    try:
+        data = loader.sock.recv(_MESSAGE)
+    except OSError as exc:
         raise LoaderGone(type(exc).__name__) from None
     if not data:
         raise LoaderGone("it stopped")

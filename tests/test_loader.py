@@ -79,6 +79,34 @@ def test_a_loader_that_cannot_build_is_let_go(started: None) -> None:
     assert loader.fork("key", _exit_with, (0,), []) is None
 
 
+def _count(path: str, value: int) -> int:
+    with open(path, "a") as fh:
+        fh.write("built\n")
+    return value + 1
+
+
+def test_a_build_asked_for_early_is_run_once_and_waited_for_later(started: None, tmp_path: Path) -> None:
+    marks = str(tmp_path / "marks")
+    loader.prepare("key", _count, marks, 41)  # returns at once: the loader builds while the caller goes on
+    loader.prepare("key", _count, marks, 41)  # asked again: nothing more is sent
+    assert not loader.serves("key")  # not known to be built until its answer is taken
+    assert loader.build("key", _count, marks, 41) == 42
+    assert loader.serves("key") and Path(marks).read_text() == "built\n"  # built once, not twice
+    loader.prepare("other", _count, marks, 1)
+    assert loader.build("third", _count, marks, 2) == 3  # the earlier answer is taken first, then this is asked
+    assert loader.serves("other") and loader.serves("third") and Path(marks).read_text().count("built") == 3
+    worker = loader.fork("third", _exit_with, (5,), [])
+    assert worker is not None
+    worker.join(30)
+    assert worker.exitcode == 5
+
+
+def test_a_build_asked_for_early_that_fails_lets_the_loader_go(started: None) -> None:
+    loader.prepare("key", _refuse)
+    assert loader.build("key", _refuse) is None  # the caller builds its own, which raises what is wrong
+    assert not loader.running() and loader.fork("key", _exit_with, (0,), []) is None
+
+
 def test_a_scan_is_known_past_the_groups_options() -> None:
     from inventory.cli.main import command
 

@@ -53,7 +53,7 @@ from inventory.store.models import Asset, ScanRun
 from scanner.crawlers import crawler_for
 from scanner.crawlers.base import Crawler
 from scanner.errors import SourceError
-from scanner.pipeline import Job, observe_stream
+from scanner.pipeline import Job, expect, observe_stream
 from scanner.risk import by_risk
 from scanner.types import FileEntry, FileObservation, Reading
 from scanner.workers import rest as rest_workers
@@ -123,6 +123,10 @@ class LocalExecutor:
         self, entries: Iterable[FileEntry], job: Job, on_provenance: ProvenanceHook | None = None
     ) -> Iterator[FileObservation]:
         return observe_stream(entries, job, self.workers, on_provenance)
+
+    def expect(self, job: Job) -> None:
+        """Every file will be read (a first scan): the detector is wanted, whichever file comes first."""
+        expect(job, self.workers)
 
 
 def _version(package: str) -> str | None:
@@ -224,6 +228,8 @@ def _walk(
             key_for=profile.key_for,
             on_record=profile.on_record,
         )
+        if recorder.reads_all and isinstance(executor, LocalExecutor):
+            executor.expect(job)
         folders = FolderRecorder(session, request.source, run.id)
         if not request.full:
             crawler.known = stored_access(session, request.source)  # unchanged permissions are not read again

@@ -132,6 +132,7 @@ class Recorder:
         self._has_rows = session.scalar(select(FileRecord.id).where(FileRecord.source == run.source).limit(1))
         # Only a live row this run has not seen can have moved; a first scan has none, so asks no question per file.
         self._may_move = self._has_rows is not None and self._unseen_row()
+        self.reads_all = full or self._has_rows is None  # a full or first scan: every file is read
         self.errors: dict[str, list[dict[str, str]]] = defaultdict(list, run.errors or {})
         # Plain counters, copied onto the run at each checkpoint (ORM attribute sets are costly per file).
         self.seen, self.read, self.unchanged, self.moved, self.bytes_read = (getattr(run, c) for c in COUNTERS)
