@@ -127,8 +127,8 @@ def _numpy_blas(nlp: Language) -> None:
     thinc multiplies with BLIS by default, whose wheels choose their kernels by CPU model and fall back to
     reference kernels on a model they do not know (an AMD EPYC of the Zen 4 generation: a product of NER's
     sizes three to four times slower); numpy's OpenBLAS chooses by instruction set. The entities found are the
-    same. OpenBLAS would otherwise run NER-sized products on a thread per core: each worker is a process of its
-    own, and two workers so doubled the CPU they spent (``docs/performance.md``)."""
+    same. OpenBLAS would otherwise run NER-sized products on a thread per core, where each worker is already a
+    process of its own: one process observing 2,000 documents so spent twice the CPU (``docs/performance.md``)."""
     from thinc.api import NumpyOps
     from threadpoolctl import threadpool_limits
 
