@@ -187,8 +187,15 @@ def _worker_main(
             why = f"the worker cannot open the source: {type(exc).__name__}"
             results = [FileObservation(e, None, Status.UNREADABLE, why) for e in entries]
             entries = []
-        for index, entry in enumerate(entries):
+        many = getattr(observe, "many", None)  # an observer that reads a batch at once (``JobObserver``)
+
+        def started(index: int, number: int = number) -> None:
             slot[0], slot[1], slot[2] = number, index, time.monotonic()
+
+        if many is not None and entries:
+            results += many(entries, crawler, job, started)
+        for index, entry in enumerate(entries if many is None else ()):
+            started(index)
             results.append(observe(entry, crawler, job))
         slot[2] = 0.0
         conn.send((number, results, time.monotonic() - began))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import re2
@@ -56,6 +57,19 @@ CONFIRM_CACHE = 4096  # texts whose pattern matches are remembered by a process
 CONFIRM_CACHE_CHARS = 2000  # ... each at most this long (a column sample, a line, a file name)
 CELL_CACHE_CHARS = 200  # table cells whose cell_match answer is remembered
 WINDOW_CACHE = 2048  # confirm windows and layout-name texts remembered by a process
+
+
+@dataclass(slots=True)
+class Later:
+    """A file whose detection waits for NER to read ``texts`` (``TieredDetector.detect_later``)."""
+
+    run: FileRun
+    texts: list[str]
+
+    def finish(self, found: list[list[Match]] | None = None, read: int = 0) -> DetectResult:
+        """The file's result, given what NER found in ``texts`` (``read`` characters of them new to it); with
+        nothing given, NER reads them now."""
+        return self.run.finish(found, read)
 
 
 class TieredDetector:
@@ -143,6 +157,28 @@ class TieredDetector:
         for chunk in chunks:
             run.feed(chunk)
         return run.finish()
+
+    def detect_later(self, chunks: Iterable[Chunk], every_row: bool = False) -> DetectResult | Later:
+        """``detect``, except that a file whose last texts for NER are shorter than ``ner_batch_chars`` comes
+        back unfinished (``Later``), so that NER can read them with other files' in one call (``names_in``)."""
+        run = FileRun(self, every_row)
+        for chunk in chunks:
+            run.feed(chunk)
+        texts = run.ner_texts()
+        if not texts or self.engine.nlp is None or sum(map(len, texts)) >= self.settings.ner_batch_chars:
+            return run.finish()
+        return Later(run, texts)
+
+    def names_in(self, texts: list[str]) -> tuple[list[list[Match]], list[str]]:
+        """What NER finds in each of ``texts`` (each caller's own copies), and the texts it read: a text this
+        process has read already (a repeated cell or line, a copy, a template, a signature), or that comes twice
+        in ``texts``, is not read again."""
+        cache = self.ner_seen
+        found = {t: seen for t in dict.fromkeys(texts) if (seen := cache.recall(t)) is not MISSING}
+        todo = list(dict.fromkeys(t for t in texts if t not in found))
+        for text, matches in zip(todo, self.ner(todo), strict=True):
+            found[text] = cache.keep(text, matches)
+        return [[m.copy() for m in found[t]] for t in texts], todo
 
     # -- confirm tier -------------------------------------------------------------------------------------
     def scan(self, text: str, context: tuple[str, ...]) -> list[Candidate]:

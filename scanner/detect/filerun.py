@@ -18,7 +18,6 @@ from scanner.detect.lines import Lines
 from scanner.detect.names import organisation_pair
 from scanner.detect.result import DetectResult
 from scanner.detect.triage import Candidate, windows
-from scanner.memo import MISSING
 from scanner.types import Chunk
 
 if TYPE_CHECKING:
@@ -86,7 +85,6 @@ class FileRun:
         # NER jobs: (pending index or a column's key, offset, text); a column job also has its rows' offsets
         self.ner_jobs: list[tuple[int, int, str]] = []
         self.column_jobs: list[tuple[tables.ColumnState, list[int], int, int, str]] = []  # state, starts, row, at
-        self.ner_cache = det.ner_seen  # shared by the files this process reads
         self.ner_chars = 0
         self.chunk_id = 0
         self.identified_units: set[int | str] = set()
@@ -220,15 +218,9 @@ class FileRun:
             self.identified_units.update(f"{unit}#{row}" for row in rows if row >= first_row)  # this chunk's
 
     def _ner(self, texts: list[str]) -> list[list[Match]]:
-        """NER over ``texts``; a text already read (a repeated cell or line, or the same paragraph in another
-        file read by this process: a copy, a template, a signature) is not read again."""
-        cache = self.ner_cache
-        found = {t: seen for t in dict.fromkeys(texts) if (seen := cache.recall(t)) is not MISSING}
-        todo = list(dict.fromkeys(t for t in texts if t not in found))
-        self.ner_total += sum(len(t) for t in todo)
-        for text, matches in zip(todo, self.det.ner(todo), strict=True):
-            found[text] = cache.keep(text, matches)
-        return [[m.copy() for m in found[t]] for t in texts]
+        found, read = self.det.names_in(texts)
+        self.ner_total += sum(map(len, read))
+        return found
 
     def _column_names(
         self, state: tables.ColumnState, cells: list[str], first_row: int, context: tuple[str, ...]
@@ -247,11 +239,18 @@ class FileRun:
                 self.ner_chars += w.end - w.start
         tables.record(state, found, starts, first_row, s.score_threshold, "")
 
-    def _flush(self) -> None:
+    def ner_texts(self) -> list[str]:
+        """The texts NER must still read for this file, its last chunks grouped: ``finish`` reads them, or takes
+        what NER found in them (``finish(found)``) when the caller has NER read them with other files'."""
+        self._group_done()
+        return [j[2] for j in self.ner_jobs] + [j[4] for j in self.column_jobs]
+
+    def _flush(self, found: list[list[Match]] | None = None) -> None:
         jobs, self.ner_jobs, self.ner_chars = self.ner_jobs, [], 0
         column_jobs, self.column_jobs = self.column_jobs, []
         extra: dict[int, list[Match]] = {}
-        found = self._ner([j[2] for j in jobs] + [j[4] for j in column_jobs])
+        if found is None:
+            found = self._ner([j[2] for j in jobs] + [j[4] for j in column_jobs])
         for (index, offset, _), matches in zip(jobs, found, strict=False):
             for m in matches:
                 m.start += offset
@@ -283,10 +282,13 @@ class FileRun:
             for u in (unit - 1, unit + 1)
         )
 
-    def finish(self) -> DetectResult:
+    def finish(self, found: list[list[Match]] | None = None, read: int = 0) -> DetectResult:
+        """The file's result. ``found``: what NER found in ``ner_texts()``, in their order (``read`` characters
+        of them new to it), when the caller had it read them; else NER reads them now."""
         s = self.det.settings
         self._group_done()
-        self._flush()
+        self.ner_total += read
+        self._flush(found)
         columns = tuple(
             tables.finish(state, self.agg, s.column_min_share, s.max_locators) for state in self.columns.values()
         )

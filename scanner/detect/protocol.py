@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from scanner.detect.aggregate import Match
     from scanner.detect.result import DetectResult
     from scanner.types import Chunk, FileObservation
 
@@ -30,6 +31,17 @@ class Detector(Protocol):
 
     def with_names(self, obs: FileObservation) -> FileObservation:
         """The observation with what its file and folder names hold added (anyone who lists the folder sees them)."""
+        ...
+
+
+class Later(Protocol):
+    """A file's detection waiting for NER to read its last ``texts`` (``TieredDetector.detect_later``)."""
+
+    texts: list[str]
+
+    def finish(self, found: list[list[Match]] | None = None, read: int = 0) -> DetectResult:
+        """The file's result, given what NER found in each of ``texts`` (``read`` characters of them new to
+        it); with nothing given, NER reads them now."""
         ...
 
 
