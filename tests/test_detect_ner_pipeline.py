@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_info
 from benchmarks.corpus_files import write_mixed, write_small
 from scanner.config import DetectionConfig
 from scanner.detect import TieredDetector, build_detector
-from scanner.detect.engine import ner_pipeline
+from scanner.detect.engine import DEFAULT_TOKENIZERS, ner_pipeline, saved_tokenizer
 from scanner.extractors import for_mime
 from scanner.identify import identify
 from scanner.types import Chunk, Limits
@@ -92,3 +92,12 @@ def test_ner_pipeline_finds_what_the_whole_pipeline_found(tmp_path: Path, kind: 
         assert a == b, path.name
         names += a.entities().get("PERSON", 0)
     assert names > 0
+
+
+def test_the_pipeline_loads_without_reading_a_tokenizer_its_defaults_build() -> None:
+    """The shipped pipeline's saved tokenizer is known to be the one spaCy builds from the English defaults, so
+    loading skips it; the tokenizer so built is, byte for byte, the one the whole load reads from disk. A new
+    spaCy or pipeline release makes this fail until the pair is checked and recorded again."""
+    assert saved_tokenizer(MODEL) in DEFAULT_TOKENIZERS
+    assert ner_pipeline(MODEL).tokenizer.to_bytes() == spacy.load(MODEL).tokenizer.to_bytes()
+    assert saved_tokenizer("scanner") is None and saved_tokenizer("no_such_pipeline") is None
