@@ -118,3 +118,29 @@ def test_a_worker_killed_mid_scan_loses_nothing(tmp_path: Path, write_config: Ca
     assert again.returncode == 0 and f"{lost} read" in again.stdout
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).where(FileRecord.status == "unreadable")) == 0
+
+
+def test_once_every_entry_is_with_the_workers_what_is_recorded_is_committed(tmp_path: Path) -> None:
+    """A walk shorter than a checkpoint used to write everything after its last file came back; once its last
+    entry is handed out, the next observation writes and commits what is recorded (a kill then loses nothing of
+    it), while the workers read what they hold."""
+    from inventory.runs.record import Recorder, start_run
+    from inventory.store.engine import open_store
+    from scanner.types import FileEntry, FileObservation, Status
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    factory = open_store(url)
+    with factory() as session:
+        recorder = Recorder(session, start_run(session, "share", "hash", {}), depth=1)
+        for i in range(3):
+            recorder.record(
+                FileObservation(FileEntry("share", f"HR/{i}.txt", f"1:{i}", 10, None), "text/plain", Status.OK)
+            )
+        assert count_files(url) == 0  # buffered: a checkpoint comes every 2,000 files or 5 s
+        recorder.handed_out()
+        recorder.record(FileObservation(FileEntry("share", "HR/3.txt", "1:3", 10, None), "text/plain", Status.OK))
+        assert count_files(url) == 4
+        recorder.record(FileObservation(FileEntry("share", "HR/4.txt", "1:4", 10, None), "text/plain", Status.OK))
+        assert count_files(url) == 4  # one checkpoint, not one per file from then on
+        recorder.finish()
+    assert count_files(url) == 5

@@ -258,7 +258,7 @@ def _walk(
             run.provenance = {**provenance(config), "rules": book.digests, "detector": found, "engine": engine}
 
         try:
-            entries = by_risk(changed(), config.scan.risk_batch)
+            entries = _then(by_risk(changed(), config.scan.risk_batch), recorder.handed_out)
             watch = EngineWatch(run, executor, request.progress)
             for obs in executor.observe(entries, job, detector_provenance):
                 recorder.record(obs)
@@ -295,6 +295,12 @@ def _walk(
             raise fail_on(session, run, recorder, exc) from None
         outcome = _outcome(run, assets, evaluated.open_by_kind, risks.open_by_band)
         return replace(outcome, directory_problem=state.problem) if state.degraded else outcome
+
+
+def _then(entries: Iterator[FileEntry], ended: Callable[[], None]) -> Iterator[FileEntry]:
+    """``entries``, then ``ended()`` once the last has been taken."""
+    yield from entries
+    ended()
 
 
 def _after_walk(

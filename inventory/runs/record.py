@@ -127,6 +127,7 @@ class Recorder:
         self._buffer: list[tuple[FileObservation, datetime]] = []  # observations not yet written
         self._pending = 0
         self._last_commit = time.monotonic()
+        self._handed_out = False  # every entry is with the workers: write what is here while they read the rest
         self._folder_sql = _folder_sql(session)
         self._ahead: dict[str, list[_Known]] = {}  # folders read ahead, not visited yet
         self._has_rows = session.scalar(select(FileRecord.id).where(FileRecord.source == run.source).limit(1))
@@ -404,8 +405,16 @@ class Recorder:
 
     def _tick(self, force: bool = False) -> None:
         self._pending += 1
-        if force or self._pending >= self.checkpoint_every or time.monotonic() - self._last_commit > 5:
+        due = self._pending >= self.checkpoint_every or time.monotonic() - self._last_commit > 5
+        if force or due or self._handed_out:
+            self._handed_out = False
             self.checkpoint()
+
+    def handed_out(self) -> None:
+        """The walk's last entry to read is with the workers: the next observation brings a checkpoint, so what
+        is recorded by then is written while they read what they hold, not after (on a walk shorter than a
+        checkpoint, the whole of its writing)."""
+        self._handed_out = True
 
     def checkpoint(self) -> None:
         """Commit what is recorded so far; a killed scan loses at most the files since the last call."""
