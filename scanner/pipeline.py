@@ -359,13 +359,11 @@ class _Waiting:
     later: Later
 
     def finish(self, found: list[list[Match]] | None = None, read: int = 0) -> FileObservation:
-        """Its observation, given what NER found in its texts; with nothing given, NER reads them now, within
-        the file's own time limit."""
+        """Its observation, given what NER found in its texts (with nothing given, NER reads them now), its
+        detection finished within the file's own time limit."""
         try:
-            if found is not None:
-                return self.read.observation(self.later.finish(found, read))
             with deadline(self.read.limits.max_seconds):
-                result = self.later.finish()
+                result = self.later.finish(found, read)
             return self.read.observation(result)
         except Exception as exc:  # as in ``_observe``: recorded against this file alone
             return _failed(exc, self.read.entry, self.read.mime, self.read.mismatch)
