@@ -115,6 +115,11 @@ class _Counted:
         self.pattern, self.wanted = _keyword_pattern(keywords), len(set(k.lower() for k in keywords))
         self.found: set[str] = set()
 
+    def done(self) -> None:
+        """Let the chunks' source go (an extractor holds its parsed document until it is closed): a file waiting
+        for NER keeps only the counts."""
+        self.chunks = ()
+
     def __iter__(self) -> Iterator[Chunk]:
         for chunk in self.chunks:
             if self.chars >= self.max_chars:
@@ -274,6 +279,7 @@ def _observe(
             read.digest = content_hash(fh, entry, reading, key, personal=personal)
             # Authors are names found in the file: kept only as keyed digests (scanner.principals).
             read.authors = tuple(sorted({principal_digest(a, key) for a in properties.names()})) if key else ()
+        read.counted.done()
         read.ocr = ocr.facts()
         read.notes = notes
         return _Waiting(read, result) if _waits(result) else read.observation(result)
