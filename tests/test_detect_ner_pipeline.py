@@ -68,29 +68,6 @@ def test_spacy_is_imported_without_its_command_line_which_still_works() -> None:
     assert done.stdout.splitlines() == ["False False", "True spacy.cli True", "True"]
 
 
-def test_presidio_is_imported_without_compiling_its_url_recognizer_which_still_works() -> None:
-    script = (
-        "import sys, scanner.detect\n"
-        "from presidio_analyzer import RecognizerRegistry\n"
-        "from presidio_analyzer.predefined_recognizers import UrlRecognizer\n"
-        "made = UrlRecognizer()\n"  # makes the real one, its module imported now
-        "import presidio_analyzer.predefined_recognizers as p, presidio_analyzer.predefined_recognizers.generic as g\n"
-        "print(p.UrlRecognizer is g.UrlRecognizer is type(made), isinstance(made, UrlRecognizer))\n"
-        "print(type(sys.modules[type(made).__module__]).__name__, len(UrlRecognizer.PATTERNS))\n"
-        "found = made.analyze('see https://www.gov.uk/guidance or bbc.co.uk', ['URL'], None)\n"
-        "print([(r.entity_type, r.start, r.end) for r in found])\n"
-        "registry = RecognizerRegistry()\n"
-        "registry.load_predefined_recognizers()\n"
-        "print([isinstance(r, UrlRecognizer) for r in registry.recognizers].count(True))\n"
-    )
-    before = "import sys, scanner.detect\nprint(type(sys.modules[sys.argv[1]]).__name__)\n"
-    name = "presidio_analyzer.predefined_recognizers.generic.url_recognizer"
-    deferred = subprocess.run([sys.executable, "-c", before, name], capture_output=True, text=True, timeout=120)
-    assert deferred.stdout.split() == ["_StandIn"]  # imported with presidio, nothing of it compiled
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
-    assert done.stdout.splitlines() == ["True True", "module 4", "[('URL', 4, 31), ('URL', 35, 44)]", "1"]
-
-
 @pytest.mark.parametrize("kind", ["small", "mixed"])
 def test_ner_pipeline_finds_what_the_whole_pipeline_found(tmp_path: Path, kind: str) -> None:
     (write_small if kind == "small" else write_mixed)(tmp_path, 300 if kind == "small" else 60)

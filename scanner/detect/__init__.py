@@ -10,8 +10,7 @@ a hash key) HMAC-SHA256 hex digests.
 
 from __future__ import annotations
 
-# First: spaCy is imported without its command line, and presidio without compiling its URL recognizer.
-from scanner.detect import presidio_url, spacy_cli  # noqa: F401
+from scanner.detect import spacy_cli  # noqa: F401  (first: spaCy is imported without its command line)
 from scanner.detect.detector import TieredDetector, build_detector
 from scanner.detect.protocol import Detector
 from scanner.detect.result import DetectResult
