@@ -356,7 +356,9 @@ class DetectionConfig(Strict):
     )
     context_chars: PositiveInt = Field(default=60, description="Characters before a match read for context.")
     ner_window_chars: PositiveInt = Field(default=200, description="Characters either side of a name cue given to NER.")
-    ner_batch_chars: PositiveInt = Field(default=50_000, description="Text gathered per nlp.pipe batch.")
+    ner_batch_chars: PositiveInt = Field(
+        default=50_000, description="Text gathered per nlp.pipe batch (within a file, and across a worker's batch)."
+    )
     table_sample_rows: PositiveInt = Field(
         default=100,
         description="Rows of each file's table column analysed; counts beyond are extrapolated. (Every row read "
