@@ -213,6 +213,8 @@ def _finish_waiting(
     if not waiting:
         return
     if started is not None:
+        # While NER reads them all, the first waiting file is the one in hand: a worker killed there (NER stuck
+        # past the file limit and the parent's 30 s grace, beyond SIGALRM's reach) has that file blamed.
         started(waiting[0])
     texts = [t for i in waiting for t in out[i].later.texts]  # type: ignore[union-attr]
     found: list[list[Match]] | None = None
