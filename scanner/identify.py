@@ -331,28 +331,27 @@ def mismatch(mime: str, ext: str) -> bool:
 def _zip_type(fh: BinaryIO) -> str | None:
     """ODF or OOXML type from a zip's member names, or None when it is some other (or a broken) zip."""
     from scanner.errors import TooLarge
-    from scanner.extractors.guards import PACKAGE_MAX_PARTS, check_zip_directory
+    from scanner.extractors.guards import PACKAGE_MAX_PARTS, check_zip_directory, package_zip
 
     try:
         check_zip_directory(fh, PACKAGE_MAX_PARTS)
     except TooLarge:
         return None  # too many members for a document: the archive extractor reports it
-    fh.seek(0)
     try:
-        with zipfile.ZipFile(fh) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                if declared.startswith("application/vnd.oasis.opendocument."):
-                    return declared
-            if "[Content_Types].xml" in names and archive.getinfo("[Content_Types].xml").file_size < 1 << 20:
-                types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-                for main, found in _OOXML_MAIN.items():
-                    if main in types:
-                        return found
-            for prefix, found in _OOXML_DIRS.items():
-                if any(n.startswith(prefix) for n in names):
+        archive = package_zip(fh)  # read again from here by the extractor and the properties
+        names = set(archive.namelist())
+        if "mimetype" in names:
+            declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+            if declared.startswith("application/vnd.oasis.opendocument."):
+                return declared
+        if "[Content_Types].xml" in names and archive.getinfo("[Content_Types].xml").file_size < 1 << 20:
+            types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
+            for main, found in _OOXML_MAIN.items():
+                if main in types:
                     return found
+        for prefix, found in _OOXML_DIRS.items():
+            if any(n.startswith(prefix) for n in names):
+                return found
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, NotImplementedError) as exc:
         log.debug("not a readable zip (%s); keeping libmagic's type", type(exc).__name__)
     return None

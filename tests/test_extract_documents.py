@@ -64,6 +64,17 @@ def test_docx_paragraphs_tables_header_and_footer(tmp_path: Path) -> None:
     assert cell(chunks, "table1!B2") == NHS
 
 
+def test_a_package_rewritten_in_place_is_read_anew(tmp_path: Path) -> None:
+    """A package's zip directory is read once per open file: naming it, extracting it and reading its authors
+    share it. A file rewritten under the same name and opened again is read from its new directory."""
+    path = office.write_docx(tmp_path / "letter.docx", ["First draft, no identifiers."])
+    assert "First draft" in "\n".join(c.text for c in extract(path))
+    office.write_docx(path, ["Final letter.", f"Your NI number is {NI}."], table=[["Name"], ["Sarah Thompson"]])
+    text = "\n".join(c.text for c in extract(path))
+    assert NI in text and "Sarah Thompson" in text
+    assert "First draft" not in text
+
+
 @pytest.mark.parametrize("macro_enabled", [False, True], ids=["xlsx", "xlsm"])
 def test_xlsx_columns_carry_header_sheet_and_rows(tmp_path: Path, macro_enabled: bool) -> None:
     gaps: list[list[object]] = [[], [], [None, None, "Email"], [None, None, "joe@example.org"]]

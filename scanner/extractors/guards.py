@@ -11,6 +11,8 @@
   ``max_entries`` (or is bigger than they could need), read from the end record before ``zipfile`` builds
   an object per entry (an archive of millions of empty members would take gigabytes and minutes).
 - ``open_package(fh, kind, limits)`` does all three for an Office package and opens it as a zip.
+- ``package_zip(fh)`` is that zip, its central directory read once per open file: naming a package, extracting
+  it and reading its properties each ask for it (each read cost about 60 µs a document).
 """
 
 from __future__ import annotations
@@ -129,6 +131,23 @@ def open_package(fh: BinaryIO, kind: str, limits: Limits) -> Iterator[zipfile.Zi
     """The zip of an Office package, once it is known not to be encrypted nor to expand past the limits."""
     reject_ole_container(fh, kind)
     check_zip_directory(fh, PACKAGE_MAX_PARTS)
-    with zipfile.ZipFile(fh) as archive:
-        check_expanded_size(archive, limits)
-        yield archive
+    archive = package_zip(fh)
+    check_expanded_size(archive, limits)
+    yield archive
+
+
+_last_zip: zipfile.ZipFile | None = None  # the zip over the open file read last, in this process
+
+
+def package_zip(fh: BinaryIO) -> zipfile.ZipFile:
+    """A zip over ``fh`` (a seekable file left open by its owner), its central directory parsed once while that
+    file is open: the same object again for the same open file. Not to be closed by the caller (closing a zip
+    given a file object would leave that file open anyway); a zip that cannot be read raises each time."""
+    global _last_zip
+    last = _last_zip
+    if last is not None and last.fp is fh and not fh.closed:
+        return last
+    fh.seek(0)
+    archive = zipfile.ZipFile(fh)
+    _last_zip = archive
+    return archive

@@ -5,7 +5,6 @@ and stays with detection; the author property is evidence of ownership."""
 from __future__ import annotations
 
 import logging
-import zipfile
 from typing import BinaryIO
 
 log = logging.getLogger(__name__)
@@ -48,11 +47,13 @@ def _clean(names: list[str | None]) -> tuple[str, ...]:
 def _zip_xml(fh: BinaryIO, member: str, ns: dict[str, str], paths: tuple[str, ...]) -> tuple[str, ...]:
     from defusedxml import ElementTree
 
-    with zipfile.ZipFile(fh) as archive:
-        info = archive.getinfo(member)
-        if info.file_size > MAX_PROPS_BYTES:
-            return ()
-        root = ElementTree.fromstring(archive.read(info))
+    from scanner.extractors.guards import package_zip
+
+    archive = package_zip(fh)
+    info = archive.getinfo(member)
+    if info.file_size > MAX_PROPS_BYTES:
+        return ()
+    root = ElementTree.fromstring(archive.read(info))
     return _clean([root.findtext(path, None, ns) for path in paths])
 
 

@@ -27,6 +27,7 @@ from scanner.extractors.guards import (
     check_expanded_size,
     check_zip_directory,
     corrupt_on,
+    package_zip,
     reject_ole_container,
 )
 from scanner.extractors.ooxml import main_part, of_type, relationships
@@ -49,9 +50,9 @@ def extract_xlsx(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
     with corrupt_on("XLSX"):
         reject_ole_container(fh, "XLSX")
         check_zip_directory(fh, PACKAGE_MAX_PARTS)
-        with zipfile.ZipFile(fh) as archive:
-            check_expanded_size(archive, limits)
-            dense = _dense_enough(archive)
+        archive = package_zip(fh)
+        check_expanded_size(archive, limits)
+        dense = _dense_enough(archive)
         fh.seek(0)
         yield from bounded(_calamine_chunks(fh, limits) if dense else _openpyxl_chunks(fh, limits), limits)
 
