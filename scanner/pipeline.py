@@ -456,9 +456,14 @@ OBSERVER = JobObserver()
 
 
 def observe_stream(
-    entries: Iterable[FileEntry], job: Job, workers: int, on_provenance: Callable[[dict[str, Any]], None] | None = None
+    entries: Iterable[FileEntry],
+    job: Job,
+    workers: int,
+    on_provenance: Callable[[dict[str, Any]], None] | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> Iterator[FileObservation]:
-    """Observe entries in ``workers`` processes (0 = in this process), yielding as batches complete.
+    """Observe entries in ``workers`` processes (0 = in this process), yielding as batches complete;
+    ``idle`` is called while every worker is busy and none has answered (the caller's time to write).
 
     The detector is loaded once, and the workers are forked from the process that holds it, sharing it: the
     loader when the command started one (``scanner.loader``), else this process. The pool stays up for the
@@ -486,4 +491,4 @@ def observe_stream(
         return
     load = partial(_detector, job.detection, job.hash_key)  # without the loader, forked from here
     pool = pool_for(workers, job.limits.max_worker_bytes, OBSERVER, key, job.limits.max_worker_files, load)
-    yield from pool.run(stream, job)
+    yield from pool.run(stream, job, idle)

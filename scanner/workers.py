@@ -328,8 +328,11 @@ class WorkerPool:
                 mb = self.memory // (1024 * 1024)
                 yield from self._retire(worker, Status.TOO_LARGE, f"worker memory exceeded {mb} MB")
 
-    def run(self, entries: Iterator[FileEntry], job: Any) -> Iterator[FileObservation]:
+    def run(
+        self, entries: Iterator[FileEntry], job: Any, idle: Callable[[], None] | None = None
+    ) -> Iterator[FileObservation]:
         """Observe ``entries`` in the workers, yielding observations as batches complete (not in order).
+        ``idle`` is called when every worker is busy and none has answered, before waiting for one.
 
         If the caller stops early, workers with files still in hand are stopped and replaced on the next run.
         """
@@ -372,7 +375,13 @@ class WorkerPool:
                 for worker in busy:
                     by_handle[worker.conn] = worker
                     by_handle[worker.process.sentinel] = worker
-                for handle in wait(list(by_handle), timeout=TICK):
+                handles = list(by_handle)
+                ready = wait(handles, timeout=0) if idle is not None else []
+                if not ready:
+                    if idle is not None:
+                        idle()
+                    ready = wait(handles, timeout=TICK)
+                for handle in ready:
                     worker = by_handle[handle]
                     if worker not in self.workers or handle is not worker.conn:
                         continue  # a sentinel: the worker died, and the next round replaces it

@@ -61,9 +61,13 @@ class StopsTheServer:
         self.inner, self.server, self.after, self.observed = LocalExecutor(0), server, after, 0
 
     def observe(
-        self, entries: Iterable[FileEntry], job: Job, on_provenance: ProvenanceHook | None = None
+        self,
+        entries: Iterable[FileEntry],
+        job: Job,
+        on_provenance: ProvenanceHook | None = None,
+        idle: Callable[[], None] | None = None,
     ) -> Iterator[FileObservation]:
-        for obs in self.inner.observe(entries, job, on_provenance):
+        for obs in self.inner.observe(entries, job, on_provenance, idle):
             self.observed += 1
             yield obs
             if self.observed == self.after:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select
 
 from inventory.store.models import FileRecord, ScanRun
@@ -144,3 +145,37 @@ def test_once_every_entry_is_with_the_workers_what_is_recorded_is_committed(tmp_
         assert count_files(url) == 4  # one checkpoint, not one per file from then on
         recorder.finish()
     assert count_files(url) == 5
+
+
+def test_what_is_recorded_while_the_workers_are_busy_is_written_then_and_committed_at_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While every worker holds files and none has answered, the scan process writes what it has recorded, so
+    little is left to write once the last file is back; at most every so often, and the checkpoints commit as
+    before."""
+    from inventory.runs import record
+    from inventory.runs.record import Recorder, start_run
+    from inventory.store.engine import open_store
+    from scanner.types import FileEntry, FileObservation, Status
+
+    def observation(i: int) -> FileObservation:
+        return FileObservation(FileEntry("share", f"HR/{i}.txt", f"1:{i}", 10, None), "text/plain", Status.OK)
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    factory = open_store(url)
+    with factory() as session:
+        recorder = Recorder(session, start_run(session, "share", "hash", {}), depth=1)
+        written = select(func.count()).select_from(FileRecord)
+        for i in range(3):
+            recorder.record(observation(i))
+        monkeypatch.setattr(record, "IDLE_WRITE_SECONDS", 0.0)
+        recorder.idle()
+        assert session.scalar(written) == 3
+        monkeypatch.setattr(record, "IDLE_WRITE_SECONDS", 60.0)
+        recorder.record(observation(3))
+        recorder.idle()
+        assert session.scalar(written) == 3  # not again so soon
+        recorder.checkpoint()
+        assert count_files(url) == 4
+        recorder.finish()
+    assert count_files(url) == 4

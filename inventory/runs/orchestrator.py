@@ -106,10 +106,15 @@ ProvenanceHook = Callable[[dict[str, object]], None]
 
 class Executor(Protocol):
     """Where content work runs: observes entries (open, identify, extract, detect) and yields observations in
-    any order, one per entry. ``on_provenance`` receives the detector's versions once it is built."""
+    any order, one per entry. ``on_provenance`` receives the detector's versions once it is built; ``idle`` is
+    called while the work is all in hand and no result has come back (this process's time to write)."""
 
     def observe(
-        self, entries: Iterable[FileEntry], job: Job, on_provenance: ProvenanceHook | None = None
+        self,
+        entries: Iterable[FileEntry],
+        job: Job,
+        on_provenance: ProvenanceHook | None = None,
+        idle: Callable[[], None] | None = None,
     ) -> Iterator[FileObservation]: ...
 
 
@@ -120,9 +125,13 @@ class LocalExecutor:
     workers: int
 
     def observe(
-        self, entries: Iterable[FileEntry], job: Job, on_provenance: ProvenanceHook | None = None
+        self,
+        entries: Iterable[FileEntry],
+        job: Job,
+        on_provenance: ProvenanceHook | None = None,
+        idle: Callable[[], None] | None = None,
     ) -> Iterator[FileObservation]:
-        return observe_stream(entries, job, self.workers, on_provenance)
+        return observe_stream(entries, job, self.workers, on_provenance, idle)
 
     def expect(self, job: Job) -> None:
         """Every file will be read (a first scan): the detector is wanted, whichever file comes first."""
@@ -260,7 +269,7 @@ def _walk(
         try:
             entries = _then(by_risk(changed(), config.scan.risk_batch), recorder.handed_out)
             watch = EngineWatch(run, executor, request.progress)
-            for obs in executor.observe(entries, job, detector_provenance):
+            for obs in executor.observe(entries, job, detector_provenance, idle=recorder.idle):
                 recorder.record(obs)
                 watch.tick()
                 if stop():
@@ -393,7 +402,7 @@ def _read_paths(
         )
         try:
             todo = [e for e in entries if recorder.needs_content(e)]
-            for obs in executor.observe(todo, job):
+            for obs in executor.observe(todo, job, idle=recorder.idle):
                 recorder.record(obs)
             recorder.checkpoint()
         except Exception as exc:  # what was read is kept where the store allows

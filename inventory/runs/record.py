@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 RETRY = {Status.DENIED.value, Status.VANISHED.value, Status.UNREADABLE.value, Status.DEFERRED.value}
 MAX_ERROR_SAMPLES = 10
 SEEN_BATCH = 5000  # unchanged files marked as seen per statement batch
+IDLE_WRITE_SECONDS = 0.25  # the least time between two writes made while the workers are all busy
 FILES, DETECTIONS, EVENTS = (cast(Table, m.__table__) for m in (FileRecord, DetectionRow, FileEvent))
 READ_AHEAD = 5000  # stored files read per query while walking
 
@@ -126,7 +127,7 @@ class Recorder:
         self._complete: set[str] = set()
         self._buffer: list[tuple[FileObservation, datetime]] = []  # observations not yet written
         self._pending = 0
-        self._last_commit = time.monotonic()
+        self._last_commit = self._last_write = time.monotonic()
         self._handed_out = False  # every entry is with the workers: write what is here while they read the rest
         self._folder_sql = _folder_sql(session)
         self._ahead: dict[str, list[_Known]] = {}  # folders read ahead, not visited yet
@@ -318,6 +319,7 @@ class Recorder:
         except BaseException:
             self._buffer = batch + self._buffer
             raise
+        self._last_write = time.monotonic()
 
     def _write(self, batch: list[tuple[FileObservation, datetime]]) -> None:
         # The batch's reads come before its savepoint: on SQLite, a savepoint that reads before it writes holds a
@@ -415,6 +417,13 @@ class Recorder:
         is recorded by then is written while they read what they hold, not after (on a walk shorter than a
         checkpoint, the whole of its writing)."""
         self._handed_out = True
+
+    def idle(self) -> None:
+        """The workers hold their files and none has answered: write what is recorded, as a checkpoint does (the
+        run's counts wait for the next one), at most every ``IDLE_WRITE_SECONDS``, so little is left to write
+        once the last file is back: the scan process writes while it would otherwise wait."""
+        if self._buffer and time.monotonic() - self._last_write >= IDLE_WRITE_SECONDS:
+            self._flush()
 
     def checkpoint(self) -> None:
         """Commit what is recorded so far; a killed scan loses at most the files since the last call."""

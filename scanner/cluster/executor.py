@@ -143,6 +143,7 @@ class DaskExecutor:
         entries: Iterable[FileEntry],
         job: Any,
         on_provenance: Callable[[dict[str, Any]], None] | None = None,
+        idle: Callable[[], None] | None = None,
     ) -> Iterator[FileObservation]:
         stream = iter(entries)
         first = next(stream, None)
@@ -155,7 +156,7 @@ class DaskExecutor:
             if on_provenance:
                 ready = sorted(self.accepted)[0]
                 on_provenance(self.client.run(report, name, workers=[ready])[ready]["provenance"])
-            yield from self._run(name, chain([first], stream))
+            yield from self._run(name, chain([first], stream), idle)
         finally:
             self.in_flight = 0
             try:
@@ -208,7 +209,9 @@ class DaskExecutor:
                 self.refused[address] = answer["reason"]
                 log.error("Dask worker %s is refused: %s", address, answer["reason"])
 
-    def _run(self, name: str, stream: Iterator[FileEntry]) -> Iterator[FileObservation]:
+    def _run(
+        self, name: str, stream: Iterator[FileEntry], idle: Callable[[], None] | None = None
+    ) -> Iterator[FileObservation]:
         pending: dict[Future[Any], list[FileEntry]] = {}
         allowed: dict[Future[Any], frozenset[str]] = {}
         ahead: deque[FileEntry] = deque()
@@ -237,6 +240,8 @@ class DaskExecutor:
                 if exhausted and not ahead:
                     return
             else:
+                if idle is not None and not any(f.done() for f in pending):
+                    idle()  # every batch is out and none is back: the coordinator writes what it holds
                 try:
                     with self.client.as_current():
                         done = wait(list(pending), timeout=REFRESH_SECONDS, return_when="FIRST_COMPLETED").done
