@@ -5,7 +5,8 @@ Locators:
 - ODT: ``"p4"`` is the 4th paragraph or heading in document order, counting every ``text:p`` and
   ``text:h`` (empty ones and those inside tables and lists too); page headers and footers (from the
   master pages in styles.xml, where protective markings live) are ``"header"`` and ``"footer"``.
-- ODS: column-aware like Excel, ``"Staff!C"`` with ``first_row`` (see ``tables.columns_to_chunks``).
+- ODS: column-aware like Excel, ``"Staff!C"`` with ``first_row`` (see ``tables.columns_to_chunks``). Read by
+  calamine where it gives the same cells (``ods_grid``), else streamed as below.
 
 The XML is streamed with lxml's ``iterparse`` (``ooxml.iter_ends``: no entity substituted, nothing fetched,
 libxml2's size and depth limits, past which the file is ``TooLarge``), asking only for the elements read
@@ -24,6 +25,7 @@ from typing import IO, BinaryIO
 from lxml import etree
 
 from scanner.errors import Encrypted
+from scanner.extractors import ods_grid
 from scanner.extractors.chunking import bounded, split
 from scanner.extractors.guards import corrupt_on, open_package
 from scanner.extractors.ooxml import iter_ends, release, xml_limits
@@ -51,7 +53,8 @@ def extract_odt(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
 def extract_ods(fh: BinaryIO, limits: Limits) -> Iterator[Chunk]:
     with corrupt_on("ODS"), xml_limits("ODS"), open_package(fh, "ODS", limits) as archive:
         _reject_encrypted(archive, "ODS")
-        yield from bounded(_ods_chunks(archive, limits), limits)
+        grid = ods_grid.read(fh, archive)  # calamine, where it reads the cells as streaming them would
+        yield from bounded(ods_grid.chunks(*grid, limits) if grid else _ods_chunks(archive, limits), limits)
 
 
 def _reject_encrypted(archive: zipfile.ZipFile, kind: str) -> None:
