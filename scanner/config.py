@@ -23,7 +23,7 @@ from scanner.types import Limits, OcrLimits
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 DEFAULT_EXCLUDE = ("**/~$*", "**/.~lock.*", "**/Thumbs.db", "**/.snapshot/**", "**/.DS_Store")
