@@ -166,8 +166,8 @@ _CSV_LINES = 10  # libmagic calls text CSV when its first ten lines agree on the
 
 
 def _sniff(head: bytes, ext: str) -> str | None:
-    """libmagic's answer for plain prose in a .txt/.log file, a plain .html file, a plain table in a .tsv/.tab file
-    or a message in an .eml, .txt or .log file, or None to ask libmagic."""
+    """libmagic's answer for plain prose in a .txt/.log file, a plain .html file, a plain table in a .tsv/.tab file,
+    plain CSV in a .csv file or a message in an .eml, .txt or .log file, or None to ask libmagic."""
     if ext in _MAIL_EXTENSIONS and _MAIL_START.match(head):
         return "message/rfc822" if _is_mail_text(head) else None
     if ext in _PROSE_EXTENSIONS:
@@ -187,6 +187,8 @@ def _sniff(head: bytes, ext: str) -> str | None:
         return "text/plain"
     if ext in _TSV_EXTENSIONS:
         return "text/plain" if _is_plain_table(head) else None
+    if ext == "csv":
+        return "text/csv" if _is_plain_csv(head) else None
     if ext in _HTML_EXTENSIONS and _HTML_START.match(head) and b"\x00" not in head:
         return "text/html"
     return None
@@ -199,19 +201,30 @@ def _is_plain_table(head: bytes) -> bool:
     return not (_NOT_PROSE_LINE.search(head) or _NOT_PROSE.search(head)) and _utf8_not_csv(head)
 
 
+def _is_plain_csv(head: bytes) -> bool:
+    """UTF-8 text that libmagic's CSV test takes, and none of the tests it runs before: a tar header (which
+    holds NULs) and JSON (which opens with a bracket or a brace; a quoted or numeric first value is no CSV
+    line of JSON's)."""
+    if _CONTROL.search(head) or head.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] in (b"[", b"{"):
+        return False
+    return _csv_by_libmagic(head) and _utf8(head)
+
+
+def _utf8(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _is_mail_text(head: bytes) -> bool:
     return not _CONTROL.search(head) and _utf8_not_csv(head)
 
 
 def _utf8_not_csv(head: bytes) -> bool:
     """UTF-8 text that libmagic's CSV test, run before any of its rules, does not take."""
-    if _csv_by_libmagic(head):
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return not _csv_by_libmagic(head) and _utf8(head)
 
 
 _CSV_MARKS = re.compile(rb'["\n]')  # the commas between two marks are counted at once

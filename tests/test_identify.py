@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 import shutil
 import zipfile
@@ -337,3 +338,31 @@ def test_tables_of_tab_separated_values_get_the_type_libmagic_gives_them(tmp_pat
     path = tmp_path / "export.tsv"
     path.write_text("Name\tWard\nJo Bloggs\tWestwood\n")
     assert _identify(path) == ("text/tab-separated-values", False)
+
+
+def test_csv_files_named_without_libmagic_get_its_type() -> None:
+    """A .csv file of plain UTF-8 CSV is named text/csv without libmagic, as libmagic names it; what libmagic
+    tests before CSV (JSON, JSON lines, a tar header), other encodings and control characters are left to it."""
+    libmagic = magic.Magic(mime=True)
+    rnd = random.Random(5)
+    cells = ["a", "Jo Bloggs", "1", "1.5", "é", "", '"x,y"', '"q""r"', "true", "-3", '"two\nlines"']
+    named = 0
+    for _ in range(600):
+        width = rnd.randint(1, 5)
+        rows = [",".join(rnd.choice(cells) for _ in range(width)) for _ in range(rnd.randint(1, 14))]
+        data = (rnd.choice(["", "\ufeff", " "]) + "\n".join(rows) + "\n").encode()
+        found = _sniff(data, "csv")
+        named += found is not None
+        assert found is None or found == libmagic.from_buffer(data), data
+    assert named > 200
+    others = {
+        "json": b"[[1,2,3],\n[4,5,6],\n[7,8,9],\n[1,2,3]]\n",
+        "json lines": b'{"a":1,"b":"x"}\n{"a":2,"b":"y"}\n{"a":3,"b":"z"}\n',
+        "latin-1": "name,ward\nJos\xe9,North\nAl,South\nJo,East\n".encode("latin-1"),
+        "control": b"name,ward\nJo\x1b,North\nAl,South\nJo,East\n",
+        "tar": b"name,ward\x00\x00\x00\nAl,South\nJo,East\nMo,West\n",
+    }
+    for label, data in others.items():
+        assert _sniff(data, "csv") is None, label
+        with io.BytesIO(data) as fh:
+            assert identify(fh, "export.csv").mime == libmagic.from_buffer(data), label
