@@ -202,9 +202,9 @@ def _is_plain_table(head: bytes) -> bool:
 
 
 def _is_plain_csv(head: bytes) -> bool:
-    """UTF-8 text that libmagic's CSV test takes, and none of the tests it runs before: a tar header (which
-    holds NULs) and JSON (which opens with a bracket or a brace; a quoted or numeric first value is no CSV
-    line of JSON's)."""
+    """UTF-8 text that libmagic's CSV test takes, and that none of the tests it runs before could: a tar header
+    holds NULs, and JSON that a CSV test could take opens with a bracket or a brace (a lone string or number is
+    all of a JSON text, and a CSV line holds a comma after its first value)."""
     if _CONTROL.search(head) or head.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] in (b"[", b"{"):
         return False
     return _csv_by_libmagic(head) and _utf8(head)

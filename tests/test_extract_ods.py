@@ -211,3 +211,13 @@ def test_spreadsheets_steward_did_not_write_read_alike() -> None:
         taken += fast is not None
         assert extract(path) == (fast if fast is not None else streamed), path.name
     assert taken >= 10
+
+
+def test_a_spreadsheet_calamine_would_hold_whole_in_memory_is_streamed(tmp_path: Path) -> None:
+    """calamine reads the whole file into memory: a spreadsheet carrying a large picture is streamed instead."""
+    path = with_rows(tmp_path / "picture.ods", ROW + CELL.format("Mary Jones") + "</table:table-row>")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_STORED) as archive:
+        archive.writestr("Pictures/scan.png", bytes(ods_grid.MAX_FILE))
+    fast, streamed = both(path)
+    assert fast is None
+    assert "Mary Jones" in "\n".join(c.text for c in streamed)

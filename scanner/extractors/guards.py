@@ -136,18 +136,20 @@ def open_package(fh: BinaryIO, kind: str, limits: Limits) -> Iterator[zipfile.Zi
     yield archive
 
 
+KEPT_PARTS = 4096  # a zip of more members (an archive, not a document) is not kept: its directory takes megabytes
 _last_zip: zipfile.ZipFile | None = None  # the zip over the open file read last, in this process
 
 
 def package_zip(fh: BinaryIO) -> zipfile.ZipFile:
     """A zip over ``fh`` (a seekable file left open by its owner), its central directory parsed once while that
-    file is open: the same object again for the same open file. Not to be closed by the caller (closing a zip
-    given a file object would leave that file open anyway); a zip that cannot be read raises each time."""
+    file is open: the same object again for the same open file (of up to ``KEPT_PARTS`` members). Not to be
+    closed by the caller (closing a zip given a file object leaves that file open anyway); a zip that cannot be
+    read raises each time."""
     global _last_zip
     last = _last_zip
     if last is not None and last.fp is fh and not fh.closed:
         return last
     fh.seek(0)
     archive = zipfile.ZipFile(fh)
-    _last_zip = archive
+    _last_zip = archive if len(archive.filelist) <= KEPT_PARTS else None
     return archive

@@ -10,7 +10,8 @@ cost nothing), and a spreadsheet past ``MAX_CELLS`` is streamed as before. So is
 otherwise: a tab or a line break inside a cell (calamine drops them, running the words together), a cell with
 text but no value type (calamine leaves it empty), a time or an error value (calamine gives its value, not the
 text shown), content.xml not written with the usual prefixes, a table inside a cell, a content.xml over
-``MAX_CONTENT``, and anything calamine refuses (it wants no whitespace between cells). Dates with a time keep
+``MAX_CONTENT`` or a file over ``MAX_FILE`` (calamine reads the whole file into memory), and anything calamine
+refuses (it wants no whitespace between cells). Dates with a time keep
 the form the file writes them in ("2019-05-01T10:30:00").
 """
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MAX_CELLS = 1_000_000  # cells calamine may hold at once (about 125 bytes each with its rows)
 MAX_CONTENT = 8 * 1024 * 1024  # bytes of content.xml looked through; a larger sheet is streamed
+MAX_FILE = 32 * 1024 * 1024  # calamine holds the whole file in memory: a larger one (pictures, say) is streamed
 _NAMESPACES = (
     b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"',
     b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"',
@@ -87,7 +89,7 @@ def read(fh: BinaryIO, archive: zipfile.ZipFile) -> tuple[list[tuple[str, Any]],
     """The spreadsheet's sheets as calamine reads them (name, sheet), and whether it holds dates; None when it is
     to be streamed instead (the module's docstring says when)."""
     info = archive.NameToInfo.get("content.xml")
-    if info is None or info.file_size > MAX_CONTENT:
+    if info is None or info.file_size > MAX_CONTENT or fh.seek(0, 2) > MAX_FILE:
         return None
     with archive.open(info) as part:
         content = part.read(MAX_CONTENT + 1)
