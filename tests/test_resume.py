@@ -147,12 +147,12 @@ def test_once_every_entry_is_with_the_workers_what_is_recorded_is_committed(tmp_
     assert count_files(url) == 5
 
 
-def test_what_is_recorded_while_the_workers_are_busy_is_written_then_and_committed_at_the_checkpoint(
+def test_what_is_recorded_while_the_workers_read_their_last_files_is_written_then(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """While every worker holds files and none has answered, the scan process writes what it has recorded, so
-    little is left to write once the last file is back; at most every so often, and the checkpoints commit as
-    before."""
+    """Once the walk's last entry is with the workers, while every worker holds files and none has answered,
+    the scan process writes what it has recorded, so little is left to write once the last file is back; at
+    most every so often, and the checkpoints commit as before."""
     from inventory.runs import record
     from inventory.runs.record import Recorder, start_run
     from inventory.store.engine import open_store
@@ -170,12 +170,17 @@ def test_what_is_recorded_while_the_workers_are_busy_is_written_then_and_committ
             recorder.record(observation(i))
         monkeypatch.setattr(record, "IDLE_WRITE_SECONDS", 0.0)
         recorder.idle()
-        assert session.scalar(written) == 3
-        monkeypatch.setattr(record, "IDLE_WRITE_SECONDS", 60.0)
-        recorder.record(observation(3))
+        assert session.scalar(written) == 0  # the walk still has entries to hand out: the checkpoints write
+        recorder.handed_out()
+        recorder.record(observation(3))  # the checkpoint once every entry is out
+        recorder.record(observation(4))
         recorder.idle()
-        assert session.scalar(written) == 3  # not again so soon
+        assert session.scalar(written) == 5
+        monkeypatch.setattr(record, "IDLE_WRITE_SECONDS", 60.0)
+        recorder.record(observation(5))
+        recorder.idle()
+        assert session.scalar(written) == 5  # not again so soon
         recorder.checkpoint()
-        assert count_files(url) == 4
+        assert count_files(url) == 6
         recorder.finish()
-    assert count_files(url) == 4
+    assert count_files(url) == 6

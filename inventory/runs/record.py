@@ -129,6 +129,7 @@ class Recorder:
         self._pending = 0
         self._last_commit = self._last_write = time.monotonic()
         self._handed_out = False  # every entry is with the workers: write what is here while they read the rest
+        self._all_out = False  # and stays so: from then on, write whenever the workers are all busy (``idle``)
         self._folder_sql = _folder_sql(session)
         self._ahead: dict[str, list[_Known]] = {}  # folders read ahead, not visited yet
         self._has_rows = session.scalar(select(FileRecord.id).where(FileRecord.source == run.source).limit(1))
@@ -416,13 +417,14 @@ class Recorder:
         """The walk's last entry to read is with the workers: the next observation brings a checkpoint, so what
         is recorded by then is written while they read what they hold, not after (on a walk shorter than a
         checkpoint, the whole of its writing)."""
-        self._handed_out = True
+        self._handed_out = self._all_out = True
 
     def idle(self) -> None:
-        """The workers hold their files and none has answered: write what is recorded, as a checkpoint does (the
-        run's counts wait for the next one), at most every ``IDLE_WRITE_SECONDS``, so little is left to write
-        once the last file is back: the scan process writes while it would otherwise wait."""
-        if self._buffer and time.monotonic() - self._last_write >= IDLE_WRITE_SECONDS:
+        """The workers hold their files and none has answered. Once the walk's last entry is with them, write
+        what is recorded, as a checkpoint does (the run's counts wait for the next one), at most every
+        ``IDLE_WRITE_SECONDS``, so little is left to write once the last file is back. (Before that, writing
+        sooner only moves the same work: the workers have files to read meanwhile.)"""
+        if self._all_out and self._buffer and time.monotonic() - self._last_write >= IDLE_WRITE_SECONDS:
             self._flush()
 
     def checkpoint(self) -> None:
