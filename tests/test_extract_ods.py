@@ -62,6 +62,7 @@ def test_calamine_gives_the_streamed_chunks(tmp_path: Path) -> None:
     )
     files = {
         "plain": office.write_ods(tmp_path / "plain.ods", {"Staff": STAFF, "Empty": [], "Later": [[None, "x"]]}),
+        "leading": office.write_ods(tmp_path / "leading.ods", {"S": [[None], [None, None], [None, "Name"], [1, "Jo"]]}),
         "typed": with_rows(tmp_path / "typed.ods", typed),
         # as LibreOffice saves: trailing empty cells, blank rows between, a filler row to the sheet's end
         "filler": with_rows(

@@ -11,8 +11,8 @@ otherwise: a tab or a line break inside a cell (calamine drops them, running the
 text but no value type (calamine leaves it empty), a time or an error value (calamine gives its value, not the
 text shown), content.xml not written with the usual prefixes, a table inside a cell, a content.xml over
 ``MAX_CONTENT`` or a file over ``MAX_FILE`` (calamine reads the whole file into memory), and anything calamine
-refuses (it wants no whitespace between cells). Dates with a time keep
-the form the file writes them in ("2019-05-01T10:30:00").
+refuses (it wants no whitespace between cells). Dates with a time keep the form the file writes them in
+("2019-05-01T10:30:00"). Column definitions (``table:table-column``, however repeated) do not widen the grid.
 """
 
 from __future__ import annotations
