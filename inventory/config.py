@@ -20,6 +20,7 @@ from inventory.notify.config import NotifyConfig
 from inventory.owners.config import Directory, OwnersConfig
 from inventory.runs.config import ScheduleConfig, WatchConfig
 from inventory.web.config import WebConfig
+from scanner import yamltext
 from scanner.config import DetectionConfig, ExtractConfig, LimitsConfig, ScanConfig, Source, Strict, check_driver
 from scanner.errors import ConfigError
 
@@ -190,7 +191,7 @@ def load_config(explicit: str | Path | None = None) -> tuple[StewardConfig, str]
     except OSError as exc:
         raise ConfigError(f"{path}: (file): cannot be read ({exc.strerror})") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yamltext.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"

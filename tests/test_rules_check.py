@@ -116,6 +116,14 @@ def test_broken_file_is_rejected_with_file_line_key_and_reason(rules_dir: Path, 
             ":4: classes[0]: a permanent class has no period",
         ),
         ("version: 1\nclasses: [\n", ":3: (file): not valid YAML"),
+        # PyYAML's own parser's words for a bad file, read quickly by libyaml when good
+        ("version: 1\nclasses:\n\t- id: a\n", ":3: (file): not valid YAML (found character '\\t' that cannot start"),
+        # a tag no safe loader builds is a problem in the file, not a crash
+        ("version: 1\nclasses: !!python/object:os.system ls\n", ":2: (file): not valid YAML (could not determine"),
+        (
+            "version: 1\nbase: &b {period: 1y}\nclasses:\n  - <<: *b\n",
+            ":4: (file): not valid YAML (could not determine",
+        ),
     ],
 )
 def test_each_kind_of_mistake_is_named(

@@ -37,6 +37,7 @@ from inventory.rules import (
 from inventory.rules.facts import Context, Facts, FindingDraft
 from inventory.rules.schema import DuplicatePolicy, Match, PoliciesFile, Policy, RetentionFile, cross_checks
 from inventory.rules.source import Problem, read, validate
+from scanner import yamltext
 from scanner.errors import ConfigError
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "rules"
@@ -218,7 +219,7 @@ def _categories(doc: BaseModel, directory: Path) -> list[tuple[tuple[int | str, 
 def _known_categories(directory: Path) -> set[str] | None:
     path = directory / "special_category.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamltext.safe_load(path.read_text(encoding="utf-8"))
         return set(data["categories"])
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         return None

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from scanner import yamltext
+
 Loc = tuple[int | str, ...]
 
 
@@ -82,17 +84,17 @@ def read(path: Path) -> Located:
         located.problems.append(Problem(str(path), 1, "(file)", f"cannot be read ({type(exc).__name__})"))
         return located
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
+        node = yamltext.compose(text)
+        if node is None:
+            located.problems.append(Problem(str(path), 1, "(file)", "is empty"))
+            return located
+        located.data = _build(node, (), located)
+    except yaml.YAMLError as exc:  # bad syntax; or a tag no safe loader builds (``!!python/...``, a ``<<`` merge)
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         problem = getattr(exc, "problem", None) or "syntax error"
+        located.data = None
         located.problems.append(Problem(str(path), line, "(file)", f"not valid YAML ({problem})"))
-        return located
-    if node is None:
-        located.problems.append(Problem(str(path), 1, "(file)", "is empty"))
-        return located
-    located.data = _build(node, (), located)
     return located
 
 
@@ -116,11 +118,7 @@ def _build(node: yaml.Node, loc: Loc, located: Located) -> Any:
 
 
 def _scalar(node: yaml.Node) -> Any:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
+    return yamltext.construct(node)
 
 
 def validate(located: Located, model: type[BaseModel]) -> BaseModel | None:

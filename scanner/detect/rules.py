@@ -21,6 +21,7 @@ import yaml
 from presidio_analyzer import Pattern, PatternRecognizer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from scanner import yamltext
 from scanner.detect.protocol import StewardRecognizer
 from scanner.errors import ConfigError
 
@@ -104,7 +105,7 @@ class NameCuesFile(_Strict):
 
 def _load(path: Path, model: type[_Strict]) -> _Strict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamltext.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot be read: {exc}") from None
     try:
