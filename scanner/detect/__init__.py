@@ -10,7 +10,8 @@ a hash key) HMAC-SHA256 hex digests.
 
 from __future__ import annotations
 
-from scanner.detect import spacy_cli  # noqa: F401  (first: spaCy is imported without its command line)
+# First: spaCy without its command line, then presidio without compiling its own patterns twice.
+from scanner.detect import presidio_import, spacy_cli  # noqa: F401
 from scanner.detect.detector import TieredDetector, build_detector
 from scanner.detect.protocol import Detector
 from scanner.detect.result import DetectResult
