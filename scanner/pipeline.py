@@ -183,6 +183,8 @@ def observe_many(
     waiting: list[int] = []
     chars = 0
     budget = getattr(getattr(detector, "settings", None), "ner_batch_chars", 0)
+    # The batch's files are asked of the storage at once, each read while the ones before it are worked on.
+    crawler.prefetch([e for e in entries if (e.size or 0) <= limits.max_file_bytes and not e.mime])
     for i, entry in enumerate(entries):
         if started is not None:
             started(i)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO, ClassVar, Protocol
 
 from scanner.errors import SourceError
@@ -11,15 +11,18 @@ from scanner.types import FileEntry, KnownLookup
 
 class Crawler(Protocol):
     """Walks one source. ``iter_entries`` yields every entry (files of a folder before its sub-folders);
-    ``open`` returns a readable, seekable binary stream and never changes the file; ``entry_at`` re-reads one
-    path relative to the root (live folders, single-path re-reads), None when it is not there; ``close``
-    releases connections."""
+    ``open`` returns a readable, seekable binary stream and never changes the file; ``prefetch`` asks the
+    storage to start reading files that will be opened soon (a hint: it reads nothing itself and reports
+    nothing); ``entry_at`` re-reads one path relative to the root (live folders, single-path re-reads), None when
+    it is not there; ``close`` releases connections."""
 
     known: KnownLookup | None  # set before a re-scan: what the store holds of each entry's permissions
 
     def iter_entries(self) -> Iterator[FileEntry]: ...
 
     def open(self, entry: FileEntry) -> BinaryIO: ...
+
+    def prefetch(self, entries: Sequence[FileEntry]) -> None: ...
 
     def entry_at(self, rel: str) -> FileEntry | None: ...
 
@@ -39,6 +42,9 @@ class CrawlerBase:
 
     def entry_at(self, rel: str) -> FileEntry | None:
         raise SourceError(f"a {self.source_kind} source cannot re-read single paths, so it cannot be watched")
+
+    def prefetch(self, entries: Sequence[FileEntry]) -> None:
+        return None  # files are read when opened
 
     def close(self) -> None:
         return None

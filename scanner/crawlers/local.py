@@ -21,7 +21,7 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO
@@ -29,6 +29,7 @@ from typing import BinaryIO
 from scanner.config import LocalSource
 from scanner.crawlers.base import CrawlerBase
 from scanner.crawlers.local_fds import DirCache, open_dir, open_noatime
+from scanner.crawlers.local_prefetch import Prefetcher
 from scanner.errors import ItemError, SourceError
 from scanner.globs import PathFilter
 from scanner.names import readable
@@ -95,6 +96,7 @@ class LocalCrawler(CrawlerBase):
         self.root = os.path.realpath(source.root)
         self.filter = PathFilter(source.include, source.exclude)
         self._dirs = DirCache(self.root)
+        self._ahead = Prefetcher(self.root)
 
     # -- walking -------------------------------------------------------------------------------------------
     def iter_entries(self) -> Iterator[FileEntry]:
@@ -300,10 +302,17 @@ class LocalCrawler(CrawlerBase):
         )
 
     def close(self) -> None:
-        """Release the folder descriptors kept for reading."""
+        """Release the folder descriptors kept for reading; the reading ahead ends."""
         self._dirs.close()
+        self._ahead.close()
 
     # -- reading -------------------------------------------------------------------------------------------
+    def prefetch(self, entries: Sequence[FileEntry]) -> None:
+        """Have the first bytes of each file among ``entries`` read ahead by a thread of this process
+        (``local_prefetch``), so a worker's next files come from memory rather than each waiting on the disk in
+        turn (on a cold cache, about 75 µs a file here; far more on a busy disk or a network mount)."""
+        self._ahead.ask([(e.path, e.size) for e in entries if e.status is Status.OK and e.size])
+
     def open(self, entry: FileEntry) -> BinaryIO:
         """The file's content: its folder reached from the root one name at a time without following links,
         the file opened with ``O_NOFOLLOW`` (and ``O_NOATIME`` where allowed), and read only if regular."""
