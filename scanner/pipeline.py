@@ -166,6 +166,12 @@ def observe(
     return detector.with_names(found if isinstance(found, FileObservation) else found.finish())
 
 
+def read_ahead(crawler: Crawler, entries: list[FileEntry], limits: Limits) -> None:
+    """Ask the storage for a batch's files at once (``Crawler.prefetch``), each then read while the ones before
+    it are worked on; files too large to be read, and rows a crawler renders itself, are not asked for."""
+    crawler.prefetch([e for e in entries if (e.size or 0) <= limits.max_file_bytes and not e.mime])
+
+
 def observe_many(
     entries: list[FileEntry],
     crawler: Crawler,
@@ -183,8 +189,7 @@ def observe_many(
     waiting: list[int] = []
     chars = 0
     budget = getattr(getattr(detector, "settings", None), "ner_batch_chars", 0)
-    # The batch's files are asked of the storage at once, each read while the ones before it are worked on.
-    crawler.prefetch([e for e in entries if (e.size or 0) <= limits.max_file_bytes and not e.mime])
+    read_ahead(crawler, entries, limits)
     for i, entry in enumerate(entries):
         if started is not None:
             started(i)

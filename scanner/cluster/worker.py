@@ -252,7 +252,7 @@ class BatchResult(NamedTuple):
 
 def observe_batch(name: str, entries: list[FileEntry]) -> BatchResult:
     """The task: read a batch on this worker."""
-    from scanner.pipeline import observe
+    from scanner.pipeline import observe, read_ahead
 
     state = LOADED.get(name)
     if state is None or state.reason:
@@ -260,6 +260,7 @@ def observe_batch(name: str, entries: list[FileEntry]) -> BatchResult:
     began, cpu = time.time(), time.process_time()
     job = state.job
     out = []
+    read_ahead(state.crawler, entries, job.limits)
     for entry in entries:
         try:
             with thread_deadline(job.limits.max_seconds):

@@ -12,12 +12,15 @@ behind is dropped (a hint that late is no use). A forked process starts a thread
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import stat
 import threading
 
 from scanner.crawlers.local_fds import DirCache, open_noatime
+
+log = logging.getLogger(__name__)
 
 PREFETCH_BYTES = 1 << 20  # of each file; the kernel reads ahead of a longer sequential read by itself
 BEHIND = 4
@@ -41,8 +44,12 @@ class Prefetcher:
             self._queue = queue.SimpleQueue()  # a forked process's copy of another's queue is not used
             self._pid = os.getpid()
             self._thread = threading.Thread(target=self._run, args=(self._queue,), name="prefetch", daemon=True)
-            self._thread.start()
-        if self._queue.qsize() < BEHIND:
+            try:
+                self._thread.start()
+            except RuntimeError:  # no thread to be had (a process at its limit): files are read when opened
+                log.debug("no thread for reading ahead; files are read when opened")
+                return
+        if self._thread.is_alive() and self._queue.qsize() < BEHIND:
             self._queue.put(files)
 
     def close(self) -> None:
