@@ -10,6 +10,7 @@ file is reported as before, and only a good one is read faster.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -19,22 +20,23 @@ SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def safe_load(text: str) -> Any:
     """The one YAML document in ``text`` as plain values (as ``yaml.safe_load``)."""
-    try:
-        return yaml.load(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError:
-        if SAFE_LOADER is yaml.SafeLoader:
-            raise
-    return yaml.load(text, Loader=yaml.SafeLoader)
+    return _parsed(lambda loader: yaml.load(text, Loader=loader))
 
 
 def compose(text: str) -> yaml.Node | None:
     """The node tree of the one document in ``text``, with marks (as ``yaml.compose`` with the safe loader)."""
+    node: yaml.Node | None = _parsed(lambda loader: yaml.compose(text, Loader=loader))
+    return node
+
+
+def _parsed(parse: Callable[[Any], Any]) -> Any:
+    """``parse`` with libyaml's loader; what that refuses, with PyYAML's own, whose problems are raised."""
     try:
-        return yaml.compose(text, Loader=SAFE_LOADER)
+        return parse(SAFE_LOADER)
     except yaml.YAMLError:
         if SAFE_LOADER is yaml.SafeLoader:
             raise
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    return parse(yaml.SafeLoader)
 
 
 def construct(node: yaml.Node) -> Any:
