@@ -88,8 +88,23 @@ _DATE_NEEDS = ("/", "-", ".", "-", " ", " ", "/", "")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.I)
 
 
+# The commonest forms, read without strptime (20-25 µs a value) where it would read them alike: day, month and a
+# four-digit year with one separator (what "%d/%m/%Y", "%d-%m-%Y" and "%d.%m.%Y", tried first, take), and ISO.
+_DMY = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
+_YMD = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+
+
 def _date(value: str) -> str | None:
     text = _ORDINAL.sub(r"\1", " ".join(value.replace(",", " ").split()))
+    if found := _DMY.fullmatch(text):
+        day, month, year = found[1], found[3], found[4]
+    elif found := _YMD.fullmatch(text):
+        year, month, day = found[1], found[2], found[3]
+    if found:
+        try:
+            return date(int(year), int(month), int(day)).isoformat()
+        except ValueError:
+            pass  # not a date ("31/02/2010"): strptime refuses it too, and the other formats are tried as before
     for fmt, need in zip(_DATE_FORMATS, _DATE_NEEDS, strict=True):
         if need not in text if need else not text[:4].isdigit():
             continue

@@ -142,7 +142,8 @@ def test_an_erasure_search_names_the_holds_and_retention_over_each_file(
 
 
 def test_dates_normalise_as_every_format_tried_in_order() -> None:
-    """Trying only the formats whose separator a text holds gives what trying every format in order gives."""
+    """Trying only the formats whose separator a text holds, and reading day-month-year and ISO forms without
+    strptime, gives what trying every format in order gives (impossible dates among them)."""
     import random
     import re
     from datetime import datetime
@@ -160,8 +161,24 @@ def test_dates_normalise_as_every_format_tried_in_order() -> None:
 
     rng = random.Random(5)
     pieces = ["1", "2", "3", "0", "9", "12", "31", "1981", "2024", "/", "-", ".", " ", ",", "March", "mar", "st", "TH"]
-    for _ in range(20000):
+    pieces += ["00", "02", "13", "29", "30", "0000", "2023", "٣"]  # no such day or month; 29/02 of a common year
+    for _ in range(40000):
         value = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
         assert _date(value) == every_format(value), value
-    for value in ("03/04/1981", "1981-04-03", "3rd March 1981", "12 Sept 1990", "19810403", "3.4.1981", "3/4/81"):
+    for value in (
+        "03/04/1981",
+        "1981-04-03",
+        "3rd March 1981",
+        "12 Sept 1990",
+        "19810403",
+        "3.4.1981",
+        "3/4/81",
+        "29/02/2024",
+        "29/02/2023",
+        "2023-02-29",
+        "31-04-1990",
+        "00/01/2000",
+        "1/13/2000",
+        "1-2/2000",
+    ):
         assert _date(value) == every_format(value), value
