@@ -9,6 +9,7 @@ import mmap
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,10 +57,10 @@ def _entry(root: Path, rel: str) -> FileEntry:
     return FileEntry("s", rel, rel, size=(root / rel).stat().st_size, mtime=None)
 
 
-def _wait(condition: object, seconds: float = 10.0) -> bool:
+def _wait(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        if condition():  # type: ignore[operator]
+        if condition():
             return True
         time.sleep(0.02)
     return False
