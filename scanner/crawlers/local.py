@@ -28,7 +28,7 @@ from typing import BinaryIO
 
 from scanner.config import LocalSource
 from scanner.crawlers.base import CrawlerBase
-from scanner.crawlers.local_fds import DirCache, open_dir, open_noatime
+from scanner.crawlers.local_fds import FILE_FLAGS, DirCache, open_dir, open_noatime
 from scanner.crawlers.local_prefetch import Prefetcher
 from scanner.errors import ItemError, SourceError
 from scanner.globs import PathFilter
@@ -44,7 +44,6 @@ SPECIAL_KINDS = {
     stat.S_IFBLK: "block device",
 }
 MAX_OPEN_FOLDERS = 64  # descriptors the walk keeps for ancestors with sub-folders still to visit
-FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 def ns_to_datetime(ns: int) -> datetime:

@@ -8,6 +8,8 @@ from collections import OrderedDict
 
 NOATIME = getattr(os, "O_NOATIME", 0)
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+# A file: never through a link, never waiting on a FIFO that turned up after the walk (read only if regular).
+FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 CACHED_FOLDERS = 32
 
 

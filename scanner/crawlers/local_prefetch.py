@@ -18,13 +18,12 @@ import queue
 import stat
 import threading
 
-from scanner.crawlers.local_fds import DirCache, open_noatime
+from scanner.crawlers.local_fds import FILE_FLAGS, DirCache, open_noatime
 
 log = logging.getLogger(__name__)
 
 PREFETCH_BYTES = 1 << 20  # of each file; the kernel reads ahead of a longer sequential read by itself
 BEHIND = 4
-_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 Files = list[tuple[str, int]]  # (path relative to the root, size), in the order they will be opened
 
@@ -71,7 +70,7 @@ class Prefetcher:
 def _advise(dirs: DirCache, rel: str, size: int) -> None:
     folder, _, name = rel.rpartition("/")
     try:
-        fd = open_noatime(name, _FLAGS, dirs.fd_for(folder))
+        fd = open_noatime(name, FILE_FLAGS, dirs.fd_for(folder))
     except (OSError, ValueError):
         return
     try:
