@@ -73,13 +73,12 @@ def available() -> bool:
 
 
 def start(warm: str) -> None:
-    """Fork the loader (once per process), which first runs ``warm`` ("module:function"). ``warm``'s module is
-    imported here first: the command needs it too, and imported before the fork its pages are shared with the
-    loader and its workers rather than held twice; what ``warm`` imports, only the loader needs."""
+    """Fork the loader (once per process), which first imports and runs ``warm`` ("module:function"). It is
+    forked before either imports anything much, so the loader's path to a built detector (the longer of the two
+    a first scan waits for) starts at once; what both then import (``warm``'s module and what it needs: the
+    configuration's types, pydantic) each holds a copy of, about 10 MB."""
     if _LOADER or not available():
         return
-    module, _, function = warm.partition(":")
-    warming = getattr(importlib.import_module(module), function)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     parent = os.getpid()
     pid = os.fork()
@@ -87,7 +86,7 @@ def start(warm: str) -> None:
         ours.close()
         code = 0
         try:
-            _serve(theirs, parent, warming)
+            _serve(theirs, parent, warm)
         except BaseException:  # the command goes on without it
             code = 1
         finally:
@@ -269,7 +268,7 @@ class Forked:
 # -- the loader's side ------------------------------------------------------------------------------------------
 
 
-def _serve(sock: socket.socket, parent: int, warm: Callable[[], object]) -> None:
+def _serve(sock: socket.socket, parent: int, warm: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
     name("steward-loader")
     prctl = getattr(ctypes.CDLL(None), "prctl", None)
@@ -277,7 +276,8 @@ def _serve(sock: socket.socket, parent: int, warm: Callable[[], object]) -> None
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the command gone (even killed), the loader goes too
     if os.getppid() != parent:
         return
-    warm()
+    module, _, function = warm.partition(":")
+    getattr(importlib.import_module(module), function)()
     while True:
         data, fds, _, _ = socket.recv_fds(sock, _MESSAGE, 4)
         if not data:

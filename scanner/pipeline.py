@@ -429,11 +429,11 @@ def _built(detection: DetectionConfig, hash_key: bytes | None) -> dict[str, Any]
     return _detector(detection, hash_key).provenance
 
 
-def expect(job: Job, workers: int) -> None:
+def expect(detection: DetectionConfig, hash_key: bytes | None, workers: int) -> None:
     """Have the loader start building the detector now, for a walk that will read every file (a first scan):
     ``observe_stream`` asks for it when the walk finds its first file, and the build is then under way."""
     if workers > 0:
-        loader.prepare((job.detection, job.hash_key), _built, job.detection, job.hash_key)
+        loader.prepare((detection, hash_key), _built, detection, hash_key)
 
 
 def prepare(job: Job) -> None:

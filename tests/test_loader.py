@@ -118,6 +118,27 @@ def test_a_scan_is_known_past_the_groups_options() -> None:
     assert command(["--version"]) is None
 
 
+def test_a_command_that_only_names_scan_as_a_value_stops_the_loader_it_forked(tmp_path: Path) -> None:
+    """The loader is forked before the command line is parsed when "scan" is among its words; `--log-file scan
+    assets` is the register, and leaves no loader behind it while it runs."""
+    config = f"database: sqlite:///{tmp_path / 'steward.db'}\nsources:\n- {{id: s, kind: local, root: {tmp_path}}}\n"
+    (tmp_path / "config.yaml").write_text(config)
+    script = (
+        "import os, sys\nfrom inventory.cli.main import main\nfrom scanner import loader\n"
+        "import inventory.cli.group as group\nimport inventory.cli.scan\n"
+        "shown = group.cli.commands['assets'].callback\n"
+        "def assets(**kwargs):\n"
+        "    print('loader running:', loader.running(), flush=True)\n"
+        "    shown(**kwargs)\n"
+        "group.cli.commands['assets'].callback = assets\n"
+        f"sys.argv = ['steward', '--log-file', 'scan', 'assets', '--config', {str(tmp_path / 'config.yaml')!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "loader running: False" in done.stdout
+
+
 def _tree(root: Path, total: int) -> None:
     for i in range(total):
         folder = root / f"Service {i % 4}"

@@ -204,8 +204,11 @@ def test_a_current_store_is_recognised_without_alembic_and_any_other_is_upgraded
     url = f"sqlite:///{tmp_path / 'store.db'}"
     engine = make_engine(url)
     assert not is_current(engine)  # no store yet
-    open_store(url)
-    assert is_current(engine)
+    created: list[str] = []
+    open_store(url, on_new=lambda: created.append(url))  # a new store: told first (a scan then reads everything)
+    assert is_current(engine) and created == [url]
+    open_store(url, on_new=lambda: created.append(url))
+    assert created == [url]  # a current store is not new
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0010_ocr'")
     assert not is_current(engine)  # an older store goes through Alembic's upgrade

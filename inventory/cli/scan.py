@@ -21,7 +21,7 @@ from inventory.register.export import write_jsonl
 from inventory.register.queries import asset_files, file_lines, find_asset, iar_row, present_assets
 from inventory.register.render import asset_detail, register_table
 from inventory.rules import class_names
-from inventory.runs.orchestrator import ScanRequest, run_scan
+from inventory.runs.orchestrator import ScanRequest, reading_all, run_scan
 from inventory.runs.progress import Progress
 from inventory.store.engine import open_store
 from scanner import loader
@@ -40,7 +40,9 @@ def scan(config_file: Path | None, sources: tuple[str, ...], full: bool) -> None
     config, digest = load_config(config_file)
     for sid in sources:
         config.source(sid)
-    factory = open_store(config.database)
+    if full:
+        reading_all(config)
+    factory = open_store(config.database, on_new=partial(reading_all, config))  # a new store: first scans
     directory = open_directory(config)  # read once for every source; a problem is logged, the scan goes on
     failed: list[str] = []
     degraded = False

@@ -135,7 +135,7 @@ class LocalExecutor:
 
     def expect(self, job: Job) -> None:
         """Every file will be read (a first scan): the detector is wanted, whichever file comes first."""
-        expect(job, self.workers)
+        expect(job.detection, job.hash_key, self.workers)
 
 
 def _version(package: str) -> str | None:
@@ -168,7 +168,19 @@ def executor_for(config: StewardConfig, source: object = None) -> Executor:
     if config.scan.engine == "dask":
         executor: Executor = cluster_executor(config, source, LocalExecutor)
         return executor
-    return LocalExecutor(config.scan.workers or os.cpu_count() or 1)
+    return LocalExecutor(_local_workers(config))
+
+
+def _local_workers(config: StewardConfig) -> int:
+    return config.scan.workers or os.cpu_count() or 1
+
+
+def reading_all(config: StewardConfig) -> None:
+    """Every file of the sources will be read (a ``--full`` scan, a new store): have the detector built now,
+    before the store is opened (a new store's migrations take a few tenths of a second), rather than when the
+    first run opens. Scans on a cluster build theirs on its workers."""
+    if config.scan.engine != "dask":
+        expect(config.detection, hash_key(config), _local_workers(config))
 
 
 def run_scan(

@@ -9,7 +9,7 @@ import re
 import shutil
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -140,19 +140,29 @@ def head_revision() -> str | None:
 
 
 def is_current(engine: Engine) -> bool:
-    """True when the store is at the newest migration, asked without loading the migrations (Alembic's upgrade,
-    a no-op then, costs a command a fifth of a second or more)."""
+    """True when the store is at the newest migration."""
+    return _stamped(engine) == [head_revision()]
+
+
+def _stamped(engine: Engine) -> list[str] | None:
+    """The store's migration revisions, asked without loading the migrations (Alembic's upgrade, a no-op when the
+    store is current, costs a command a fifth of a second or more); None when there is no store yet, or one that
+    cannot be read (the upgrade says why)."""
     try:
         with engine.connect() as conn:
-            stamped = list(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+            return list(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
     except DBAPIError:
-        return False  # no store yet, or one that cannot be read: the upgrade says why
-    return stamped == [head_revision()]
+        return None
 
 
-def open_store(url: str) -> sessionmaker[Session]:
+def open_store(url: str, on_new: Callable[[], None] | None = None) -> sessionmaker[Session]:
+    """Sessions of the store at ``url``, brought to the newest migration first; ``on_new`` is called before a
+    store with no schema at all is created (a scan then reads every file of every source)."""
     engine = make_engine(url)
-    if not is_current(engine):
+    stamped = _stamped(engine)
+    if stamped != [head_revision()]:
+        if stamped is None and on_new is not None:
+            on_new()
         upgrade(engine)
     return sessionmaker(engine, expire_on_commit=False)
 
