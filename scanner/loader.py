@@ -68,6 +68,17 @@ def name(title: str) -> None:
         prctl(_PR_SET_NAME, ctypes.c_char_p(title.encode()[:15]))
 
 
+def helper(title: str, parent: int) -> bool:
+    """Make this newly forked process a helper of ``parent`` (the command): named ``title``, deaf to Ctrl-C (the
+    command's to handle), and killed when the command ends however it ends; False when the command is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    name(title)
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    return os.getppid() == parent
+
+
 def available() -> bool:
     return hasattr(socket, "send_fds") and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
 
@@ -269,12 +280,7 @@ class Forked:
 
 
 def _serve(sock: socket.socket, parent: int, warm: str) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
-    name("steward-loader")
-    prctl = getattr(ctypes.CDLL(None), "prctl", None)
-    if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the command gone (even killed), the loader goes too
-    if os.getppid() != parent:
+    if not helper("steward-loader", parent):
         return
     module, _, function = warm.partition(":")
     getattr(importlib.import_module(module), function)()

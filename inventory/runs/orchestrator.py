@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
@@ -51,6 +52,7 @@ from inventory.sar.index import check_key
 from inventory.store.keys import hash_key
 from inventory.store.models import Asset, ScanRun
 from scanner.crawlers import crawler_for
+from scanner.crawlers.apart import walk_apart
 from scanner.crawlers.base import Crawler
 from scanner.errors import SourceError
 from scanner.pipeline import Job, expect, observe_stream
@@ -263,16 +265,20 @@ def _walk(
             return bool(reason)
 
         def changed() -> Iterator[FileEntry]:
-            for entry in crawler.iter_entries():
-                if entry.kind == "folder":  # a folder's own owner and ACL: recorded, never read
-                    folders.record(entry)
-                    continue
-                if recorder.needs_content(entry):
-                    yield entry
-                if request.progress:
-                    request.progress.update(recorder)
-                if stop():
-                    return
+            # A re-scan is mostly the walk and its comparison: walked apart, each has a core (a first or full
+            # scan reads every file, and the content workers have the other core).
+            walk = walk_apart(crawler, f"source {request.source!r}", apart=not recorder.reads_all)
+            with closing(walk):
+                for entry in walk:
+                    if entry.kind == "folder":  # a folder's own owner and ACL: recorded, never read
+                        folders.record(entry)
+                        continue
+                    if recorder.needs_content(entry):
+                        yield entry
+                    if request.progress:
+                        request.progress.update(recorder)
+                    if stop():
+                        return
 
         def detector_provenance(found: dict[str, object]) -> None:
             engine = (run.provenance or {}).get("engine")

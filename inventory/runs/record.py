@@ -149,8 +149,12 @@ class Recorder:
             self._visit_paths.add(known.path)
         if known and not known.deleted and self._same(known, entry):
             if known.status not in RETRY and not self.full:
-                if (known.mode, known.gid, from_json(known.acl)) != (entry.mode, entry.gid, acl_rows(entry)):
-                    self._access_changed(known, entry)  # permissions change without touching mtime
+                if (
+                    known.mode != entry.mode
+                    or known.gid != entry.gid
+                    or ((known.acl is not None or entry.acl) and from_json(known.acl) != acl_rows(entry))
+                ):  # permissions change without touching mtime (no access list on either side: nothing to decode)
+                    self._access_changed(known, entry)
                 self.unchanged += 1
                 self._visit.append(known.id)
                 if len(self._visit) >= SEEN_BATCH:  # a huge folder: its marks are written as it goes

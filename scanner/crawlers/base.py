@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import BinaryIO, ClassVar, Protocol
+from typing import Any, BinaryIO, ClassVar, Protocol
 
 from scanner.errors import SourceError
 from scanner.types import FileEntry, KnownLookup
@@ -17,8 +17,15 @@ class Crawler(Protocol):
     it is not there; ``close`` releases connections."""
 
     known: KnownLookup | None  # set before a re-scan: what the store holds of each entry's permissions
+    # The walk holds nothing of the process's own (no connection, no client): it can run in a forked process,
+    # which sends ``iter_compact``'s items (plain tuples where it can) for ``expand`` to make entries of.
+    walks_apart: ClassVar[bool]
 
     def iter_entries(self) -> Iterator[FileEntry]: ...
+
+    def iter_compact(self) -> Iterator[Any]: ...
+
+    def expand(self, item: Any) -> FileEntry: ...
 
     def open(self, entry: FileEntry) -> BinaryIO: ...
 
@@ -39,6 +46,16 @@ class CrawlerBase:
     # What the store holds of each entry's permissions, set before a re-scan: a crawler that can tell an entry's
     # permissions are unchanged (SMB: its ChangeTime) keeps these instead of reading them again.
     known: KnownLookup | None = None
+    walks_apart: ClassVar[bool] = False
+
+    def iter_entries(self) -> Iterator[FileEntry]:
+        raise NotImplementedError
+
+    def iter_compact(self) -> Iterator[Any]:
+        return self.iter_entries()
+
+    def expand(self, item: Any) -> FileEntry:
+        return item  # type: ignore[no-any-return]
 
     def entry_at(self, rel: str) -> FileEntry | None:
         raise SourceError(f"a {self.source_kind} source cannot re-read single paths, so it cannot be watched")

@@ -22,7 +22,7 @@ import logging
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -87,8 +87,14 @@ class _Folder:
     fd: int | None = None
 
 
+# A regular file as the walk saw it: path, device, inode, size, times (ns: modified, changed, accessed), owner,
+# group and mode (``LocalCrawler.expand``).
+Looked = tuple[str, int, int, int, int, int, int, int, int, int]
+
+
 class LocalCrawler(CrawlerBase):
     source_kind = "local"
+    walks_apart = True  # folders and files looked at through descriptors it opens itself
 
     def __init__(self, source: LocalSource) -> None:
         self.source = source
@@ -99,6 +105,11 @@ class LocalCrawler(CrawlerBase):
 
     # -- walking -------------------------------------------------------------------------------------------
     def iter_entries(self) -> Iterator[FileEntry]:
+        return map(self.expand, self.iter_compact())
+
+    def iter_compact(self) -> Iterator[FileEntry | Looked]:
+        """The walk, each regular file as the plain tuple ``expand`` makes its entry from (cheap to send to
+        another process: ``scanner.crawlers.apart``); problems, links and the like as entries."""
         try:
             root_fd = open_dir(self.root)
         except OSError as exc:
@@ -116,7 +127,7 @@ class LocalCrawler(CrawlerBase):
                     os.close(folder.fd)
             os.close(root_fd)
 
-    def _step(self, stack: list[_Folder], root_fd: int) -> Iterator[FileEntry]:
+    def _step(self, stack: list[_Folder], root_fd: int) -> Iterator[FileEntry | Looked]:
         """Visit the next sub-folder of the folder on top of the stack."""
         top = stack[-1]
         name = top.pending.pop()
@@ -132,7 +143,7 @@ class LocalCrawler(CrawlerBase):
                 fd = open_dir(name, parent_fd)
             except OSError as exc:
                 if exc.errno == errno.ENOTDIR:  # listed as a folder, now a file: recorded as what it is now
-                    yield self._entry(rel, name, parent_fd)
+                    yield self._look(rel, name, parent_fd)
                 else:
                     yield self._problem(rel, *failure(exc, "folder cannot be listed"))
                 return
@@ -142,7 +153,7 @@ class LocalCrawler(CrawlerBase):
                 os.close(top.fd)
                 top.fd = None
 
-    def _enter(self, stack: list[_Folder], rel: str, fd: int) -> Iterator[FileEntry]:
+    def _enter(self, stack: list[_Folder], rel: str, fd: int) -> Iterator[FileEntry | Looked]:
         """List one folder: yield its files (sorted) and push it when it has sub-folders to visit. The
         descriptor is the walk's from here on: pushed with the folder, or closed."""
         pushed = False
@@ -158,7 +169,7 @@ class LocalCrawler(CrawlerBase):
             for name in files:
                 item = f"{rel}/{name}" if rel else name
                 if self.filter.wants_file(item):
-                    yield self._entry(item, name, fd)
+                    yield self._look(item, name, fd)
             pending = [n for n in reversed(folders) if self.filter.wants_dir(f"{rel}/{n}" if rel else n)]
             if pending:
                 stack.append(_Folder(rel, (st.st_dev, st.st_ino), pending, fd))
@@ -242,7 +253,7 @@ class LocalCrawler(CrawlerBase):
             dir_fd = self._dirs.fd_for("/".join(parts[:-1]))
             if stat.S_ISDIR(os.stat(parts[-1], dir_fd=dir_fd, follow_symlinks=False).st_mode):
                 return None
-            return self._entry(rel, parts[-1], dir_fd)
+            return self.expand(self._look(rel, parts[-1], dir_fd))
         except PermissionError:
             return self._problem(rel, Status.DENIED, "cannot be read: permission denied")
         except (OSError, ValueError):  # gone, not a folder, or a link on the way (ELOOP): nothing to read here
@@ -250,33 +261,53 @@ class LocalCrawler(CrawlerBase):
         finally:
             self._dirs.close()
 
-    def _entry(self, rel: str, name: str, dir_fd: int) -> FileEntry:
+    def _look(self, rel: str, name: str, dir_fd: int) -> FileEntry | Looked:
         try:
             st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         except OSError as exc:
             return self._problem(rel, *failure(exc, "cannot be read"))
-        status, reason = Status.OK, None
+        looked = (
+            rel,
+            st.st_dev,
+            st.st_ino,
+            st.st_size,
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+            st.st_atime_ns,
+            st.st_uid,
+            st.st_gid,
+            st.st_mode,
+        )
         kind = stat.S_IFMT(st.st_mode)
         if kind == stat.S_IFLNK:
-            status, reason = Status.LINK, self._link_reason(rel, name, dir_fd)
-        elif kind in SPECIAL_KINDS:
-            status, reason = Status.SPECIAL, f"{SPECIAL_KINDS[kind]}: never read"
-        elif kind == stat.S_IFDIR:  # listed as a file, a folder by the time it was looked at
-            status, reason = Status.VANISHED, "turned into a folder during the scan; its content is read next scan"
+            return replace(self.expand(looked), status=Status.LINK, reason=self._link_reason(rel, name, dir_fd))
+        if kind in SPECIAL_KINDS:
+            return replace(self.expand(looked), status=Status.SPECIAL, reason=f"{SPECIAL_KINDS[kind]}: never read")
+        if kind == stat.S_IFDIR:  # listed as a file, a folder by the time it was looked at
+            reason = "turned into a folder during the scan; its content is read next scan"
+            return replace(self.expand(looked), size=None, status=Status.VANISHED, reason=reason)
+        return looked  # a regular file
+
+    def expand(self, item: FileEntry | Looked) -> FileEntry:
+        """The entry ``item`` stands for (``iter_compact``)."""
+        if isinstance(item, FileEntry):
+            return item
+        rel, dev, ino, size, mtime_ns, ctime_ns, atime_ns, uid, gid, mode = item
+        mtime = ns_to_datetime(mtime_ns)
+        # A file written once and never chmod'ed changed when it was modified: one time made for both.
+        ctime = mtime if ctime_ns // 1000 == mtime_ns // 1000 else ns_to_datetime(ctime_ns)
         return FileEntry(
             source=self.source.id,
             path=rel,
-            identity=f"{st.st_dev}:{st.st_ino}",
-            size=st.st_size if kind != stat.S_IFDIR else None,
-            mtime=ns_to_datetime(st.st_mtime_ns),
-            ctime=ns_to_datetime(st.st_ctime_ns),
-            atime=ns_to_datetime(st.st_atime_ns),
-            uid=st.st_uid,
-            gid=st.st_gid,
-            mode=st.st_mode,
-            owner=str(st.st_uid),
-            status=status,
-            reason=reason,
+            identity=f"{dev}:{ino}",
+            size=size,
+            mtime=mtime,
+            ctime=ctime,
+            atime=ns_to_datetime(atime_ns),
+            uid=uid,
+            gid=gid,
+            mode=mode,
+            owner=str(uid),
         )
 
     def _link_reason(self, rel: str, name: str, dir_fd: int) -> str:

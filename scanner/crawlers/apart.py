@@ -1,0 +1,110 @@
+"""A crawler's walk in a process forked for it, beside the scan process that compares what it finds.
+
+A re-scan of a quiet share is a walk and a comparison: listing and looking at every entry (``stat``, and a
+``FileEntry`` built for each) and looking each up among the stored rows. Both are Python, one file at a time,
+so on one core they add up; walked in a process of its own, the entries come to the scan process in batches
+(about 3 µs an entry to send and 3 µs to take, against about 9 µs to find), and the comparison runs on one core
+while the walk runs on the other.
+
+The walker is forked from the scan process, runs the crawler's ``iter_entries`` and sends its entries in
+batches over a pipe (whose room bounds how far it runs ahead); what the walk raises is raised here, as the same
+exception. The walker ends with the walk, when the scan stops taking entries (a paused or interrupted scan), or
+with the command however it ends. Where a process cannot be forked safely (no ``fork``; other threads running,
+one of which might hold a lock the child would wait on for ever: a service's scheduler) the walk runs here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable, Generator, Iterator
+from multiprocessing.connection import Connection, Pipe
+from typing import Any
+
+from scanner import loader
+from scanner.crawlers.base import Crawler
+from scanner.errors import SourceError
+from scanner.types import FileEntry
+
+log = logging.getLogger(__name__)
+
+BATCH = 512  # entries a message carries (about 80 KB)
+_F_SETPIPE_SZ = 1031
+PIPE_BYTES = 1 << 20  # the pipe's room asked for: a dozen batches ahead (the kernel may give less)
+
+
+def walk_apart(crawler: Crawler, what: str, apart: bool = True) -> Generator[FileEntry, None, None]:
+    """``crawler.iter_entries()``, walked in a forked process where it can be (``apart`` and
+    ``crawler.walks_apart``); ``what`` names the walk in the sentence a walker stopped from outside raises."""
+    if not (apart and crawler.walks_apart) or not hasattr(os, "fork") or threading.active_count() > 1:
+        yield from crawler.iter_entries()
+        return
+    read, write = Pipe(duplex=False)
+    with contextlib.suppress(OSError):
+        import fcntl
+
+        fcntl.fcntl(write.fileno(), _F_SETPIPE_SZ, PIPE_BYTES)
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the walker
+        read.close()
+        code = 0
+        try:
+            if loader.helper("steward-walker", parent):
+                _walk(crawler, write)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    write.close()
+    try:
+        yield from _entries(read, pid, what, crawler.expand)
+    finally:
+        read.close()
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)  # ended already, or stopped mid-walk: nothing of it is wanted
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def _entries(read: Connection, pid: int, what: str, expand: Callable[[Any], FileEntry]) -> Iterator[FileEntry]:
+    while True:
+        try:
+            kind, payload = read.recv()
+        except EOFError:
+            _, status = os.waitpid(pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            how = f"signal {-code}" if code < 0 else f"exit code {code}"
+            raise SourceError(f"{what}: the walk was stopped ({how}) before it finished") from None
+        if kind == "entries":
+            yield from map(expand, payload)
+        elif kind == "error":
+            raise payload
+        else:
+            return
+
+
+def _walk(crawler: Crawler, write: Connection) -> None:
+    try:
+        batch: list[Any] = []
+        for entry in crawler.iter_compact():
+            batch.append(entry)
+            if len(batch) >= BATCH:
+                write.send(("entries", batch))
+                batch = []
+        if batch:
+            write.send(("entries", batch))
+        write.send(("end", None))
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the scan stopped taking entries
+    except Exception as exc:  # raised in the scan process as it would have been there
+        log.debug("walker: %s", exc, exc_info=True)
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # one that cannot be sent as it is: its class and words
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        write.send(("error", exc))
