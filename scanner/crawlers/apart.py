@@ -1,21 +1,21 @@
 """A crawler's walk in a process forked for it, beside the scan process that compares what it finds.
 
 A re-scan of a quiet share is a walk and a comparison: listing and looking at every entry (``stat``, and a
-``FileEntry`` built for each) and looking each up among the stored rows. Both are Python, one file at a time,
-so on one core they add up; walked in a process of its own, the entries come to the scan process in batches
-(about 3 µs an entry to send and 3 µs to take, against about 9 µs to find), and the comparison runs on one core
-while the walk runs on the other.
-
-The walker is forked from the scan process, runs the crawler's ``iter_entries`` and sends its entries in
-batches over a pipe (whose room bounds how far it runs ahead); what the walk raises is raised here, as the same
-exception. The walker ends with the walk, when the scan stops taking entries (a paused or interrupted scan), or
-with the command however it ends. Where a process cannot be forked safely (no ``fork``; other threads running,
-one of which might hold a lock the child would wait on for ever: a service's scheduler) the walk runs here.
+``FileEntry`` built for each) and looking each up among the stored rows. Both are Python, one file at a time, so
+on one core they add up; walked in a process of its own, the walk runs on one core and the comparison on the other.
+The walker runs the crawler's ``iter_compact`` (each regular file a plain tuple of its path and ``stat`` fields,
+under a microsecond to send and to take, where a whole entry takes several) and sends the items in batches over a
+pipe, whose room bounds how far it runs ahead; the scan process makes the entries (``expand``). What the walk
+raises is raised here, as the same exception. The walker ends with the walk, when the scan stops taking entries (a
+paused or interrupted scan), or with the command however it ends. Where a process cannot be forked safely (no
+``fork``; other threads running, one of which might hold a lock the child would wait on for ever: a service's
+scheduler, a cluster client) the walk runs here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -32,7 +32,7 @@ from scanner.types import FileEntry
 
 log = logging.getLogger(__name__)
 
-BATCH = 512  # entries a message carries (about 80 KB)
+BATCH = 512  # items a message carries (about 50 KB of plain tuples)
 _F_SETPIPE_SZ = 1031
 PIPE_BYTES = 1 << 20  # the pipe's room asked for: a dozen batches ahead (the kernel may give less)
 
@@ -54,6 +54,7 @@ def walk_apart(crawler: Crawler, what: str, apart: bool = True) -> Generator[Fil
         read.close()
         code = 0
         try:
+            gc.freeze()  # the scan process's objects are never walked by the collector here, so never copied
             if loader.helper("steward-walker", parent):
                 _walk(crawler, write)
         except BaseException:
