@@ -87,7 +87,7 @@ def start(warm: str) -> None:
     """Fork the loader (once per process), which first imports and runs ``warm`` ("module:function"). It is
     forked before either imports anything much, so the loader's path to a built detector (the longer of the two
     a first scan waits for) starts at once; what both then import (``warm``'s module and what it needs: the
-    configuration's types, pydantic) each holds a copy of, about 10 MB."""
+    configuration's types, pydantic) each holds a copy of (the scan tree's PSS 7 MB more)."""
     if _LOADER or not available():
         return
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
