@@ -192,6 +192,41 @@ def test_unseen_files_are_found_deleted_and_a_hard_link_is_not_a_move(
         assert kinds == {"added", "deleted"}
 
 
+def test_a_file_changed_behind_an_unmoved_modification_time_is_still_read(
+    share: Path, config: Path, steward: Callable[..., Result], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A re-scan compares the walk's facts of each file with its stored row before any entry is made of it: a
+    file rewritten with its old modification time put back, one replaced by another of the same size and time,
+    and one whose permissions alone changed must each still be told from the files that did not change."""
+    rescan(steward, config, caplog)
+    grown, swapped, opened = (
+        share / "Planning/2024/application 0.csv",
+        share / "Planning/2025/notes.txt",
+        share / "Highways/inspection.txt",
+    )
+    kept = os.stat(grown)
+    grown.write_text(grown.read_text() + "P9,Ann Other,ann@example.co.uk\n")
+    os.utime(grown, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    was = os.stat(swapped)
+    twin = swapped.with_name("notes.tmp")
+    twin.write_text(swapped.read_text().replace("Meeting", "Meeting"[::-1]))
+    os.utime(twin, ns=(was.st_atime_ns, was.st_mtime_ns))
+    os.replace(twin, swapped)  # same path, size and time; another file (inode)
+    opened.chmod(0o600)
+    out, _ = rescan(steward, config, caplog)
+    assert "6 entries, 2 read, 4 unchanged, 0 moved, 0 deleted" in out
+    with Session(create_engine(f"sqlite:///{config.parent / 'steward.db'}")) as s:
+        run = s.scalars(select(ScanRun).order_by(ScanRun.id.desc())).first()
+        assert run is not None
+        events = {(e.file_id, e.kind) for e in s.scalars(select(FileEvent).where(FileEvent.run_id == run.id))}
+        ids = dict(s.execute(select(FileRecord.path, FileRecord.id)).tuples().all())
+    assert events == {
+        (ids["Planning/2024/application 0.csv"], "changed"),
+        (ids["Planning/2025/notes.txt"], "changed"),
+        (ids["Highways/inspection.txt"], "access"),
+    }
+
+
 def test_a_current_store_is_recognised_without_alembic_and_any_other_is_upgraded(tmp_path: Path) -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory

@@ -267,14 +267,19 @@ def _walk(
         def changed() -> Iterator[FileEntry]:
             # A re-scan is mostly the walk and its comparison: walked apart, each has a core (a first or full
             # scan reads every file, and the content workers have the other core).
-            walk = walk_apart(crawler, f"source {request.source!r}", apart=not recorder.reads_all)
+            # A plain file the store holds as it is costs a comparison of its facts, and no entry.
+            rescan = not recorder.reads_all
+            walk = walk_apart(crawler, f"source {request.source!r}", apart=rescan)
             with closing(walk):
-                for entry in walk:
-                    if entry.kind == "folder":  # a folder's own owner and ACL: recorded, never read
-                        folders.record(entry)
-                        continue
-                    if recorder.needs_content(entry):
-                        yield entry
+                for item in walk:
+                    facts = crawler.stat_facts(item) if rescan else None
+                    if facts is None or not recorder.as_stored(*facts):
+                        entry = crawler.expand(item)
+                        if entry.kind == "folder":  # a folder's own owner and ACL: recorded, never read
+                            folders.record(entry)
+                            continue
+                        if recorder.needs_content(entry):
+                            yield entry
                     if request.progress:
                         request.progress.update(recorder)
                     if stop():

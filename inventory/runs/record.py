@@ -155,12 +155,7 @@ class Recorder:
                     or ((known.acl is not None or entry.acl) and from_json(known.acl) != acl_rows(entry))
                 ):  # permissions change without touching mtime (no access list on either side: nothing to decode)
                     self._access_changed(known, entry)
-                self.unchanged += 1
-                self._visit.append(known.id)
-                if len(self._visit) >= SEEN_BATCH:  # a huge folder: its marks are written as it goes
-                    self._seen_ids.extend(self._visit)
-                    self._visit.clear()
-                    self._tick(force=True)
+                self._kept(known)
                 return False
         elif known is None and self._may_move and entry.status is Status.OK and self._moved(entry):
             return False
@@ -168,6 +163,36 @@ class Recorder:
             self.record(FileObservation(entry, None, entry.status, entry.reason))
             return False
         return True
+
+    def as_stored(self, path: str, identity: str, size: int, mtime_us: int, mode: int, gid: int) -> bool:
+        """A regular file the walk saw with no access list and no change token (``Crawler.stat_facts``): recorded
+        as unchanged, without an entry made for it, when the store holds it so (True); otherwise nothing is
+        counted and its entry goes to ``needs_content`` (False)."""
+        if self.full:
+            return False
+        known = self._lookup(path)
+        if (
+            known is None
+            or known.deleted
+            or known.status in RETRY
+            or known.version is not None
+            or known.acl is not None
+            or (known.identity, known.size, known.mtime_us, known.mode, known.gid)
+            != (identity, size, mtime_us, mode, gid)
+        ):
+            return False
+        self.seen += 1
+        self._visit_paths.add(known.path)
+        self._kept(known)
+        return True
+
+    def _kept(self, known: _Known) -> None:
+        self.unchanged += 1
+        self._visit.append(known.id)
+        if len(self._visit) >= SEEN_BATCH:  # a huge folder: its marks are written as it goes
+            self._seen_ids.extend(self._visit)
+            self._visit.clear()
+            self._tick(force=True)
 
     @staticmethod
     def _same(known: _Known, entry: FileEntry) -> bool:

@@ -1,15 +1,16 @@
 """A crawler's walk in a process forked for it, beside the scan process that compares what it finds.
 
-A re-scan of a quiet share is a walk and a comparison: listing and looking at every entry (``stat``, and a
-``FileEntry`` built for each) and looking each up among the stored rows. Both are Python, one file at a time, so
-on one core they add up; walked in a process of its own, the walk runs on one core and the comparison on the other.
-The walker runs the crawler's ``iter_compact`` (each regular file a plain tuple of its path and ``stat`` fields,
-under a microsecond to send and to take, where a whole entry takes several) and sends the items in batches over a
-pipe, whose room bounds how far it runs ahead; the scan process makes the entries (``expand``). What the walk
-raises is raised here, as the same exception. The walker ends with the walk, when the scan stops taking entries (a
-paused or interrupted scan), or with the command however it ends. Where a process cannot be forked safely (no
-``fork``; other threads running, one of which might hold a lock the child would wait on for ever: a service's
-scheduler, a cluster client) the walk runs here.
+A re-scan of a quiet share is a walk and a comparison: listing and looking at every entry (``stat``) and looking
+each up among the stored rows. Both are Python, one file at a time, so on one core they add up; walked in a process
+of its own, the walk runs on one core and the comparison on the other. The walker runs the crawler's
+``iter_compact`` (each regular file a plain tuple of its path and ``stat`` fields, under a microsecond to send and
+to take, where a whole entry takes several) and sends the items in batches over a pipe, whose room bounds how far
+it runs ahead. The scan process compares a plain file's facts (``stat_facts``) with the stored row and makes an
+entry (``expand``) only of what it must record or read. What the walk raises is raised here, as the same
+exception. The walker ends with the walk, when the scan stops taking entries (a paused or interrupted scan), or
+with the command however it ends. Where a process cannot be forked safely (no ``fork``; other threads running, one
+of which might hold a lock the child would wait on for ever: a service's scheduler, a cluster client) the walk
+runs here.
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 from scanner import loader
 from scanner.crawlers.base import Crawler
 from scanner.errors import SourceError
-from scanner.types import FileEntry
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,12 @@ _F_SETPIPE_SZ = 1031
 PIPE_BYTES = 1 << 20  # the pipe's room asked for: a dozen batches ahead (the kernel may give less)
 
 
-def walk_apart(crawler: Crawler, what: str, apart: bool = True) -> Generator[FileEntry, None, None]:
-    """``crawler.iter_entries()``, walked in a forked process where it can be (``apart`` and
-    ``crawler.walks_apart``); ``what`` names the walk in the sentence a walker stopped from outside raises."""
+def walk_apart(crawler: Crawler, what: str, apart: bool = True) -> Generator[Any, None, None]:
+    """``crawler.iter_compact()`` (``crawler.expand`` makes each item an entry), walked in a forked process where
+    it can be (``apart`` and ``crawler.walks_apart``); ``what`` names the walk in the sentence a walker stopped
+    from outside raises."""
     if not (apart and crawler.walks_apart) or not hasattr(os, "fork") or threading.active_count() > 1:
-        yield from crawler.iter_entries()
+        yield from crawler.iter_compact()
         return
     read, write = Pipe(duplex=False)
     with contextlib.suppress(OSError):
@@ -63,7 +64,7 @@ def walk_apart(crawler: Crawler, what: str, apart: bool = True) -> Generator[Fil
             os._exit(code)
     write.close()
     try:
-        yield from _entries(read, pid, what, crawler.expand)
+        yield from _items(read, pid, what)
     finally:
         read.close()
         with contextlib.suppress(OSError):
@@ -72,7 +73,7 @@ def walk_apart(crawler: Crawler, what: str, apart: bool = True) -> Generator[Fil
             os.waitpid(pid, 0)
 
 
-def _entries(read: Connection, pid: int, what: str, expand: Callable[[Any], FileEntry]) -> Iterator[FileEntry]:
+def _items(read: Connection, pid: int, what: str) -> Iterator[Any]:
     while True:
         try:
             kind, payload = read.recv()
@@ -82,7 +83,7 @@ def _entries(read: Connection, pid: int, what: str, expand: Callable[[Any], File
             how = f"signal {-code}" if code < 0 else f"exit code {code}"
             raise SourceError(f"{what}: the walk was stopped ({how}) before it finished") from None
         if kind == "entries":
-            yield from map(expand, payload)
+            yield from payload
         elif kind == "error":
             raise payload
         else:

@@ -8,6 +8,10 @@ from typing import Any, BinaryIO, ClassVar, Protocol
 from scanner.errors import SourceError
 from scanner.types import FileEntry, KnownLookup
 
+# What a re-scan compares of a plain regular file (no access list, no change token) before any entry is made for
+# it: its path, identity, size, modification time (µs since 1970), mode and group (``Recorder.as_stored``).
+StatFacts = tuple[str, str, int, int, int, int]
+
 
 class Crawler(Protocol):
     """Walks one source. ``iter_entries`` yields every entry (files of a folder before its sub-folders);
@@ -18,7 +22,8 @@ class Crawler(Protocol):
 
     known: KnownLookup | None  # set before a re-scan: what the store holds of each entry's permissions
     # The walk holds nothing of the process's own (no connection, no client): it can run in a forked process,
-    # which sends ``iter_compact``'s items (plain tuples where it can) for ``expand`` to make entries of.
+    # which sends ``iter_compact``'s items (plain tuples where it can) for ``expand`` to make entries of; of a
+    # plain regular file, ``stat_facts`` gives what a re-scan compares (None for any other item).
     walks_apart: ClassVar[bool]
 
     def iter_entries(self) -> Iterator[FileEntry]: ...
@@ -26,6 +31,8 @@ class Crawler(Protocol):
     def iter_compact(self) -> Iterator[Any]: ...
 
     def expand(self, item: Any) -> FileEntry: ...
+
+    def stat_facts(self, item: Any) -> StatFacts | None: ...
 
     def open(self, entry: FileEntry) -> BinaryIO: ...
 
@@ -56,6 +63,9 @@ class CrawlerBase:
 
     def expand(self, item: Any) -> FileEntry:
         return item  # type: ignore[no-any-return]
+
+    def stat_facts(self, item: Any) -> StatFacts | None:
+        return None
 
     def entry_at(self, rel: str) -> FileEntry | None:
         raise SourceError(f"a {self.source_kind} source cannot re-read single paths, so it cannot be watched")

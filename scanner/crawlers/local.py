@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from scanner.config import LocalSource
-from scanner.crawlers.base import CrawlerBase
+from scanner.crawlers.base import CrawlerBase, StatFacts
 from scanner.crawlers.local_fds import FILE_FLAGS, DirCache, open_dir, open_noatime
 from scanner.crawlers.local_prefetch import Prefetcher
 from scanner.errors import ItemError, SourceError
@@ -309,6 +309,14 @@ class LocalCrawler(CrawlerBase):
             mode=mode,
             owner=str(uid),
         )
+
+    @staticmethod
+    def stat_facts(item: FileEntry | Looked) -> StatFacts | None:
+        """What a re-scan compares of a regular file as the walk saw it (``iter_compact``); None for an entry."""
+        if isinstance(item, FileEntry):
+            return None
+        rel, dev, ino, size, mtime_ns, _, _, _, gid, mode = item
+        return rel, f"{dev}:{ino}", size, mtime_ns // 1000, mode, gid
 
     def _link_reason(self, rel: str, name: str, dir_fd: int) -> str:
         """Whether a link points inside the root, judged from its text (never by following it)."""
