@@ -32,6 +32,7 @@ import socket
 import traceback
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,28 @@ def name(title: str) -> None:
         prctl(_PR_SET_NAME, ctypes.c_char_p(title.encode()[:15]))
 
 
-def helper(title: str, parent: int) -> bool:
-    """Make this newly forked process a helper of ``parent`` (the command): named ``title``, deaf to Ctrl-C (the
-    command's to handle), and killed when the command ends however it ends; False when the command is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    name(title)
-    prctl = getattr(ctypes.CDLL(None), "prctl", None)
-    if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    return os.getppid() == parent
+def forked(title: str, work: Callable[[], object], drop: Callable[[], None]) -> int:
+    """Fork a helper of this process (the command) and return its pid. The helper drops what is this side's alone
+    (``drop``: its ends of their sockets or pipes), is named ``title``, is deaf to Ctrl-C (the command's to handle)
+    and killed when the command ends however it ends; it runs ``work`` and exits, with code 1 when that raised."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            drop()
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            name(title)
+            prctl = getattr(ctypes.CDLL(None), "prctl", None)
+            if prctl is not None:
+                prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() == parent:  # else the command is gone already
+                work()
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    return pid
 
 
 def available() -> bool:
@@ -91,17 +105,7 @@ def start(warm: str) -> None:
     if _LOADER or not available():
         return
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the loader
-        ours.close()
-        code = 0
-        try:
-            _serve(theirs, parent, warm)
-        except BaseException:  # the command goes on without it
-            code = 1
-        finally:
-            os._exit(code)
+    pid = forked("steward-loader", partial(_serve, theirs, warm), ours.close)  # failing, the command goes on
     theirs.close()
     _LOADER.append(_Loader(pid, ours))
 
@@ -279,9 +283,7 @@ class Forked:
 # -- the loader's side ------------------------------------------------------------------------------------------
 
 
-def _serve(sock: socket.socket, parent: int, warm: str) -> None:
-    if not helper("steward-loader", parent):
-        return
+def _serve(sock: socket.socket, warm: str) -> None:
     module, _, function = warm.partition(":")
     getattr(importlib.import_module(module), function)()
     while True:

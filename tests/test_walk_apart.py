@@ -89,10 +89,20 @@ def test_the_walks_errors_are_raised_in_the_scan_process_as_they_were(tmp_path: 
     assert str(there.value) == str(here.value) and "is not a readable folder" in str(there.value)
 
 
+def _many(root: Path, files: int) -> None:
+    """``files`` empty files, a hundred to a folder."""
+    for first in range(0, files, 100):
+        folder = root / f"f{first:05d}"
+        folder.mkdir(parents=True)
+        for i in range(first, min(first + 100, files)):
+            (folder / f"{i:05d}.txt").touch()
+
+
 def _in_a_fresh_process(body: str, root: Path) -> list[str]:
     """Run ``body`` in a new interpreter (the walk forks only in a process running no other thread, and this
-    test process may run some: an SMB connection's, an earlier test's reading ahead) with ``walk`` a walk apart
-    of ``root``, ``walkers()`` its walker processes and ``apart`` the module; what it prints, line by line."""
+    test process may run some: an SMB connection's, an earlier test's reading ahead) with ``crawler`` a local
+    crawler of ``root``, ``walkers()`` its walker processes and ``apart`` the module (its batches and pipe made
+    small); what it prints, line by line."""
     head = f"""
 import os, signal
 from scanner.config import LocalSource
@@ -140,15 +150,8 @@ except RuntimeError as exc:
     assert told == ["_Odd: the walk met 42"]
 
 
-def _tree(root: Path, files: int) -> None:
-    for i in range(files):
-        folder = root / f"f{i // 100:03d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{i:05d}.txt").write_bytes(b"")
-
-
 def test_a_scan_that_stops_taking_entries_leaves_no_walker(tmp_path: Path) -> None:
-    _tree(tmp_path, 3000)
+    _many(tmp_path, 3000)
     told = _in_a_fresh_process(
         """
 walk = walk_apart(crawler, "source 's'")
@@ -162,7 +165,7 @@ print(len(walkers()))
 
 
 def test_a_walker_killed_mid_walk_stops_the_scan_with_one_sentence(tmp_path: Path) -> None:
-    _tree(tmp_path, 3000)
+    _many(tmp_path, 3000)
     told = _in_a_fresh_process(
         """
 walk = walk_apart(crawler, "source 's'")

@@ -23,6 +23,7 @@ import pickle
 import signal
 import threading
 from collections.abc import Generator, Iterator
+from functools import partial
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
@@ -49,19 +50,7 @@ def walk_apart(crawler: Crawler, what: str, apart: bool = True) -> Generator[Any
         import fcntl
 
         fcntl.fcntl(write.fileno(), _F_SETPIPE_SZ, PIPE_BYTES)
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the walker
-        read.close()
-        code = 0
-        try:
-            gc.freeze()  # the scan process's objects are never walked by the collector here, so never copied
-            if loader.helper("steward-walker", parent):
-                _walk(crawler, write)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
+    pid = loader.forked("steward-walker", partial(_walk, crawler, write), read.close)
     write.close()
     try:
         yield from _items(read, pid, what)
@@ -91,6 +80,7 @@ def _items(read: Connection, pid: int, what: str) -> Iterator[Any]:
 
 
 def _walk(crawler: Crawler, write: Connection) -> None:
+    gc.freeze()  # the scan process's objects are never walked by the collector here, so never copied
     try:
         batch: list[Any] = []
         for entry in crawler.iter_compact():
