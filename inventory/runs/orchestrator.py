@@ -265,9 +265,9 @@ def _walk(
             return bool(reason)
 
         def changed() -> Iterator[FileEntry]:
-            # A re-scan is mostly the walk and its comparison: walked apart, each has a core (a first or full
-            # scan reads every file, and the content workers have the other core).
-            # A plain file the store holds as it is costs a comparison of its facts, and no entry.
+            # A re-scan is mostly the walk and its comparison: walked apart, each has a core (a first or full scan
+            # reads every file, and the content workers have the other core); a plain file the store holds as it
+            # is costs a comparison of its facts, and no entry is made of it.
             rescan = not recorder.reads_all
             walk = walk_apart(crawler, f"source {request.source!r}", apart=rescan)
             with closing(walk):
