@@ -219,7 +219,7 @@ def test_a_file_changed_behind_an_unmoved_modification_time_is_still_read(
         run = s.scalars(select(ScanRun).order_by(ScanRun.id.desc())).first()
         assert run is not None
         events = {(e.file_id, e.kind) for e in s.scalars(select(FileEvent).where(FileEvent.run_id == run.id))}
-        ids = dict(s.execute(select(FileRecord.path, FileRecord.id)).tuples().all())
+        ids = {path: file_id for path, file_id in s.execute(select(FileRecord.path, FileRecord.id))}
     assert events == {
         (ids["Planning/2024/application 0.csv"], "changed"),
         (ids["Planning/2025/notes.txt"], "changed"),
