@@ -41,6 +41,13 @@ class LocalSource(Strict):
     live: bool = Field(
         default=False, description="Watched by `steward watch`: a new or changed file is read within seconds."
     )
+    walk_threads: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Files looked at (stat) at once while the file system answers slowly (a network mount); "
+        "1: one at a time.",
+    )
 
     @field_validator("root")
     @classmethod

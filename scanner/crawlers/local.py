@@ -29,6 +29,7 @@ from typing import BinaryIO
 from scanner.config import LocalSource
 from scanner.crawlers.base import CrawlerBase, StatFacts
 from scanner.crawlers.local_fds import FILE_FLAGS, DirCache, open_dir, open_noatime
+from scanner.crawlers.local_lookers import Lookers
 from scanner.crawlers.local_prefetch import Prefetcher
 from scanner.errors import ItemError, SourceError
 from scanner.globs import PathFilter
@@ -102,6 +103,7 @@ class LocalCrawler(CrawlerBase):
         self.filter = PathFilter(source.include, source.exclude)
         self._dirs = DirCache(self.root)
         self._ahead = Prefetcher(self.root)
+        self._lookers = Lookers(source.walk_threads)  # a slow file system's files looked at several at a time
 
     # -- walking -------------------------------------------------------------------------------------------
     def iter_entries(self) -> Iterator[FileEntry]:
@@ -122,6 +124,7 @@ class LocalCrawler(CrawlerBase):
             while stack:
                 yield from self._step(stack, root_fd)
         finally:
+            self._lookers.close()
             for folder in stack:
                 if folder.fd is not None:
                     os.close(folder.fd)
@@ -166,10 +169,15 @@ class LocalCrawler(CrawlerBase):
                 return
             if error is not None:
                 yield self._problem(rel, *failure(error, "folder could not be listed to the end"))
-            for name in files:
-                item = f"{rel}/{name}" if rel else name
-                if self.filter.wants_file(item):
-                    yield self._look(item, name, fd)
+            if len(files) > 1 and self._lookers.slow():
+                names = ((f"{rel}/{name}" if rel else name, name) for name in files)
+                wanted = [(item, name) for item, name in names if self.filter.wants_file(item)]
+                yield from self._lookers.look_all(lambda item, name: self._look(item, name, fd), wanted)
+            else:
+                for name in files:
+                    item = f"{rel}/{name}" if rel else name
+                    if self.filter.wants_file(item):
+                        yield self._look(item, name, fd)
             pending = [n for n in reversed(folders) if self.filter.wants_dir(f"{rel}/{n}" if rel else n)]
             if pending:
                 stack.append(_Folder(rel, (st.st_dev, st.st_ino), pending, fd))
@@ -263,7 +271,7 @@ class LocalCrawler(CrawlerBase):
 
     def _look(self, rel: str, name: str, dir_fd: int) -> FileEntry | Looked:
         try:
-            st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            st = self._lookers.stat(name, dir_fd)
         except OSError as exc:
             return self._problem(rel, *failure(exc, "cannot be read"))
         looked = (
