@@ -1,0 +1,116 @@
+"""The walk of a network mount, one look at a time against several (``scanner.crawlers.local_lookers``).
+
+    PYTHONPATH=. python benchmarks/slow_walk.py                      # 5,000 files, 0.5 ms a request
+    PYTHONPATH=. python benchmarks/slow_walk.py --files 20000 --delay 0.002 --rounds 3
+
+A generated small-files tree is mounted through ``benchmarks/slow_fs.py`` (FUSE, each metadata request answered
+after ``--delay`` seconds; needs ``/dev/fuse``, Debian's ``fuse3`` and ``libfuse2``, and ``pip install fusepy``).
+Printed, alternated ``--rounds`` times in one run: the local crawler's walk alone with ``walk_threads: 1`` and with
+the default; then, after a first scan of each into its own store, ``steward scan``'s no-change re-scan of the mount
+with each (its walk and rule evaluation, from the scan's log, and the whole command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from benchmarks.corpus_files import write_small
+from benchmarks.scan import steward_scan
+from scanner.config import LocalSource
+from scanner.crawlers.local import LocalCrawler
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_THREADS = LocalSource.model_fields["walk_threads"].default
+
+
+def walk_seconds(root: Path, threads: int) -> tuple[int, float]:
+    crawler = LocalCrawler(LocalSource(id="w", kind="local", root=root, walk_threads=threads))
+    started = time.perf_counter()
+    count = sum(1 for _ in crawler.iter_compact())
+    return count, time.perf_counter() - started
+
+
+def mount(source: Path, mountpoint: Path, delay: float) -> subprocess.Popen[bytes]:
+    mountpoint.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, str(HERE / "slow_fs.py"), str(source), str(mountpoint), str(delay)])
+    for _ in range(100):
+        if os.path.ismount(mountpoint):
+            return proc
+        if proc.poll() is not None:
+            raise SystemExit("the slow file system could not be mounted (see its error above)")
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"the slow file system was not mounted on {mountpoint} within 10 s")
+
+
+def config(work: Path, name: str, root: Path, threads: int) -> Path:
+    path = work / f"{name}.yaml"
+    source = {"id": "mount", "kind": "local", "root": str(root), "walk_threads": threads}
+    store = {"database": f"sqlite:///{work / name}.db", "hash_key": "benchmark", "sources": [source]}
+    path.write_text(yaml.safe_dump({**store, "scan": {"workers": 2}, "detection": {"names": False}}))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--delay", type=float, default=0.0005, help="seconds each metadata request waits")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", type=Path, default=None, help="work here and keep it (the tree is reused)")
+    args = parser.parse_args()
+    if not os.path.exists("/dev/fuse") or shutil.which("fusermount") is None:
+        raise SystemExit("this benchmark needs /dev/fuse and fusermount (Debian: apt-get install fuse3 libfuse2)")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="steward-slow-walk-"))
+    tree, mounted = work / f"tree-{args.files}", work / "mount"
+    if not tree.exists():
+        write_small(tree, args.files)
+    fs = mount(tree, mounted, args.delay)
+    try:
+        walk_seconds(mounted, DEFAULT_THREADS)  # the kernel learns every entry (kept an hour); attributes never
+        threads = {"one at a time": 1, f"{DEFAULT_THREADS} threads": DEFAULT_THREADS}
+        print(f"tree: {args.files:,} files through FUSE, {args.delay * 1000:g} ms a request; {os.cpu_count()} cores")
+        walks: dict[str, list[float]] = {tag: [] for tag in threads}
+        for _ in range(args.rounds):
+            for tag, n in threads.items():
+                count, seconds = walk_seconds(mounted, n)
+                walks[tag].append(seconds)
+                print(f"  walk alone, {tag:<14} {seconds:7.2f} s  {count / seconds:9,.0f} files/s", flush=True)
+        configs = {tag: config(work, f"steward-{n}", mounted, n) for tag, n in threads.items()}
+        for tag, path in configs.items():
+            first = steward_scan(path, HERE.parent)
+            print(f"  first scan, {tag:<14} {first.seconds:7.2f} s (walk {first.walk} s): {first.summary}", flush=True)
+        rescans: dict[str, list[float]] = {tag: [] for tag in threads}
+        for _ in range(args.rounds):
+            for tag, path in configs.items():
+                again = steward_scan(path, HERE.parent)
+                assert again.walk is not None, "the scan's log gave no walk time"
+                rescans[tag].append(again.walk)
+                print(
+                    f"  no-change re-scan, {tag:<14} {again.seconds:7.2f} s (walk {again.walk:.2f} s, rules"
+                    f" {again.rules} s)",
+                    flush=True,
+                )
+        one, many = threads
+        print("medians, one at a time against threads:")
+        for label, figures in (("walk alone", walks), ("re-scan walk", rescans)):
+            slow, fast = statistics.median(figures[one]), statistics.median(figures[many])
+            print(f"  {label:<13} {slow:7.2f} s against {fast:7.2f} s: {slow / fast:5.2f}x")
+    finally:
+        subprocess.run(["fusermount", "-u", str(mounted)], check=False)
+        fs.wait(timeout=10)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
