@@ -13,13 +13,19 @@ import pytest
 from scanner.config import LocalSource
 from scanner.crawlers import local_lookers
 from scanner.crawlers.local import LocalCrawler
-from scanner.types import Status
+from scanner.types import FileEntry, Status
 
 BIG = 1300  # more files in one folder than the threads hold at once (CHUNK * threads * AHEAD = 512)
+CASES = 60  # folders of two files each, in two levels: more than the threads read ahead at once (16)
 
 
-def crawler(root: Path, threads: int = 8) -> LocalCrawler:
-    return LocalCrawler(LocalSource(id="s", kind="local", root=root, walk_threads=threads))
+def crawler(root: Path, threads: int = 8, **kw: object) -> LocalCrawler:
+    return LocalCrawler(LocalSource(id="s", kind="local", root=root, walk_threads=threads, **kw))
+
+
+def without_atime(entries: list[FileEntry]) -> list[FileEntry]:
+    """A link's access time moves as its target is read for its reason: the rest is compared."""
+    return [replace(e, atime=None) for e in entries]
 
 
 def lookers() -> list[str]:
@@ -27,7 +33,7 @@ def lookers() -> list[str]:
 
 
 def tree(root: Path) -> None:
-    """A folder of many files, small and nested folders, a link, a FIFO, a socket and a name that is not UTF-8."""
+    """A folder of many files, many small and nested folders, a link, a FIFO and a name that is not UTF-8."""
     (root / "big").mkdir()
     for i in range(BIG):
         (root / "big" / f"case {i:05d}.txt").write_text(f"case {i}")
@@ -35,6 +41,10 @@ def tree(root: Path) -> None:
         (root / folder).mkdir()
         for i in range(3):
             (root / folder / f"note {i}.txt").write_text(folder)
+    for case in range(CASES):  # small folders, read ahead by threads on a slow file system
+        (root / "cases" / f"case {case:02d}" / "letters").mkdir(parents=True)
+        (root / "cases" / f"case {case:02d}" / "notes.txt").write_text(str(case))
+        (root / "cases" / f"case {case:02d}" / "letters" / "letter.txt").write_text(str(case))
     (root / "a" / "to-big").symlink_to(root / "big")
     os.mkfifo(root / "d" / "pipe")
     os.mkfifo(root / "big" / "pipe")
@@ -59,20 +69,36 @@ def test_a_slow_file_systems_files_are_looked_at_in_threads_and_walked_as_one_at
         alone = list(crawler(tmp_path, threads=1).iter_entries())
         seen: set[str] = set()
         threaded = []
+        before, most = len(os.listdir("/proc/self/fd")), 0
         for entry in crawler(tmp_path).iter_entries():
             seen.update(lookers())
+            most = max(most, len(os.listdir("/proc/self/fd")) - before)
             threaded.append(entry)
     finally:
         sock.close()
     assert seen, "the slow walk started no thread"
+    assert most <= 2 * 8 * local_lookers.AHEAD_FOLDERS + 8  # folders read ahead: each one's and its parent's copy
     assert not lookers()  # the walk's threads are gone with it
-    # the same entries, in the same order (a link's access time moves as its target is read for its reason)
-    assert [replace(e, atime=None) for e in threaded] == [replace(e, atime=None) for e in alone]
+    assert without_atime(threaded) == without_atime(alone)  # the same entries, in the same order
     statuses = {e.path: e.status for e in threaded}
-    assert len(statuses) == BIG + 3 + 12 + 3  # big's pipe, link and socket; 12 notes; a link, a pipe, a name
+    # big's pipe, link and socket; 12 notes; a link, a pipe and a name; the cases' two files each
+    assert len(statuses) == BIG + 3 + 12 + 3 + 2 * CASES
+    assert statuses["cases/case 59/letters/letter.txt"] is Status.OK
     assert statuses["big/pipe"] is Status.SPECIAL and statuses["big/sock"] is Status.SPECIAL
     assert statuses["big/link.txt"] is Status.LINK and statuses["a/to-big"] is Status.LINK
     assert statuses["big/case 01299.txt"] is Status.OK
+
+
+@pytest.mark.usefixtures("slow")
+def test_folders_read_ahead_keep_to_the_include_and_exclude_globs(tmp_path: Path) -> None:
+    tree(tmp_path)
+    globs = {"include": ("cases/**", "big/*.txt"), "exclude": ("**/letters/**", "cases/case 1*/**")}
+    alone = list(crawler(tmp_path, threads=1, **globs).iter_entries())
+    threaded = list(crawler(tmp_path, **globs).iter_entries())
+    assert without_atime(threaded) == without_atime(alone)
+    paths = {e.path for e in threaded}
+    assert "cases/case 05/notes.txt" in paths and "big/case 00007.txt" in paths
+    assert not any("letters" in p or p.startswith(("cases/case 1", "a/", "d/")) for p in paths)
 
 
 @pytest.mark.usefixtures("slow")
@@ -89,14 +115,18 @@ def test_a_file_that_vanishes_in_a_threaded_folder_gets_its_outcome(tmp_path: Pa
 
 
 @pytest.mark.usefixtures("slow")
-def test_a_walk_stopped_mid_folder_leaves_no_thread_and_no_descriptor(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", ["big/case 00100.txt", "cases/case 10/notes.txt"])  # looks, folders read ahead
+def test_a_walk_stopped_mid_folder_leaves_no_thread_and_no_descriptor(tmp_path: Path, stop: str) -> None:
     tree(tmp_path)
     before = len(os.listdir("/proc/self/fd"))
     walk = crawler(tmp_path).iter_compact()
     for item in walk:
-        if isinstance(item, tuple) and item[0].startswith("big/case 00100"):
+        if isinstance(item, tuple) and item[0] == stop:
             break
+    else:
+        pytest.fail(f"{stop} was not walked")
     assert lookers()
+    assert len(os.listdir("/proc/self/fd")) > before + 2  # the walk's folders, and those read ahead
     walk.close()
     assert not lookers()
     assert len(os.listdir("/proc/self/fd")) == before

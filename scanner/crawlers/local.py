@@ -21,10 +21,12 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import BinaryIO
+from functools import partial
+from itertools import islice
+from typing import BinaryIO, NamedTuple
 
 from scanner.config import LocalSource
 from scanner.crawlers.base import CrawlerBase, StatFacts
@@ -91,6 +93,18 @@ class _Folder:
 # A regular file as the walk saw it: path, device, inode, size, times (ns: modified, changed, accessed), owner,
 # group and mode (``LocalCrawler.expand``).
 Looked = tuple[str, int, int, int, int, int, int, int, int, int]
+READ_AHEAD_FILES = 64  # a folder read ahead has its files looked at too when it holds no more than this
+
+
+class _Listing(NamedTuple):
+    """A folder listed: its ``stat``, file and sub-folder names (sorted), an error part-way, and its files looked
+    at when it was read ahead (``LocalCrawler._read_ahead``)."""
+
+    st: os.stat_result
+    files: list[str]
+    folders: list[str]
+    error: OSError | None
+    looked: list[FileEntry | Looked] | None
 
 
 class LocalCrawler(CrawlerBase):
@@ -135,44 +149,53 @@ class LocalCrawler(CrawlerBase):
         top = stack[-1]
         name = top.pending.pop()
         rel = f"{top.rel}/{name}" if top.rel else name
+        ahead = self._lookers.taken(rel)
         parent_fd = self._reopen(stack, len(stack) - 1, root_fd)
         if not top.pending:  # its last sub-folder: the folder is done once this one is open
             stack.pop()
         try:
             if parent_fd is None:
+                if ahead is not None and ahead.exception() is None:
+                    os.close(ahead.result()[0])
                 yield self._problem(rel, Status.VANISHED, "folder: its parent vanished or was replaced mid-scan")
                 return
+            self._read_ahead(stack)
             try:
-                fd = open_dir(name, parent_fd)
+                fd, listing = ahead.result() if ahead is not None else (open_dir(name, parent_fd), None)
             except OSError as exc:
                 if exc.errno == errno.ENOTDIR:  # listed as a folder, now a file: recorded as what it is now
                     yield self._look(rel, name, parent_fd)
                 else:
                     yield self._problem(rel, *failure(exc, "folder cannot be listed"))
                 return
-            yield from self._enter(stack, rel, fd)
+            yield from self._enter(stack, rel, fd, listing)
         finally:
             if top.fd is not None and not top.pending:
                 os.close(top.fd)
                 top.fd = None
 
-    def _enter(self, stack: list[_Folder], rel: str, fd: int) -> Iterator[FileEntry | Looked]:
-        """List one folder: yield its files (sorted) and push it when it has sub-folders to visit. The
-        descriptor is the walk's from here on: pushed with the folder, or closed."""
+    def _enter(
+        self, stack: list[_Folder], rel: str, fd: int, listing: _Listing | OSError | None = None
+    ) -> Iterator[FileEntry | Looked]:
+        """List one folder (unless it was read ahead: ``listing``): yield its files (sorted) and push it when it
+        has sub-folders to visit. The descriptor is the walk's from here on: pushed with the folder, or closed."""
         pushed = False
         try:
             try:
-                st = os.fstat(fd)
-                files, folders, error = self._list(fd)
+                if isinstance(listing, OSError):
+                    raise listing
+                st, files, folders, error, looked = listing or self._listing(rel, fd, look=False)
             except OSError as exc:
                 yield self._problem(rel, *failure(exc, "folder cannot be listed"))
                 return
             if error is not None:
                 yield self._problem(rel, *failure(error, "folder could not be listed to the end"))
-            if len(files) > 1 and self._lookers.slow():
-                names = ((f"{rel}/{name}" if rel else name, name) for name in files)
-                wanted = [(item, name) for item, name in names if self.filter.wants_file(item)]
-                yield from self._lookers.look_all(lambda item, name: self._look(item, name, fd), wanted)
+            if looked is not None:
+                yield from looked
+            elif len(files) > 1 and self._lookers.slow():
+                yield from self._lookers.look_all(
+                    lambda item, name: self._look(item, name, fd), self._wanted(rel, files)
+                )
             else:
                 for name in files:
                     item = f"{rel}/{name}" if rel else name
@@ -183,9 +206,53 @@ class LocalCrawler(CrawlerBase):
                 stack.append(_Folder(rel, (st.st_dev, st.st_ino), pending, fd))
                 pushed = True
                 self._limit_open(stack)
+                self._read_ahead(stack)
         finally:
             if not pushed:
                 os.close(fd)
+
+    def _wanted(self, rel: str, files: list[str]) -> list[tuple[str, str]]:
+        names = ((f"{rel}/{name}" if rel else name, name) for name in files)
+        return [(item, name) for item, name in names if self.filter.wants_file(item)]
+
+    def _listing(self, rel: str, fd: int, look: bool) -> _Listing:
+        """The folder open as ``fd`` listed; with ``look``, its files looked at too when it holds few (a folder
+        read ahead: the walk yields them when it gets there)."""
+        st = os.fstat(fd)
+        files, folders, error = self._list(fd)
+        looked = None
+        if look and len(files) <= READ_AHEAD_FILES:
+            looked = [self._look(item, name, fd) for item, name in self._wanted(rel, files)]
+        return _Listing(st, files, folders, error, looked)
+
+    def _read_ahead(self, stack: list[_Folder]) -> None:
+        """While the file system is slow, have threads open and list the next sub-folders of the folder on top of
+        the stack before the walk gets to them (``local_lookers``)."""
+        top = stack[-1] if stack else None
+        if top is not None and top.fd is not None and self._lookers.slow():
+            self._ahead_of(top.rel, top.rel.count("/") + 2 if top.rel else 1, reversed(top.pending), top.fd)
+
+    def _ahead_of(self, rel: str, depth: int, names: Iterable[str], fd: int) -> None:
+        """The first ``threads`` of ``names`` (sub-folders of ``rel``, open as ``fd``, in the order the walk
+        visits them) read ahead, each through its own copy of ``fd``."""
+        for name in islice(names, self._lookers.threads):
+            item = f"{rel}/{name}" if rel else name
+            self._lookers.read_ahead(item, depth, partial(self._folder_ahead, item, name, depth), os.dup(fd))
+
+    def _folder_ahead(self, rel: str, name: str, depth: int, parent_fd: int) -> tuple[int, _Listing | OSError]:
+        """Run by a thread: the folder ``name`` opened through ``parent_fd`` (closed here) and listed; its own
+        first sub-folders are read ahead in turn, so the threads keep ahead of a walk through small folders."""
+        try:
+            fd = open_dir(name, parent_fd)
+        finally:
+            os.close(parent_fd)
+        try:
+            listing = self._listing(rel, fd, look=True)
+        except OSError as exc:
+            return fd, exc
+        wanted = (n for n in listing.folders if self.filter.wants_dir(f"{rel}/{n}"))
+        self._ahead_of(rel, depth + 1, wanted, fd)
+        return fd, listing
 
     @staticmethod
     def _limit_open(stack: list[_Folder]) -> None:

@@ -10,21 +10,30 @@ while the last few timed looks all took ``SLOW_NS`` or more, the files of each f
 chunks by up to ``threads`` threads and handed back in the folder's order, so what the walk yields is the same, in
 the same order, either way. On a fast file system no thread is started: threads there would only contend for the GIL.
 
+A folder of few files gives threads little to share, and a tree of case folders is mostly such folders: so, while
+the file system is slow, the walk also has the next sub-folders of the folder it is in read ahead (``read_ahead``:
+at most ``AHEAD_FOLDERS`` per thread), each opened through a copy of its parent's descriptor, listed and, when
+small, its files looked at; the walk takes each (``taken``) when it gets there, in its own order.
+
 The threads run ahead of the walk by at most ``AHEAD`` chunks, so a folder of a million files is not looked at
 (and held) all at once; a walk that stops early waits for the looks under way before its folder's descriptor is
-closed, so no thread ever looks through a descriptor that has been closed (and perhaps reused). The pool is shut
-down when the walk ends (``close``): a forked re-scan walker (``scanner.crawlers.apart``) is only forked from a
-process without other threads.
+closed, so no thread ever looks through a descriptor that has been closed (and perhaps reused), and the folders
+read ahead and never reached are closed. The pool is shut down when the walk ends (``close``): a forked re-scan
+walker (``scanner.crawlers.apart``) is only forked from a process without other threads.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from concurrent.futures import Future, wait
+from functools import partial
+from typing import Any, TypeVar
+
+from scanner.crawlers.ranked_pool import RankedPool
 
 T = TypeVar("T")
 
@@ -33,6 +42,8 @@ SAMPLE = 8  # one look in this many is timed (timing each cost the walk of a fas
 _KEPT = 8  # timed looks judged: a local disk's looks are never all this slow, a network's are
 CHUNK = 16  # files a thread looks at in one task: a task costs tens of µs to hand over, a slow look far more
 AHEAD = 4  # chunks in hand per thread, at most, ahead of the walk
+AHEAD_FOLDERS = 4  # folders read ahead per thread, at most
+NOW = -(1 << 30)  # the rank of the files of the folder the walk is in (a folder read ahead ranks minus its depth)
 
 
 class Lookers:
@@ -44,7 +55,10 @@ class Lookers:
         self.threads = threads
         self.timed: deque[int] = deque(maxlen=_KEPT)  # the last timed looks, in ns
         self._looks = 0
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: RankedPool | None = None
+        self._ahead: dict[str, tuple[Future[tuple[int, Any]], int]] = {}  # folder -> its read-ahead, parent copy
+        self._lock = threading.Lock()
+        self._closing = False
 
     def stat(self, name: str, dir_fd: int) -> os.stat_result:
         """``name``'s ``lstat`` in the folder ``dir_fd``; one in ``SAMPLE`` timed (from any thread: a count lost
@@ -61,18 +75,21 @@ class Lookers:
     def slow(self) -> bool:
         return self.threads > 1 and len(self.timed) == _KEPT and min(self.timed) >= SLOW_NS
 
+    def _threads(self) -> RankedPool:
+        if self._pool is None:
+            self._pool = RankedPool(self.threads, "steward-look")
+        return self._pool
+
     def look_all(self, look: Callable[[str, str], T], items: Sequence[tuple[str, str]]) -> Iterator[T]:
         """``look(path, name)`` of each item, in the items' order, by the pool's threads."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="steward-look")
-        pool = self._pool
+        pool = self._threads()
         chunks = (items[i : i + CHUNK] for i in range(0, len(items), CHUNK))
         pending: deque[Future[list[T]]] = deque()
 
         def more() -> None:
             chunk = next(chunks, None)
             if chunk is not None:
-                pending.append(pool.submit(lambda: [look(path, name) for path, name in chunk]))
+                pending.append(pool.submit(NOW, lambda: [look(path, name) for path, name in chunk]))
 
         try:
             for _ in range(self.threads * AHEAD):
@@ -86,8 +103,40 @@ class Lookers:
                 future.cancel()
             wait(pending)  # the looks under way finish before the caller closes the folder's descriptor
 
+    def read_ahead(self, key: str, depth: int, read: Callable[[int], tuple[int, Any]], parent_fd: int) -> None:
+        """Have a thread run ``read(parent_fd)`` for the folder ``key``, ``depth`` folders below the root (the
+        deeper, the sooner the walk gets there: read first): it opens the folder through ``parent_fd``, a copy
+        of the parent's descriptor that is this call's to close (``read`` closes it), and returns the folder's
+        descriptor with what it found. The walk takes it with ``taken`` when it gets there. Nothing is started
+        (and the copy is closed) when the folder is being read already, or ``threads * AHEAD_FOLDERS`` are, or
+        the walk is ending. Safe from any thread: a folder read ahead reads its own first sub-folders ahead."""
+        with self._lock:
+            if self._closing or key in self._ahead or len(self._ahead) >= self.threads * AHEAD_FOLDERS:
+                os.close(parent_fd)
+                return
+            self._ahead[key] = (self._threads().submit(-depth, partial(read, parent_fd)), parent_fd)
+
+    def taken(self, key: str) -> Future[tuple[int, Any]] | None:
+        """The read-ahead of the folder ``key``, if one was started: its result is the walk's to close."""
+        with self._lock:
+            found = self._ahead.pop(key, None)
+        return found[0] if found is not None else None
+
     def close(self) -> None:
-        """Stop the threads (started again if another walk needs them)."""
+        """Let go of the folders read ahead and never reached (their descriptors closed) and stop the threads
+        (started again if another walk needs them)."""
+        with self._lock:
+            self._closing = True  # no thread reads another folder ahead from now on
+            ahead = list(self._ahead.values())
+            self._ahead.clear()
+        for future, parent_fd in ahead:
+            if future.cancel():
+                os.close(parent_fd)  # never ran: its copy of the parent's descriptor is closed here
+        wait([future for future, _ in ahead])
+        for future, _ in ahead:
+            if not future.cancelled() and future.exception() is None:
+                os.close(future.result()[0])
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown()
             self._pool = None
+        self._closing = False
