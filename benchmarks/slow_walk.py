@@ -5,9 +5,10 @@
 
 A generated small-files tree is mounted through ``benchmarks/slow_fs.py`` (FUSE, each metadata request answered
 after ``--delay`` seconds; needs ``/dev/fuse``, Debian's ``fuse3`` and ``libfuse2``, and ``pip install fusepy``).
-Printed, alternated ``--rounds`` times in one run: the local crawler's walk alone with ``walk_threads: 1`` and with
-the default; then, after a first scan of each into its own store, ``steward scan``'s no-change re-scan of the mount
-with each (its walk and rule evaluation, from the scan's log, and the whole command).
+Two trees: the small-files corpus (folders of 100 files) and one of case folders of five files each. For each,
+alternated ``--rounds`` times in one run: the local crawler's walk alone with ``walk_threads: 1`` and with the
+default; then, after a first scan of each into its own store, ``steward scan``'s no-change re-scan of the mount with
+each (its walk and rule evaluation, from the scan's log, and the whole command).
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ from scanner.crawlers.local import LocalCrawler
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_THREADS = LocalSource.model_fields["walk_threads"].default
+
+
+def write_cases(root: Path, files: int) -> None:
+    """``files`` small text files, five to a case folder, a hundred cases to a service: a tree of small folders."""
+    for i in range(files):
+        folder = root / f"Service {i // 500:02d}" / f"Case {i // 5:05d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"note {i % 5}.txt").write_text(f"Case note {i}: seen at the office, nothing further.\n")
 
 
 def walk_seconds(root: Path, threads: int) -> tuple[int, float]:
@@ -71,45 +80,55 @@ def main() -> None:
     if not os.path.exists("/dev/fuse") or shutil.which("fusermount") is None:
         raise SystemExit("this benchmark needs /dev/fuse and fusermount (Debian: apt-get install fuse3 libfuse2)")
     work = args.keep or Path(tempfile.mkdtemp(prefix="steward-slow-walk-"))
-    tree, mounted = work / f"tree-{args.files}", work / "mount"
-    if not tree.exists():
-        write_small(tree, args.files)
-    fs = mount(tree, mounted, args.delay)
+    print(f"{args.files:,} files through FUSE, {args.delay * 1000:g} ms a request; {os.cpu_count()} cores")
+    mounts: list[tuple[Path, subprocess.Popen[bytes]]] = []
     try:
-        walk_seconds(mounted, DEFAULT_THREADS)  # the kernel learns every entry (kept an hour); attributes never
-        threads = {"one at a time": 1, f"{DEFAULT_THREADS} threads": DEFAULT_THREADS}
-        print(f"tree: {args.files:,} files through FUSE, {args.delay * 1000:g} ms a request; {os.cpu_count()} cores")
-        walks: dict[str, list[float]] = {tag: [] for tag in threads}
-        for _ in range(args.rounds):
-            for tag, n in threads.items():
-                count, seconds = walk_seconds(mounted, n)
-                walks[tag].append(seconds)
-                print(f"  walk alone, {tag:<14} {seconds:7.2f} s  {count / seconds:9,.0f} files/s", flush=True)
-        configs = {tag: config(work, f"steward-{n}", mounted, n) for tag, n in threads.items()}
-        for tag, path in configs.items():
-            first = steward_scan(path, HERE.parent)
-            print(f"  first scan, {tag:<14} {first.seconds:7.2f} s (walk {first.walk} s): {first.summary}", flush=True)
-        rescans: dict[str, list[float]] = {tag: [] for tag in threads}
-        for _ in range(args.rounds):
-            for tag, path in configs.items():
-                again = steward_scan(path, HERE.parent)
-                assert again.walk is not None, "the scan's log gave no walk time"
-                rescans[tag].append(again.walk)
-                print(
-                    f"  no-change re-scan, {tag:<14} {again.seconds:7.2f} s (walk {again.walk:.2f} s, rules"
-                    f" {again.rules} s)",
-                    flush=True,
-                )
-        one, many = threads
-        print("medians, one at a time against threads:")
-        for label, figures in (("walk alone", walks), ("re-scan walk", rescans)):
-            slow, fast = statistics.median(figures[one]), statistics.median(figures[many])
-            print(f"  {label:<13} {slow:7.2f} s against {fast:7.2f} s: {slow / fast:5.2f}x")
+        for shape, write in (("folders of 100 files", write_small), ("case folders of 5 files", write_cases)):
+            tree, mounted = work / f"{write.__name__}-{args.files}", work / f"mount-{write.__name__}"
+            if not tree.exists():
+                write(tree, args.files)
+            mounts.append((mounted, mount(tree, mounted, args.delay)))
+            print(f"{shape}:")
+            compare(work / write.__name__, mounted, args.rounds)
     finally:
-        subprocess.run(["fusermount", "-u", str(mounted)], check=False)
-        fs.wait(timeout=10)
+        for mounted, fs in mounts:
+            subprocess.run(["fusermount", "-u", str(mounted)], check=False)
+            fs.wait(timeout=10)
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def compare(work: Path, mounted: Path, rounds: int) -> None:
+    """The walk alone and the no-change re-scan, one look at a time against the default threads, alternated."""
+    work.mkdir(exist_ok=True)
+    walk_seconds(mounted, DEFAULT_THREADS)  # the kernel learns every entry (kept an hour); attributes never
+    threads = {"one at a time": 1, f"{DEFAULT_THREADS} threads": DEFAULT_THREADS}
+    walks: dict[str, list[float]] = {tag: [] for tag in threads}
+    for _ in range(rounds):
+        for tag, n in threads.items():
+            count, seconds = walk_seconds(mounted, n)
+            walks[tag].append(seconds)
+            print(f"  walk alone, {tag:<14} {seconds:7.2f} s  {count / seconds:9,.0f} files/s", flush=True)
+    configs = {tag: config(work, f"steward-{n}", mounted, n) for tag, n in threads.items()}
+    for tag, path in configs.items():
+        first = steward_scan(path, HERE.parent)
+        print(f"  first scan, {tag:<14} {first.seconds:7.2f} s (walk {first.walk} s): {first.summary}", flush=True)
+    rescans: dict[str, list[float]] = {tag: [] for tag in threads}
+    for _ in range(rounds):
+        for tag, path in configs.items():
+            again = steward_scan(path, HERE.parent)
+            assert again.walk is not None, "the scan's log gave no walk time"
+            rescans[tag].append(again.walk)
+            print(
+                f"  no-change re-scan, {tag:<14} {again.seconds:7.2f} s"
+                f" (walk {again.walk:.2f} s, rules {again.rules} s)",
+                flush=True,
+            )
+    one, many = threads
+    print("  medians, one at a time against threads:")
+    for label, figures in (("walk alone", walks), ("re-scan walk", rescans)):
+        slow, fast = statistics.median(figures[one]), statistics.median(figures[many])
+        print(f"    {label:<13} {slow:7.2f} s against {fast:7.2f} s: {slow / fast:5.2f}x")
 
 
 if __name__ == "__main__":

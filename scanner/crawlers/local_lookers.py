@@ -3,8 +3,9 @@
 The walk looks at each file (``stat``) as it lists a folder. On a local disk with its metadata cached a look takes
 a microsecond or two and the walk is bound by its own Python; on a network mount (NFS, CIFS/SMB, a FUSE file
 system) or a cold, busy disk each look waits a round trip or a seek, a millisecond or more, and a walk one look at
-a time spends nearly all its time waiting: 5,000 files on a file system that answers in half a millisecond took
-3.6-3.8 s, against 0.02 s from a local disk, and 1.0-1.1 s looked at by eight threads (``benchmarks/slow_walk.py``).
+a time spends nearly all its time waiting: 5,000 files in folders of 100 on a file system that answers in half a
+millisecond took 3.8 s, against 0.02 s from a local disk, and 1.0 s with eight threads; in case folders of five,
+6.6 s and 1.6-2.3 s (``benchmarks/slow_walk.py``).
 ``stat`` releases the GIL while it waits, so threads overlap those waits. The walk times one look in ``SAMPLE``;
 while the last few timed looks all took ``SLOW_NS`` or more, the files of each folder it enters are looked at in
 chunks by up to ``threads`` threads and handed back in the folder's order, so what the walk yields is the same, in
