@@ -45,8 +45,8 @@ class LocalSource(Strict):
         default=8,
         ge=1,
         le=64,
-        description="Files looked at (stat) at once while the file system answers slowly (a network mount); "
-        "1: one at a time.",
+        description="Threads that look at files (stat) and read folders ahead while the file system answers "
+        "slowly (a network mount); 1: one at a time.",
     )
 
     @field_validator("root")

@@ -150,3 +150,21 @@ def test_one_thread_asked_for_looks_one_at_a_time(tmp_path: Path) -> None:
     for _ in crawler(tmp_path, threads=1).iter_compact():
         seen.update(lookers())
     assert not seen
+
+
+@pytest.mark.usefixtures("slow")
+def test_a_walk_that_can_have_no_thread_looks_at_one_file_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree(tmp_path)
+    alone = list(crawler(tmp_path, threads=1).iter_entries())
+    start = threading.Thread.start
+
+    def at_its_limit(thread: threading.Thread) -> None:  # a process that may start no more threads
+        if thread.name.startswith("steward-look"):
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", at_its_limit)
+    walked = list(crawler(tmp_path).iter_entries())
+    assert without_atime(walked) == without_atime(alone)

@@ -25,6 +25,7 @@ walker (``scanner.crawlers.apart``) is only forked from a process without other 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -37,6 +38,7 @@ from typing import Any, TypeVar
 from scanner.crawlers.ranked_pool import RankedPool
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SLOW_NS = 50_000  # looks never faster than this (50 µs: a network round trip, a seek) are worth threads
 SAMPLE = 8  # one look in this many is timed (timing each cost the walk of a fast disk a tenth more time)
@@ -54,7 +56,7 @@ class Lookers:
 
     def __init__(self, threads: int) -> None:
         self.threads = threads
-        self.timed: deque[int] = deque(maxlen=_KEPT)  # the last timed looks, in ns
+        self.timed = [0] * _KEPT  # the last timed looks, in ns (a ring: a slot written is never in the way)
         self._looks = 0
         self._pool: RankedPool | None = None
         self._ahead: dict[str, tuple[Future[tuple[int, Any]], int]] = {}  # folder -> its read-ahead, parent copy
@@ -64,26 +66,35 @@ class Lookers:
     def stat(self, name: str, dir_fd: int) -> os.stat_result:
         """``name``'s ``lstat`` in the folder ``dir_fd``; one in ``SAMPLE`` timed (from any thread: a count lost
         to a race only moves which look is timed)."""
-        self._looks += 1
-        if self._looks % SAMPLE:
+        self._looks = looks = self._looks + 1
+        if looks % SAMPLE:
             return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         start = time.perf_counter_ns()
         try:
             return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         finally:
-            self.timed.append(time.perf_counter_ns() - start)
+            self.timed[looks // SAMPLE % _KEPT] = time.perf_counter_ns() - start
 
     def slow(self) -> bool:
-        return self.threads > 1 and len(self.timed) == _KEPT and min(self.timed) >= SLOW_NS
+        return self.threads > 1 and self._looks >= SAMPLE * _KEPT and min(self.timed) >= SLOW_NS
 
-    def _threads(self) -> RankedPool:
+    def _threads(self) -> RankedPool | None:
+        """The pool, its threads started when first needed; None when no thread can be had (a process at its
+        limit): the walk then goes on one look at a time."""
         if self._pool is None:
-            self._pool = RankedPool(self.threads, "steward-look")
+            try:
+                self._pool = RankedPool(self.threads, "steward-look")
+            except RuntimeError:
+                log.info("no threads to be had for the walk: it looks at one file at a time")
+                self.threads = 1
         return self._pool
 
     def look_all(self, look: Callable[[str, str], T], items: Sequence[tuple[str, str]]) -> Iterator[T]:
         """``look(path, name)`` of each item, in the items' order, by the pool's threads."""
         pool = self._threads()
+        if pool is None:
+            yield from (look(path, name) for path, name in items)
+            return
         chunks = (items[i : i + CHUNK] for i in range(0, len(items), CHUNK))
         pending: deque[Future[list[T]]] = deque()
 
@@ -112,10 +123,12 @@ class Lookers:
         (and the copy is closed) when the folder is being read already, or ``threads * AHEAD_FOLDERS`` are, or
         the walk is ending. Safe from any thread: a folder read ahead reads its own first sub-folders ahead."""
         with self._lock:
-            if self._closing or key in self._ahead or len(self._ahead) >= self.threads * AHEAD_FOLDERS:
+            full = len(self._ahead) >= self.threads * AHEAD_FOLDERS
+            pool = None if self._closing or key in self._ahead or full else self._threads()
+            if pool is None:
                 os.close(parent_fd)
                 return
-            self._ahead[key] = (self._threads().submit(-depth, partial(read, parent_fd)), parent_fd)
+            self._ahead[key] = (pool.submit(-depth, partial(read, parent_fd)), parent_fd)
 
     def taken(self, key: str) -> Future[tuple[int, Any]] | None:
         """The read-ahead of the folder ``key``, if one was started: its result is the walk's to close."""

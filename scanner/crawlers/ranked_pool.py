@@ -21,31 +21,32 @@ _Task = tuple[int, int, Future[Any], Callable[[], Any]]
 
 class RankedPool:
     def __init__(self, threads: int, name: str) -> None:
-        self._size, self._name = threads, name
+        """Start the threads; RuntimeError when not one can be started (a process at its limit)."""
         self._tasks: list[_Task] = []
         self._order = itertools.count()
         self._ready = threading.Condition()
         self._closed = False
         self._threads: list[threading.Thread] = []
+        for i in range(threads):
+            thread = threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:
+                if not self._threads:
+                    raise
+                break  # as many as could be had
+            self._threads.append(thread)
 
     def submit(self, rank: int, work: Callable[[], Any]) -> Future[Any]:
-        """``work()`` run by a thread when no task of a lower rank is waiting; its future (``cancel`` works until
-        a thread takes it)."""
+        """``work()``, run by a thread once no task of a lower rank waits; its future (``cancel`` works until a
+        thread takes it). RuntimeError once the pool is shut down."""
         future: Future[Any] = Future()
         with self._ready:
             if self._closed:
                 raise RuntimeError("the pool is shut down")
             heapq.heappush(self._tasks, (rank, next(self._order), future, work))
             self._ready.notify()
-            if not self._threads:
-                self._start()
         return future
-
-    def _start(self) -> None:
-        for i in range(self._size):
-            thread = threading.Thread(target=self._run, name=f"{self._name}-{i}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
 
     def _run(self) -> None:
         while True:
