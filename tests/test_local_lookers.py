@@ -16,7 +16,7 @@ from scanner.crawlers.local import LocalCrawler
 from scanner.types import FileEntry, Status
 
 BIG = 1300  # more files in one folder than the threads hold at once (CHUNK * threads * AHEAD = 512)
-CASES = 60  # folders of two files each, in two levels: more than the threads read ahead at once (16)
+CASES = 60  # folders of two files each, in two levels: more than the threads read ahead at once (32)
 
 
 def crawler(root: Path, threads: int = 8, **kw: object) -> LocalCrawler:
