@@ -8,7 +8,8 @@ GIL, so requests from several threads wait together, as on a network). Listings 
 READDIRPLUS and SMB's directory queries do, so the walk needs no look to tell files from folders. Entries are
 cached by the kernel (``entry_timeout``) and attributes never (``attr_timeout`` 0): a re-scan's walk asks for
 every file's attributes again, as it does on a network mount whose attribute cache has expired overnight. Needs
-``/dev/fuse``, ``fusermount`` (Debian ``fuse3``), libfuse 2 (``libfuse2``) and ``fusepy``.
+``/dev/fuse``, ``fusermount`` (Debian ``fuse3``), libfuse 2 (``libfuse2``) and ``fusepy``
+(``requirements/evaluation.txt``).
 """
 
 from __future__ import annotations

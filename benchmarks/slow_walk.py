@@ -4,7 +4,8 @@
     PYTHONPATH=. python benchmarks/slow_walk.py --files 20000 --delay 0.002 --rounds 3
 
 A generated small-files tree is mounted through ``benchmarks/slow_fs.py`` (FUSE, each metadata request answered
-after ``--delay`` seconds; needs ``/dev/fuse``, Debian's ``fuse3`` and ``libfuse2``, and ``pip install fusepy``).
+after ``--delay`` seconds; needs ``/dev/fuse``, Debian's ``fuse3`` and ``libfuse2``, and fusepy:
+``pip install --no-deps --require-hashes -r requirements/evaluation.txt``).
 Two trees: the small-files corpus (folders of 100 files) and one of case folders of five files each. For each,
 alternated ``--rounds`` times in one run: the local crawler's walk alone with ``walk_threads: 1`` and with the
 default; then, after a first scan of each into its own store, ``steward scan``'s no-change re-scan of the mount with
