@@ -194,14 +194,12 @@ class LocalCrawler(CrawlerBase):
                 yield from looked
             elif len(files) > 1 and self._lookers.slow():
                 yield from self._lookers.look_all(
-                    lambda item, name: self._look(item, name, fd), self._wanted(rel, files)
+                    lambda item, name: self._look(item, name, fd), list(self._wanted(rel, files))
                 )
             else:
-                for name in files:
-                    item = f"{rel}/{name}" if rel else name
-                    if self.filter.wants_file(item):
-                        yield self._look(item, name, fd)
-            pending = [n for n in reversed(folders) if self.filter.wants_dir(f"{rel}/{n}" if rel else n)]
+                for item, name in self._wanted(rel, files):
+                    yield self._look(item, name, fd)
+            pending = self._subfolders(rel, folders)[::-1]
             if pending:
                 stack.append(_Folder(rel, (st.st_dev, st.st_ino), pending, fd))
                 pushed = True
@@ -211,9 +209,16 @@ class LocalCrawler(CrawlerBase):
             if not pushed:
                 os.close(fd)
 
-    def _wanted(self, rel: str, files: list[str]) -> list[tuple[str, str]]:
-        names = ((f"{rel}/{name}" if rel else name, name) for name in files)
-        return [(item, name) for item, name in names if self.filter.wants_file(item)]
+    def _wanted(self, rel: str, files: list[str]) -> Iterator[tuple[str, str]]:
+        """The path and name of each of the folder ``rel``'s files the globs keep."""
+        for name in files:
+            item = f"{rel}/{name}" if rel else name
+            if self.filter.wants_file(item):
+                yield item, name
+
+    def _subfolders(self, rel: str, folders: list[str]) -> list[str]:
+        """The names of the folder ``rel``'s sub-folders the globs keep, in the order the walk visits them."""
+        return [n for n in folders if self.filter.wants_dir(f"{rel}/{n}" if rel else n)]
 
     def _listing(self, rel: str, fd: int, look: bool) -> _Listing:
         """The folder open as ``fd`` listed; with ``look``, its files looked at too when it holds few (a folder
@@ -250,8 +255,7 @@ class LocalCrawler(CrawlerBase):
             listing = self._listing(rel, fd, look=True)
         except OSError as exc:
             return fd, exc
-        wanted = (n for n in listing.folders if self.filter.wants_dir(f"{rel}/{n}"))
-        self._ahead_of(rel, depth + 1, wanted, fd)
+        self._ahead_of(rel, depth + 1, self._subfolders(rel, listing.folders), fd)
         return fd, listing
 
     @staticmethod
