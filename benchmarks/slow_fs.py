@@ -1,15 +1,16 @@
-"""A read-only pass-through FUSE file system that answers every metadata request after a delay: a network mount
-(NFS, CIFS) as the walk sees it, on one machine.
+"""A read-only pass-through FUSE file system that answers every request after a delay: a network mount (NFS,
+CIFS) as the crawler sees it, on one machine.
 
-    python benchmarks/slow_fs.py SOURCE MOUNTPOINT DELAY_SECONDS
+    python benchmarks/slow_fs.py SOURCE MOUNTPOINT DELAY_SECONDS [ATTRIBUTE_SECONDS]
 
-Each ``getattr``, ``readdir``, ``opendir`` and ``open`` waits ``DELAY_SECONDS`` (``time.sleep`` releases the
-GIL, so requests from several threads wait together, as on a network). Listings give each entry's type, as NFS's
-READDIRPLUS and SMB's directory queries do, so the walk needs no look to tell files from folders. Entries are
-cached by the kernel (``entry_timeout``) and attributes never (``attr_timeout`` 0): a re-scan's walk asks for
-every file's attributes again, as it does on a network mount whose attribute cache has expired overnight. Needs
-``/dev/fuse``, ``fusermount`` (Debian ``fuse3``), libfuse 2 (``libfuse2``) and ``fusepy``
-(``requirements/evaluation.txt``).
+Each ``getattr``, ``readdir``, ``opendir``, ``open`` and ``read`` waits ``DELAY_SECONDS`` (``time.sleep`` releases
+the GIL, so requests from several threads wait together, as on a network). Listings give each entry's type, as
+NFS's READDIRPLUS and SMB's directory queries do, so the walk needs no look to tell files from folders. Entries are
+cached by the kernel (``entry_timeout``) and attributes for ``ATTRIBUTE_SECONDS`` (``attr_timeout``; 0, never, by
+default: a re-scan's walk asks for every file's attributes again, as it does on a network mount whose attribute
+cache has expired overnight). A file's pages are dropped when it is opened again (FUSE's default, as NFS checks a
+file again at each open). Needs ``/dev/fuse``, ``fusermount`` (Debian ``fuse3``), libfuse 2 (``libfuse2``) and
+``fusepy`` (``requirements/evaluation.txt``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class SlowFS(Operations):  # type: ignore[misc]
         return os.open(self._real(path), os.O_RDONLY)
 
     def read(self, path: str, size: int, offset: int, fh: int) -> bytes:
+        time.sleep(self.delay)
         return os.pread(fh, size, offset)
 
     def release(self, path: str, fh: int) -> None:
@@ -74,4 +76,13 @@ class SlowFS(Operations):  # type: ignore[misc]
 
 if __name__ == "__main__":
     source, mountpoint, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    FUSE(SlowFS(source, delay), mountpoint, foreground=True, ro=True, attr_timeout=0, entry_timeout=3600, use_ino=True)
+    attributes = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
+    FUSE(
+        SlowFS(source, delay),
+        mountpoint,
+        foreground=True,
+        ro=True,
+        attr_timeout=attributes,
+        entry_timeout=3600,
+        use_ino=True,
+    )

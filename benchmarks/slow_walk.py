@@ -1,15 +1,20 @@
-"""The walk of a network mount, one look at a time against several (``scanner.crawlers.local_lookers``).
+"""A network mount's walk and first scan: one look and one open at a time against several
+(``scanner.crawlers.local_lookers``, ``scanner.crawlers.local_prefetch``).
 
     PYTHONPATH=. python benchmarks/slow_walk.py                      # 5,000 files, 0.5 ms a request
     PYTHONPATH=. python benchmarks/slow_walk.py --files 20000 --delay 0.002 --rounds 3
 
-A generated small-files tree is mounted through ``benchmarks/slow_fs.py`` (FUSE, each metadata request answered
-after ``--delay`` seconds; needs ``/dev/fuse``, Debian's ``fuse3`` and ``libfuse2``, and fusepy:
+A generated small-files tree is mounted through ``benchmarks/slow_fs.py`` (FUSE, each request answered after
+``--delay`` seconds; needs ``/dev/fuse``, Debian's ``fuse3`` and ``libfuse2``, and fusepy:
 ``pip install --no-deps --require-hashes -r requirements/evaluation.txt``).
 Two trees: the small-files corpus (folders of 100 files) and one of case folders of five files each. For each,
 alternated ``--rounds`` times in one run: the local crawler's walk alone with ``walk_threads: 1`` and with the
 default; then, after a first scan of each into its own store, ``steward scan``'s no-change re-scan of the mount with
-each (its walk and rule evaluation, from the scan's log, and the whole command).
+each (its walk and rule evaluation, from the scan's log, and the whole command). Those mounts never cache a file's
+attributes, as a mount whose attribute cache expired overnight. Then first scans (names off), whose workers open and
+read every file: the small-files tree mounted again with attributes cached for 3 s (NFS's shortest attribute cache),
+each scan into a fresh store with ``read_threads: 1`` and with the default, alternated ``--rounds`` times, beside
+the same scan of the tree on the local disk.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from scanner.crawlers.local import LocalCrawler
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_THREADS = LocalSource.model_fields["walk_threads"].default
+DEFAULT_READS = LocalSource.model_fields["read_threads"].default
+ATTRIBUTES_CACHED = 3.0  # seconds a mount keeps a file's attributes for the first-scan comparison (NFS acregmin)
 
 
 def write_cases(root: Path, files: int) -> None:
@@ -50,9 +57,10 @@ def walk_seconds(root: Path, threads: int) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-def mount(source: Path, mountpoint: Path, delay: float) -> subprocess.Popen[bytes]:
+def mount(source: Path, mountpoint: Path, delay: float, attributes: float = 0.0) -> subprocess.Popen[bytes]:
     mountpoint.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen([sys.executable, str(HERE / "slow_fs.py"), str(source), str(mountpoint), str(delay)])
+    command = [sys.executable, str(HERE / "slow_fs.py"), str(source), str(mountpoint), str(delay), str(attributes)]
+    proc = subprocess.Popen(command)
     for _ in range(100):
         if os.path.ismount(mountpoint):
             return proc
@@ -63,9 +71,9 @@ def mount(source: Path, mountpoint: Path, delay: float) -> subprocess.Popen[byte
     raise SystemExit(f"the slow file system was not mounted on {mountpoint} within 10 s")
 
 
-def config(work: Path, name: str, root: Path, threads: int) -> Path:
+def config(work: Path, name: str, root: Path, threads: int, reads: int = DEFAULT_READS) -> Path:
     path = work / f"{name}.yaml"
-    source = {"id": "mount", "kind": "local", "root": str(root), "walk_threads": threads}
+    source = {"id": "mount", "kind": "local", "root": str(root), "walk_threads": threads, "read_threads": reads}
     store = {"database": f"sqlite:///{work / name}.db", "hash_key": "benchmark", "sources": [source]}
     path.write_text(yaml.safe_dump({**store, "scan": {"workers": 2}, "detection": {"names": False}}))
     return path
@@ -74,9 +82,10 @@ def config(work: Path, name: str, root: Path, threads: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=5000)
-    parser.add_argument("--delay", type=float, default=0.0005, help="seconds each metadata request waits")
+    parser.add_argument("--delay", type=float, default=0.0005, help="seconds each request waits")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep it (the tree is reused)")
+    parser.add_argument("--part", choices=("walk", "reads", "both"), default="both", help="walks, first scans or both")
     args = parser.parse_args()
     if not os.path.exists("/dev/fuse") or shutil.which("fusermount") is None:
         raise SystemExit("this benchmark needs /dev/fuse and fusermount (Debian: apt-get install fuse3 libfuse2)")
@@ -88,9 +97,17 @@ def main() -> None:
             tree, mounted = work / f"{write.__name__}-{args.files}", work / f"mount-{write.__name__}"
             if not tree.exists():
                 write(tree, args.files)
+            if args.part == "reads":
+                continue
             mounts.append((mounted, mount(tree, mounted, args.delay)))
             print(f"{shape}:")
             compare(work / write.__name__, mounted, args.rounds)
+        if args.part == "walk":
+            return
+        tree, mounted = work / f"write_small-{args.files}", work / "mount-cached"
+        mounts.append((mounted, mount(tree, mounted, args.delay, ATTRIBUTES_CACHED)))
+        print(f"folders of 100 files, attributes cached {ATTRIBUTES_CACHED:g} s, first scans (names off):")
+        compare_reads(work / "reads", tree, mounted, args.rounds, args.files)
     finally:
         for mounted, fs in mounts:
             subprocess.run(["fusermount", "-u", str(mounted)], check=False)
@@ -130,6 +147,33 @@ def compare(work: Path, mounted: Path, rounds: int) -> None:
     for label, figures in (("walk alone", walks), ("re-scan walk", rescans)):
         slow, fast = statistics.median(figures[one]), statistics.median(figures[many])
         print(f"    {label:<13} {slow:7.2f} s against {fast:7.2f} s: {slow / fast:5.2f}x")
+
+
+def compare_reads(work: Path, tree: Path, mounted: Path, rounds: int, files: int) -> None:
+    """First scans of the mount, one open at a time against the default threads, alternated; each into a fresh
+    store; the same scan of the tree on the local disk once a round."""
+    work.mkdir(exist_ok=True)
+    runs = {
+        "one at a time": (mounted, 1),
+        f"{DEFAULT_READS} threads": (mounted, DEFAULT_READS),
+        "local disk": (tree, 0),
+    }
+    seconds: dict[str, list[float]] = {tag: [] for tag in runs}
+    for n in range(rounds):
+        for tag, (root, reads) in runs.items():
+            name = f"first-{reads}-{n}"
+            path = config(work, name, root, DEFAULT_THREADS, reads or DEFAULT_READS)
+            first = steward_scan(path, HERE.parent)
+            for store in work.glob(f"{name}.db*"):
+                store.unlink()
+            seconds[tag].append(first.seconds)
+            print(
+                f"  first scan, {tag:<14} {first.seconds:7.2f} s (walk {first.walk} s)"
+                f" {files / first.seconds:7,.0f} files/s, CPU {first.cpu:6.2f} s",
+                flush=True,
+            )
+    one, many, local = (statistics.median(seconds[tag]) for tag in runs)
+    print(f"  medians: one at a time {one:.2f} s, threads {many:.2f} s ({one / many:.2f}x), local disk {local:.2f} s")
 
 
 if __name__ == "__main__":

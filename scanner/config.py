@@ -48,6 +48,13 @@ class LocalSource(Strict):
         description="Threads that look at files (stat) and read folders ahead while the file system answers "
         "slowly (a network mount); 1: one at a time.",
     )
+    read_threads: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Threads in each worker that open its next files ahead, several at once while the file system "
+        "answers slowly (a network mount), and keep them open for it; 1: one at a time.",
+    )
 
     @field_validator("root")
     @classmethod

@@ -1,6 +1,7 @@
-"""Reading ahead for the local crawler: the files a worker is about to open are in memory by the time it opens
-them, a link is never followed to read ahead, and the thread ends with the crawler. Residency is read from the
-kernel (``mincore``) for real files evicted from the page cache first."""
+"""Reading ahead for the local crawler: the files a worker is about to open are opened and in memory by the time it
+opens them, and it reads them through the descriptors kept; a link is never followed to read ahead; what is held is
+bounded and let go of; a slow file system is read by several threads, a local disk by one; the threads end with the
+crawler. Residency is read from the kernel (``mincore``) for real files evicted from the page cache first."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from scanner.config import LocalSource
-from scanner.crawlers.local import LocalCrawler
-from scanner.crawlers.local_prefetch import PREFETCH_BYTES
-from scanner.types import FileEntry
+from scanner.crawlers import local_prefetch
+from scanner.crawlers.local import Changed, LocalCrawler
+from scanner.crawlers.local_prefetch import HELD, PREFETCH_BYTES
+from scanner.types import FileEntry, Status
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
@@ -133,3 +135,169 @@ def test_the_reading_ahead_thread_ends_with_the_crawler(tmp_path: Path) -> None:
     (thread,) = mine
     thread.join(5)
     assert not thread.is_alive()
+
+
+def _held(root: Path) -> int:
+    """Descriptors this process holds open on files under ``root`` (folders not counted)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(f"{root}/") and os.path.isfile(target):
+            count += 1
+    return count
+
+
+def _letters(root: Path, count: int) -> list[Path]:
+    (root / "Case 1").mkdir(parents=True)
+    paths = []
+    for i in range(count):
+        path = root / "Case 1" / f"letter {i:03d}.txt"
+        path.write_bytes(f"Letter {i}: the family was visited on Tuesday.\n".encode() * (i + 1))
+        paths.append(path)
+    return paths
+
+
+def test_files_opened_ahead_are_read_through_the_descriptors_kept(tmp_path: Path) -> None:
+    root = tmp_path / "share"
+    paths = _letters(root, 20)
+    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root)))
+    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
+    try:
+        crawler.prefetch(entries)
+        assert _wait(lambda: _held(root) == 20)  # each opened once, ahead, and kept for the worker
+        # the share changes under the scan: the file the worker reads is the one opened ahead, not opened again
+        replacement = root / "Case 1" / "new.txt"
+        replacement.write_bytes(b"a different letter\n")
+        os.replace(replacement, paths[5])
+        for i, entry in enumerate(entries):
+            with crawler.open(entry) as fh:
+                expected = f"Letter {i}: the family was visited on Tuesday.\n".encode() * (i + 1)
+                assert fh.read() == expected
+        assert _held(root) == 0  # every descriptor handed over was closed by its reader
+        with crawler.open(entries[5]) as fh:  # opened again: no longer ahead, so the file as it is now
+            assert fh.read() == b"a different letter\n"
+    finally:
+        crawler.close()
+
+
+def test_descriptors_held_ahead_are_bounded_and_those_gone_past_are_closed(tmp_path: Path) -> None:
+    root = tmp_path / "share"
+    paths = _letters(root, 200)
+    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root)))
+    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
+    try:
+        crawler.prefetch(entries)
+        assert _wait(lambda: _held(root) == HELD)
+        time.sleep(0.2)
+        assert _held(root) == HELD  # the threads wait for the worker rather than opening more
+        with crawler.open(entries[40]) as fh:  # the worker skipped the first 40 (too large, say)
+            assert fh.read().startswith(b"Letter 40:")
+        # the 40 skipped are closed, and the threads go on with the files after those held
+        assert _wait(lambda: _held(root) == HELD)
+        for entry in entries[41:]:
+            with crawler.open(entry) as fh:
+                assert fh.read()
+        assert _held(root) == 0
+    finally:
+        crawler.close()
+
+
+def test_a_file_that_is_no_longer_a_plain_file_is_left_to_the_crawler(tmp_path: Path) -> None:
+    root = tmp_path / "share"
+    root.mkdir()
+    os.mkfifo(root / "minutes.txt")  # listed as a plain file, a FIFO by the time it is read
+    (root / "elsewhere.txt").write_text("outside the case folder\n")
+    (root / "notes.txt").symlink_to(root / "elsewhere.txt")
+    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root)))
+    listed = [FileEntry("s", name, name, size=100, mtime=None) for name in ("minutes.txt", "notes.txt")]
+    try:
+        crawler.prefetch(listed)
+        time.sleep(0.2)
+        with pytest.raises(Changed) as special:
+            crawler.open(listed[0])
+        assert special.value.status is Status.SPECIAL
+        with pytest.raises(Changed) as link:
+            crawler.open(listed[1])
+        assert link.value.status is Status.LINK
+    finally:
+        crawler.close()
+
+
+def test_a_local_disk_is_read_ahead_by_one_thread_and_close_lets_go_of_everything(tmp_path: Path) -> None:
+    root = tmp_path / "share"
+    paths = _letters(root, 150)
+    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root), read_threads=8))
+    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
+    before = {t for t in threading.enumerate() if t.name == "prefetch"}
+    crawler.prefetch(entries[:100])
+    assert _wait(lambda: _held(root) == HELD)
+    for entry in entries[:100]:
+        with crawler.open(entry) as fh:
+            assert fh.read()
+    mine = {t for t in threading.enumerate() if t.name == "prefetch"} - before
+    assert len(mine) == 1  # opens take microseconds here: threads would only contend for the interpreter
+    crawler.prefetch(entries[100:])
+    assert _wait(lambda: _held(root) == 50)
+    crawler.close()
+    assert _held(root) == 0
+    for thread in mine:
+        thread.join(5)
+        assert not thread.is_alive()
+
+
+def test_a_forked_process_reads_for_itself(tmp_path: Path) -> None:
+    root = tmp_path / "share"
+    paths = _letters(root, 10)
+    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root)))
+    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
+    try:
+        crawler.prefetch(entries)
+        assert _wait(lambda: _held(root) == 10)
+        pid = os.fork()
+        if pid == 0:  # the child: its copies of the parent's descriptors are not handed out
+            ok = False
+            try:
+                with crawler.open(entries[2]) as fh:
+                    ok = fh.read().startswith(b"Letter 2:")
+                crawler.prefetch(entries[3:])  # drops the inherited copies, reads ahead for itself
+                ok = ok and _wait(lambda: _held(root) == 7)
+                with crawler.open(entries[3]) as fh:
+                    ok = ok and fh.read().startswith(b"Letter 3:")
+                crawler.close()
+                ok = ok and _held(root) == 0
+            finally:
+                os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        with crawler.open(entries[2]) as fh:  # the parent's own are still good
+            assert fh.read().startswith(b"Letter 2:")
+    finally:
+        crawler.close()
+
+
+def test_a_slow_file_system_is_read_ahead_by_several_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local_prefetch, "SLOW_NS", 0)  # every open judged as slow as a network's
+    root = tmp_path / "share"
+    paths = _letters(root, 300)
+    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root), read_threads=4))
+    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
+    before = {t for t in threading.enumerate() if t.name == "prefetch"}
+    try:
+        for start in range(0, 300, 64):  # batch by batch, as a worker asks
+            batch = entries[start : start + 64]
+            crawler.prefetch(batch)
+            for i, entry in enumerate(batch, start):
+                with crawler.open(entry) as fh:
+                    assert fh.read() == f"Letter {i}: the family was visited on Tuesday.\n".encode() * (i + 1)
+                assert _held(root) <= HELD
+        mine = {t for t in threading.enumerate() if t.name == "prefetch"} - before
+        assert 2 <= len(mine) <= 4
+        assert _held(root) == 0
+    finally:
+        crawler.close()
+    for thread in mine:
+        thread.join(5)
+        assert not thread.is_alive()

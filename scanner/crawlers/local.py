@@ -116,7 +116,7 @@ class LocalCrawler(CrawlerBase):
         self.root = os.path.realpath(source.root)
         self.filter = PathFilter(source.include, source.exclude)
         self._dirs = DirCache(self.root)
-        self._ahead = Prefetcher(self.root)
+        self._ahead = Prefetcher(self.root, source.read_threads)
         self._lookers = Lookers(source.walk_threads)  # a slow file system's files looked at several at a time
 
     # -- walking -------------------------------------------------------------------------------------------
@@ -433,13 +433,15 @@ class LocalCrawler(CrawlerBase):
     def open(self, entry: FileEntry) -> BinaryIO:
         """The file's content: its folder reached from the root one name at a time without following links,
         the file opened with ``O_NOFOLLOW`` (and ``O_NOATIME`` where allowed), and read only if regular."""
-        folder, _, name = entry.path.rpartition("/")
-        try:
-            fd = open_noatime(name, FILE_FLAGS, self._dirs.fd_for(folder))
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise Changed(Status.LINK, "became a symbolic link after it was listed; not followed") from None
-            raise
+        fd = self._ahead.take(entry.path)  # opened ahead as below, by a thread reading ahead
+        if fd is None:
+            folder, _, name = entry.path.rpartition("/")
+            try:
+                fd = open_noatime(name, FILE_FLAGS, self._dirs.fd_for(folder))
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise Changed(Status.LINK, "became a symbolic link after it was listed; not followed") from None
+                raise
         try:
             kind = stat.S_IFMT(os.fstat(fd).st_mode)
             if kind == stat.S_IFDIR:

@@ -1,82 +1,216 @@
-"""Reading ahead for the local crawler: a worker's next files asked of the kernel while it works on those before.
+"""Reading ahead for the local crawler: a worker's next files opened and asked of the kernel while it works on
+those before.
 
-``Prefetcher.ask`` hands a batch's files to a thread of the process's own, which reaches each as the crawler does
-(its folder from the root one name at a time, no link followed, through a ``DirCache`` of its own), asks the
-kernel to start reading its first ``PREFETCH_BYTES`` (``POSIX_FADV_WILLNEED``) and closes it. Nothing is read
-into the process and nothing is reported: a file that cannot be opened is left to the crawler's ``open``. The
-thread waits on the storage in the worker's stead, so a slow disk or network mount holds the thread, not the
-worker, and a folder that stops answering holds only the thread: the worker's own open of that file then meets
-the file's deadline, and that file is the one blamed. A batch asked while the thread is ``BEHIND`` batches
-behind is dropped (a hint that late is no use). A forked process starts a thread of its own when first asked.
+``Prefetcher.ask`` hands a batch's files to threads of the process's own. A thread reaches each file as the crawler
+does (its folder from the root one name at a time, no link followed, through a ``DirCache`` of its own), opens it,
+asks the kernel to start reading its first ``PREFETCH_BYTES`` (``POSIX_FADV_WILLNEED``) and keeps it open for the
+crawler: ``take`` hands the descriptor over, so the worker neither opens the file again nor waits for it. On a
+network mount (NFS, CIFS) each open waits a round trip, and a file system that checks a file again at each open
+(NFS's close-to-open, FUSE) may drop what was read ahead when the file is opened anew; a descriptor kept open keeps
+both. While the fastest of the last ``_KEPT`` opens took ``SLOW_NS`` or more (a network, not a local disk), up to
+``threads`` threads open files at once, so their round trips overlap; on a local disk one thread does.
+
+Nothing is read into the process and nothing is reported: a file that cannot be opened is left to the crawler's
+``open``. A folder that stops answering holds only a thread: the worker's own open of that file then meets the
+file's deadline, and that file is the one blamed. At most ``HELD`` descriptors are kept; the threads wait while
+that many are held, and a file the worker went past (a later file taken first) is closed, so a file skipped never
+holds one. Files asked while ``BEHIND_FILES`` wait are dropped (a hint that late is no use). A forked process starts
+threads of its own when first asked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import queue
 import stat
 import threading
+import time
+from collections import deque
 
 from scanner.crawlers.local_fds import FILE_FLAGS, DirCache, open_noatime
+from scanner.crawlers.local_lookers import SLOW_NS
 
 log = logging.getLogger(__name__)
 
 PREFETCH_BYTES = 1 << 20  # of each file; the kernel reads ahead of a longer sequential read by itself
-BEHIND = 4
+BEHIND_FILES = 256  # files waiting to be opened, at most: more are not asked
+HELD = 64  # descriptors opened ahead and not yet taken, at most
+TAKE_WAIT = 1.0  # seconds ``take`` waits for a file a thread is opening, before the crawler opens it itself
+THREAD_FOLDERS = 8  # folder descriptors each thread keeps
+_KEPT = 8  # timed opens judged (each is timed: an open costs microseconds at best, the clock 0.1 µs)
 
 Files = list[tuple[str, int]]  # (path relative to the root, size), in the order they will be opened
 
 
 class Prefetcher:
-    def __init__(self, root: str) -> None:
+    """The crawler's reading ahead: the state of this process's threads (``_Ahead``), made afresh in a forked
+    process and after ``close``."""
+
+    def __init__(self, root: str, threads: int = 1) -> None:
         self.root = root
-        self._queue: queue.SimpleQueue[Files | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self.threads = max(1, threads)
+        self._state: _Ahead | None = None
         self._pid = 0
 
     def ask(self, files: Files) -> None:
-        """Have ``files`` read ahead, unless the thread is already ``BEHIND`` batches behind."""
+        """Have ``files`` opened and read ahead, unless ``BEHIND_FILES`` are already waiting."""
         if not files or not hasattr(os, "posix_fadvise"):
             return
-        if self._thread is None or self._pid != os.getpid():
-            self._queue = queue.SimpleQueue()  # a forked process's copy of another's queue is not used
-            self._pid = os.getpid()
-            self._thread = threading.Thread(target=self._run, args=(self._queue,), name="prefetch", daemon=True)
-            try:
-                self._thread.start()
-            except RuntimeError:  # no thread to be had (a process at its limit): files are read when opened
-                log.debug("no thread for reading ahead; files are read when opened")
-                return
-        if self._thread.is_alive() and self._queue.qsize() < BEHIND:
-            self._queue.put(files)
+        if self._state is None or self._pid != os.getpid():
+            if self._state is not None:
+                self._state.drop_inherited()
+            self._state, self._pid = _Ahead(self.root, self.threads), os.getpid()
+        self._state.ask(files)
+
+    def take(self, rel: str) -> int | None:
+        """The descriptor opened ahead for ``rel`` (the caller's to close), or None: the file was not asked, could
+        not be opened, or is still being opened after ``TAKE_WAIT`` seconds. Files asked before it and not taken
+        are closed: the worker has gone past them."""
+        if self._state is None or self._pid != os.getpid():
+            return None
+        return self._state.take(rel)
 
     def close(self) -> None:
-        """Let the thread end once it is done with what it was asked (it is not waited for: it may be stuck)."""
-        if self._thread is not None and self._pid == os.getpid():
-            self._queue.put(None)
-        self._thread = None
+        """Close what is held; let the threads end once they are done with what they are opening (they are not
+        waited for: one may be stuck on a folder that does not answer)."""
+        if self._state is not None and self._pid == os.getpid():
+            self._state.close()
+        self._state = None
 
-    def _run(self, asked: queue.SimpleQueue[Files | None]) -> None:
-        dirs = DirCache(self.root)
+
+class _Ahead:
+    def __init__(self, root: str, threads: int) -> None:
+        self.root, self.threads = root, threads
+        self._cond = threading.Condition()
+        self._todo: deque[tuple[int, str, int]] = deque()  # (order asked, path, size) not yet opened
+        self._order: dict[str, int] = {}  # files asked and not yet taken or passed: when each was asked
+        self._busy: set[str] = set()  # being opened by a thread
+        self._held: dict[str, tuple[int, int]] = {}  # opened ahead: path -> (order asked, descriptor)
+        self._asked = 0
+        self._passed = -1  # the last file taken: those asked before it will not be
+        self._running = 0
+        self._closed = False
+        self.timed = [0] * _KEPT  # the last opens, in ns (a ring: a slot written is never in the way)
+        self._opens = 0
+
+    def ask(self, files: Files) -> None:
+        with self._cond:
+            if self._closed:
+                return
+            for rel, size in files:
+                if len(self._todo) >= BEHIND_FILES:
+                    break
+                self._order[rel] = self._asked
+                self._todo.append((self._asked, rel, size))
+                self._asked += 1
+            if len(self._order) > 4 * (BEHIND_FILES + HELD):  # files never taken (none should be; bounded)
+                self._order = {r: o for r, o in self._order.items() if o > self._passed}
+            self._cond.notify_all()
+            if not self._running:
+                self._start()
+
+    def take(self, rel: str) -> int | None:
+        with self._cond:
+            order = self._order.pop(rel, None)
+            if order is None:
+                return None
+            if rel in self._busy:
+                self._cond.wait_for(lambda: rel not in self._busy, TAKE_WAIT)
+            held = self._held.pop(rel, None)
+            if order > self._passed:
+                self._passed = order
+                for passed in [r for r, (o, _) in self._held.items() if o < order]:
+                    os.close(self._held.pop(passed)[1])
+                    self._order.pop(passed, None)
+            self._cond.notify_all()
+        return held[1] if held is not None else None
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._todo.clear()
+            self._order.clear()
+            held = [fd for _, fd in self._held.values()]
+            self._held.clear()
+            self._cond.notify_all()
+        for fd in held:
+            os.close(fd)
+
+    def drop_inherited(self) -> None:
+        """In a forked process: close its copies of the descriptors the parent held (no thread came with it)."""
+        for _, fd in self._held.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def slow(self) -> bool:
+        return self._opens >= _KEPT and min(self.timed) >= SLOW_NS
+
+    def _start(self) -> None:
+        """Another thread (under the lock)."""
+        thread = threading.Thread(target=self._run, name="prefetch", daemon=True)
         try:
-            while (files := asked.get()) is not None:
-                for rel, size in files:
-                    _advise(dirs, rel, size)
+            thread.start()
+        except RuntimeError:  # no thread to be had (a process at its limit): files are read when opened
+            log.debug("no thread for reading ahead; files are read when opened")
+            return
+        self._running += 1
+
+    def _run(self) -> None:
+        dirs = DirCache(self.root, THREAD_FOLDERS)
+        try:
+            while (job := self._next()) is not None:
+                order, rel, size = job
+                started = time.perf_counter_ns()
+                fd = _open_advised(dirs, rel, size)
+                self.timed[self._opens % _KEPT] = time.perf_counter_ns() - started
+                self._opens += 1
+                with self._cond:
+                    self._busy.discard(rel)
+                    if fd is not None and not self._closed and order > self._passed and rel not in self._held:
+                        self._held[rel], fd = (order, fd), None
+                    elif order <= self._passed and self._order.get(rel) == order:
+                        del self._order[rel]
+                    if self._todo and self._running < self.threads and self.slow():
+                        self._start()  # a slow file system: another open under way at once
+                    self._cond.notify_all()
+                if fd is not None:
+                    os.close(fd)
         finally:
             dirs.close()
+            with self._cond:
+                self._running -= 1
+
+    def _next(self) -> tuple[int, str, int] | None:
+        """The next file to open, once fewer than ``HELD`` descriptors are held or being opened; None at close."""
+        with self._cond:
+            while not self._closed:
+                if self._todo and len(self._held) + len(self._busy) < HELD:
+                    order, rel, _ = job = self._todo.popleft()
+                    if self._order.get(rel) != order:
+                        continue  # taken, passed, or asked again later (its later turn counts)
+                    if order <= self._passed:
+                        del self._order[rel]
+                        continue
+                    self._busy.add(rel)
+                    return job
+                self._cond.wait()
+            return None
 
 
-def _advise(dirs: DirCache, rel: str, size: int) -> None:
+def _open_advised(dirs: DirCache, rel: str, size: int) -> int | None:
+    """``rel`` opened as the crawler opens it, its first bytes asked of the kernel; None when it cannot be opened
+    or is not a regular file (the crawler's own open then says why)."""
     folder, _, name = rel.rpartition("/")
     try:
         fd = open_noatime(name, FILE_FLAGS, dirs.fd_for(folder))
     except (OSError, ValueError):
-        return
+        return None
     try:
         if stat.S_ISREG(os.fstat(fd).st_mode):
             os.posix_fadvise(fd, 0, min(size, PREFETCH_BYTES), os.POSIX_FADV_WILLNEED)
+            return fd
     except OSError:
         pass
-    finally:
-        os.close(fd)
+    os.close(fd)
+    return None
