@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server_process import start_server, stop_server
+from server_process import start_server, stop_helpers, stop_server
 
 PASSWORD = "Passw0rd!"
 READ = 0x1200A9  # FILE_GENERIC_READ | FILE_EXECUTE
@@ -141,6 +141,7 @@ class SambaServer:
     def stop(self) -> None:
         stop_server(self.process)
         self.process = None
+        stop_helpers(f"--configfile={self.conf()}")
 
     # -- content ---------------------------------------------------------------------------------------------
     def write(self, rel: str, data: bytes, owner: str, mtime: float | None = None) -> Path:

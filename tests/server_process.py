@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -31,3 +33,20 @@ def stop_server(process: subprocess.Popen[bytes] | None) -> None:
             process.wait(5)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def stop_helpers(marker: str) -> None:
+    """Stop the processes a server started on its own, which outlive it (Samba's ``samba-dcerpcd`` and its RPC
+    daemons leave its process group and are left running when ``smbd`` stops): each whose command line holds
+    ``marker`` (the server's own configuration file)."""
+    mine = str(os.getpid())
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or pid == mine:
+            continue
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(marker.encode() in arg for arg in argv):
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGTERM)
