@@ -1,21 +1,23 @@
 """Reading ahead for the local crawler: a worker's next files opened and asked of the kernel while it works on
 those before.
 
-``Prefetcher.ask`` hands a batch's files to threads of the process's own. A thread reaches each file as the crawler
-does (its folder from the root one name at a time, no link followed, through a ``DirCache`` of its own), opens it,
-asks the kernel to start reading its first ``PREFETCH_BYTES`` (``POSIX_FADV_WILLNEED``) and keeps it open for the
-crawler: ``take`` hands the descriptor over, so the worker neither opens the file again nor waits for it. On a
-network mount (NFS, CIFS) each open waits a round trip, and a file system that checks a file again at each open
-(NFS's close-to-open, FUSE) may drop what was read ahead when the file is opened anew; a descriptor kept open keeps
-both. While the fastest of the last ``_KEPT`` opens took ``SLOW_NS`` or more (a network, not a local disk), up to
-``threads`` threads open files at once, so their round trips overlap; on a local disk one thread does.
+``Prefetcher.ask`` hands a batch's files to a thread of the process's own. It reaches each file as the crawler
+does (its folder from the root one name at a time, no link followed, through a ``DirCache`` of its own), opens it
+and asks the kernel to start reading its first ``PREFETCH_BYTES`` (``POSIX_FADV_WILLNEED``). Each open is timed.
+On a local disk the thread then closes the file and the worker opens it itself (handing a descriptor from one
+thread to another costs more there than the open it saves). Once the fastest of the last ``_KEPT`` opens took
+``SLOW_NS`` or more (a network mount: NFS, CIFS), the files asked from then on are kept open, by up to ``threads``
+threads at once so that their round trips overlap, and ``take`` hands the crawler the descriptor: the worker
+neither opens the file again nor waits for it, and a file system that checks a file anew at each open (NFS's
+close-to-open, FUSE) cannot drop what was read ahead.
 
 Nothing is read into the process and nothing is reported: a file that cannot be opened is left to the crawler's
-``open``. A folder that stops answering holds only a thread: the worker's own open of that file then meets the
-file's deadline, and that file is the one blamed. At most ``HELD`` descriptors are kept; the threads wait while
-that many are held, and a file the worker went past (a later file taken first) is closed, so a file skipped never
-holds one. Files asked while ``BEHIND_FILES`` wait are dropped (a hint that late is no use). A forked process starts
-threads of its own when first asked.
+``open``. A folder that stops answering holds only a thread: ``take`` waits at most ``TAKE_WAIT`` for a file being
+opened, the worker's own open of that file then meets the file's deadline, and that file is the one blamed. At most
+``HELD`` descriptors are kept; the threads wait while that many are held, and a file the worker went past (a later
+file taken first) is closed, so a file skipped never holds one. Files asked while ``BEHIND_FILES`` wait are dropped
+(a hint that late is no use). A forked process drops its copies of what its parent held and starts threads of its
+own when first asked.
 """
 
 from __future__ import annotations
@@ -67,9 +69,14 @@ class Prefetcher:
         """The descriptor opened ahead for ``rel`` (the caller's to close), or None: the file was not asked, could
         not be opened, or is still being opened after ``TAKE_WAIT`` seconds. Files asked before it and not taken
         are closed: the worker has gone past them."""
-        if self._state is None or self._pid != os.getpid():
+        state = self._state
+        if state is None or not state.keeping() or self._pid != os.getpid():  # the pid last: a system call
             return None
-        return self._state.take(rel)
+        return state.take(rel)
+
+    def slow(self) -> bool:
+        """Whether the files are judged slow to open, so that they are opened by several threads and kept open."""
+        return self._state is not None and self._pid == os.getpid() and self._state.slow()
 
     def close(self) -> None:
         """Close what is held; let the threads end once they are done with what they are opening (they are not
@@ -82,8 +89,11 @@ class Prefetcher:
 class _Ahead:
     def __init__(self, root: str, threads: int) -> None:
         self.root, self.threads = root, threads
-        self._cond = threading.Condition()
-        self._todo: deque[tuple[int, str, int]] = deque()  # (order asked, path, size) not yet opened
+        lock = threading.Lock()
+        self._cond = threading.Condition(lock)  # the threads wait on it for files and room
+        self._done = threading.Condition(lock)  # ``take`` waits on it for a file being opened
+        self._awaited: str | None = None
+        self._todo: deque[tuple[int, str, int]] = deque()  # (order asked, or -1: not kept; path, size) to open
         self._order: dict[str, int] = {}  # files asked and not yet taken or passed: when each was asked
         self._busy: set[str] = set()  # being opened by a thread
         self._held: dict[str, tuple[int, int]] = {}  # opened ahead: path -> (order asked, descriptor)
@@ -98,11 +108,13 @@ class _Ahead:
         with self._cond:
             if self._closed:
                 return
+            keep = self.slow()  # a fast disk: the files are only read ahead, and the worker opens them itself
             for rel, size in files:
                 if len(self._todo) >= BEHIND_FILES:
                     break
-                self._order[rel] = self._asked
-                self._todo.append((self._asked, rel, size))
+                if keep:
+                    self._order[rel] = self._asked
+                self._todo.append((self._asked if keep else -1, rel, size))
                 self._asked += 1
             if len(self._order) > 4 * (BEHIND_FILES + HELD):  # files never taken (none should be; bounded)
                 self._order = {r: o for r, o in self._order.items() if o > self._passed}
@@ -110,20 +122,30 @@ class _Ahead:
             if not self._running:
                 self._start()
 
+    def keeping(self) -> bool:
+        """Whether any file asked is to be kept open (none on a fast disk: ``take`` then is not worth the lock)."""
+        return bool(self._order)
+
     def take(self, rel: str) -> int | None:
         with self._cond:
             order = self._order.pop(rel, None)
             if order is None:
                 return None
             if rel in self._busy:
-                self._cond.wait_for(lambda: rel not in self._busy, TAKE_WAIT)
+                self._awaited = rel
+                self._done.wait_for(lambda: rel not in self._busy, TAKE_WAIT)
+                self._awaited = None
             held = self._held.pop(rel, None)
+            room = held is not None
             if order > self._passed:
+                skipped = order > self._passed + 1  # files asked between the last taken and this one
                 self._passed = order
-                for passed in [r for r, (o, _) in self._held.items() if o < order]:
+                for passed in [r for r, (o, _) in self._held.items() if o < order] if skipped else ():
                     os.close(self._held.pop(passed)[1])
                     self._order.pop(passed, None)
-            self._cond.notify_all()
+                    room = True
+            if room and self._todo:  # a thread waiting for room may go on (none is woken for nothing)
+                self._cond.notify_all()
         return held[1] if held is not None else None
 
     def close(self) -> None:
@@ -134,6 +156,7 @@ class _Ahead:
             held = [fd for _, fd in self._held.values()]
             self._held.clear()
             self._cond.notify_all()
+            self._done.notify_all()
         for fd in held:
             os.close(fd)
 
@@ -159,32 +182,49 @@ class _Ahead:
     def _run(self) -> None:
         dirs = DirCache(self.root, THREAD_FOLDERS)
         try:
-            while (job := self._next()) is not None:
-                order, rel, size = job
-                started = time.perf_counter_ns()
-                fd = _open_advised(dirs, rel, size)
-                self.timed[self._opens % _KEPT] = time.perf_counter_ns() - started
-                self._opens += 1
-                with self._cond:
-                    self._busy.discard(rel)
-                    if fd is not None and not self._closed and order > self._passed and rel not in self._held:
-                        self._held[rel], fd = (order, fd), None
-                    elif order <= self._passed and self._order.get(rel) == order:
-                        del self._order[rel]
-                    if self._todo and self._running < self.threads and self.slow():
-                        self._start()  # a slow file system: another open under way at once
-                    self._cond.notify_all()
-                if fd is not None:
-                    os.close(fd)
+            while (jobs := self._next()) is not None:
+                for order, rel, size in jobs:
+                    self._open(dirs, order, rel, size)
         finally:
             dirs.close()
             with self._cond:
                 self._running -= 1
 
-    def _next(self) -> tuple[int, str, int] | None:
-        """The next file to open, once fewer than ``HELD`` descriptors are held or being opened; None at close."""
+    def _open(self, dirs: DirCache, order: int, rel: str, size: int) -> None:
+        started = time.perf_counter_ns()
+        fd = _open_advised(dirs, rel, size)
+        self.timed[self._opens % _KEPT] = time.perf_counter_ns() - started
+        self._opens += 1
+        if order < 0:  # read ahead only
+            if fd is not None:
+                os.close(fd)
+            if self._todo and self._running < self.threads and self.slow():
+                with self._cond:
+                    self._start()
+            return
+        with self._cond:
+            self._busy.discard(rel)
+            if fd is not None and not self._closed and order > self._passed and rel not in self._held:
+                self._held[rel], fd = (order, fd), None
+            elif order <= self._passed and self._order.get(rel) == order:
+                del self._order[rel]
+            if self._todo and self._running < self.threads and self.slow():
+                self._start()  # a slow file system: another open under way at once
+            if self._awaited == rel:
+                self._done.notify_all()
+        if fd is not None:
+            os.close(fd)
+
+    def _next(self) -> list[tuple[int, str, int]] | None:
+        """The next files to open: a file to keep once fewer than ``HELD`` descriptors are held or being opened, or
+        the files to read ahead only that come next (a fast disk: no lock taken for each); None at close."""
         with self._cond:
             while not self._closed:
+                if self._todo and self._todo[0][0] < 0:
+                    jobs: list[tuple[int, str, int]] = []
+                    while self._todo and self._todo[0][0] < 0 and len(jobs) < HELD:
+                        jobs.append(self._todo.popleft())
+                    return jobs
                 if self._todo and len(self._held) + len(self._busy) < HELD:
                     order, rel, _ = job = self._todo.popleft()
                     if self._order.get(rel) != order:
@@ -193,7 +233,7 @@ class _Ahead:
                         del self._order[rel]
                         continue
                     self._busy.add(rel)
-                    return job
+                    return [job]
                 self._cond.wait()
             return None
 
