@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,9 +128,9 @@ def test_reading_ahead_never_follows_a_link_out_of_the_share(tmp_path: Path) -> 
 def test_the_reading_ahead_thread_ends_with_the_crawler(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("minutes of the meeting\n")
     crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(tmp_path)))
-    before = {t for t in threading.enumerate() if t.name == "prefetch"}
+    before = _prefetch_threads()
     crawler.prefetch([_entry(tmp_path, "a.txt")])
-    mine = {t for t in threading.enumerate() if t.name == "prefetch"} - before
+    mine = _prefetch_threads() - before
     assert len(mine) == 1
     crawler.close()
     (thread,) = mine
@@ -164,10 +165,28 @@ def _text(i: int) -> bytes:
     return f"Letter {i}: the family was visited on Tuesday.\n".encode() * (i + 1)
 
 
+def _prefetch_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "prefetch"}
+
+
+def _all_end(threads: set[threading.Thread]) -> bool:
+    for thread in threads:
+        thread.join(5)
+    return not any(thread.is_alive() for thread in threads)
+
+
 @pytest.fixture
 def slow(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every open judged as slow as a network mount's (a round trip each)."""
     monkeypatch.setattr(local_prefetch, "SLOW_NS", 0)
+
+
+def _share(tmp_path: Path, count: int, **extra: Any) -> tuple[Path, LocalCrawler, list[FileEntry]]:
+    """A share of ``count`` letters, its crawler and the letters' entries in the order a worker takes them."""
+    root = tmp_path / "share"
+    paths = _letters(root, count)
+    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root), **extra))
+    return root, crawler, [_entry(root, str(p.relative_to(root))) for p in paths]
 
 
 def _judged(crawler: LocalCrawler, root: Path) -> None:
@@ -184,10 +203,7 @@ def _judged(crawler: LocalCrawler, root: Path) -> None:
 
 
 def test_files_opened_ahead_are_read_through_the_descriptors_kept(tmp_path: Path, slow: None) -> None:
-    root = tmp_path / "share"
-    paths = _letters(root, 20)
-    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root)))
-    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
+    root, crawler, entries = _share(tmp_path, 20)
     try:
         _judged(crawler, root)
         crawler.prefetch(entries)
@@ -195,7 +211,7 @@ def test_files_opened_ahead_are_read_through_the_descriptors_kept(tmp_path: Path
         # the share changes under the scan: the file the worker reads is the one opened ahead, not opened again
         replacement = root / "Case 1" / "new.txt"
         replacement.write_bytes(b"a different letter\n")
-        os.replace(replacement, paths[5])
+        os.replace(replacement, root / entries[5].path)
         for i, entry in enumerate(entries):
             with crawler.open(entry) as fh:
                 assert fh.read() == _text(i)
@@ -207,10 +223,7 @@ def test_files_opened_ahead_are_read_through_the_descriptors_kept(tmp_path: Path
 
 
 def test_descriptors_held_ahead_are_bounded_and_those_gone_past_are_closed(tmp_path: Path, slow: None) -> None:
-    root = tmp_path / "share"
-    paths = _letters(root, 200)
-    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root)))
-    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
+    root, crawler, entries = _share(tmp_path, 200)
     try:
         _judged(crawler, root)
         crawler.prefetch(entries)
@@ -252,11 +265,8 @@ def test_a_file_that_is_no_longer_a_plain_file_is_left_to_the_crawler(tmp_path: 
 
 
 def test_a_local_disk_is_read_ahead_by_one_thread_and_nothing_is_kept_open(tmp_path: Path) -> None:
-    root = tmp_path / "share"
-    paths = _letters(root, 150)
-    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root), read_threads=8))
-    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
-    before = {t for t in threading.enumerate() if t.name == "prefetch"}
+    root, crawler, entries = _share(tmp_path, 150, read_threads=8)
+    before = _prefetch_threads()
     for start in range(0, 150, 64):
         batch = entries[start : start + 64]
         crawler.prefetch(batch)
@@ -265,35 +275,26 @@ def test_a_local_disk_is_read_ahead_by_one_thread_and_nothing_is_kept_open(tmp_p
                 assert fh.read() == _text(i)
             # opens take microseconds here: the files are only read ahead, and the worker opens them itself
             assert _held(root) <= 1
-    mine = {t for t in threading.enumerate() if t.name == "prefetch"} - before
+    mine = _prefetch_threads() - before
     assert len(mine) == 1  # more threads would only contend for the interpreter
     crawler.close()
-    for thread in mine:
-        thread.join(5)
-        assert not thread.is_alive()
+    assert _all_end(mine)
 
 
 def test_close_lets_go_of_everything_held(tmp_path: Path, slow: None) -> None:
-    root = tmp_path / "share"
-    paths = _letters(root, 50)
-    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root)))
-    before = {t for t in threading.enumerate() if t.name == "prefetch"}
+    root, crawler, entries = _share(tmp_path, 50)
+    before = _prefetch_threads()
     _judged(crawler, root)
-    crawler.prefetch([_entry(root, str(p.relative_to(root))) for p in paths])
+    crawler.prefetch(entries)
     assert _wait(lambda: _held(root) == 50)
-    mine = {t for t in threading.enumerate() if t.name == "prefetch"} - before
+    mine = _prefetch_threads() - before
     crawler.close()
     assert _held(root) == 0
-    for thread in mine:
-        thread.join(5)
-        assert not thread.is_alive()
+    assert _all_end(mine)
 
 
 def test_a_forked_process_reads_for_itself(tmp_path: Path, slow: None) -> None:
-    root = tmp_path / "share"
-    paths = _letters(root, 10)
-    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root)))
-    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
+    root, crawler, entries = _share(tmp_path, 10)
     try:
         _judged(crawler, root)
         crawler.prefetch(entries)
@@ -322,11 +323,8 @@ def test_a_forked_process_reads_for_itself(tmp_path: Path, slow: None) -> None:
 
 
 def test_a_slow_file_system_is_read_ahead_by_several_threads(tmp_path: Path, slow: None) -> None:
-    root = tmp_path / "share"
-    paths = _letters(root, 300)
-    crawler = LocalCrawler(LocalSource(id="s", kind="local", root=str(root), read_threads=4))
-    entries = [_entry(root, str(p.relative_to(root))) for p in paths]
-    before = {t for t in threading.enumerate() if t.name == "prefetch"}
+    root, crawler, entries = _share(tmp_path, 300, read_threads=4)
+    before = _prefetch_threads()
     try:
         _judged(crawler, root)
         for start in range(0, 300, 64):  # batch by batch, as a worker asks
@@ -336,11 +334,9 @@ def test_a_slow_file_system_is_read_ahead_by_several_threads(tmp_path: Path, slo
                 with crawler.open(entry) as fh:
                     assert fh.read() == _text(i)
                 assert _held(root) <= HELD
-        mine = {t for t in threading.enumerate() if t.name == "prefetch"} - before
+        mine = _prefetch_threads() - before
         assert 2 <= len(mine) <= 4
         assert _held(root) == 0
     finally:
         crawler.close()
-    for thread in mine:
-        thread.join(5)
-        assert not thread.is_alive()
+    assert _all_end(mine)
