@@ -3,6 +3,7 @@
 
     PYTHONPATH=. python benchmarks/slow_walk.py                      # 5,000 files, 0.5 ms a request
     PYTHONPATH=. python benchmarks/slow_walk.py --files 20000 --delay 0.002 --rounds 3
+    PYTHONPATH=. python benchmarks/slow_walk.py --part reads --delay 0.002   # first scans only
 
 A generated small-files tree is mounted through ``benchmarks/slow_fs.py`` (FUSE, each request answered after
 ``--delay`` seconds; needs ``/dev/fuse``, Debian's ``fuse3`` and ``libfuse2``, and fusepy:

@@ -427,7 +427,8 @@ class LocalCrawler(CrawlerBase):
     def prefetch(self, entries: Sequence[FileEntry]) -> None:
         """Have the first bytes of each file among ``entries`` read ahead by a thread of this process
         (``local_prefetch``), so a worker's next files come from memory rather than each waiting on the disk in
-        turn (on a cold cache, about 75 µs a file here; far more on a busy disk or a network mount)."""
+        turn (on a cold cache, about 75 µs a file here; far more on a busy disk or a network mount, where the files
+        are also opened by several threads at once and kept open for ``open``)."""
         self._ahead.ask([(e.path, e.size) for e in entries if e.status is Status.OK and e.size])
 
     def open(self, entry: FileEntry) -> BinaryIO:

@@ -92,7 +92,7 @@ class _Ahead:
         lock = threading.Lock()
         self._cond = threading.Condition(lock)  # the threads wait on it for files and room
         self._done = threading.Condition(lock)  # ``take`` waits on it for a file being opened
-        self._awaited: str | None = None
+        self._awaited: set[str] = set()  # files ``take`` waits for
         self._todo: deque[tuple[int, str, int]] = deque()  # (order asked, or -1: not kept; path, size) to open
         self._order: dict[str, int] = {}  # files asked and not yet taken or passed: when each was asked
         self._busy: set[str] = set()  # being opened by a thread
@@ -132,9 +132,11 @@ class _Ahead:
             if order is None:
                 return None
             if rel in self._busy:
-                self._awaited = rel
-                self._done.wait_for(lambda: rel not in self._busy, TAKE_WAIT)
-                self._awaited = None
+                self._awaited.add(rel)
+                try:  # the file's deadline may interrupt the wait
+                    self._done.wait_for(lambda: rel not in self._busy, TAKE_WAIT)
+                finally:
+                    self._awaited.discard(rel)
             held = self._held.pop(rel, None)
             room = held is not None
             if order > self._passed:
@@ -170,7 +172,9 @@ class _Ahead:
         return self._opens >= _KEPT and min(self.timed) >= SLOW_NS
 
     def _start(self) -> None:
-        """Another thread (under the lock)."""
+        """Another thread, unless ``threads`` are running (under the lock)."""
+        if self._running >= self.threads:
+            return
         thread = threading.Thread(target=self._run, name="prefetch", daemon=True)
         try:
             thread.start()
@@ -210,7 +214,7 @@ class _Ahead:
                 del self._order[rel]
             if self._todo and self._running < self.threads and self.slow():
                 self._start()  # a slow file system: another open under way at once
-            if self._awaited == rel:
+            if rel in self._awaited:
                 self._done.notify_all()
         if fd is not None:
             os.close(fd)
