@@ -197,6 +197,8 @@ def _judged(crawler: LocalCrawler, root: Path) -> None:
         crawler.prefetch(first)
         if _wait(lambda: _held(root / "First") == 8, 0.1):
             break
+    else:
+        raise AssertionError("the reading ahead never kept a file open, though every open counts as slow")
     for entry in first:
         crawler.open(entry).close()
     assert _held(root) == 0
