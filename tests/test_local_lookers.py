@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scanner.config import LocalSource
-from scanner.crawlers import local_lookers
+from scanner.crawlers import local_lookers, local_timing
 from scanner.crawlers.local import LocalCrawler
 from scanner.types import FileEntry, Status
 
@@ -56,7 +56,7 @@ def tree(root: Path) -> None:
 @pytest.fixture
 def slow(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every look judged slow, as on a network mount (``SAMPLE`` 1: judged from the eighth look on)."""
-    monkeypatch.setattr(local_lookers, "SLOW_NS", 0)
+    monkeypatch.setattr(local_timing, "SLOW_NS", 0)
     monkeypatch.setattr(local_lookers, "SAMPLE", 1)
 
 

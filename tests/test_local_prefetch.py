@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from scanner.config import LocalSource
-from scanner.crawlers import local_prefetch
+from scanner.crawlers import local_timing
 from scanner.crawlers.local import Changed, LocalCrawler
 from scanner.crawlers.local_prefetch import HELD, PREFETCH_BYTES
 from scanner.types import FileEntry, Status
@@ -178,7 +178,7 @@ def _all_end(threads: set[threading.Thread]) -> bool:
 @pytest.fixture
 def slow(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every open judged as slow as a network mount's (a round trip each)."""
-    monkeypatch.setattr(local_prefetch, "SLOW_NS", 0)
+    monkeypatch.setattr(local_timing, "SLOW_NS", 0)
 
 
 def _share(tmp_path: Path, count: int, **extra: Any) -> tuple[Path, LocalCrawler, list[FileEntry]]:

@@ -7,9 +7,10 @@ a time spends nearly all its time waiting: 5,000 files in folders of 100 on a fi
 millisecond took 3.8 s, against 0.02 s from a local disk, and 1.0 s with eight threads; in case folders of five,
 6.6 s and 1.6-2.3 s (``benchmarks/slow_walk.py``).
 ``stat`` releases the GIL while it waits, so threads overlap those waits. The walk times one look in ``SAMPLE``;
-while the last few timed looks all took ``SLOW_NS`` or more, the files of each folder it enters are looked at in
-chunks by up to ``threads`` threads and handed back in the folder's order, so what the walk yields is the same, in
-the same order, either way. On a fast file system no thread is started: threads there would only contend for the GIL.
+while the fastest of the last few timed looks took ``SLOW_NS`` or more (``local_timing``), the files of each
+folder it enters are looked at in chunks by up to ``threads`` threads and handed back in the folder's order, so
+what the walk yields is the same, in the same order, either way. On a fast file system no thread is started:
+threads there would only contend for the GIL.
 
 A folder of few files gives threads little to share, and a tree of case folders is mostly such folders: so, while
 the file system is slow, the walk also has the next sub-folders of the folder it is in read ahead (``read_ahead``:
@@ -35,14 +36,13 @@ from concurrent.futures import Future, wait
 from functools import partial
 from typing import Any, TypeVar
 
+from scanner.crawlers.local_timing import Timings
 from scanner.crawlers.ranked_pool import RankedPool
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-SLOW_NS = 50_000  # looks never faster than this (50 µs: a network round trip, a seek) are worth threads
 SAMPLE = 8  # one look in this many is timed (timing each cost the walk of a fast disk a tenth more time)
-_KEPT = 8  # timed looks judged: a local disk's looks are never all this slow, a network's are
 CHUNK = 16  # files a thread looks at in one task: a task costs tens of µs to hand over, a slow look far more
 AHEAD = 4  # chunks in hand per thread, at most, ahead of the walk
 AHEAD_FOLDERS = 4  # folders read ahead per thread, at most
@@ -50,13 +50,12 @@ NOW = -(1 << 30)  # the rank of the files of the folder the walk is in (a folder
 
 
 class Lookers:
-    """Times one look in ``SAMPLE`` and, while the fastest of the last ``_KEPT`` timed looks took ``SLOW_NS``
-    or more, looks at a folder's files in threads (``look_all``). The fastest, not the average: a busy machine
-    can hold up any one look on a fast disk, but a network mount never answers faster than its round trip."""
+    """Times one look in ``SAMPLE`` and, while those timings judge the file system slow (``local_timing``),
+    looks at a folder's files in threads (``look_all``)."""
 
     def __init__(self, threads: int) -> None:
         self.threads = threads
-        self.timed = [0] * _KEPT  # the last timed looks, in ns (a ring: a slot written is never in the way)
+        self.timed = Timings()
         self._looks = 0
         self._pool: RankedPool | None = None
         self._ahead: dict[str, tuple[Future[tuple[int, Any]], int]] = {}  # folder -> its read-ahead, parent copy
@@ -73,10 +72,10 @@ class Lookers:
         try:
             return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         finally:
-            self.timed[looks // SAMPLE % _KEPT] = time.perf_counter_ns() - start
+            self.timed.add(time.perf_counter_ns() - start)
 
     def slow(self) -> bool:
-        return self.threads > 1 and self._looks >= SAMPLE * _KEPT and min(self.timed) >= SLOW_NS
+        return self.threads > 1 and self.timed.slow()
 
     def _threads(self) -> RankedPool | None:
         """The pool, its threads started when first needed; None when no thread can be had (a process at its

@@ -5,8 +5,8 @@ those before.
 does (its folder from the root one name at a time, no link followed, through a ``DirCache`` of its own), opens it
 and asks the kernel to start reading its first ``PREFETCH_BYTES`` (``POSIX_FADV_WILLNEED``). Each open is timed.
 On a local disk the thread then closes the file and the worker opens it itself (handing a descriptor from one
-thread to another costs more there than the open it saves). Once the fastest of the last ``_KEPT`` opens took
-``SLOW_NS`` or more (a network mount: NFS, CIFS), the files asked from then on are kept open, by up to ``threads``
+thread to another costs more there than the open it saves). Once those timings judge the file system slow
+(``local_timing``: a network mount, NFS or CIFS), the files asked from then on are kept open, by up to ``threads``
 threads at once so that their round trips overlap, and ``take`` hands the crawler the descriptor: the worker
 neither opens the file again nor waits for it, and a file system that checks a file anew at each open (NFS's
 close-to-open, FUSE) cannot drop what was read ahead.
@@ -31,7 +31,7 @@ import time
 from collections import deque
 
 from scanner.crawlers.local_fds import FILE_FLAGS, DirCache, open_noatime
-from scanner.crawlers.local_lookers import SLOW_NS
+from scanner.crawlers.local_timing import Timings
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ BEHIND_FILES = 256  # files waiting to be opened, at most: more are not asked
 HELD = 64  # descriptors opened ahead and not yet taken, at most
 TAKE_WAIT = 1.0  # seconds ``take`` waits for a file a thread is opening, before the crawler opens it itself
 THREAD_FOLDERS = 8  # folder descriptors each thread keeps
-_KEPT = 8  # timed opens judged (each is timed: an open costs microseconds at best, the clock 0.1 µs)
 
 Files = list[tuple[str, int]]  # (path relative to the root, size), in the order they will be opened
 
@@ -101,8 +100,7 @@ class _Ahead:
         self._passed = -1  # the last file taken: those asked before it will not be
         self._running = 0
         self._closed = False
-        self.timed = [0] * _KEPT  # the last opens, in ns (a ring: a slot written is never in the way)
-        self._opens = 0
+        self.timed = Timings()  # every open (an open costs microseconds at best, the clock 0.1 µs)
 
     def ask(self, files: Files) -> None:
         with self._cond:
@@ -169,7 +167,7 @@ class _Ahead:
                 os.close(fd)
 
     def slow(self) -> bool:
-        return self._opens >= _KEPT and min(self.timed) >= SLOW_NS
+        return self.timed.slow()
 
     def _start(self) -> None:
         """Another thread, unless ``threads`` are running (under the lock)."""
@@ -197,8 +195,7 @@ class _Ahead:
     def _open(self, dirs: DirCache, order: int, rel: str, size: int) -> None:
         started = time.perf_counter_ns()
         fd = _open_advised(dirs, rel, size)
-        self.timed[self._opens % _KEPT] = time.perf_counter_ns() - started
-        self._opens += 1
+        self.timed.add(time.perf_counter_ns() - started)
         if order < 0:  # read ahead only
             if fd is not None:
                 os.close(fd)
