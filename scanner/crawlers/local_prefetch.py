@@ -73,10 +73,6 @@ class Prefetcher:
             return None
         return state.take(rel)
 
-    def slow(self) -> bool:
-        """Whether the files are judged slow to open, so that they are opened by several threads and kept open."""
-        return self._state is not None and self._pid == os.getpid() and self._state.slow()
-
     def close(self) -> None:
         """Close what is held; let the threads end once they are done with what they are opening (they are not
         waited for: one may be stuck on a folder that does not answer)."""
