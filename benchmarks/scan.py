@@ -20,7 +20,8 @@ documents of every format), then measures, on the same files:
   one after a rule was edited (a policy switched off: its findings must be resolved on that re-scan); the peak PSS
   of the scan's process tree (``/proc/*/smaps_rollup``, shared pages counted once) and its CPU
   time per file (``getrusage`` of the reaped tree, which other load moves far less than wall-clock rates), split
-  by process (the scan's own, its loader, each worker) from the same samples, to show where the CPU goes;
+  by process (the scan's own, its loader, each worker) from the same samples, to show where the CPU goes, and
+  what the scan's own process wrote to disk (``/proc/<pid>/io``: its store's writes);
 - with ``--baseline DIR`` (a checkout of the commit to compare with, e.g. ``git worktree add DIR main``), the
   same scans run from that code, so "today's" rate is measured in the same run on the same loaded machine.
 
@@ -91,6 +92,15 @@ def tree_pss_kb(pid: int, cpu: dict[int, tuple[str, float]] | None = None) -> in
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def write_bytes(pid: int) -> int:
+    """Bytes ``pid`` has caused to be written to disk so far (``/proc/<pid>/io``), 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/io") as fh:
+            return next((int(line.split()[1]) for line in fh if line.startswith("write_bytes:")), 0)
+    except OSError:
+        return 0
+
+
 def by_process(root: int, seen: dict[int, tuple[str, float]]) -> dict[str, list[float]]:
     """CPU seconds per process of a scan's tree, as last sampled, grouped: the scan's own process, its loader,
     its workers, anything else it started (a migration's process, say)."""
@@ -122,6 +132,7 @@ class ScanFigures:
     cpu: float  # user + system CPU seconds of the scan's processes
     kept: bool  # the scan said nothing changed or came due (roll-up, ownership, rules and risks kept)
     processes: dict[str, list[float]]  # CPU seconds by kind of process (``by_process``)
+    written_mb: float  # bytes the scan's own process had written to disk (its store's writes), as last sampled
 
 
 def children_cpu() -> float:
@@ -142,13 +153,14 @@ def steward_scan(config: Path, code: Path) -> ScanFigures:
         env=env,
         cwd=code,
     )
-    peak = 0
+    peak = written = 0
     seen: dict[int, tuple[str, float]] = {}
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, written
         while proc.poll() is None:
             peak = max(peak, tree_pss_kb(proc.pid, seen))
+            written = max(written, write_bytes(proc.pid))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -162,7 +174,8 @@ def steward_scan(config: Path, code: Path) -> ScanFigures:
     phases = re.search(r"scan took ([\d.]+) s, rule evaluation ([\d.]+) s", err)
     walk, rules = (float(phases.group(1)), float(phases.group(2))) if phases else (None, None)
     kept = "nothing changed or came due" in err
-    return ScanFigures(seconds, peak / 1024, walk, rules, out.strip(), cpu, kept, by_process(proc.pid, seen))
+    processes = by_process(proc.pid, seen)
+    return ScanFigures(seconds, peak / 1024, walk, rules, out.strip(), cpu, kept, processes, written / 1e6)
 
 
 def write_config(work: Path, name: str, root: Path, workers: int, names: bool, rules: Path | None = None) -> Path:
@@ -401,7 +414,7 @@ def main() -> None:
                     f"  {tag:<8} {label:<10} {f.seconds:8.2f} s  {args.files / f.seconds:10,.0f} files/s"
                     f"  CPU {f.cpu:7.2f} s  peak PSS {f.pss_mb:5.0f} MB{phases}"
                     f"{'  [nothing changed: kept]' if f.kept else ''}\n      {f.summary.splitlines()[-1]}"
-                    f"\n      {cpu_line(f.processes)}"
+                    f"\n      {cpu_line(f.processes)}; the scan process wrote {f.written_mb:,.0f} MB to disk"
                 )
 
         rounds: dict[str, list[float]] = {}
