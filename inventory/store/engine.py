@@ -37,6 +37,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # The write-ahead log is copied into the database once it holds 16,384 pages (64 MB), not SQLite's 1,000: each
+    # commit of a first scan dirties thousands of the identifier index's pages (its keys, keyed digests, fall all
+    # over it), and with the default every commit's pages were written twice, to the log and then to the database;
+    # a page rewritten by several commits is now copied once (docs/performance.md, "The store's writes").
+    cur.execute("PRAGMA wal_autocheckpoint=16384")
     cur.close()
 
 
